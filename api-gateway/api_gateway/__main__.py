@@ -1,0 +1,85 @@
+"""`python -m api_gateway [serve|reset-demo]`: validate settings, then serve under gunicorn or reset.
+
+Settings are checked here, before gunicorn forks, so a bad value stops the gateway
+with one line naming it instead of a worker boot loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+
+from ticketing_common.logs import configure_logging
+from ticketing_common.settings import load_settings
+
+from .catalogue import CatalogueError, load_catalogue
+from .settings import GatewaySettings
+
+SERVICE = "api-gateway"
+
+
+def serve(settings: GatewaySettings) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    # Each gunicorn worker counts its own metrics; this directory lets /metrics add them up.
+    # A fresh one each start: stale files from a previous run would add old counts.
+    metrics_dir = tempfile.mkdtemp(prefix="gateway-metrics-", dir=os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+
+    class Gunicorn(BaseApplication):
+        def load_config(self):
+            from . import gunicorn_config
+
+            for key, value in gunicorn_config.options(settings).items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            from .app import create_app
+
+            return create_app(settings)
+
+    try:
+        Gunicorn().run()
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def reset_demo(settings: GatewaySettings, confirmed: bool) -> None:
+    import redis
+
+    from .catalogue import reset_demo as reset
+
+    if not confirmed:
+        print("reset-demo deletes every order and resets all stock; run again with --yes", file=sys.stderr)
+        raise SystemExit(1)
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    deleted = reset(client, load_catalogue(settings.catalogue_path))
+    print(f"reset: {deleted} orders deleted, stock re-initialised from {settings.catalogue_path}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m api_gateway", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="serve the API under gunicorn (the default)")
+    reset_parser = sub.add_parser("reset-demo", help="delete all orders and reset stock to the catalogue")
+    reset_parser.add_argument("--yes", action="store_true", help="really do it")
+    args = parser.parse_args(argv)
+
+    settings = load_settings(GatewaySettings, SERVICE)
+    try:
+        load_catalogue(settings.catalogue_path)
+    except CatalogueError as e:
+        print(f"{SERVICE}: bad configuration: CATALOGUE_PATH: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    configure_logging(SERVICE, settings.log_level)
+    if args.command == "reset-demo":
+        reset_demo(settings, args.yes)
+    else:
+        serve(settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""The application factory: settings in, a Flask app with its routes and services out."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import redis
+from flask import Flask, g, request
+
+from . import metrics
+from .catalogue import initialise_stock, load_catalogue
+from .errors import register_error_handlers
+from .openapi import build_openapi
+from .orders import ENQUEUE_ORDER_LUA
+from .routes import docs, health, orders, system, tickets
+from .services import Services
+from .settings import GatewaySettings
+
+VERSION = "1.0.0"
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: GatewaySettings | None = None, client: redis.Redis | None = None) -> Flask:
+    settings = settings or GatewaySettings()
+    catalogue = load_catalogue(settings.catalogue_path)
+    if client is None:
+        client = redis.Redis.from_url(
+            settings.redis_url, decode_responses=True,
+            socket_timeout=settings.redis_socket_timeout, socket_connect_timeout=settings.redis_socket_timeout,
+            health_check_interval=30,
+        )
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False
+    app.extensions["ticketing"] = Services(
+        settings=settings,
+        redis=client,
+        catalogue=catalogue,
+        enqueue_order=client.register_script(ENQUEUE_ORDER_LUA),
+        openapi=build_openapi(VERSION, settings.max_tickets_per_order),
+    )
+
+    # The public API answers at / and at /v1 (the spec's server URL ends in /v1).
+    for bp in (tickets.bp, orders.bp, system.bp, docs.bp):
+        app.register_blueprint(bp)
+        app.register_blueprint(bp, url_prefix="/v1", name=f"v1_{bp.name}")
+    app.register_blueprint(health.bp)
+    register_error_handlers(app)
+    _count_requests(app)
+
+    initialised = _retry_until_reachable(lambda: initialise_stock(client, catalogue), settings.redis_startup_timeout)
+    log.info("catalogue loaded", extra={"tickets": len(catalogue.tickets), "stock_initialised": initialised})
+    return app
+
+
+def _retry_until_reachable(step, timeout: float):
+    """Run `step`, retrying while Redis is unreachable, for at most `timeout` seconds.
+
+    Lets the gateway start before Redis does (Compose, Kubernetes) without crash-looping.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return step()
+        except (redis.ConnectionError, redis.TimeoutError) as e:
+            if time.monotonic() >= deadline:
+                raise
+            log.warning("waiting for redis: %s", e)
+            time.sleep(0.5)
+
+
+def _count_requests(app: Flask) -> None:
+    @app.before_request
+    def _start_timer():
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _record(response):
+        # Label by route pattern, not path, so order ids do not explode the label set.
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        metrics.REQUESTS.labels(request.method, route, response.status_code).inc()
+        metrics.REQUEST_SECONDS.labels(request.method, route).observe(time.perf_counter() - g.get("started", 0))
+        return response

@@ -1,0 +1,75 @@
+"""Every error the API answers is JSON: {"error": "...", "field": "..."}; never an HTML page or a trace."""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+
+from flask import Flask, jsonify
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+
+
+def field_path(loc: tuple) -> str:
+    """('items', 0, 'qty') -> 'items[0].qty', the way a client names the field."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def from_validation_error(error: ValidationError) -> ApiError:
+    """The first problem pydantic found, as a 400 naming its field."""
+    first = error.errors(include_url=False)[0]
+    field = field_path(first["loc"])
+    message = first["msg"]
+    if first["type"] == "missing":
+        message = "is required"
+    return ApiError(400, f"{field}: {message}" if field else message, field or None)
+
+
+def error_response(status: int, message: str, field: str | None = None):
+    body = {"error": message}
+    if field:
+        body["field"] = field
+    return jsonify(body), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(e: ApiError):
+        return error_response(e.status, e.message, e.field)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(e: HTTPException):
+        messages = {
+            404: "not found",
+            405: "method not allowed",
+            413: "request body too large",
+        }
+        return error_response(e.code or 500, messages.get(e.code, e.description or e.name))
+
+    @app.errorhandler(redis.ConnectionError)
+    @app.errorhandler(redis.TimeoutError)
+    def _store_unavailable(e: Exception):
+        log.warning("redis unavailable: %s", e)
+        response, status = error_response(503, "the order store is unavailable; retry shortly")
+        response.headers["Retry-After"] = "1"
+        return response, status
+
+    @app.errorhandler(Exception)
+    def _unexpected(e: Exception):
+        # Logged in full here; the client learns nothing about the internals.
+        log.exception("unhandled error")
+        return error_response(500, "internal error")

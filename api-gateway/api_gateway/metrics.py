@@ -1,0 +1,64 @@
+"""Prometheus metrics of the gateway.
+
+Under gunicorn every worker process counts for itself; PROMETHEUS_MULTIPROC_DIR
+(set by `python -m api_gateway`) lets /metrics add them up, whichever worker answers.
+The stream backlog is read from Redis when /metrics is scraped.
+"""
+
+from __future__ import annotations
+
+import os
+
+import redis
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from ticketing_common import keys
+from ticketing_common.backlog import group_backlog
+
+REQUESTS = Counter("gateway_http_requests_total", "HTTP requests answered", ["method", "route", "status"])
+REQUEST_SECONDS = Histogram(
+    "gateway_http_request_duration_seconds", "time to answer an HTTP request", ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+ORDERS_CREATED = Counter("gateway_orders_created_total", "orders accepted (201) and queued for a decision")
+
+
+class StreamBacklogCollector:
+    """Stream length, group lag and pending entries, read from Redis at scrape time."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+
+    def collect(self):
+        pipe = self.client.pipeline(transaction=False)
+        pipe.xlen(keys.ORDER_STREAM)
+        pipe.xinfo_groups(keys.ORDER_STREAM)
+        try:
+            length, groups = pipe.execute(raise_on_error=False)
+        except redis.RedisError:
+            return  # Redis unreachable: /readyz says so; the other metrics still export
+        if isinstance(length, Exception):
+            return
+        backlog = group_backlog(groups if isinstance(groups, list) else [], length)
+        for name, help_text in (
+            ("length", "entries in the order stream"),
+            ("lag", "orders not yet delivered to any worker"),
+            ("pending", "orders delivered to a worker but not yet acknowledged"),
+        ):
+            family = GaugeMetricFamily(f"ticketing_stream_{name}", help_text)
+            family.add_metric([], backlog[name])
+            yield family
+
+
+def exposition(client: redis.Redis) -> bytes:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        body = generate_latest(registry)
+    else:
+        body = generate_latest(REGISTRY)
+    backlog = CollectorRegistry()
+    backlog.register(StreamBacklogCollector(client))
+    return body + generate_latest(backlog)

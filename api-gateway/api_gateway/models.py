@@ -1,0 +1,118 @@
+"""The API's request and response bodies.
+
+Requests are validated with these very models, and /openapi.json is generated from
+them, so the published contract cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from ticketing_common.status import OrderStatus
+
+PaymentMethod = Literal["credit_card", "debit_card", "paypal", "apple_pay", "google_pay", "bank_transfer"]
+TicketId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class _Strict(BaseModel):
+    # Strict: "2" is not a quantity and 5 is not a name; wrong types are errors, not guesses.
+    model_config = ConfigDict(strict=True, str_strip_whitespace=True)
+
+
+class Customer(_Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    email: Annotated[EmailStr, Field(max_length=254)]
+
+
+class OrderItemRequest(_Strict):
+    ticketId: TicketId
+    qty: Annotated[int, Field(ge=1, description="tickets of this type; the order's total is capped by the server")]
+
+
+class CreateOrderRequest(_Strict):
+    customer: Customer
+    items: Annotated[list[OrderItemRequest], Field(min_length=1, max_length=50)]
+    paymentMethod: Annotated[PaymentMethod, Field(examples=["credit_card"])]
+
+
+class CreateOrderResponse(BaseModel):
+    orderId: str
+    status: OrderStatus
+    grandTotal: float
+    currency: str
+    message: str
+
+
+class Ticket(BaseModel):
+    id: str
+    name: str
+    type: Annotated[str, Field(examples=["adult"])]
+    price: Annotated[float, Field(examples=[25.0])]
+    currency: Annotated[str, Field(examples=["EUR"])]
+    description: str
+    available: Annotated[int, Field(description="tickets still available (live stock)")]
+
+
+class TicketList(BaseModel):
+    tickets: list[Ticket]
+
+
+class OrderItem(BaseModel):
+    ticketId: str
+    type: str
+    qty: int
+    unitPrice: float
+    total: float
+
+
+class OrderCustomer(BaseModel):
+    name: str
+    email: str
+
+
+class Order(BaseModel):
+    orderId: str
+    customer: OrderCustomer
+    items: list[OrderItem]
+    grandTotal: float
+    currency: str
+    paymentMethod: str
+    status: OrderStatus
+    createdAt: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+    decidedAt: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})] = None
+    reason: Annotated[str | None, Field(description="why the order was rejected or failed")] = None
+
+
+class Error(BaseModel):
+    error: Annotated[str, Field(description="what is wrong, naming the field where there is one")]
+    field: Annotated[str | None, Field(description="the request field at fault, e.g. items[0].qty")] = None
+
+
+class StreamStatus(BaseModel):
+    length: Annotated[int, Field(description="entries in the order stream")]
+    lag: Annotated[int, Field(description="orders not yet delivered to any worker")]
+    pending: Annotated[int, Field(description="orders delivered to a worker, not yet acknowledged")]
+    deadLetter: Annotated[int, Field(description="entries in the dead-letter stream")]
+
+
+class ConsumerStatus(BaseModel):
+    name: str
+    pending: Annotated[int, Field(description="entries this worker holds unacknowledged")]
+    idleMs: Annotated[int, Field(description="milliseconds since this worker last read from the stream")]
+
+
+class StockStatus(BaseModel):
+    ticketId: str
+    type: str
+    initial: int
+    available: int
+    sold: int
+
+
+class SystemStatus(BaseModel):
+    time: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+    stream: StreamStatus
+    consumers: list[ConsumerStatus]
+    stock: list[StockStatus]

@@ -1,0 +1,103 @@
+"""The OpenAPI 3.1 document, built from the same pydantic models that validate requests."""
+
+from __future__ import annotations
+
+from pydantic.json_schema import models_json_schema
+
+from . import models
+
+SCHEMA_MODELS = [
+    models.Ticket, models.TicketList, models.CreateOrderRequest, models.CreateOrderResponse,
+    models.Order, models.Error, models.SystemStatus,
+]
+
+
+def _ref(model) -> dict:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _json(model, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
+
+
+def _price_param(name: str, description: str) -> dict:
+    return {"in": "query", "name": name, "required": False,
+            "schema": {"type": "number", "minimum": 0}, "description": description}
+
+
+def build_openapi(version: str, max_tickets_per_order: int) -> dict:
+    # Request bodies are validated in "validation" mode, responses are dumped in
+    # "serialization" mode; pydantic gives each its own schema where they differ.
+    _, defs = models_json_schema(
+        [(m, "validation") for m in SCHEMA_MODELS], ref_template="#/components/schemas/{model}"
+    )
+    bad_request = _json(models.Error, "Invalid request; `error` says which field and why")
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Ticket Purchase API",
+            "version": version,
+            "description": (
+                "Browse ticket types and buy tickets. Orders are accepted at once (`pending`) and "
+                "decided asynchronously by the order workers (`confirmed`, `rejected` or `failed`): "
+                f"poll `GET /orders/{{orderId}}`. One order holds at most {max_tickets_per_order} tickets. "
+                "Every route is also served under `/v1`."
+            ),
+        },
+        "servers": [{"url": "/v1"}, {"url": "/"}],
+        "tags": [{"name": "tickets"}, {"name": "orders"}, {"name": "system"}],
+        "paths": {
+            "/tickets": {"get": {
+                "tags": ["tickets"], "summary": "Ticket types with live availability",
+                "operationId": "listTickets",
+                "parameters": [
+                    {"in": "query", "name": "type", "required": False, "schema": {"type": "string"},
+                     "description": "only tickets of this type (adult, student, child, vip, ...)"},
+                    _price_param("min_price", "only tickets costing at least this much"),
+                    _price_param("max_price", "only tickets costing at most this much"),
+                ],
+                "responses": {"200": _json(models.TicketList, "The tickets"), "400": bad_request},
+            }},
+            "/orders": {"post": {
+                "tags": ["orders"], "summary": "Place an order",
+                "operationId": "createOrder",
+                "requestBody": {"required": True,
+                                "content": {"application/json": {"schema": _ref(models.CreateOrderRequest)}}},
+                "responses": {
+                    "201": _json(models.CreateOrderResponse, "Accepted and queued; its status is `pending`"),
+                    "400": bad_request,
+                    "413": _json(models.Error, "Request body too large"),
+                    "503": _json(models.Error, "The order store is unavailable; retry later"),
+                },
+            }},
+            "/orders/{orderId}": {"get": {
+                "tags": ["orders"], "summary": "An order and its status",
+                "operationId": "getOrder",
+                "parameters": [{"in": "path", "name": "orderId", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": _json(models.Order, "The order"),
+                              "404": _json(models.Error, "No such order")},
+            }},
+            "/system/status": {"get": {
+                "tags": ["system"], "summary": "Backlog, active workers and stock, for the dashboard",
+                "operationId": "getSystemStatus",
+                "responses": {"200": _json(models.SystemStatus, "A snapshot of the system")},
+            }},
+        },
+        "components": {"schemas": defs["$defs"]},
+    }
+
+
+SWAGGER_UI = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Ticket Purchase API</title>
+  <link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+  <script>SwaggerUIBundle({url: "openapi.json", dom_id: "#swagger-ui"});</script>
+</body>
+</html>
+"""

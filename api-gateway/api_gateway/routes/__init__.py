@@ -1,0 +1,1 @@
+"""HTTP routes, one blueprint per resource; the logic they call lives one folder up."""

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from pydantic import ValidationError
+
+from .. import metrics
+from ..errors import ApiError, from_validation_error
+from ..models import CreateOrderRequest
+from ..orders import get_order, place_order
+from ..services import services
+
+bp = Blueprint("orders", __name__)
+
+
+@bp.post("/orders")
+def create_order():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "body: must be a JSON object (Content-Type: application/json)", "body")
+    try:
+        order_request = CreateOrderRequest.model_validate(body)
+    except ValidationError as e:
+        raise from_validation_error(e) from None
+    s = services()
+    created = place_order(s.redis, s.enqueue_order, order_request, s.catalogue, s.settings.max_tickets_per_order)
+    metrics.ORDERS_CREATED.inc()
+    response = jsonify(created)
+    response.headers["Location"] = f"{request.path.rstrip('/')}/{created['orderId']}"
+    return response, 201
+
+
+@bp.get("/orders/<order_id>")
+def read_order(order_id: str):
+    if len(order_id) > 64:
+        raise ApiError(404, f"order {order_id[:64]!r}... not found")
+    order = get_order(services().redis, order_id)
+    if order is None:
+        raise ApiError(404, f"order {order_id!r} not found")
+    return jsonify(order)

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from ..services import services
+from ..system_status import system_status
+
+bp = Blueprint("system", __name__)
+
+
+@bp.get("/system/status")
+def get_system_status():
+    s = services()
+    return jsonify(system_status(s.redis, s.catalogue))

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, jsonify, request
+
+from ..errors import ApiError
+from ..services import services
+from ..tickets import list_tickets
+
+bp = Blueprint("tickets", __name__)
+
+
+def _price_arg(name: str) -> Decimal | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ApiError(400, f"{name}: must be a number, got {raw!r}", name) from None
+    if not value.is_finite() or value < 0:
+        raise ApiError(400, f"{name}: must be a finite number >= 0, got {raw!r}", name)
+    return value
+
+
+@bp.get("/tickets")
+def get_tickets():
+    type_ = request.args.get("type") or None
+    min_price, max_price = _price_arg("min_price"), _price_arg("max_price")
+    if min_price is not None and max_price is not None and min_price > max_price:
+        raise ApiError(400, "min_price: must not be greater than max_price", "min_price")
+    s = services()
+    return jsonify({"tickets": list_tickets(s.redis, s.catalogue, type_, min_price, max_price)})

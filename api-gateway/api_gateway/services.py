@@ -1,0 +1,24 @@
+"""What the routes need, built once per app: settings, the Redis client, the catalogue, the scripts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from flask import current_app
+
+from .catalogue import Catalogue
+from .settings import GatewaySettings
+
+
+@dataclass
+class Services:
+    settings: GatewaySettings
+    redis: redis.Redis
+    catalogue: Catalogue
+    enqueue_order: redis.commands.core.Script
+    openapi: dict
+
+
+def services() -> Services:
+    return current_app.extensions["ticketing"]

@@ -1,0 +1,40 @@
+"""A read-only snapshot of the system for the dashboard: backlog, workers, stock."""
+
+from __future__ import annotations
+
+import redis
+
+from ticketing_common import keys
+from ticketing_common.backlog import group_backlog
+
+from .catalogue import Catalogue
+from .orders import utc_now
+
+
+def system_status(client: redis.Redis, catalogue: Catalogue) -> dict:
+    ids = [t.id for t in catalogue.tickets]
+    pipe = client.pipeline(transaction=False)
+    pipe.xlen(keys.ORDER_STREAM)
+    pipe.xinfo_groups(keys.ORDER_STREAM)
+    pipe.xinfo_consumers(keys.ORDER_STREAM, keys.CONSUMER_GROUP)
+    pipe.xlen(keys.DEAD_LETTER_STREAM)
+    pipe.hmget(keys.STOCK_INITIAL, ids)
+    pipe.hmget(keys.STOCK, ids)
+    pipe.hmget(keys.STOCK_SOLD, ids)
+    length, groups, consumers, dead, initial, available, sold = pipe.execute(raise_on_error=False)
+    # Before the first order (no stream) or the first worker (no group), XINFO answers an
+    # error: there is simply nothing to report yet.
+    backlog = group_backlog(groups if isinstance(groups, list) else [], length)
+    consumers = consumers if isinstance(consumers, list) else []
+    return {
+        "time": utc_now(),
+        "stream": {**backlog, "deadLetter": dead},
+        "consumers": sorted(
+            ({"name": c["name"], "pending": int(c["pending"]), "idleMs": int(c["idle"])} for c in consumers),
+            key=lambda c: c["name"],
+        ),
+        "stock": [
+            {"ticketId": t.id, "type": t.type, "initial": int(i or 0), "available": int(a or 0), "sold": int(s or 0)}
+            for t, i, a, s in zip(catalogue.tickets, initial, available, sold)
+        ],
+    }

@@ -1,0 +1,29 @@
+"""The order stream's backlog, as the gateway, the workers and the dashboard report it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import keys
+
+
+def _text(value: Any) -> Any:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def group_backlog(groups: list[dict[str, Any]], stream_length: int) -> dict[str, int]:
+    """Length, lag and pending of the order stream, from XLEN and XINFO GROUPS.
+
+    ``lag`` counts entries not yet delivered to any worker, ``pending`` entries delivered
+    but not yet acknowledged. Before any worker has created the group, every entry is lag.
+    Redis reports the lag as nil when it cannot tell (after some deletions); it is then
+    bounded from above by the stream length less pending, which is what we report.
+    """
+    for group in groups:
+        if _text(group.get("name")) == keys.CONSUMER_GROUP:
+            pending = int(group.get("pending", 0))
+            lag = group.get("lag")
+            if lag is None:
+                lag = max(stream_length - pending, 0)
+            return {"length": stream_length, "lag": int(lag), "pending": pending}
+    return {"length": stream_length, "lag": stream_length, "pending": 0}

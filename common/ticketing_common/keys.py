@@ -1,0 +1,31 @@
+"""The Redis key schema: every key, stream and group name the services share.
+
+All keys live under the ``ticketing:`` prefix so that nothing else stored in
+the same Redis (for instance the admin API's own namespace) can collide with them.
+
+    ticketing:stock                 hash  ticketId -> tickets still available
+    ticketing:stock:initial         hash  ticketId -> stock at initialisation (written once)
+    ticketing:stock:sold            hash  ticketId -> tickets sold by confirmed orders
+    ticketing:order:<orderId>       hash  the order record (see order_record.py)
+    ticketing:orders                stream of order ids waiting for a decision
+    ticketing:orders:dead-letter    stream of entries that failed too many times
+"""
+
+PREFIX = "ticketing:"
+
+STOCK = PREFIX + "stock"
+STOCK_INITIAL = PREFIX + "stock:initial"
+STOCK_SOLD = PREFIX + "stock:sold"
+
+ORDER_STREAM = PREFIX + "orders"
+DEAD_LETTER_STREAM = PREFIX + "orders:dead-letter"
+CONSUMER_GROUP = "order-workers"
+
+# The one field of an order stream entry: the id of the order to decide.
+STREAM_ORDER_ID_FIELD = "orderId"
+
+ORDER_PREFIX = PREFIX + "order:"
+
+
+def order_key(order_id: str) -> str:
+    return ORDER_PREFIX + order_id

@@ -1,0 +1,99 @@
+"""The order record: how one order is stored in its Redis hash, and read back.
+
+The gateway writes the record (status ``pending``); the worker's Lua scripts read
+``status`` and ``items`` and write ``status``, ``reason`` and ``decidedAt``.
+A contract test checks that every field the Lua scripts use is named here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .status import OrderStatus
+
+# Hash field names.
+ORDER_ID = "orderId"
+CUSTOMER_NAME = "customerName"
+CUSTOMER_EMAIL = "customerEmail"
+PAYMENT_METHOD = "paymentMethod"
+ITEMS = "items"  # JSON list of {ticketId, type, qty, unitPrice, total}
+GRAND_TOTAL = "grandTotal"  # decimal string, e.g. "158.00"
+CURRENCY = "currency"
+STATUS = "status"
+REASON = "reason"  # set when rejected or failed
+CREATED_AT = "createdAt"  # ISO 8601, UTC
+DECIDED_AT = "decidedAt"  # ISO 8601, UTC, set with the terminal status
+
+FIELDS = frozenset(
+    {ORDER_ID, CUSTOMER_NAME, CUSTOMER_EMAIL, PAYMENT_METHOD, ITEMS, GRAND_TOTAL,
+     CURRENCY, STATUS, REASON, CREATED_AT, DECIDED_AT}
+)
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    ticket_id: str
+    type: str
+    qty: int
+    unit_price: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.unit_price * self.qty
+
+
+def money(value: Decimal) -> float:
+    """A price as the API shows it: a JSON number with two decimals."""
+    return float(value.quantize(Decimal("0.01")))
+
+
+def new_order_fields(
+    *,
+    order_id: str,
+    customer_name: str,
+    customer_email: str,
+    payment_method: str,
+    lines: list[OrderLine],
+    currency: str,
+    created_at: str,
+) -> dict[str, str]:
+    """The hash of a new, pending order."""
+    items = [
+        {"ticketId": l.ticket_id, "type": l.type, "qty": l.qty,
+         "unitPrice": money(l.unit_price), "total": money(l.total)}
+        for l in lines
+    ]
+    grand_total = sum((l.total for l in lines), Decimal(0))
+    return {
+        ORDER_ID: order_id,
+        CUSTOMER_NAME: customer_name,
+        CUSTOMER_EMAIL: customer_email,
+        PAYMENT_METHOD: payment_method,
+        ITEMS: json.dumps(items, separators=(",", ":")),
+        GRAND_TOTAL: str(grand_total.quantize(Decimal("0.01"))),
+        CURRENCY: currency,
+        STATUS: OrderStatus.PENDING.value,
+        CREATED_AT: created_at,
+    }
+
+
+def order_from_fields(fields: dict[str, str]) -> dict[str, Any]:
+    """The API's Order object from a stored hash (as returned by HGETALL, decoded)."""
+    order: dict[str, Any] = {
+        "orderId": fields[ORDER_ID],
+        "customer": {"name": fields[CUSTOMER_NAME], "email": fields[CUSTOMER_EMAIL]},
+        "items": json.loads(fields[ITEMS]),
+        "grandTotal": money(Decimal(fields[GRAND_TOTAL])),
+        "currency": fields[CURRENCY],
+        "paymentMethod": fields[PAYMENT_METHOD],
+        "status": fields[STATUS],
+        "createdAt": fields[CREATED_AT],
+    }
+    if fields.get(REASON):
+        order["reason"] = fields[REASON]
+    if fields.get(DECIDED_AT):
+        order["decidedAt"] = fields[DECIDED_AT]
+    return order

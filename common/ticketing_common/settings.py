@@ -1,0 +1,61 @@
+"""Settings every service shares, and the one way a service loads its settings.
+
+Each service subclasses `ServiceSettings`; every field is read from the
+environment variable of the same name (upper case). A bad value stops the
+service at start with one line naming the variable.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Literal, TypeVar
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis connection URL")
+    redis_socket_timeout: float = Field(
+        5.0, gt=0, le=300, description="seconds a Redis call may take before it fails"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="log level of the JSON logs on stdout"
+    )
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line naming each bad variable and what is wrong with it."""
+    parts = []
+    for e in error.errors():
+        name = ".".join(str(p) for p in e["loc"]).upper() or "settings"
+        value = e.get("input")
+        got = f" (got {value!r})" if isinstance(value, (str, int, float)) else ""
+        parts.append(f"{name}: {e['msg']}{got}")
+    return "; ".join(parts)
+
+
+def load_settings(cls: type[S], service: str) -> S:
+    """The service's settings from the environment, or exit 2 with a one-line reason."""
+    try:
+        return cls()
+    except ValidationError as e:
+        print(f"{service}: bad configuration: {describe_error(e)}", file=sys.stderr)
+        raise SystemExit(2) from None
