@@ -8,7 +8,8 @@ import sys
 from datetime import datetime, timezone
 
 # Attributes every LogRecord has; anything else passed with `extra=` is logged as a field.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# (uvicorn adds color_message, the same text with terminal colours.)
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

@@ -45,10 +45,14 @@ def describe_error(error: ValidationError) -> str:
     """One line naming each bad variable and what is wrong with it."""
     parts = []
     for e in error.errors():
-        name = ".".join(str(p) for p in e["loc"]).upper() or "settings"
+        message = e["msg"].removeprefix("Value error, ")
+        if not e["loc"]:  # a check across several variables names them in its message
+            parts.append(message)
+            continue
+        name = ".".join(str(p) for p in e["loc"]).upper()
         value = e.get("input")
         got = f" (got {value!r})" if isinstance(value, (str, int, float)) else ""
-        parts.append(f"{name}: {e['msg']}{got}")
+        parts.append(f"{name}: {message}{got}")
     return "; ".join(parts)
 
 

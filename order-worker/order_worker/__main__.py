@@ -1,0 +1,27 @@
+"""`python -m order_worker`: validate settings, then serve the worker under uvicorn."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from ticketing_common.logs import configure_logging
+from ticketing_common.settings import load_settings
+
+from .settings import WorkerSettings
+
+SERVICE = "order-worker"
+
+
+def main() -> None:
+    settings = load_settings(WorkerSettings, SERVICE)
+    configure_logging(SERVICE, settings.log_level)
+    from .app import create_app
+
+    uvicorn.run(
+        create_app(settings), host="0.0.0.0", port=settings.port,
+        log_config=None, access_log=False, timeout_graceful_shutdown=25,
+    )
+
+
+if __name__ == "__main__":
+    main()

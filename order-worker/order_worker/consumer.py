@@ -1,0 +1,165 @@
+"""The consumer: reads the order stream in batches and has each order decided.
+
+One `OrderConsumer` per process, named uniquely in the consumer group. Two tasks:
+`read_loop` (new entries, batched blocking XREADGROUP) and `recovery_loop`
+(see recovery.py). Both stop between batches when `stop` is set, so a SIGTERM
+finishes and acknowledges the batch in hand before the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import redis.asyncio as redis
+from redis.exceptions import ResponseError
+
+from ticketing_common import keys
+
+from . import metrics, recovery
+from .decisions import StreamEntry, decide_batch, parse_entries
+from .scripts import Scripts
+from .settings import WorkerSettings
+from .stats import WorkerStats
+
+log = logging.getLogger(__name__)
+
+
+async def ensure_group(client: redis.Redis) -> None:
+    """Create the consumer group if it is missing, reading from the stream's very start.
+
+    Id 0, not $: orders the gateway queued before any worker ever ran are decided too.
+    """
+    try:
+        await client.xgroup_create(keys.ORDER_STREAM, keys.CONSUMER_GROUP, id="0", mkstream=True)
+        log.info("created consumer group", extra={"group": keys.CONSUMER_GROUP})
+    except ResponseError as e:
+        if "BUSYGROUP" not in str(e):
+            raise
+
+
+class OrderConsumer:
+    def __init__(self, client: redis.Redis, settings: WorkerSettings, stats: WorkerStats | None = None) -> None:
+        self.client = client
+        self.settings = settings
+        self.name = settings.consumer_name
+        self.scripts = Scripts.register(client)
+        self.stats = stats or WorkerStats(consumer=self.name)
+
+    async def process(self, entries: list[StreamEntry]) -> None:
+        """Decide a batch; entries whose decision failed stay pending for recovery."""
+        started = time.perf_counter()
+        if self.settings.worker_simulated_work_ms:
+            await asyncio.sleep(self.settings.worker_simulated_work_ms * len(entries) / 1000)
+        results = await decide_batch(self.client, self.scripts, entries, self.settings.order_ttl_seconds)
+        decided_at = time.time()
+        for entry, result in zip(entries, results):
+            if isinstance(result, Exception):
+                self._error(f"deciding entry {entry.entry_id}: {result}")
+                continue
+            outcome = result[0]
+            self.stats.outcomes[outcome] += 1
+            metrics.DECIDED.labels(outcome).inc()
+            if outcome in ("confirmed", "rejected"):
+                metrics.DECISION_SECONDS.observe(max(decided_at - entry.enqueued_at, 0))
+        self.stats.batches += 1
+        metrics.BATCHES.inc()
+        metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
+
+    async def read_loop(self, stop: asyncio.Event) -> None:
+        backoff = recovery.Backoff()
+        # First the entries this consumer name already holds: a restarted pod keeps its
+        # name, and its pending list is its own to finish. Then new entries ('>').
+        next_id = "0"
+        while not stop.is_set():
+            try:
+                block = None if next_id != ">" else self.settings.worker_block_ms
+                response = await self.client.xreadgroup(
+                    keys.CONSUMER_GROUP, self.name, {keys.ORDER_STREAM: next_id},
+                    count=self.settings.worker_batch_size, block=block,
+                )
+                entries = parse_entries(response[0][1]) if response else []
+                if next_id != ">":
+                    if not entries:
+                        next_id = ">"
+                        continue
+                    next_id = entries[-1].entry_id  # past these, even if some stay pending
+                if entries:
+                    await self.process(entries)
+                backoff.reset()
+            except ResponseError as e:
+                if "NOGROUP" in str(e):
+                    await ensure_group(self.client)  # first start, or the stream was reset
+                    continue
+                await self._retry_later(backoff, f"reading: {e}", stop)
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as e:
+                await self._retry_later(backoff, f"redis unreachable: {e}", stop)
+            except Exception as e:  # a bug must not kill the loop; entries stay pending for recovery
+                log.exception("unexpected error in the read loop")
+                await self._retry_later(backoff, f"unexpected: {e!r}", stop)
+
+    async def recover_once(self) -> None:
+        s = self.settings
+        dead = await recovery.dead_letter_exhausted(
+            self.client, self.scripts, min_idle_ms=s.worker_claim_idle_ms, max_deliveries=s.worker_max_deliveries,
+            count=s.worker_batch_size, order_ttl=s.order_ttl_seconds,
+        )
+        if dead:
+            self.stats.dead_lettered += dead
+            metrics.DEAD_LETTERED.inc(dead)
+            log.warning("dead-lettered entries", extra={"count": dead})
+        claimed = await recovery.claim_idle(
+            self.client, self.name, min_idle_ms=s.worker_claim_idle_ms, count=s.worker_batch_size
+        )
+        if claimed:
+            self.stats.reclaimed += len(claimed)
+            metrics.RECLAIMED.inc(len(claimed))
+            log.info("reclaimed idle entries", extra={"count": len(claimed)})
+            await self.process(claimed)
+        removed = await recovery.remove_stale_consumers(
+            self.client, self.scripts, self.name, stale_ms=s.worker_stale_consumer_ms
+        )
+        if removed:
+            self.stats.consumers_removed += len(removed)
+            log.info("removed stale consumers", extra={"consumers": removed})
+        self.stats.trimmed += await recovery.trim_acknowledged(self.client)
+
+    async def recovery_loop(self, stop: asyncio.Event) -> None:
+        backoff = recovery.Backoff()
+        interval = self.settings.worker_recovery_interval_ms / 1000
+        while not stop.is_set():
+            try:
+                await self.recover_once()
+                backoff.reset()
+                delay = interval
+            except ResponseError as e:
+                if "NOGROUP" in str(e):
+                    delay = interval  # no group yet: the read loop creates it
+                else:
+                    self._error(f"recovery: {e}")
+                    delay = backoff.next_delay()
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as e:
+                self._error(f"recovery: redis unreachable: {e}")
+                delay = backoff.next_delay()
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            except asyncio.TimeoutError:
+                pass
+
+    async def run(self, stop: asyncio.Event) -> None:
+        log.info("consumer starting", extra={"consumer": self.name, "group": keys.CONSUMER_GROUP})
+        await asyncio.gather(self.read_loop(stop), self.recovery_loop(stop))
+        log.info("consumer stopped", extra={"consumer": self.name})
+
+    def _error(self, message: str) -> None:
+        self.stats.error(message)
+        metrics.ERRORS.inc()
+        log.error(message)
+
+    async def _retry_later(self, backoff: recovery.Backoff, message: str, stop: asyncio.Event) -> None:
+        self._error(message)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=backoff.next_delay())
+        except asyncio.TimeoutError:
+            pass

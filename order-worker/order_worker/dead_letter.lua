@@ -1,0 +1,30 @@
+-- Give up on a stream entry that was delivered too many times without a decision:
+-- copy it to the dead-letter stream, mark its order 'failed' (if it is still
+-- 'pending'), and acknowledge it, all in one step.
+--
+-- KEYS[1]  the order hash                 ticketing:order:<orderId> (may not exist)
+-- KEYS[2]  the order stream               ticketing:orders
+-- KEYS[3]  the dead-letter stream         ticketing:orders:dead-letter
+-- ARGV[1]  consumer group name
+-- ARGV[2]  stream entry id
+-- ARGV[3]  the order id ('' if the entry had none)
+-- ARGV[4]  how many times the entry was delivered
+-- ARGV[5]  decision time, ISO 8601 (stored as decidedAt)
+-- ARGV[6]  seconds to keep the failed order (0 = keep)
+-- ARGV[7]  most entries the dead-letter stream keeps (approximately)
+-- ARGV[8]  the stream field that holds the order id ('orderId')
+--
+-- Returns 1 if the order was marked failed, 0 if it was already decided or missing.
+
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*',
+  ARGV[8], ARGV[3], 'entryId', ARGV[2], 'deliveries', ARGV[4], 'reason', 'max_deliveries_exceeded')
+local failed = 0
+if redis.call('HGET', KEYS[1], 'status') == 'pending' then
+  redis.call('HSET', KEYS[1], 'status', 'failed', 'reason', 'max_deliveries_exceeded', 'decidedAt', ARGV[5])
+  if tonumber(ARGV[6]) > 0 then
+    redis.call('EXPIRE', KEYS[1], ARGV[6])
+  end
+  failed = 1
+end
+redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
+return failed

@@ -1,0 +1,76 @@
+"""Deciding a batch of stream entries: one pipelined round trip of decide_order.lua calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import redis.asyncio as redis
+
+from ticketing_common import keys
+
+from .scripts import Scripts
+
+DEAD_LETTER_MAXLEN = 100_000
+
+
+@dataclass(frozen=True)
+class StreamEntry:
+    entry_id: str
+    order_id: str | None  # None: the entry has no order id (malformed) or was deleted
+
+    @property
+    def enqueued_at(self) -> float:
+        """When the gateway added the entry: stream ids start with a millisecond timestamp."""
+        return int(self.entry_id.split("-", 1)[0]) / 1000
+
+
+def parse_entries(raw: list) -> list[StreamEntry]:
+    """Entries as XREADGROUP and XAUTOCLAIM return them: [(id, {field: value} or None), ...]."""
+    return [StreamEntry(entry_id, (fields or {}).get(keys.STREAM_ORDER_ID_FIELD)) for entry_id, fields in raw]
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+async def decide_batch(
+    client: redis.Redis, scripts: Scripts, entries: list[StreamEntry], order_ttl: int
+) -> list[tuple[str, str] | Exception]:
+    """Decide every entry; per entry, (outcome, detail) from decide_order.lua or the error it raised.
+
+    Entries without an order id cannot ever be decided and go straight to the dead-letter
+    stream (outcome 'malformed'). An entry whose script failed stays unacknowledged: it is
+    retried by recovery and dead-lettered after too many deliveries.
+    """
+    now = utc_now()
+    pipe = client.pipeline(transaction=False)
+    for entry in entries:
+        if entry.order_id is None:
+            await dead_letter(pipe, scripts, entry, deliveries=1, order_ttl=order_ttl, now=now)
+        else:
+            await scripts.decide_order(
+                keys=[keys.order_key(entry.order_id), keys.STOCK, keys.STOCK_SOLD, keys.ORDER_STREAM],
+                args=[keys.CONSUMER_GROUP, entry.entry_id, now, order_ttl],
+                client=pipe,
+            )
+    results = await pipe.execute(raise_on_error=False)
+    return [
+        ("malformed", "") if entry.order_id is None and not isinstance(result, Exception)
+        else result if isinstance(result, Exception)
+        else (result[0], result[1])
+        for entry, result in zip(entries, results)
+    ]
+
+
+async def dead_letter(
+    client: redis.Redis, scripts: Scripts, entry: StreamEntry, deliveries: int, order_ttl: int, now: str | None = None
+):
+    """Move an entry to the dead-letter stream and fail its order if still pending (dead_letter.lua)."""
+    order_id = entry.order_id or ""
+    return await scripts.dead_letter(
+        keys=[keys.order_key(order_id), keys.ORDER_STREAM, keys.DEAD_LETTER_STREAM],
+        args=[keys.CONSUMER_GROUP, entry.entry_id, order_id, deliveries, now or utc_now(), order_ttl,
+              DEAD_LETTER_MAXLEN, keys.STREAM_ORDER_ID_FIELD],
+        client=client,
+    )

@@ -1,0 +1,103 @@
+"""THE RECOVERY POLICY: what happens to entries a worker took and never acknowledged.
+
+Run by every worker every WORKER_RECOVERY_INTERVAL_MS:
+1. An entry unacknowledged for WORKER_CLAIM_IDLE_MS whose delivery count has reached
+   WORKER_MAX_DELIVERIES is given up on: dead-lettered, its order marked failed.
+2. Every other entry idle that long is claimed (XAUTOCLAIM) by this worker and decided
+   again: its first holder died or is stuck. Deciding is idempotent (an order no longer
+   pending is only acknowledged), so a slow first holder finishing late is harmless.
+3. Consumers idle for WORKER_STALE_CONSUMER_MS holding nothing are removed from the group.
+4. The stream is trimmed below the oldest entry that any group still needs.
+Errors talking to Redis are retried with capped exponential backoff (`Backoff`).
+"""
+
+from __future__ import annotations
+
+import random
+
+import redis.asyncio as redis
+
+from ticketing_common import keys
+
+from .decisions import StreamEntry, dead_letter, parse_entries
+from .scripts import Scripts
+
+
+class Backoff:
+    """Capped exponential backoff with jitter: 0.1 s, 0.2 s, 0.4 s ... up to `cap` seconds."""
+
+    def __init__(self, base: float = 0.1, cap: float = 5.0) -> None:
+        self.base, self.cap, self.attempt = base, cap, 0
+
+    def next_delay(self) -> float:
+        delay = min(self.cap, self.base * 2**self.attempt)
+        self.attempt += 1
+        return delay * random.uniform(0.5, 1.0)
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+async def dead_letter_exhausted(
+    client: redis.Redis, scripts: Scripts, *, min_idle_ms: int, max_deliveries: int, count: int, order_ttl: int
+) -> int:
+    """Step 1: dead-letter idle entries delivered `max_deliveries` times. Returns how many."""
+    pending = await client.xpending_range(
+        keys.ORDER_STREAM, keys.CONSUMER_GROUP, min="-", max="+", count=count, idle=min_idle_ms
+    )
+    exhausted = [p for p in pending if p["times_delivered"] >= max_deliveries]
+    for p in exhausted:
+        entry_id = p["message_id"]
+        found = await client.xrange(keys.ORDER_STREAM, entry_id, entry_id)
+        entry = parse_entries(found)[0] if found else StreamEntry(entry_id, None)
+        await dead_letter(client, scripts, entry, p["times_delivered"], order_ttl)
+    return len(exhausted)
+
+
+async def claim_idle(client: redis.Redis, consumer: str, *, min_idle_ms: int, count: int) -> list[StreamEntry]:
+    """Step 2: take over up to `count` entries idle for `min_idle_ms` in any consumer's pending list."""
+    _cursor, claimed, *_deleted = await client.xautoclaim(
+        keys.ORDER_STREAM, keys.CONSUMER_GROUP, consumer, min_idle_time=min_idle_ms, start_id="0-0", count=count
+    )
+    return parse_entries(claimed)
+
+
+async def remove_stale_consumers(client: redis.Redis, scripts: Scripts, me: str, *, stale_ms: int) -> list[str]:
+    """Step 3: remove consumers idle for `stale_ms` that hold no entry. Returns their names."""
+    removed = []
+    for c in await client.xinfo_consumers(keys.ORDER_STREAM, keys.CONSUMER_GROUP):
+        if c["name"] != me and int(c["pending"]) == 0 and int(c["idle"]) >= stale_ms:
+            if await scripts.remove_idle_consumer(
+                keys=[keys.ORDER_STREAM], args=[keys.CONSUMER_GROUP, c["name"]], client=client
+            ):
+                removed.append(c["name"])
+    return removed
+
+
+def _id(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+async def trim_acknowledged(client: redis.Redis) -> int:
+    """Step 4: drop the entries every group has acknowledged; never one still needed.
+
+    For each group, everything before its oldest pending entry (or, with nothing
+    pending, up to its last delivered entry) is acknowledged. The safe point is the
+    lowest over all groups, and it only moves forward: new entries get higher ids and
+    pending entries only leave. Returns the number of entries removed.
+    """
+    groups = await client.xinfo_groups(keys.ORDER_STREAM)
+    if not groups:
+        return 0
+    keep_from = []
+    for g in groups:
+        if int(g["pending"]) > 0:
+            summary = await client.xpending(keys.ORDER_STREAM, g["name"])
+            keep_from.append(summary["min"])
+        else:
+            keep_from.append(g["last-delivered-id"])
+    threshold = min(keep_from, key=_id)
+    if threshold == "0-0":
+        return 0
+    return await client.xtrim(keys.ORDER_STREAM, minid=threshold)
