@@ -26,4 +26,7 @@ def options(settings: GatewaySettings) -> dict:
         "errorlog": "-",
         "loglevel": settings.log_level.lower(),
         "child_exit": child_exit,
+        # gunicorn's control socket (gunicornc) lives under $HOME, which is read-only in
+        # the container; the gateway is managed by signals, so it is not needed.
+        "control_socket_disable": True,
     }
