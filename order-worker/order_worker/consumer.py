@@ -142,6 +142,10 @@ class OrderConsumer:
             except (redis.ConnectionError, redis.TimeoutError, OSError) as e:
                 self._error(f"recovery: redis unreachable: {e}")
                 delay = backoff.next_delay()
+            except Exception as e:  # a bug must not stop recovery for good
+                log.exception("unexpected error in recovery")
+                self._error(f"recovery: unexpected: {e!r}")
+                delay = backoff.next_delay()
             try:
                 await asyncio.wait_for(stop.wait(), timeout=delay)
             except asyncio.TimeoutError:

@@ -92,12 +92,12 @@ async def trim_acknowledged(client: redis.Redis) -> int:
         return 0
     keep_from = []
     for g in groups:
+        oldest_pending = None
         if int(g["pending"]) > 0:
-            summary = await client.xpending(keys.ORDER_STREAM, g["name"])
-            keep_from.append(summary["min"])
-        else:
-            keep_from.append(g["last-delivered-id"])
+            # None if they were all acknowledged since XINFO: then last-delivered is safe.
+            oldest_pending = (await client.xpending(keys.ORDER_STREAM, g["name"]))["min"]
+        keep_from.append(oldest_pending or g["last-delivered-id"])
     threshold = min(keep_from, key=_id)
     if threshold == "0-0":
         return 0
-    return await client.xtrim(keys.ORDER_STREAM, minid=threshold)
+    return await client.xtrim(keys.ORDER_STREAM, minid=threshold, approximate=False)

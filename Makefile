@@ -1,0 +1,54 @@
+# The two commands a newcomer needs:  make up   and   make test
+# Everything else here is what those two are made of.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+SERVICES := common api-gateway order-worker workload-generator
+
+.DEFAULT_GOAL := help
+.PHONY: help up test test-python test-frontend test-e2e bench reset deps venv frontend clean k8s-demo k8s-down
+
+help:  ## list the targets
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+up: deps venv frontend  ## install what is missing and run the whole stack on localhost (Ctrl-C stops it)
+	$(PY) -m tools.stack up
+
+test: deps venv frontend  ## run every test: unit, integration, system, manifests, frontend, end-to-end
+	$(PY) -m pytest
+	cd frontend && npm test
+	$(PY) -m tools.e2e
+
+bench: deps venv  ## run the benchmarks (a few minutes) and write bench/results/
+	$(PY) -m bench
+
+reset: venv  ## delete all orders and reset stock (the stack must be running)
+	REDIS_URL=redis://127.0.0.1:$${REDIS_PORT:-6380}/0 $(PY) -m api_gateway reset-demo --yes
+
+k8s-demo:  ## deploy to the current kubectl context, start load, show how to watch the HPA
+	bash k8s/demo.sh
+
+k8s-down:  ## remove everything k8s-demo created
+	bash k8s/down.sh
+
+deps:  ## system programs: redis-server and nginx (apt-get as root, brew on macOS)
+	@tools/install-system-deps.sh redis-server nginx
+
+# The virtualenv is rebuilt when a requirements file changes.
+venv: $(VENV)/.installed
+$(VENV)/.installed: $(foreach s,$(SERVICES),$(wildcard $(s)/requirements.txt) $(s)/pyproject.toml) requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet $(foreach s,$(SERVICES),$(if $(wildcard $(s)/requirements.txt),-r $(s)/requirements.txt)) -r requirements-dev.txt
+	$(PIP) install --quiet --no-deps $(foreach s,$(SERVICES),-e $(s))
+	touch $@
+
+frontend: frontend/dist/index.html  ## build the web app (npm ci + vite build)
+frontend/dist/index.html: frontend/package-lock.json $(shell find frontend/src frontend/index.html frontend/vite.config.* -type f 2>/dev/null)
+	cd frontend && npm ci --no-audit --no-fund && npm run build
+
+clean:  ## remove the virtualenv, builds and local data
+	rm -rf $(VENV) frontend/node_modules frontend/dist .run test-artifacts

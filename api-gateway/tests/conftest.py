@@ -1,0 +1,62 @@
+"""Gateway test fixtures: an app on fakeredis (unit) or on the session's real redis-server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import fakeredis
+import pytest
+import redis
+
+from api_gateway.app import create_app
+from api_gateway.settings import GatewaySettings
+
+SMALL_CATALOGUE = {
+    "event": {"name": "Test Gig"},
+    "currency": "EUR",
+    "tickets": [
+        {"id": "adult", "name": "Adult", "type": "adult", "price": 40.00, "stock": 100, "description": "Adult entry"},
+        {"id": "student", "name": "Student", "type": "student", "price": 25.50, "stock": 50},
+        {"id": "vip", "name": "VIP", "type": "vip", "price": 150.00, "stock": 5},
+    ],
+}
+
+
+@pytest.fixture
+def catalogue_path(tmp_path: Path) -> Path:
+    path = tmp_path / "catalogue.json"
+    path.write_text(json.dumps(SMALL_CATALOGUE))
+    return path
+
+
+@pytest.fixture
+def settings(catalogue_path: Path) -> GatewaySettings:
+    return GatewaySettings(catalogue_path=catalogue_path, max_tickets_per_order=10, max_body_bytes=4096)
+
+
+@pytest.fixture
+def fake_redis() -> redis.Redis:
+    return fakeredis.FakeRedis(decode_responses=True)
+
+
+@pytest.fixture
+def client(settings, fake_redis):
+    """A Flask test client on fakeredis: fast, for request handling and validation."""
+    return create_app(settings, fake_redis).test_client()
+
+
+@pytest.fixture
+def real_client(settings, real_redis):
+    """A Flask test client on the real redis-server, for anything that runs Lua or streams."""
+    return create_app(settings, real_redis).test_client()
+
+
+def order_body(**overrides) -> dict:
+    body = {
+        "customer": {"name": "Ada Lovelace", "email": "ada@example.com"},
+        "items": [{"ticketId": "adult", "qty": 2}, {"ticketId": "vip", "qty": 1}],
+        "paymentMethod": "credit_card",
+    }
+    body.update(overrides)
+    return body

@@ -1,0 +1,78 @@
+import json
+
+import pytest
+
+from api_gateway.catalogue import CatalogueError, initialise_stock, load_catalogue, reset_demo
+from api_gateway.settings import DEFAULT_CATALOGUE
+from ticketing_common import keys
+
+
+def test_default_catalogue_is_a_realistic_event_of_50000_tickets():
+    catalogue = load_catalogue(DEFAULT_CATALOGUE)
+    assert sum(t.stock for t in catalogue.tickets) == 50_000
+    assert {"adult", "student", "child", "vip"} <= {t.type for t in catalogue.tickets}
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda c: c["tickets"].append(dict(c["tickets"][0])), "unique"),
+        (lambda c: c.update(currency="euro"), "currency"),
+        (lambda c: c["tickets"][0].update(stock=-1), "tickets.0.stock"),
+        (lambda c: c["tickets"][0].update(price="free"), "tickets.0.price"),
+        (lambda c: c.update(tickets=[]), "tickets"),
+    ],
+)
+def test_a_bad_catalogue_is_refused_with_one_line_naming_the_problem(tmp_path, mutate, message):
+    catalogue = json.loads(DEFAULT_CATALOGUE.read_text())
+    mutate(catalogue)
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(catalogue))
+    with pytest.raises(CatalogueError, match=message) as raised:
+        load_catalogue(path)
+    assert "\n" not in str(raised.value)
+
+
+def test_a_missing_or_non_json_catalogue_is_refused(tmp_path):
+    with pytest.raises(CatalogueError, match="cannot read"):
+        load_catalogue(tmp_path / "absent.json")
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(CatalogueError, match="not JSON"):
+        load_catalogue(tmp_path / "bad.json")
+
+
+def test_initialising_stock_twice_never_resets_what_was_sold(fake_redis, catalogue_path):
+    catalogue = load_catalogue(catalogue_path)
+    assert initialise_stock(fake_redis, catalogue) == 3
+    fake_redis.hincrby(keys.STOCK, "adult", -30)  # 30 sold
+
+    # A restart, or a second replica starting.
+    assert initialise_stock(fake_redis, catalogue) == 0
+    assert fake_redis.hget(keys.STOCK, "adult") == "70"
+    assert fake_redis.hget(keys.STOCK_INITIAL, "adult") == "100"
+
+
+def test_a_ticket_added_to_the_catalogue_gets_stock_and_the_others_keep_theirs(fake_redis, catalogue_path):
+    catalogue = load_catalogue(catalogue_path)
+    initialise_stock(fake_redis, catalogue)
+    fake_redis.hincrby(keys.STOCK, "adult", -1)
+    data = json.loads(catalogue_path.read_text())
+    data["tickets"].append({"id": "child", "name": "Child", "type": "child", "price": 10, "stock": 7})
+    catalogue_path.write_text(json.dumps(data))
+
+    assert initialise_stock(fake_redis, load_catalogue(catalogue_path)) == 1
+    assert fake_redis.hmget(keys.STOCK, ["adult", "child"]) == ["99", "7"]
+
+
+def test_reset_demo_deletes_orders_and_streams_and_restores_stock(fake_redis, catalogue_path):
+    catalogue = load_catalogue(catalogue_path)
+    initialise_stock(fake_redis, catalogue)
+    fake_redis.hincrby(keys.STOCK, "vip", -5)
+    fake_redis.hset(keys.order_key("o1"), "status", "confirmed")
+    fake_redis.xadd(keys.ORDER_STREAM, {"orderId": "o1"})
+    fake_redis.set("unrelated", "kept")
+
+    assert reset_demo(fake_redis, catalogue) == 1
+    assert fake_redis.hget(keys.STOCK, "vip") == "5"
+    assert not fake_redis.exists(keys.order_key("o1"), keys.ORDER_STREAM)
+    assert fake_redis.get("unrelated") == "kept"

@@ -1,0 +1,91 @@
+"""Health, readiness, metrics, the OpenAPI document, and how the gateway starts."""
+
+import os
+import subprocess
+import sys
+
+import redis
+from openapi_spec_validator import validate
+
+from api_gateway.app import create_app
+from api_gateway.models import CreateOrderRequest
+
+from .conftest import order_body
+
+
+def test_healthz_and_readyz_answer_ok_with_redis_up(real_client):
+    assert real_client.get("/healthz").get_json() == {"status": "ok"}
+    assert real_client.get("/readyz").status_code == 200
+
+
+def test_readyz_fails_and_intake_answers_503_json_when_redis_is_unreachable(settings, real_redis):
+    app = create_app(settings, real_redis)
+    # Now point the app at a port where nothing listens.
+    services = app.extensions["ticketing"]
+    services.redis = redis.Redis(port=1, socket_connect_timeout=0.2, decode_responses=True)
+    services.enqueue_order = services.redis.register_script("return 1")
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 503
+    response = client.post("/orders", json=order_body())
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "unavailable" in response.get_json()["error"]
+
+
+def test_metrics_count_requests_orders_and_report_the_backlog(real_client):
+    real_client.post("/orders", json=order_body())
+    real_client.get("/tickets")
+    text = real_client.get("/metrics").get_data(as_text=True)
+    assert 'gateway_http_requests_total{method="POST",route="/orders",status="201"}' in text
+    assert "gateway_orders_created_total" in text
+    assert "ticketing_stream_lag 1.0" in text
+    assert "ticketing_stream_pending 0.0" in text
+
+
+def test_openapi_document_is_valid_3_1_and_comes_from_the_request_models(client):
+    document = client.get("/openapi.json").get_json()
+    validate(document)
+    assert document["openapi"] == "3.1.0"
+    schema = document["components"]["schemas"]["CreateOrderRequest"]
+    assert set(schema["required"]) == {
+        name for name, f in CreateOrderRequest.model_fields.items() if f.is_required()
+    }
+    assert {"/tickets", "/orders", "/orders/{orderId}", "/system/status"} <= set(document["paths"])
+
+
+def test_every_public_route_is_documented(client):
+    documented = set(client.get("/openapi.json").get_json()["paths"])
+    app = client.application
+    public = {
+        rule.rule.replace("<order_id>", "{orderId}")
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in {"tickets", "orders", "system"}
+    }
+    assert public == documented
+
+
+def test_docs_page_loads_the_openapi_document(client):
+    page = client.get("/docs").get_data(as_text=True)
+    assert "openapi.json" in page and "swagger-ui" in page
+
+
+def run_gateway(**env):
+    return subprocess.run(
+        [sys.executable, "-m", "api_gateway"], env={**os.environ, **env},
+        capture_output=True, text=True, timeout=30,
+    )
+
+
+def test_a_bad_setting_stops_the_gateway_with_one_line_naming_it():
+    result = run_gateway(MAX_TICKETS_PER_ORDER="lots")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "MAX_TICKETS_PER_ORDER" in result.stderr
+
+
+def test_a_missing_catalogue_stops_the_gateway_with_one_line(tmp_path):
+    result = run_gateway(CATALOGUE_PATH=str(tmp_path / "nope.json"))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "CATALOGUE_PATH" in result.stderr

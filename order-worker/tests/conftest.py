@@ -1,0 +1,56 @@
+"""Worker test helpers: orders queued the way the gateway queues them, on the real redis-server."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from decimal import Decimal
+
+import pytest
+import redis
+import redis.asyncio as aioredis
+
+from order_worker.consumer import OrderConsumer, ensure_group
+from order_worker.settings import WorkerSettings
+from ticketing_common import keys
+from ticketing_common.order_record import OrderLine, new_order_fields
+
+STOCK = {"adult": 10, "vip": 2}
+
+
+def queue_order(r: redis.Redis, *items: tuple[str, int]) -> tuple[str, str]:
+    """Store a pending order and add its stream entry; returns (order id, entry id)."""
+    order_id = str(uuid.uuid4())
+    fields = new_order_fields(
+        order_id=order_id, customer_name="T", customer_email="t@example.com", payment_method="paypal",
+        lines=[OrderLine(t, t, q, Decimal("10")) for t, q in items], currency="EUR",
+        created_at="2026-01-01T00:00:00.000Z",
+    )
+    r.hset(keys.order_key(order_id), mapping=fields)
+    entry_id = r.xadd(keys.ORDER_STREAM, {keys.STREAM_ORDER_ID_FIELD: order_id})
+    return order_id, entry_id
+
+
+@pytest.fixture
+def stocked(real_redis) -> redis.Redis:
+    real_redis.hset(keys.STOCK, mapping=STOCK)
+    real_redis.hset(keys.STOCK_INITIAL, mapping=STOCK)
+    return real_redis
+
+
+def worker_settings(redis_url: str, name: str = "test-worker", **overrides) -> WorkerSettings:
+    return WorkerSettings(redis_url=redis_url, consumer_name=name, worker_block_ms=100, **overrides)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def with_consumer(redis_url: str, body, **settings):
+    """Run `body(consumer)` with a consumer on a fresh async client, closing it after."""
+    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        await ensure_group(client)
+        return await body(OrderConsumer(client, worker_settings(redis_url, **settings)))
+    finally:
+        await client.aclose()

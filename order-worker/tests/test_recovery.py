@@ -1,0 +1,135 @@
+"""The recovery policy: reclaiming, dead-lettering, pruning consumers, trimming the stream."""
+
+import time
+
+from order_worker import recovery
+from ticketing_common import keys
+
+from .conftest import queue_order, run, with_consumer
+
+
+def deliver(r, consumer, count=100):
+    return r.xreadgroup(keys.CONSUMER_GROUP, consumer, {keys.ORDER_STREAM: ">"}, count=count)
+
+
+def setup_group(r):
+    r.xgroup_create(keys.ORDER_STREAM, keys.CONSUMER_GROUP, id="0", mkstream=True)
+
+
+def test_entries_held_by_a_dead_worker_are_reclaimed_and_decided(stocked, redis_url):
+    setup_group(stocked)
+    orders = [queue_order(stocked, ("adult", 1))[0] for _ in range(3)]
+    deliver(stocked, "dead-worker")  # it read them and died
+    time.sleep(0.15)
+
+    async def body(consumer):
+        await consumer.recover_once()
+        return consumer.stats
+    stats = run(with_consumer(redis_url, body, worker_claim_idle_ms=100))
+
+    assert stats.reclaimed == 3
+    assert [stocked.hget(keys.order_key(o), "status") for o in orders] == ["confirmed"] * 3
+    assert stocked.xpending(keys.ORDER_STREAM, keys.CONSUMER_GROUP)["pending"] == 0
+
+
+def test_entries_not_yet_idle_long_enough_are_left_to_their_worker(stocked, redis_url):
+    setup_group(stocked)
+    order_id, _ = queue_order(stocked, ("adult", 1))
+    deliver(stocked, "busy-worker")
+
+    async def body(consumer):
+        await consumer.recover_once()
+    run(with_consumer(redis_url, body, worker_claim_idle_ms=60_000))
+
+    assert stocked.hget(keys.order_key(order_id), "status") == "pending"
+    [pending] = stocked.xpending_range(keys.ORDER_STREAM, keys.CONSUMER_GROUP, "-", "+", 10)
+    assert pending["consumer"] == "busy-worker"
+
+
+def test_an_entry_delivered_too_often_is_dead_lettered_and_its_order_failed(stocked, redis_url):
+    setup_group(stocked)
+    order_id, entry_id = queue_order(stocked, ("adult", 1))
+    deliver(stocked, "w1")
+    for attempt in range(2):  # two more deliveries: 3 in all
+        time.sleep(0.02)
+        stocked.xclaim(keys.ORDER_STREAM, keys.CONSUMER_GROUP, f"w{attempt + 2}", 0, [entry_id])
+    time.sleep(0.15)
+
+    async def body(consumer):
+        await consumer.recover_once()
+        return consumer.stats
+    stats = run(with_consumer(redis_url, body, worker_claim_idle_ms=100, worker_max_deliveries=3))
+
+    assert stats.dead_lettered == 1
+    order = stocked.hgetall(keys.order_key(order_id))
+    assert (order["status"], order["reason"]) == ("failed", "max_deliveries_exceeded")
+    [(_, dead)] = stocked.xrange(keys.DEAD_LETTER_STREAM)
+    assert dead["orderId"] == order_id and dead["entryId"] == entry_id and dead["deliveries"] == "3"
+    assert stocked.xpending(keys.ORDER_STREAM, keys.CONSUMER_GROUP)["pending"] == 0
+    assert stocked.hget(keys.STOCK, "adult") == "10"
+
+
+def test_dead_lettering_an_already_decided_order_leaves_its_status(stocked, redis_url):
+    setup_group(stocked)
+    order_id, entry_id = queue_order(stocked, ("adult", 1))
+    deliver(stocked, "w1")
+    stocked.hset(keys.order_key(order_id), "status", "confirmed")
+    time.sleep(0.15)
+
+    async def body(consumer):
+        await consumer.recover_once()
+    run(with_consumer(redis_url, body, worker_claim_idle_ms=100, worker_max_deliveries=1))
+    assert stocked.hget(keys.order_key(order_id), "status") == "confirmed"
+    assert stocked.xlen(keys.DEAD_LETTER_STREAM) == 1
+
+
+def test_an_idle_consumer_is_removed_only_when_it_holds_nothing(stocked, redis_url):
+    setup_group(stocked)
+    queue_order(stocked, ("adult", 1))
+    deliver(stocked, "holder")                         # idle, but holds an entry
+    stocked.xgroup_createconsumer(keys.ORDER_STREAM, keys.CONSUMER_GROUP, "gone")  # idle, holds nothing
+    time.sleep(1.1)
+
+    async def body(consumer):
+        return await recovery.remove_stale_consumers(consumer.client, consumer.scripts, "me", stale_ms=1000)
+    removed = run(with_consumer(redis_url, body))
+
+    assert removed == ["gone"]
+    names = {c["name"] for c in stocked.xinfo_consumers(keys.ORDER_STREAM, keys.CONSUMER_GROUP)}
+    assert names == {"holder"}
+
+
+def test_trimming_keeps_every_entry_not_yet_acknowledged(stocked, redis_url):
+    setup_group(stocked)
+    ids = [queue_order(stocked, ("adult", 1))[1] for _ in range(6)]
+    deliver(stocked, "w1", count=4)                    # 4 delivered, 2 never delivered
+    stocked.xack(keys.ORDER_STREAM, keys.CONSUMER_GROUP, ids[0], ids[1], ids[3])  # ids[2] still pending
+
+    async def body(consumer):
+        return await recovery.trim_acknowledged(consumer.client)
+    removed = run(with_consumer(redis_url, body))
+
+    remaining = [i for i, _ in stocked.xrange(keys.ORDER_STREAM)]
+    assert removed == 2
+    assert remaining == ids[2:]  # the pending one, an acked one after it, and the undelivered
+
+
+def test_trimming_with_nothing_pending_keeps_the_undelivered(stocked, redis_url):
+    setup_group(stocked)
+    ids = [queue_order(stocked, ("adult", 1))[1] for _ in range(5)]
+    deliver(stocked, "w1", count=3)
+    stocked.xack(keys.ORDER_STREAM, keys.CONSUMER_GROUP, *ids[:3])
+
+    async def body(consumer):
+        return await recovery.trim_acknowledged(consumer.client)
+    run(with_consumer(redis_url, body))
+    assert [i for i, _ in stocked.xrange(keys.ORDER_STREAM)] == ids[2:]
+
+
+def test_backoff_grows_exponentially_to_its_cap_and_resets():
+    backoff = recovery.Backoff(base=0.1, cap=1.0)
+    delays = [backoff.next_delay() for _ in range(8)]
+    assert all(0.05 <= d <= 1.0 for d in delays)
+    assert delays[0] <= 0.1 and delays[-1] >= 0.5
+    backoff.reset()
+    assert backoff.next_delay() <= 0.1

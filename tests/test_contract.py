@@ -1,0 +1,47 @@
+"""The Lua scripts speak the shared contract: every field, status and reason they name is defined once
+in ticketing_common, so a typo or a rename on one side fails here instead of in production."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ticketing_common import order_record
+from ticketing_common.status import OrderStatus, Reason
+
+ROOT = Path(__file__).resolve().parent.parent
+LUA_FILES = sorted(ROOT.glob("*/*/*.lua"))
+
+# Words a script may use that are not part of the order contract.
+SCRIPT_OUTCOMES = {"duplicate", "missing"}            # decide_order.lua's replies for non-decisions
+DEAD_LETTER_FIELDS = {"entryId", "deliveries", "reason"}  # fields of a dead-letter entry
+LUA_TYPE_NAMES = {"string", "number", "table", "nil", "boolean"}
+
+
+def string_literals(lua: str) -> set[str]:
+    code = "\n".join(line.split("--", 1)[0] for line in lua.splitlines())
+    return set(re.findall(r"'([^']*)'", code))
+
+
+def test_there_are_lua_scripts_to_check():
+    names = {p.name for p in LUA_FILES}
+    assert {"enqueue_order.lua", "decide_order.lua", "dead_letter.lua", "remove_idle_consumer.lua"} <= names
+
+
+@pytest.mark.parametrize("path", LUA_FILES, ids=lambda p: p.name)
+def test_every_word_a_script_uses_is_defined_in_the_contract(path):
+    known = (
+        set(order_record.FIELDS) | {s.value for s in OrderStatus} | {r.value for r in Reason}
+        | SCRIPT_OUTCOMES | DEAD_LETTER_FIELDS
+    )
+    # Words only: error messages (with spaces), Redis commands and options (upper case)
+    # and stream id specials (~ * + -) are not contract.
+    words = {w for w in string_literals(path.read_text()) if re.fullmatch(r"[A-Za-z_]*[a-z][A-Za-z_]*", w)}
+    unknown = words - known - LUA_TYPE_NAMES
+    assert not unknown, f"{path.name} uses words the contract does not define: {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("path", LUA_FILES, ids=lambda p: p.name)
+def test_every_script_documents_its_keys_argv_and_return_value(path):
+    header = path.read_text().split("\n\n", 1)[0] + path.read_text()
+    assert "KEYS[1]" in header and "ARGV[1]" in header and "Returns" in header
