@@ -1,0 +1,62 @@
+"""The invariants of design.md, checked on the real Redis after a run.
+
+- for every ticket: initial stock = available + tickets in its confirmed orders; never negative;
+- every order answered 201 reached a terminal status;
+- no order was applied twice (the stock equation and the sold counter would be off).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+
+import redis
+
+from ticketing_common import keys
+from ticketing_common.status import TERMINAL_STATUSES, OrderStatus
+
+
+def wait_until_all_terminal(r: redis.Redis, order_ids: list[str], timeout: float = 180.0) -> dict[str, str]:
+    """Poll until every order is terminal (bounded); returns {order id: status}."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pipe = r.pipeline(transaction=False)
+        for order_id in order_ids:
+            pipe.hget(keys.order_key(order_id), "status")
+        statuses = dict(zip(order_ids, pipe.execute()))
+        open_orders = [o for o, s in statuses.items() if s not in TERMINAL_STATUSES]
+        if not open_orders:
+            return statuses
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{len(open_orders)} orders not terminal after {timeout}s, e.g. {open_orders[:3]}")
+        time.sleep(0.2)
+
+
+def check_invariants(r: redis.Redis, order_ids: list[str]) -> Counter:
+    """Assert the invariants; returns the count of orders per status."""
+    assert len(set(order_ids)) == len(order_ids), "an order id was answered twice"
+    pipe = r.pipeline(transaction=False)
+    for order_id in order_ids:
+        pipe.hmget(keys.order_key(order_id), ["status", "items"])
+    records = pipe.execute()
+
+    statuses: Counter = Counter()
+    confirmed_qty: Counter = Counter()
+    for order_id, (status, items) in zip(order_ids, records):
+        assert status in TERMINAL_STATUSES, f"order {order_id} is {status!r}, not terminal"
+        statuses[status] += 1
+        if status == OrderStatus.CONFIRMED:
+            for item in json.loads(items):
+                confirmed_qty[item["ticketId"]] += item["qty"]
+
+    initial = {t: int(v) for t, v in r.hgetall(keys.STOCK_INITIAL).items()}
+    available = {t: int(v) for t, v in r.hgetall(keys.STOCK).items()}
+    sold = {t: int(v) for t, v in r.hgetall(keys.STOCK_SOLD).items()}
+    for ticket, start in initial.items():
+        assert available[ticket] >= 0, f"{ticket}: stock went negative ({available[ticket]})"
+        assert start == available[ticket] + confirmed_qty[ticket], (
+            f"{ticket}: initial {start} != available {available[ticket]} + confirmed {confirmed_qty[ticket]}"
+        )
+        assert sold.get(ticket, 0) == confirmed_qty[ticket], f"{ticket}: sold counter disagrees with orders"
+    return statuses

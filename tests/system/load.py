@@ -1,0 +1,43 @@
+"""A bounded burst of orders from concurrent clients, for the system tests."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import httpx
+
+
+def random_order(rng: random.Random, ticket_ids: list[str]) -> dict:
+    """Single-item orders and multi-item orders (2 or 3 ticket types), 1 to 3 tickets a line."""
+    kinds = rng.sample(ticket_ids, 1 if rng.random() < 0.6 else rng.choice([2, 3]))
+    return {
+        "customer": {"name": "Load Test", "email": "load@example.com"},
+        "items": [{"ticketId": t, "qty": rng.randint(1, 3)} for t in kinds],
+        "paymentMethod": "credit_card",
+    }
+
+
+async def _send(base_url: str, bodies: list[dict], concurrency: int) -> list[str]:
+    queue: asyncio.Queue = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    created: list[str] = []
+
+    async def client_loop():
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            while not queue.empty():
+                body = queue.get_nowait()
+                response = await client.post("/orders", json=body)
+                assert response.status_code == 201, response.text
+                created.append(response.json()["orderId"])
+
+    await asyncio.gather(*(client_loop() for _ in range(concurrency)))
+    return created
+
+
+def place_orders(base_url: str, count: int, concurrency: int, ticket_ids: list[str], seed: int = 7) -> list[str]:
+    """POST `count` orders from `concurrency` concurrent clients; returns the order ids answered 201."""
+    rng = random.Random(seed)
+    bodies = [random_order(rng, ticket_ids) for _ in range(count)]
+    return asyncio.run(_send(base_url, bodies, concurrency))
