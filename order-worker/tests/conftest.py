@@ -39,7 +39,7 @@ def stocked(real_redis) -> redis.Redis:
 
 
 def worker_settings(redis_url: str, name: str = "test-worker", **overrides) -> WorkerSettings:
-    return WorkerSettings(redis_url=redis_url, consumer_name=name, worker_block_ms=100, **overrides)
+    return WorkerSettings(**{"redis_url": redis_url, "consumer_name": name, "worker_block_ms": 100, **overrides})
 
 
 def run(coro):

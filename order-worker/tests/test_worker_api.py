@@ -1,0 +1,43 @@
+"""The worker's HTTP side: health, readiness, stats and metrics, with the consumer running."""
+
+import time
+
+from fastapi.testclient import TestClient
+
+from order_worker.app import create_app
+from ticketing_common import keys
+
+from .conftest import queue_order, worker_settings
+
+
+def test_health_stats_and_metrics_report_what_the_consumer_did(stocked, redis_url):
+    order_id, _ = queue_order(stocked, ("adult", 2))
+    with TestClient(create_app(worker_settings(redis_url, name="api-worker"))) as client:
+        deadline = time.monotonic() + 20
+        while stocked.hget(keys.order_key(order_id), "status") == "pending":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert client.get("/healthz").json() == {"status": "ok", "consumer": "api-worker"}
+        assert client.get("/readyz").status_code == 200
+        stats = client.get("/stats").json()
+        assert stats["consumer"] == "api-worker"
+        assert stats["processed"] == {"confirmed": 1}
+        assert stats["batches"] >= 1 and stats["lastError"] is None
+        metrics = client.get("/metrics").text
+        assert 'worker_orders_decided_total{outcome="confirmed"}' in metrics
+        assert "worker_order_decision_seconds_bucket" in metrics
+        assert 'ticketing_stream_entries{kind="pending"} 0.0' in metrics
+
+
+def test_readyz_fails_while_redis_is_unreachable():
+    settings = worker_settings("redis://127.0.0.1:1/0", redis_socket_timeout=0.5)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/healthz").status_code == 200
+        response = client.get("/readyz")
+        assert response.status_code == 503 and "redis" in response.json()["error"]
+        # The consumer keeps retrying and says why.
+        deadline = time.monotonic() + 10
+        while client.get("/stats").json()["errors"] == 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert "unreachable" in client.get("/stats").json()["lastError"]
