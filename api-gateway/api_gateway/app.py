@@ -13,7 +13,7 @@ from .catalogue import initialise_stock, load_catalogue
 from .errors import register_error_handlers
 from .openapi import build_openapi
 from .orders import ENQUEUE_ORDER_LUA
-from .routes import docs, health, orders, system, tickets
+from .routes import admin, docs, health, orders, system, tickets
 from .services import Services
 from .settings import GatewaySettings
 
@@ -43,12 +43,13 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
     )
 
     # The public API answers at / and at /v1 (the spec's server URL ends in /v1).
-    for bp in (tickets.bp, orders.bp, system.bp, docs.bp):
+    for bp in (tickets.bp, orders.bp, system.bp, docs.bp, admin.bp):
         app.register_blueprint(bp)
         app.register_blueprint(bp, url_prefix="/v1", name=f"v1_{bp.name}")
     app.register_blueprint(health.bp)
     register_error_handlers(app)
     _count_requests(app)
+    _allow_cors(app, settings.cors_allowed_origins)
 
     initialised = _retry_until_reachable(lambda: initialise_stock(client, catalogue), settings.redis_startup_timeout)
     log.info("catalogue loaded", extra={"tickets": len(catalogue.tickets), "stock_initialised": initialised})
@@ -69,6 +70,22 @@ def _retry_until_reachable(step, timeout: float):
                 raise
             log.warning("waiting for redis: %s", e)
             time.sleep(0.5)
+
+
+def _allow_cors(app: Flask, origins: list[str]) -> None:
+    """CORS is closed (no header at all) unless CORS_ALLOWED_ORIGINS names the origin."""
+    allowed = set(origins)
+
+    @app.after_request
+    def _cors(response):
+        origin = request.headers.get("Origin")
+        if origin and origin in allowed:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Idempotency-Key, Authorization"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, OPTIONS"
+            response.headers["Access-Control-Expose-Headers"] = "Location, Retry-After, Idempotent-Replayed"
+        response.headers.add("Vary", "Origin")
+        return response
 
 
 def _count_requests(app: Flask) -> None:

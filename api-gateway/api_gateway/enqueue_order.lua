@@ -1,17 +1,62 @@
--- Store a new order and append it to the order stream, in one atomic step:
--- either both happen or neither, so no order is stored without being queued
--- for a decision, and no stream entry points at a missing order.
+-- Accept a new order in one atomic step: store it with status 'pending' and
+-- append its id to the order stream. Either both happen or neither, so no order
+-- is stored without being queued, and no stream entry points at a missing order.
 --
--- KEYS[1]  the order hash               (ticketing:order:<orderId>)
--- KEYS[2]  the order stream             (ticketing:orders)
+-- Before that, in the same step:
+--   * idempotency: if this Idempotency-Key was seen within its window, answer the
+--     first response again (same body) or a conflict (another body); nothing is written;
+--   * backpressure: if the consumer group's backlog (entries not yet delivered plus
+--     delivered but unacknowledged) has reached the bound, refuse; nothing is written.
+--
+-- KEYS[1]  the order hash                 ticketing:order:<orderId>
+-- KEYS[2]  the order stream               ticketing:orders
+-- KEYS[3]  (optional) the idempotency record   ticketing:idempotency:<sha256 of the key>
 -- ARGV[1]  the order id
--- ARGV[2]  the stream entry's field name for the order id ("orderId")
--- ARGV[3..] the order hash as field, value, field, value, ...
+-- ARGV[2]  the stream entry's field for the order id ('orderId')
+-- ARGV[3]  the consumer group name
+-- ARGV[4]  the backlog bound (0 = none)
+-- ARGV[5]  the request's fingerprint (sha256 of its canonical JSON)
+-- ARGV[6]  seconds to remember the idempotency key
+-- ARGV[7]  the response to remember for the key (JSON)
+-- ARGV[8..] the order hash as field, value, field, value, ...
 --
--- Returns the stream entry id, or an error reply if the order id is already taken.
+-- Returns {'created', entry id} | {'replayed', first response JSON} |
+--         {'conflict', ''} | {'backlog_full', backlog}; an error reply if the order id is taken.
+
+if KEYS[3] then
+  local seen = redis.call('HMGET', KEYS[3], 'fingerprint', 'response')
+  if seen[1] then
+    if seen[1] == ARGV[5] then
+      return {'replayed', seen[2]}
+    end
+    return {'conflict', ''}
+  end
+end
+
+local bound = tonumber(ARGV[4])
+if bound > 0 and redis.call('EXISTS', KEYS[2]) == 1 then
+  local backlog = redis.call('XLEN', KEYS[2])  -- before any worker made the group, all of it
+  for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[2])) do
+    local info = {}
+    for i = 1, #group, 2 do info[group[i]] = group[i + 1] end
+    if info['name'] == ARGV[3] then
+      local lag = info['lag']
+      if not lag then lag = backlog - info['pending'] end  -- lag unknown: bounded by length - pending
+      backlog = lag + info['pending']
+    end
+  end
+  if backlog >= bound then
+    return {'backlog_full', tostring(backlog)}
+  end
+end
 
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return redis.error_reply('ORDER_EXISTS order id already taken')
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-return redis.call('XADD', KEYS[2], '*', ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 8))
+local entry_id = redis.call('XADD', KEYS[2], '*', ARGV[2], ARGV[1])
+if KEYS[3] then
+  redis.call('HSET', KEYS[3], 'fingerprint', ARGV[5], 'response', ARGV[7])
+  redis.call('EXPIRE', KEYS[3], ARGV[6])
+end
+return {'created', entry_id}

@@ -14,11 +14,12 @@ log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+    def __init__(self, status: int, message: str, field: str | None = None, headers: dict | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.field = field
+        self.headers = headers or {}
 
 
 def field_path(loc: tuple) -> str:
@@ -49,7 +50,9 @@ def error_response(status: int, message: str, field: str | None = None):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(e: ApiError):
-        return error_response(e.status, e.message, e.field)
+        response, status = error_response(e.status, e.message, e.field)
+        response.headers.update(e.headers)
+        return response, status
 
     @app.errorhandler(HTTPException)
     def _http_error(e: HTTPException):

@@ -23,6 +23,8 @@ REQUEST_SECONDS = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 ORDERS_CREATED = Counter("gateway_orders_created_total", "orders accepted (201) and queued for a decision")
+ORDERS_REFUSED = Counter("gateway_orders_refused_total", "valid orders refused, by reason", ["reason"])
+ORDERS_REPLAYED = Counter("gateway_orders_replayed_total", "requests answered again from their Idempotency-Key")
 
 
 class StreamBacklogCollector:

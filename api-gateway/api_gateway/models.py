@@ -116,3 +116,28 @@ class SystemStatus(BaseModel):
     stream: StreamStatus
     consumers: list[ConsumerStatus]
     stock: list[StockStatus]
+
+
+# The admin Database API (the spec's second OpenAPI document).
+
+AdminKey = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9:._-]*$")]
+
+
+class CreateRedisEntry(_Strict):
+    key: Annotated[AdminKey, Field(examples=["user:1001"])]
+    value: Annotated[dict, Field(description="JSON object to store at the key",
+                                 examples=[{"name": "Alice", "age": 25, "role": "admin"}])]
+
+
+class UpdateRedisEntry(_Strict):
+    value: Annotated[dict, Field(description="JSON value to overwrite the existing key")]
+
+
+class RedisEntry(BaseModel):
+    key: str
+    value: dict
+
+
+class SuccessMessage(BaseModel):
+    message: Annotated[str, Field(examples=["Operation completed successfully"])]
+    key: str

@@ -9,6 +9,7 @@ from . import models
 SCHEMA_MODELS = [
     models.Ticket, models.TicketList, models.CreateOrderRequest, models.CreateOrderResponse,
     models.Order, models.Error, models.SystemStatus,
+    models.CreateRedisEntry, models.UpdateRedisEntry, models.RedisEntry, models.SuccessMessage,
 ]
 
 
@@ -23,6 +24,36 @@ def _json(model, description: str) -> dict:
 def _price_param(name: str, description: str) -> dict:
     return {"in": "query", "name": name, "required": False,
             "schema": {"type": "number", "minimum": 0}, "description": description}
+
+
+def _admin_paths() -> dict:
+    key = {"in": "path", "name": "key", "required": True,
+           "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[A-Za-z0-9][A-Za-z0-9:._-]*$"}}
+    secured = {"tags": ["admin"], "security": [{"adminToken": []}]}
+    common = {
+        "400": _json(models.Error, "Invalid key or body"),
+        "401": _json(models.Error, "Missing or wrong bearer token"),
+        "404": _json(models.Error, "No such key, or the admin API is disabled (ADMIN_TOKEN unset)"),
+    }
+    body = lambda model: {"required": True, "content": {"application/json": {"schema": _ref(model)}}}  # noqa: E731
+    return {
+        "/redis": {"post": {
+            **secured, "summary": "Create a key with a JSON value", "operationId": "adminCreate",
+            "requestBody": body(models.CreateRedisEntry),
+            "responses": {"201": _json(models.SuccessMessage, "Created"), **common,
+                          "409": _json(models.Error, "The key exists already")},
+        }},
+        "/redis/{key}": {
+            "parameters": [key],
+            "get": {**secured, "summary": "Read a key", "operationId": "adminRead",
+                    "responses": {"200": _json(models.RedisEntry, "The value"), **common}},
+            "put": {**secured, "summary": "Replace an existing key's value", "operationId": "adminReplace",
+                    "requestBody": body(models.UpdateRedisEntry),
+                    "responses": {"200": _json(models.SuccessMessage, "Replaced"), **common}},
+            "delete": {**secured, "summary": "Delete a key", "operationId": "adminDelete",
+                       "responses": {"200": _json(models.SuccessMessage, "Deleted"), **common}},
+        },
+    }
 
 
 def build_openapi(version: str, max_tickets_per_order: int) -> dict:
@@ -45,7 +76,11 @@ def build_openapi(version: str, max_tickets_per_order: int) -> dict:
             ),
         },
         "servers": [{"url": "/v1"}, {"url": "/"}],
-        "tags": [{"name": "tickets"}, {"name": "orders"}, {"name": "system"}],
+        "tags": [
+            {"name": "tickets"}, {"name": "orders"}, {"name": "system"},
+            {"name": "admin", "description": "The Database API: JSON values under their own `admin:` namespace, "
+                                             "never stock or orders. Off unless ADMIN_TOKEN is set."},
+        ],
         "paths": {
             "/tickets": {"get": {
                 "tags": ["tickets"], "summary": "Ticket types with live availability",
@@ -61,13 +96,22 @@ def build_openapi(version: str, max_tickets_per_order: int) -> dict:
             "/orders": {"post": {
                 "tags": ["orders"], "summary": "Place an order",
                 "operationId": "createOrder",
+                "parameters": [{
+                    "in": "header", "name": "Idempotency-Key", "required": False,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                    "description": "A key of the client's choosing (a UUID): a retry with the same key and body "
+                                   "returns the first response (header Idempotent-Replayed: true) and buys nothing "
+                                   "twice; the same key with another body is refused with 409.",
+                }],
                 "requestBody": {"required": True,
                                 "content": {"application/json": {"schema": _ref(models.CreateOrderRequest)}}},
                 "responses": {
                     "201": _json(models.CreateOrderResponse, "Accepted and queued; its status is `pending`"),
                     "400": bad_request,
+                    "409": _json(models.Error, "The Idempotency-Key was used with another request body"),
                     "413": _json(models.Error, "Request body too large"),
-                    "503": _json(models.Error, "The order store is unavailable; retry later"),
+                    "503": _json(models.Error, "Too many orders waiting for a decision, or the store is "
+                                               "unavailable; retry after the Retry-After header's seconds"),
                 },
             }},
             "/orders/{orderId}": {"get": {
@@ -82,8 +126,13 @@ def build_openapi(version: str, max_tickets_per_order: int) -> dict:
                 "operationId": "getSystemStatus",
                 "responses": {"200": _json(models.SystemStatus, "A snapshot of the system")},
             }},
+            **_admin_paths(),
         },
-        "components": {"schemas": defs["$defs"]},
+        "components": {
+            "schemas": defs["$defs"],
+            "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer",
+                                               "description": "the gateway's ADMIN_TOKEN"}},
+        },
     }
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from importlib.resources import files
@@ -13,10 +16,13 @@ from ticketing_common import keys
 from ticketing_common import order_record as record
 from ticketing_common.order_record import OrderLine, money, new_order_fields, order_from_fields
 
+from . import metrics
 from .catalogue import Catalogue
 from .errors import ApiError
 from .models import CreateOrderRequest
 
+# Long enough for workers to drain a good part of a full backlog; short enough to feel live.
+BACKPRESSURE_RETRY_AFTER_S = 2
 ENQUEUE_ORDER_LUA = files(__package__).joinpath("enqueue_order.lua").read_text()
 
 
@@ -45,15 +51,34 @@ def price_order(request: CreateOrderRequest, catalogue: Catalogue, max_tickets: 
     return lines
 
 
+@dataclass(frozen=True)
+class IntakeLimits:
+    max_tickets: int
+    max_backlog: int  # 0 = no bound
+    idempotency_ttl: int
+
+
+def fingerprint(request: CreateOrderRequest) -> str:
+    """What makes two requests "the same body": their validated content, canonically encoded."""
+    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def place_order(
     client: redis.Redis,
     enqueue: redis.commands.core.Script,
     request: CreateOrderRequest,
     catalogue: Catalogue,
-    max_tickets: int,
-) -> dict:
-    """Validate, price, store and enqueue one order; the CreateOrderResponse body."""
-    lines = price_order(request, catalogue, max_tickets)
+    limits: IntakeLimits,
+    idempotency_key: str | None = None,
+) -> tuple[dict, bool]:
+    """Validate, price, store and enqueue one order: (the CreateOrderResponse body, replayed?).
+
+    With an idempotency key seen before for the same request, nothing is written and the
+    first response is returned again (replayed = True). Raises ApiError(409) for the same key
+    with another request, ApiError(503, Retry-After) when the backlog has reached its bound.
+    """
+    lines = price_order(request, catalogue, limits.max_tickets)
     order_id = str(uuid.uuid4())
     fields = new_order_fields(
         order_id=order_id,
@@ -64,17 +89,31 @@ def place_order(
         currency=catalogue.currency,
         created_at=utc_now(),
     )
-    args = [order_id, keys.STREAM_ORDER_ID_FIELD]
-    for name, value in fields.items():
-        args += [name, value]
-    enqueue(keys=[keys.order_key(order_id), keys.ORDER_STREAM], args=args, client=client)
-    return {
+    response = {
         "orderId": order_id,
         "status": fields[record.STATUS],
         "grandTotal": money(Decimal(fields[record.GRAND_TOTAL])),
         "currency": catalogue.currency,
         "message": "Order received; it will be confirmed or rejected shortly.",
     }
+    script_keys = [keys.order_key(order_id), keys.ORDER_STREAM]
+    if idempotency_key is not None:
+        script_keys.append(keys.idempotency_key(idempotency_key))
+    args = [order_id, keys.STREAM_ORDER_ID_FIELD, keys.CONSUMER_GROUP, limits.max_backlog,
+            fingerprint(request), limits.idempotency_ttl, json.dumps(response)]
+    for name, value in fields.items():
+        args += [name, value]
+    outcome, detail = enqueue(keys=script_keys, args=args, client=client)
+    if outcome == "replayed":
+        return json.loads(detail), True
+    if outcome == "conflict":
+        raise ApiError(409, "Idempotency-Key: this key was already used with a different request body",
+                       "Idempotency-Key")
+    if outcome == "backlog_full":
+        metrics.ORDERS_REFUSED.labels("backpressure").inc()
+        raise ApiError(503, f"too many orders waiting for a decision ({detail}); retry shortly",
+                       headers={"Retry-After": str(BACKPRESSURE_RETRY_AFTER_S)})
+    return response, False
 
 
 def get_order(client: redis.Redis, order_id: str) -> dict | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
 from ticketing_common.settings import ServiceSettings
 
@@ -22,4 +24,36 @@ class GatewaySettings(ServiceSettings):
     catalogue_path: Path = Field(DEFAULT_CATALOGUE, description="the ticket catalogue (JSON)")
     max_tickets_per_order: int = Field(10, ge=1, le=1000, description="most tickets one order may hold")
     redis_startup_timeout: float = Field(30.0, ge=0, le=600, description="seconds to wait for Redis at start")
+    idempotency_ttl_seconds: int = Field(
+        86_400, ge=1, le=30 * 86_400, description="how long an Idempotency-Key is remembered"
+    )
+    max_stream_backlog: int = Field(
+        100_000, ge=0, description="undecided orders at which intake answers 503 (0 = no bound)"
+    )
+    admin_token: SecretStr | None = Field(
+        None, description="enables the admin Redis API (/redis) for callers presenting this bearer token"
+    )
+    admin_max_value_bytes: int = Field(65_536, ge=16, le=1_048_576, description="largest admin API value")
+    cors_allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="comma-separated origins allowed to call the API from a browser"
+    )
     max_body_bytes: int = Field(16 * 1024, ge=256, le=10 * 1024 * 1024, description="largest request body accepted")
+
+    @field_validator("cors_allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        return value
+
+    @field_validator("admin_token", mode="before")
+    @classmethod
+    def _empty_is_off(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _strong_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters")
+        return value

@@ -9,7 +9,11 @@ the same Redis (for instance the admin API's own namespace) can collide with the
     ticketing:order:<orderId>       hash  the order record (see order_record.py)
     ticketing:orders                stream of order ids waiting for a decision
     ticketing:orders:dead-letter    stream of entries that failed too many times
+    ticketing:idempotency:<sha256>  hash  an Idempotency-Key's request fingerprint and first response
+    admin:<key>                     string  the admin API's own values (see the gateway's admin.py)
 """
+
+import hashlib
 
 PREFIX = "ticketing:"
 
@@ -29,3 +33,15 @@ ORDER_PREFIX = PREFIX + "order:"
 
 def order_key(order_id: str) -> str:
     return ORDER_PREFIX + order_id
+
+
+IDEMPOTENCY_PREFIX = PREFIX + "idempotency:"
+
+
+def idempotency_key(client_key: str) -> str:
+    # Hashed: the client's key may be long or odd; the stored key stays short and safe.
+    return IDEMPOTENCY_PREFIX + hashlib.sha256(client_key.encode()).hexdigest()
+
+
+# The admin API may touch only keys under this prefix: never stock, orders or streams.
+ADMIN_PREFIX = "admin:"

@@ -1,0 +1,44 @@
+"""The admin Database API's logic: JSON values in Redis, confined to the ``admin:`` namespace.
+
+Every key a caller names is prefixed with ``admin:`` before it reaches Redis, so this
+API can never read or change stock, orders or streams (all under ``ticketing:``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import redis
+
+from ticketing_common.keys import ADMIN_PREFIX
+
+from .errors import ApiError
+
+
+def _encode(value: dict, max_bytes: int) -> str:
+    encoded = json.dumps(value, separators=(",", ":"))
+    if len(encoded.encode()) > max_bytes:
+        raise ApiError(400, f"value: at most {max_bytes} bytes of JSON", "value")
+    return encoded
+
+
+def create_entry(client: redis.Redis, key: str, value: dict, max_bytes: int) -> None:
+    if not client.set(ADMIN_PREFIX + key, _encode(value, max_bytes), nx=True):
+        raise ApiError(409, f"key {key!r} already exists; use PUT to replace it", "key")
+
+
+def read_entry(client: redis.Redis, key: str) -> dict:
+    stored = client.get(ADMIN_PREFIX + key)
+    if stored is None:
+        raise ApiError(404, f"key {key!r} not found")
+    return json.loads(stored)
+
+
+def replace_entry(client: redis.Redis, key: str, value: dict, max_bytes: int) -> None:
+    if not client.set(ADMIN_PREFIX + key, _encode(value, max_bytes), xx=True):
+        raise ApiError(404, f"key {key!r} not found")
+
+
+def delete_entry(client: redis.Redis, key: str) -> None:
+    if not client.delete(ADMIN_PREFIX + key):
+        raise ApiError(404, f"key {key!r} not found")
