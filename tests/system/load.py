@@ -18,26 +18,42 @@ def random_order(rng: random.Random, ticket_ids: list[str]) -> dict:
     }
 
 
-async def _send(base_url: str, bodies: list[dict], concurrency: int) -> list[str]:
+async def _send(base_url: str, bodies: list[dict], concurrency: int, on_progress, allow_503: bool):
     queue: asyncio.Queue = asyncio.Queue()
     for body in bodies:
         queue.put_nowait(body)
     created: list[str] = []
+    refused = 0
 
     async def client_loop():
+        nonlocal refused
         async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
             while not queue.empty():
                 body = queue.get_nowait()
                 response = await client.post("/orders", json=body)
+                if response.status_code == 503 and allow_503:
+                    refused += 1
+                    await asyncio.sleep(0.05)
+                    continue
                 assert response.status_code == 201, response.text
                 created.append(response.json()["orderId"])
+                if on_progress:
+                    await on_progress(len(created))
 
     await asyncio.gather(*(client_loop() for _ in range(concurrency)))
-    return created
+    return created, refused
 
 
 def place_orders(base_url: str, count: int, concurrency: int, ticket_ids: list[str], seed: int = 7) -> list[str]:
     """POST `count` orders from `concurrency` concurrent clients; returns the order ids answered 201."""
     rng = random.Random(seed)
     bodies = [random_order(rng, ticket_ids) for _ in range(count)]
-    return asyncio.run(_send(base_url, bodies, concurrency))
+    created, _ = asyncio.run(_send(base_url, bodies, concurrency, None, allow_503=False))
+    return created
+
+
+async def place_orders_through_outage(base_url, count, concurrency, ticket_ids, on_progress, seed=11):
+    """Like place_orders, but a 503 (store unavailable) is counted, not a failure: (created ids, refused)."""
+    rng = random.Random(seed)
+    bodies = [random_order(rng, ticket_ids) for _ in range(count)]
+    return await _send(base_url, bodies, concurrency, on_progress, allow_503=True)
