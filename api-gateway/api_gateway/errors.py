@@ -61,7 +61,13 @@ def register_error_handlers(app: Flask) -> None:
             405: "method not allowed",
             413: "request body too large",
         }
-        return error_response(e.code or 500, messages.get(e.code, e.description or e.name))
+        response, status = error_response(e.code or 500, messages.get(e.code, e.description or e.name))
+        # Keep what the protocol requires, e.g. Allow on a 405.
+        original = e.get_response()
+        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if header in original.headers:
+                response.headers[header] = original.headers[header]
+        return response, status
 
     @app.errorhandler(redis.ConnectionError)
     @app.errorhandler(redis.TimeoutError)

@@ -41,6 +41,8 @@ def test_filters_by_type_and_price(client, query, expected):
         ("?min_price=-1", "min_price"),
         ("?max_price=NaN", "max_price"),
         ("?min_price=50&max_price=10", "min_price"),
+        ("?min_price=", "min_price"),
+        ("?max_price=10&max_price=20", "max_price"),
     ],
 )
 def test_bad_filters_are_400_naming_the_parameter(client, query, field):

@@ -12,9 +12,12 @@ bp = Blueprint("tickets", __name__)
 
 
 def _price_arg(name: str) -> Decimal | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
+    values = request.args.getlist(name)
+    if not values:
         return None
+    if len(values) > 1:
+        raise ApiError(400, f"{name}: give it once, not {len(values)} times", name)
+    raw = values[0]
     try:
         value = Decimal(raw)
     except InvalidOperation:
