@@ -201,7 +201,10 @@ def local_stack(run_dir: Path, workers: int = 2) -> list[Service]:
     redis_port = int(os.environ.get("REDIS_PORT", DEFAULT_REDIS_PORT))
     redis_url = f"redis://127.0.0.1:{redis_port}/0"
     gateway = "http://127.0.0.1:8000"
-    services = [redis_service(redis_port, run_dir / "redis"), gateway_service(8000, redis_url)]
+    # AOF fsync policy: everysec may lose the last second of writes if the machine dies;
+    # always loses nothing acknowledged, at some cost in write latency.
+    appendfsync = os.environ.get("REDIS_APPENDFSYNC", "everysec")
+    services = [redis_service(redis_port, run_dir / "redis", appendfsync), gateway_service(8000, redis_url)]
     services += [worker_service(f"worker-{i + 1}", 8001 + 10 * i, redis_url) for i in range(workers)]
     services.append(generator_service(9000, gateway))
     if (ROOT / "frontend/dist/index.html").exists():
