@@ -33,17 +33,27 @@ def wait_until_all_terminal(r: redis.Redis, order_ids: list[str], timeout: float
         time.sleep(0.2)
 
 
+def all_order_ids(r: redis.Redis) -> list[str]:
+    return [k.removeprefix(keys.ORDER_PREFIX) for k in r.scan_iter(keys.order_key("*"), count=1000)]
+
+
 def check_invariants(r: redis.Redis, order_ids: list[str]) -> Counter:
-    """Assert the invariants; returns the count of orders per status."""
+    """Assert the invariants over every order in Redis, and that the orders answered 201 (`order_ids`)
+    are exactly the orders stored; returns the count of orders per status."""
     assert len(set(order_ids)) == len(order_ids), "an order id was answered twice"
+    stored = all_order_ids(r)
+    assert set(stored) == set(order_ids), (
+        f"{len(set(order_ids) - set(stored))} answered orders missing, "
+        f"{len(set(stored) - set(order_ids))} stored orders never answered 201"
+    )
     pipe = r.pipeline(transaction=False)
-    for order_id in order_ids:
+    for order_id in stored:
         pipe.hmget(keys.order_key(order_id), ["status", "items"])
     records = pipe.execute()
 
     statuses: Counter = Counter()
     confirmed_qty: Counter = Counter()
-    for order_id, (status, items) in zip(order_ids, records):
+    for order_id, (status, items) in zip(stored, records):
         assert status in TERMINAL_STATUSES, f"order {order_id} is {status!r}, not terminal"
         statuses[status] += 1
         if status == OrderStatus.CONFIRMED:
