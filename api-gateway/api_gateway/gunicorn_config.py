@@ -12,6 +12,18 @@ def child_exit(server, worker) -> None:
     multiprocess.mark_process_dead(worker.pid)
 
 
+def json_logging(level: str) -> dict:
+    """gunicorn's own logs as JSON on stdout too, like every other line the gateway writes."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "ticketing_common.logs.JsonFormatter", "service": "api-gateway"}},
+        "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
+        "root": {"level": level, "handlers": ["stdout"]},
+        "loggers": {"gunicorn.error": {"level": level, "handlers": ["stdout"], "propagate": False}},
+    }
+
+
 def options(settings: GatewaySettings) -> dict:
     return {
         "bind": f"0.0.0.0:{settings.port}",
@@ -23,8 +35,8 @@ def options(settings: GatewaySettings) -> dict:
         "graceful_timeout": 20,
         "timeout": 30,
         "accesslog": None,
-        "errorlog": "-",
         "loglevel": settings.log_level.lower(),
+        "logconfig_dict": json_logging(settings.log_level),
         "child_exit": child_exit,
         # gunicorn's control socket (gunicornc) lives under $HOME, which is read-only in
         # the container; the gateway is managed by signals, so it is not needed.
