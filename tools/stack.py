@@ -197,24 +197,35 @@ def nginx_service(port: int, api: str, workload: str, run_dir: Path) -> Service:
                    ready_url=f"http://127.0.0.1:{port}/")
 
 
-def local_stack(run_dir: Path, workers: int = 2) -> list[Service]:
-    redis_port = int(os.environ.get("REDIS_PORT", DEFAULT_REDIS_PORT))
-    redis_url = f"redis://127.0.0.1:{redis_port}/0"
-    gateway = "http://127.0.0.1:8000"
+@dataclass(frozen=True)
+class Ports:
+    redis: int = DEFAULT_REDIS_PORT
+    gateway: int = 8000
+    workers: tuple[int, ...] = (8001, 8011)  # one order worker per port
+    generator: int = 9000
+    web: int = 8080
+
+
+def local_stack(run_dir: Path, ports: Ports) -> list[Service]:
+    """Redis, the gateway, the order workers, the generator and Nginx, as `make up` runs them."""
+    redis_url = f"redis://127.0.0.1:{ports.redis}/0"
+    gateway = f"http://127.0.0.1:{ports.gateway}"
     # AOF fsync policy: everysec may lose the last second of writes if the machine dies;
     # always loses nothing acknowledged, at some cost in write latency.
     appendfsync = os.environ.get("REDIS_APPENDFSYNC", "everysec")
-    services = [redis_service(redis_port, run_dir / "redis", appendfsync), gateway_service(8000, redis_url)]
-    services += [worker_service(f"worker-{i + 1}", 8001 + 10 * i, redis_url) for i in range(workers)]
-    services.append(generator_service(9000, gateway))
+    services = [redis_service(ports.redis, run_dir / "redis", appendfsync), gateway_service(ports.gateway, redis_url)]
+    services += [worker_service(f"worker-{i + 1}", port, redis_url) for i, port in enumerate(ports.workers)]
+    services.append(generator_service(ports.generator, gateway))
     if (ROOT / "frontend/dist/index.html").exists():
-        services.append(nginx_service(8080, gateway, "http://127.0.0.1:9000", run_dir / "nginx"))
+        services.append(nginx_service(ports.web, gateway, f"http://127.0.0.1:{ports.generator}", run_dir / "nginx"))
     return services
 
 
 def up(args: argparse.Namespace) -> int:
     run_dir = ROOT / ".run"
-    services = local_stack(run_dir, args.workers)
+    ports = Ports(redis=int(os.environ.get("REDIS_PORT", DEFAULT_REDIS_PORT)),
+                  workers=tuple(8001 + 10 * i for i in range(args.workers)))
+    services = local_stack(run_dir, ports)
     print(f"starting {', '.join(s.name for s in services)} (logs in {run_dir / 'logs'}) ...", flush=True)
     try:
         processes = start(services, run_dir / "logs")
@@ -224,12 +235,12 @@ def up(args: argparse.Namespace) -> int:
     names = {p.service.name for p in processes}
     print("\nThe ticketing system is running:")
     if "nginx" in names:
-        print("  Web app              http://localhost:8080")
-    print("  API gateway          http://localhost:8000   (docs: http://localhost:8000/docs)")
-    for i in range(args.workers):
-        print(f"  Order worker {i + 1}       http://localhost:{8001 + 10 * i}/stats")
-    print("  Workload generator   http://localhost:9000/stats")
-    print("  Redis                redis://127.0.0.1:%s/0" % os.environ.get("REDIS_PORT", DEFAULT_REDIS_PORT))
+        print(f"  Web app              http://localhost:{ports.web}")
+    print(f"  API gateway          http://localhost:{ports.gateway}   (docs: http://localhost:{ports.gateway}/docs)")
+    for i, port in enumerate(ports.workers):
+        print(f"  Order worker {i + 1}       http://localhost:{port}/stats")
+    print(f"  Workload generator   http://localhost:{ports.generator}/stats")
+    print(f"  Redis                redis://127.0.0.1:{ports.redis}/0")
     print("\nPress Ctrl-C to stop everything.", flush=True)
 
     stopping = False
@@ -240,6 +251,7 @@ def up(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    return_code = 0
     try:
         while not stopping:
             dead = [p for p in processes if not p.alive()]
@@ -249,8 +261,6 @@ def up(args: argparse.Namespace) -> int:
                 return_code = 1
                 break
             time.sleep(0.5)
-        else:
-            return_code = 0
     finally:
         print("\nstopping ...", flush=True)
         stop(processes)
