@@ -1,0 +1,32 @@
+import { lazy, Suspense } from "react";
+import { Route, Routes } from "react-router";
+import { Spinner } from "./components/common/Spinner";
+import { AppLayout } from "./components/layout/AppLayout";
+import { NotFoundPage } from "./pages/NotFoundPage";
+import { OrderPage } from "./pages/OrderPage";
+import { TicketsPage } from "./pages/TicketsPage";
+
+// The dashboard brings the charting library; buyers never pay for it.
+const LoadDashboardPage = lazy(() =>
+  import("./pages/LoadDashboardPage").then((module) => ({ default: module.LoadDashboardPage })),
+);
+
+export function App() {
+  return (
+    <Routes>
+      <Route element={<AppLayout />}>
+        <Route index element={<TicketsPage />} />
+        <Route path="orders/:orderId" element={<OrderPage />} />
+        <Route
+          path="load"
+          element={
+            <Suspense fallback={<Spinner label="Loading the dashboard…" />}>
+              <LoadDashboardPage />
+            </Suspense>
+          }
+        />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}

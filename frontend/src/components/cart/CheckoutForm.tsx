@@ -1,0 +1,113 @@
+import { type FormEvent, useEffect, useRef, useState } from "react";
+import type { CreateOrderResponse, PaymentMethod } from "../../api/client";
+import { type CartLine, cartCurrency, cartTotal, MAX_TICKETS_PER_ORDER, toOrderItems, totalQuantity } from "../../lib/cart";
+import { type CheckoutErrors, hasErrors } from "../../lib/checkoutErrors";
+import { formatMoney } from "../../lib/format";
+import { useCheckout } from "../../hooks/useCheckout";
+import type { submitOrder } from "../../lib/submitOrder";
+import { ErrorMessage } from "../common/ErrorMessage";
+import { CartLineList } from "./CartLineList";
+import { OrderTotal } from "./OrderTotal";
+import { PaymentMethodField } from "./PaymentMethodField";
+import { TextField } from "../common/TextField";
+
+interface Props {
+  lines: CartLine[];
+  onQty: (ticketId: string, qty: number) => void;
+  onRemove: (ticketId: string) => void;
+  onCreated: (created: CreateOrderResponse) => void;
+  /** Injected by tests; the real one posts to the gateway. */
+  submit?: typeof submitOrder;
+}
+
+/** What can be told without asking the server; everything else is the server's call. */
+function checkLocally(lines: CartLine[], name: string, email: string): CheckoutErrors {
+  const errors: CheckoutErrors = { inputs: {}, lines: {} };
+  if (!name.trim()) errors.inputs.name = "Please enter your name.";
+  if (!email.trim()) errors.inputs.email = "Please enter your email address.";
+  if (totalQuantity(lines) > MAX_TICKETS_PER_ORDER) {
+    errors.cart = `An order holds at most ${MAX_TICKETS_PER_ORDER} tickets; this one has ${totalQuantity(lines)}.`;
+  }
+  return errors;
+}
+
+export function CheckoutForm({ lines, onQty, onRemove, onCreated, submit }: Props) {
+  const [name, setName] = useState("");
+  const [email, setEmail] = useState("");
+  const [paymentMethod, setPaymentMethod] = useState<PaymentMethod>("credit_card");
+  const { place, submitting, errors, setErrors } = useCheckout(onCreated, submit);
+  const formRef = useRef<HTMLFormElement>(null);
+
+  // After a failed submit, take keyboard and screen-reader users to the first thing to fix.
+  useEffect(() => {
+    if (!hasErrors(errors)) return;
+    const target = formRef.current?.querySelector<HTMLElement>("[aria-invalid='true'], [role='alert']");
+    target?.focus?.();
+  }, [errors]);
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    if (submitting) return;
+    const local = checkLocally(lines, name, email);
+    if (hasErrors(local)) {
+      setErrors(local);
+      return;
+    }
+    void place({
+      customer: { name: name.trim(), email: email.trim() },
+      items: toOrderItems(lines),
+      paymentMethod,
+    });
+  };
+
+  const total = formatMoney(cartTotal(lines), cartCurrency(lines) ?? "EUR");
+
+  return (
+    <form ref={formRef} className="checkout" onSubmit={onSubmit} noValidate aria-label="Checkout">
+      {errors.form && (
+        <div tabIndex={-1} className="checkout__form-error">
+          <ErrorMessage title="Your order was not placed">{errors.form}</ErrorMessage>
+        </div>
+      )}
+      {errors.cart && (
+        <p className="field__error" role="alert" id="cart-error">
+          {errors.cart}
+        </p>
+      )}
+      <CartLineList lines={lines} lineErrors={errors.lines} onQty={onQty} onRemove={onRemove} />
+      <OrderTotal lines={lines} />
+
+      <h3 className="checkout__heading">Your details</h3>
+      <TextField
+        id="customer-name"
+        label="Full name"
+        autoComplete="name"
+        required
+        value={name}
+        error={errors.inputs.name}
+        onValue={setName}
+      />
+      <TextField
+        id="customer-email"
+        label="Email"
+        type="email"
+        inputMode="email"
+        autoComplete="email"
+        required
+        value={email}
+        error={errors.inputs.email}
+        onValue={setEmail}
+      />
+      <PaymentMethodField value={paymentMethod} error={errors.inputs.paymentMethod} onChange={setPaymentMethod} />
+
+      <button type="submit" className="button button--primary button--block" disabled={submitting || lines.length === 0}>
+        {submitting ? "Placing order…" : `Place order · ${total}`}
+      </button>
+      {submitting && (
+        <p className="visually-hidden" role="status">
+          Placing your order
+        </p>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,37 @@
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import type { ThroughputPoint } from "../../lib/dashboardHistory";
+import { formatRate } from "../../lib/format";
+import { ChartCard } from "./ChartCard";
+import { CHART_HEIGHT, COLORS, INITIAL_DIMENSION, timeAxisProps, tooltipLabel, valueAxisProps } from "./chartTheme";
+
+export function ThroughputChart({ points }: { points: ThroughputPoint[] }) {
+  const last = points[points.length - 1];
+  return (
+    <ChartCard
+      id="chart-throughput"
+      title="Requests per second"
+      summary={last ? `Now ${formatRate(last.rps)} achieved of ${formatRate(last.targetRps)} target` : "No data yet"}
+    >
+      <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={INITIAL_DIMENSION}>
+        <LineChart data={points} accessibilityLayer={false} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+          <CartesianGrid stroke={COLORS.grid} vertical={false} />
+          <XAxis {...timeAxisProps} />
+          <YAxis {...valueAxisProps} />
+          <Tooltip labelFormatter={tooltipLabel} formatter={(v) => formatRate(Number(v))} />
+          <Legend />
+          <Line
+            name="Target"
+            dataKey="targetRps"
+            stroke={COLORS.target}
+            strokeDasharray="6 4"
+            strokeWidth={2}
+            dot={false}
+            type="stepAfter"
+            isAnimationActive={false}
+          />
+          <Line name="Achieved" dataKey="rps" stroke={COLORS.achieved} strokeWidth={2.5} dot={false} isAnimationActive={false} />
+        </LineChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+}

@@ -1,0 +1,29 @@
+import type { Ticket } from "../../api/client";
+import { canAdd, type CartLine } from "../../lib/cart";
+import { TicketCard } from "./TicketCard";
+
+interface Props {
+  tickets: Ticket[];
+  cart: CartLine[];
+  onAdd: (ticket: Ticket) => void;
+}
+
+export function TicketList({ tickets, cart, onAdd }: Props) {
+  if (tickets.length === 0) {
+    return <p className="empty">No tickets match these filters. Try a wider price range or another type.</p>;
+  }
+  return (
+    <ul className="ticket-list" aria-label="Tickets">
+      {tickets.map((ticket) => (
+        <li key={ticket.id}>
+          <TicketCard
+            ticket={ticket}
+            inCart={cart.find((l) => l.ticket.id === ticket.id)?.qty ?? 0}
+            canAdd={canAdd(cart, ticket)}
+            onAdd={onAdd}
+          />
+        </li>
+      ))}
+    </ul>
+  );
+}

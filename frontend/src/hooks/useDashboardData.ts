@@ -1,0 +1,93 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import { getSystemStatus, getWorkloadStats, isUnreachable, type SystemStatus, type WorkloadStats } from "../api/client";
+import { appendSample, type DashboardSample, rateBase, RATE_WINDOW_MS, type Snapshot, toSample } from "../lib/dashboardHistory";
+
+export const DASHBOARD_REFRESH_MS = 1_000;
+
+/** A generator that is not there is asked again this much later, not every second. */
+export const UNREACHABLE_RETRY_MS = 5_000;
+
+export interface DashboardData {
+  stats: WorkloadStats | null;
+  statsError: unknown;
+  system: SystemStatus | null;
+  systemError: unknown;
+  history: DashboardSample[];
+  updatedAt: number | null;
+  /** Poll now rather than at the next tick, e.g. right after start or stop. */
+  refresh: () => void;
+}
+
+/**
+ * Polls the generator's stats and the gateway's system status together once a second, so
+ * each sample of the history pairs both. One failing source leaves the other one working.
+ */
+export function useDashboardData(token: string | null, intervalMs = DASHBOARD_REFRESH_MS): DashboardData {
+  const [stats, setStats] = useState<WorkloadStats | null>(null);
+  const [statsError, setStatsError] = useState<unknown>(null);
+  const [system, setSystem] = useState<SystemStatus | null>(null);
+  const [systemError, setSystemError] = useState<unknown>(null);
+  const [history, setHistory] = useState<DashboardSample[]>([]);
+  const [updatedAt, setUpdatedAt] = useState<number | null>(null);
+  const [nudge, setNudge] = useState(0);
+  const recent = useRef<Snapshot[]>([]);
+  const skipStatsUntil = useRef(0);
+  const statsErrorRef = useRef<unknown>(null);
+
+  // An explicit refresh (after start/stop) asks the generator at once, whatever happened before.
+  // Declared before the polling effect so that it runs first.
+  useEffect(() => {
+    skipStatsUntil.current = 0;
+  }, [nudge, token]);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+
+    const tick = async () => {
+      const askStats = Date.now() >= skipStatsUntil.current;
+      const [statsResult, systemResult] = await Promise.allSettled([
+        askStats ? getWorkloadStats(token, controller.signal) : Promise.resolve(null),
+        getSystemStatus(controller.signal),
+      ]);
+      if (controller.signal.aborted) return;
+
+      let statsNow: WorkloadStats | null = null;
+      let statsProblem: unknown = null;
+      if (!askStats) {
+        statsProblem = statsErrorRef.current; // not asked this time: the last answer stands
+      } else if (statsResult.status === "fulfilled") {
+        statsNow = statsResult.value;
+      } else {
+        statsProblem = statsResult.reason;
+        if (isUnreachable(statsProblem)) skipStatsUntil.current = Date.now() + UNREACHABLE_RETRY_MS;
+      }
+      statsErrorRef.current = statsProblem;
+
+      const snapshot: Snapshot = {
+        t: Date.now(),
+        stats: statsNow,
+        system: systemResult.status === "fulfilled" ? systemResult.value : null,
+      };
+      setStats((old) => snapshot.stats ?? old);
+      setStatsError(statsProblem);
+      setSystem((old) => snapshot.system ?? old);
+      setSystemError(systemResult.status === "rejected" ? systemResult.reason : null);
+      // Computed here, not inside the state updater: that runs later, after `recent` has moved on.
+      const sample = toSample(snapshot, rateBase(recent.current, snapshot.t));
+      recent.current = [...recent.current, snapshot].filter((s) => snapshot.t - s.t <= 2 * RATE_WINDOW_MS);
+      setHistory((h) => appendSample(h, sample));
+      setUpdatedAt(snapshot.t);
+      timer = setTimeout(tick, intervalMs);
+    };
+    void tick();
+
+    return () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, [token, intervalMs, nudge]);
+
+  const refresh = useCallback(() => setNudge((n) => n + 1), []);
+  return { stats, statsError, system, systemError, history, updatedAt, refresh };
+}

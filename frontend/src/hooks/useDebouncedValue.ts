@@ -1,0 +1,11 @@
+import { useEffect, useState } from "react";
+
+/** `value`, once it has stopped changing for `delayMs`: typing "120" makes one query, not three. */
+export function useDebouncedValue<T>(value: T, delayMs: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), delayMs);
+    return () => clearTimeout(timer);
+  }, [value, delayMs]);
+  return settled;
+}

@@ -1,0 +1,79 @@
+import { useRef, useState } from "react";
+import {
+  ApiError,
+  isUnreachable,
+  startWorkload,
+  stopWorkload,
+  updateWorkloadConfig,
+  type WorkloadConfig,
+} from "../api/client";
+import { type FieldErrors, splitFieldError } from "../lib/workloadForm";
+
+export type ControlAction = "start" | "stop" | "apply";
+type Call = (token: string | null) => Promise<unknown>;
+
+export const UNREACHABLE_MESSAGE = "Load generator unreachable. Is it running? This page reconnects by itself.";
+
+/**
+ * Start, stop and reconfigure the generator. A 401 asks for a token and, once it is given,
+ * replays the action that was refused, so the person does not have to click twice.
+ */
+export function useWorkloadControl(token: string | null, afterChange: () => void) {
+  const [busy, setBusy] = useState<ControlAction | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [needsToken, setNeedsToken] = useState(false);
+  const refused = useRef<{ action: ControlAction; call: Call } | null>(null);
+
+  async function run(action: ControlAction, call: Call, withToken: string | null = token) {
+    setBusy(action);
+    setError(null);
+    setFieldErrors({});
+    try {
+      await call(withToken);
+      refused.current = null;
+      setNeedsToken(false);
+      afterChange();
+    } catch (e) {
+      if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
+        refused.current = { action, call };
+        setNeedsToken(true);
+        setError(
+          withToken
+            ? "The load generator did not accept this token. Paste a valid one."
+            : "The load generator needs an access token for this.",
+        );
+      } else if (e instanceof ApiError && (e.status === 422 || e.status === 400)) {
+        const { field, text } = splitFieldError(e.message);
+        if (field) setFieldErrors({ [field]: text });
+        setError(e.message);
+      } else if (isUnreachable(e)) {
+        setError(UNREACHABLE_MESSAGE);
+      } else {
+        setError(e instanceof Error ? e.message : String(e));
+      }
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  return {
+    busy,
+    error,
+    fieldErrors,
+    needsToken,
+    start: (config: Partial<WorkloadConfig>) => run("start", (t) => startWorkload(config, t)),
+    stop: () => run("stop", (t) => stopWorkload(t)),
+    apply: (config: Partial<WorkloadConfig>) => run("apply", (t) => updateWorkloadConfig(config, t)),
+    /** Called with the token just entered: replays the refused action with it. */
+    retryWith: (newToken: string | null) => {
+      const pending = refused.current;
+      if (pending) void run(pending.action, pending.call, newToken);
+      else setNeedsToken(false);
+    },
+    setLocalErrors: (errors: FieldErrors) => {
+      setFieldErrors(errors);
+      setError(Object.keys(errors).length ? "Some values need fixing." : null);
+    },
+  };
+}

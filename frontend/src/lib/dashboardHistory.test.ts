@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { systemStatus, workloadStats } from "../test/fixtures";
+import {
+  activeWorkers,
+  appendSample,
+  HISTORY_LIMIT,
+  rateBase,
+  throughputFromSeries,
+  throughputPoints,
+  toEpochMs,
+  toSample,
+} from "./dashboardHistory";
+
+describe("dashboard history", () => {
+  it("counts as active only the workers that read the stream in the last 30 s", () => {
+    expect(activeWorkers(systemStatus()).map((c) => c.name)).toEqual(["worker-a", "worker-b"]);
+  });
+
+  it("turns the generator's counters into per-second rates between two snapshots", () => {
+    const before = { t: 0, stats: workloadStats(), system: systemStatus() };
+    const later = workloadStats({
+      decisions: { ...workloadStats().decisions, confirmed: 10, rejected: 2 },
+      requests: { ...workloadStats().requests, failed: 8 },
+    });
+    const sample = toSample({ t: 2000, stats: later, system: systemStatus() }, before);
+    expect(sample.confirmedPerS).toBe(3); // (10 - 4) / 2 s
+    expect(sample.rejectedPerS).toBe(0.5);
+    expect(sample.errorsPerS).toBe(3);
+    expect(sample.lag).toBe(7);
+    expect(sample.pending).toBe(3);
+    expect(sample.activeWorkers).toBe(2);
+  });
+
+  it("gives no rate across a new run, whose counters start again from zero", () => {
+    const before = { t: 0, stats: workloadStats(), system: null };
+    const restarted = workloadStats({ decisions: { ...workloadStats().decisions, confirmed: 0 } });
+    expect(toSample({ t: 1000, stats: restarted, system: null }, before).confirmedPerS).toBeNull();
+  });
+
+  it("measures rates over a few seconds, from the oldest snapshot inside the window", () => {
+    const snaps = [0, 1000, 2000, 3000].map((t) => ({ t, stats: null, system: null }));
+    expect(rateBase(snaps, 3400)?.t).toBe(0);
+    expect(rateBase(snaps, 4000)?.t).toBe(1000);
+    expect(rateBase([], 4000)).toBeNull();
+  });
+
+  it("keeps a bounded history", () => {
+    let history = [] as ReturnType<typeof toSample>[];
+    for (let i = 0; i < HISTORY_LIMIT + 5; i++) history = appendSample(history, toSample({ t: i, stats: null, system: null }, null));
+    expect(history).toHaveLength(HISTORY_LIMIT);
+    expect(history[0].t).toBe(5);
+  });
+
+  it("reads timestamps given as ISO text, epoch seconds or epoch ms", () => {
+    expect(toEpochMs("2026-07-01T10:00:00.000Z")).toBe(Date.UTC(2026, 6, 1, 10));
+    expect(toEpochMs(1_782_900_000)).toBe(1_782_900_000_000);
+    expect(toEpochMs(1_782_900_000_123)).toBe(1_782_900_000_123);
+    expect(toEpochMs(12)).toBeNull();
+  });
+
+  it("puts the generator's series on the wall clock, whether t is epoch seconds or seconds since start", () => {
+    const epoch = throughputFromSeries(workloadStats(), 0);
+    expect(epoch.map((p) => p.t)).toEqual([1_782_900_000_000, 1_782_900_001_000, 1_782_900_002_000]);
+    expect(epoch[2]).toMatchObject({ rps: 20, targetRps: 20, p50Ms: 13, p99Ms: 82 });
+
+    const relative = workloadStats({
+      startedAt: "2026-07-01T10:00:00.000Z",
+      series: workloadStats().series.map((p, i) => ({ ...p, t: i })),
+    });
+    expect(throughputFromSeries(relative, 0).map((p) => p.t)).toEqual(
+      [0, 1000, 2000].map((d) => Date.UTC(2026, 6, 1, 10) + d),
+    );
+  });
+
+  it("falls back to the page's own history when the generator has no series", () => {
+    const sample = toSample({ t: 5000, stats: workloadStats({ series: [] }), system: null }, null);
+    const points = throughputPoints(workloadStats({ series: [] }), [sample], 5000);
+    expect(points).toEqual([{ t: 5000, targetRps: 20, rps: 19.5, p50Ms: 12, p99Ms: 84 }]);
+  });
+});

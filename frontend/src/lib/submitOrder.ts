@@ -1,0 +1,36 @@
+import { ApiError, createOrder, type CreateOrderRequest, type CreateOrderResponse, isUnreachable } from "../api/client";
+
+interface RetryPolicy {
+  attempts: number;
+  /** Longest wait between attempts, whatever Retry-After says: a person is waiting. */
+  maxWaitS: number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+const DEFAULT_POLICY: RetryPolicy = {
+  attempts: 3,
+  maxWaitS: 5,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/**
+ * POSTs the order, retrying when the gateway is busy (503 + Retry-After) or unreachable.
+ * Every attempt carries the same Idempotency-Key: they are one submit, and a retry after a
+ * lost answer must not place a second order.
+ */
+export async function submitOrder(
+  order: CreateOrderRequest,
+  idempotencyKey: string,
+  policy: Partial<RetryPolicy> = {},
+): Promise<CreateOrderResponse> {
+  const { attempts, maxWaitS, sleep } = { ...DEFAULT_POLICY, ...policy };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createOrder(order, idempotencyKey);
+    } catch (error) {
+      if (attempt >= attempts || !isUnreachable(error)) throw error;
+      const suggested = error instanceof ApiError && error.retryAfterS ? error.retryAfterS : attempt;
+      await sleep(Math.min(suggested, maxWaitS) * 1000);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import { ApiError, isUnreachable } from "../api/client";
+import { LiveIndicator } from "../components/common/LiveIndicator";
+import { Notice } from "../components/common/Notice";
+import { BacklogChart } from "../components/load/BacklogChart";
+import { GeneratorStatus } from "../components/load/GeneratorStatus";
+import { KeyFigures } from "../components/load/KeyFigures";
+import { LatencyChart } from "../components/load/LatencyChart";
+import { OutcomesChart } from "../components/load/OutcomesChart";
+import { StockChart } from "../components/load/StockChart";
+import { ThroughputChart } from "../components/load/ThroughputChart";
+import { WorkersChart } from "../components/load/WorkersChart";
+import { WorkersTable } from "../components/load/WorkersTable";
+import { WorkloadControls } from "../components/load/WorkloadControls";
+import { useDashboardData } from "../hooks/useDashboardData";
+import { useDocumentTitle } from "../hooks/useDocumentTitle";
+import { useSessionToken } from "../hooks/useSessionToken";
+import { useTicketNames } from "../hooks/useTicketNames";
+import { throughputPoints } from "../lib/dashboardHistory";
+
+export function LoadDashboardPage({ refreshMs }: { refreshMs?: number }) {
+  useDocumentTitle("Load & autoscaling");
+  const { token, setToken } = useSessionToken();
+  const data = useDashboardData(token, refreshMs);
+  const names = useTicketNames();
+
+  const generatorUnreachable = isUnreachable(data.statsError);
+  const statsNeedToken = data.statsError instanceof ApiError && data.statsError.status === 401;
+  const systemUnreachable = Boolean(data.systemError);
+  const stats = generatorUnreachable ? null : data.stats;
+  const points = throughputPoints(stats, data.history, data.updatedAt ?? Date.now());
+
+  return (
+    <>
+      <div className="page-heading">
+        <div>
+          <h1>Load &amp; autoscaling</h1>
+          <p className="page-heading__lead">
+            Drive orders at a chosen rate and watch the order workers scale out to keep the backlog down.
+          </p>
+        </div>
+        <div className="page-heading__side">
+          <GeneratorStatus stats={stats} unreachable={generatorUnreachable} />
+          <LiveIndicator updatedAt={data.updatedAt} stale={systemUnreachable} />
+        </div>
+      </div>
+
+      {generatorUnreachable && (
+        <Notice tone="warning">
+          <strong>Load generator unreachable.</strong> Start it and this page reconnects by itself; the system view below
+          keeps working without it.
+        </Notice>
+      )}
+      {systemUnreachable && (
+        <Notice tone="warning">
+          <strong>API gateway unreachable.</strong> Backlog, workers and stock resume when it answers again.
+        </Notice>
+      )}
+
+      <div className="dashboard-top">
+        <WorkloadControls
+          stats={stats}
+          unreachable={generatorUnreachable}
+          statsNeedToken={statsNeedToken}
+          token={token}
+          setToken={setToken}
+          onChanged={data.refresh}
+        />
+        <KeyFigures stats={stats} system={data.system} />
+      </div>
+
+      <h2 className="section-heading">Live charts</h2>
+      <div className="chart-grid">
+        <ThroughputChart points={points} />
+        <LatencyChart points={points} />
+        <OutcomesChart history={data.history} />
+        <BacklogChart history={data.history} stream={data.system?.stream ?? null} />
+        <WorkersChart history={data.history} />
+        <WorkersTable consumers={data.system?.consumers ?? null} />
+        <StockChart stock={data.system?.stock ?? []} names={names} />
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,97 @@
+import { useEffect, useRef } from "react";
+import { Link, useParams } from "react-router";
+import { ErrorMessage } from "../components/common/ErrorMessage";
+import { Notice } from "../components/common/Notice";
+import { Spinner } from "../components/common/Spinner";
+import { OrderDetails } from "../components/order/OrderDetails";
+import { OrderItemsTable } from "../components/order/OrderItemsTable";
+import { OrderProgress } from "../components/order/OrderProgress";
+import { OrderStatusPanel } from "../components/order/OrderStatusPanel";
+import { type Backoff, useOrderFollower } from "../hooks/useOrderFollower";
+import { useDocumentTitle } from "../hooks/useDocumentTitle";
+import { useTicketNames } from "../hooks/useTicketNames";
+
+/** After this long still pending, say so: the person should not wonder whether the page is stuck. */
+export const SLOW_DECISION_MS = 30_000;
+
+interface Props {
+  backoff?: Backoff;
+  slowAfterMs?: number;
+}
+
+export function OrderPage({ backoff, slowAfterMs = SLOW_DECISION_MS }: Props) {
+  const { orderId = "" } = useParams();
+  const view = useOrderFollower(orderId, backoff);
+  // Measured on this page's clock, not from createdAt: the server's clock may differ.
+  const followingSince = useRef(Date.now());
+  useEffect(() => {
+    followingSince.current = Date.now();
+  }, [orderId]);
+  const names = useTicketNames();
+  useDocumentTitle(
+    view.kind === "found" ? `Order ${view.order.status}` : view.kind === "not-found" ? "Order not found" : "Your order",
+  );
+
+  if (view.kind === "loading") return <Spinner label="Looking up your order…" />;
+
+  if (view.kind === "not-found") {
+    return (
+      <section className="card card--narrow not-found" aria-labelledby="order-missing">
+        <h1 id="order-missing">We could not find this order</h1>
+        <p>
+          There is no order with the number <span className="mono">{orderId}</span>. Please check the link you
+          followed; order links are sent exactly as they appear after checkout.
+        </p>
+        <Link className="button button--primary" to="/">
+          Browse tickets
+        </Link>
+      </section>
+    );
+  }
+
+  if (view.kind === "error") {
+    return (
+      <div className="card card--narrow">
+        <h1>Your order</h1>
+        <ErrorMessage title="We cannot reach the ticket service right now">
+          This page keeps trying on its own and will show your order as soon as it can.
+        </ErrorMessage>
+      </div>
+    );
+  }
+
+  const { order, connectionProblem } = view;
+  return (
+    <div className="order-page">
+      <OrderStatusPanel order={order} />
+      <OrderProgress status={order.status} />
+      {order.status === "pending" && Date.now() - followingSince.current > slowAfterMs && (
+        <Notice>
+          This is taking longer than usual; the order workers may be busy. Your order is safe and this page keeps
+          checking.
+        </Notice>
+      )}
+      {connectionProblem && (
+        <Notice tone="warning">Connection trouble: showing the last known state while we keep trying.</Notice>
+      )}
+      <div className="order-page__grid">
+        <section className="card" aria-labelledby="order-items-heading">
+          <h2 id="order-items-heading">Tickets</h2>
+          <OrderItemsTable order={order} names={names} />
+        </section>
+        <section className="card" aria-labelledby="order-details-heading">
+          <h2 id="order-details-heading">Details</h2>
+          <OrderDetails order={order} />
+          <p className="hint">Keep this page's address: it always shows this order's latest state.</p>
+        </section>
+      </div>
+      {order.status !== "pending" && (
+        <p>
+          <Link className="button button--ghost" to="/">
+            {order.status === "confirmed" ? "Buy more tickets" : "Back to tickets"}
+          </Link>
+        </p>
+      )}
+    </div>
+  );
+}

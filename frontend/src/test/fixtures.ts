@@ -1,0 +1,88 @@
+import type { Order, SystemStatus, Ticket, WorkloadStats } from "../api/client";
+
+export const TICKETS: Ticket[] = [
+  { id: "ga-adult", name: "General Admission", type: "adult", price: 89, currency: "EUR", description: "Adult pass.", available: 120 },
+  { id: "ga-child", name: "Child Pass", type: "child", price: 25.5, currency: "EUR", description: "Child pass.", available: 40 },
+  { id: "vip-lounge", name: "VIP Lounge", type: "vip", price: 249, currency: "EUR", description: "Lounge.", available: 0 },
+];
+
+export function order(overrides: Partial<Order> = {}): Order {
+  return {
+    orderId: "3f2b8c1e-0000-4000-8000-000000000001",
+    customer: { name: "Ada Lovelace", email: "ada@example.com" },
+    items: [{ ticketId: "ga-adult", type: "adult", qty: 2, unitPrice: 89, total: 178 }],
+    grandTotal: 178,
+    currency: "EUR",
+    paymentMethod: "paypal",
+    status: "pending",
+    createdAt: "2026-07-01T10:00:00.000Z",
+    ...overrides,
+  };
+}
+
+export function systemStatus(overrides: Partial<SystemStatus> = {}): SystemStatus {
+  return {
+    time: "2026-07-01T10:00:00.000Z",
+    stream: { length: 120, lag: 7, pending: 3, deadLetter: 0 },
+    consumers: [
+      { name: "worker-a", pending: 2, idleMs: 150 },
+      { name: "worker-b", pending: 1, idleMs: 900 },
+      { name: "worker-old", pending: 0, idleMs: 120_000 },
+    ],
+    stock: [
+      { ticketId: "ga-adult", type: "adult", initial: 1000, available: 870, sold: 130 },
+      { ticketId: "vip-lounge", type: "vip", initial: 50, available: 0, sold: 50 },
+    ],
+    ...overrides,
+  };
+}
+
+export function workloadStats(overrides: Partial<WorkloadStats> = {}): WorkloadStats {
+  const start = 1_782_900_000; // epoch seconds
+  return {
+    running: true,
+    startedAt: new Date(start * 1000).toISOString(),
+    elapsedS: 3,
+    config: {
+      targetApi: "http://127.0.0.1:8000",
+      rps: 20,
+      durationS: 10,
+      profile: { kind: "constant" },
+      mix: {},
+      timeoutS: 5,
+      maxInFlight: 500,
+      followShare: 0.1,
+    },
+    targetRps: 20,
+    achievedRps: { last10s: 19.5, overall: 19.2 },
+    requests: {
+      sent: 58,
+      succeeded: 55,
+      failed: 2,
+      dropped: 1,
+      inFlight: 4,
+      byStatus: { "201": 55, "503": 2 },
+      byError: { timeout: 0, connection: 0, other: 0 },
+    },
+    latencyMs: { p50: 12, p90: 30, p99: 84, p999: 120, max: 130, mean: 15 },
+    decisions: {
+      followed: 6,
+      confirmed: 4,
+      rejected: 1,
+      failed: 0,
+      pending: 1,
+      timeToDecisionMs: { p50: 40, p90: 80, p99: 95, max: 100 },
+    },
+    series: [0, 1, 2].map((i) => ({
+      t: start + i,
+      targetRps: 20,
+      rps: 18 + i,
+      p50Ms: 11 + i,
+      p99Ms: 80 + i,
+      errors: i === 2 ? 2 : 0,
+      dropped: 0,
+      backpressure: 0,
+    })),
+    ...overrides,
+  };
+}
