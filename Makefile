@@ -18,6 +18,7 @@ up: deps venv frontend  ## install what is missing and run the whole stack on lo
 	$(PY) -m tools.stack up
 
 test: deps venv frontend  ## run every test: unit, integration, system, manifests, frontend, end-to-end
+	@tools/install-system-deps.sh chromium
 	$(PY) -m pytest
 	cd frontend && npm test
 	$(PY) -m tools.e2e
@@ -47,7 +48,7 @@ $(VENV)/.installed: $(foreach s,$(SERVICES),$(wildcard $(s)/requirements.txt) $(
 	touch $@
 
 frontend: frontend/dist/index.html  ## build the web app (npm ci + vite build)
-frontend/dist/index.html: frontend/package-lock.json $(shell find frontend/src frontend/index.html frontend/vite.config.* -type f 2>/dev/null)
+frontend/dist/index.html: frontend/package-lock.json $(shell find frontend/src frontend/public frontend/index.html frontend/vite.config.ts -type f 2>/dev/null)
 	cd frontend && npm ci --no-audit --no-fund && npm run build
 
 clean:  ## remove the virtualenv, builds and local data
