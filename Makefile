@@ -18,7 +18,7 @@ up: deps venv frontend  ## install what is missing and run the whole stack on lo
 	$(PY) -m tools.stack up
 
 test: deps venv frontend  ## run every test: unit, integration, system, manifests, frontend, end-to-end
-	@tools/install-system-deps.sh chromium
+	@tools/install-system-deps.sh chromium shellcheck
 	$(PY) -m pytest
 	cd frontend && npm test
 	$(PY) -m tools.e2e
