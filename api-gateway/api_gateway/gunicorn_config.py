@@ -33,7 +33,9 @@ def options(settings: GatewaySettings) -> dict:
         # Keep-alive a little longer than a typical load balancer's idle timeout.
         "keepalive": 75,
         "graceful_timeout": 20,
-        "timeout": 30,
+        # A worker may spend up to REDIS_STARTUP_TIMEOUT waiting for Redis while it boots:
+        # gunicorn must not take that wait for a hung worker.
+        "timeout": int(settings.redis_startup_timeout) + 30,
         "accesslog": None,
         "loglevel": settings.log_level.lower(),
         "logconfig_dict": json_logging(settings.log_level),
