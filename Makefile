@@ -23,8 +23,9 @@ test: deps venv frontend  ## run every test: unit, integration, system, manifest
 	cd frontend && npm test
 	$(PY) -m tools.e2e
 
-bench: deps venv  ## run the benchmarks (a few minutes) and write bench/results/
-	$(PY) -m bench
+bench: deps venv  ## run the benchmarks (~4 min; ARGS=--quick ~1 min; ARGS="--only NAME") and write bench/results/
+	@tools/install-system-deps.sh wrk
+	$(PY) -m bench $(ARGS)
 
 reset: venv  ## delete all orders and reset stock (the stack must be running)
 	REDIS_URL=redis://127.0.0.1:$${REDIS_PORT:-6380}/0 $(PY) -m api_gateway reset-demo --yes

@@ -1,0 +1,10 @@
+"""The benchmark suite (`make bench`, `python -m bench`): figures on localhost, never tests.
+
+Benchmarks, in the order they run (bench/<name>.py; each module's docstring gives its method):
+  intake      POST /orders, GET /tickets, GET /orders/{id} against a bare JSON app (the ceiling)
+  workers     decisions per second with K = 1, 2, 4 worker processes, against the Redis-side ceiling
+  e2e         open-loop load at 25/50/90 % of intake capacity: intake latency, time to decision
+  contention  every order on one scarce ticket type: rate, and no oversell (the invariants)
+  memory      Redis bytes per order (pending, decided, through the gateway) and the stream's bound
+Results: bench/results/latest.json and latest.md (git-ignored). docs/performance.md explains them.
+"""
