@@ -77,6 +77,14 @@ def register_error_handlers(app: Flask) -> None:
         response.headers["Retry-After"] = "1"
         return response, status
 
+    @app.errorhandler(redis.exceptions.OutOfMemoryError)
+    def _store_full(e: Exception):
+        # Redis refuses writes at maxmemory (noeviction: orders are never silently evicted).
+        log.error("redis is out of memory: %s", e)
+        response, status = error_response(503, "the order store is full; retry later")
+        response.headers["Retry-After"] = "5"
+        return response, status
+
     @app.errorhandler(Exception)
     def _unexpected(e: Exception):
         # Logged in full here; the client learns nothing about the internals.

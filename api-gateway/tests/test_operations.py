@@ -89,3 +89,15 @@ def test_a_missing_catalogue_stops_the_gateway_with_one_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "CATALOGUE_PATH" in result.stderr
+
+
+def test_intake_answers_503_json_when_redis_is_out_of_memory(real_client, real_redis):
+    real_redis.config_set("maxmemory-policy", "noeviction")
+    real_redis.config_set("maxmemory", "1")  # below what is used: every write is refused
+    try:
+        response = real_client.post("/orders", json=order_body())
+    finally:
+        real_redis.config_set("maxmemory", "0")
+    assert response.status_code == 503
+    assert "full" in response.get_json()["error"] and response.headers["Retry-After"]
+    assert not real_redis.exists("ticketing:orders")
