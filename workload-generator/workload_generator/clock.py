@@ -1,0 +1,18 @@
+"""Time, injected: the scheduler, stats and decision polling read it here so tests can replace it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+
+@dataclass(frozen=True)
+class Clock:
+    now: Callable[[], float] = time.monotonic  # seconds, for intervals and schedules
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    wall: Callable[[], float] = time.time  # unix seconds, only to label what is reported
+
+
+REAL_CLOCK = Clock()

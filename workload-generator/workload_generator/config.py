@@ -1,0 +1,172 @@
+"""The run configuration (the JSON of GET/PUT /config and POST /start), its validation and partial updates."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
+
+from .model import Strict
+from .profiles import PROFILE_KINDS, ConstantProfile, Profile, Rps
+
+PaymentMethod = Literal["credit_card", "debit_card", "paypal", "apple_pay", "google_pay", "bank_transfer"]
+Weight = Annotated[float, Field(gt=0, le=1_000_000)]
+
+
+class ConfigError(ValueError):
+    """A config the generator refuses; the message names the field: "<field>: <what is wrong>"."""
+
+
+class TicketWeight(Strict):
+    ticketId: Annotated[str, Field(min_length=1, max_length=64)]
+    weight: Weight = 1.0
+
+
+class QtyWeight(Strict):
+    qty: Annotated[int, Field(ge=1, le=1000)]
+    weight: Weight
+
+
+class MethodWeight(Strict):
+    method: PaymentMethod
+    weight: Weight
+
+
+def _default_quantities() -> list[QtyWeight]:
+    return [QtyWeight(qty=q, weight=w) for q, w in ((1, 60), (2, 25), (3, 10), (4, 5))]
+
+
+def _default_methods() -> list[MethodWeight]:
+    weights = {"credit_card": 40, "debit_card": 20, "paypal": 15, "apple_pay": 10, "google_pay": 10, "bank_transfer": 5}
+    return [MethodWeight(method=m, weight=w) for m, w in weights.items()]
+
+
+class Mix(Strict):
+    """What the generated orders look like."""
+
+    # Declared first: the validators below check against it.
+    maxTicketsPerOrder: Annotated[int, Field(ge=1, le=1000, description="the gateway's cap; no order exceeds it")] = 10
+    tickets: Annotated[
+        list[TicketWeight] | None,
+        Field(min_length=1, max_length=1000, description="null: every ticket with stock, from GET /tickets at start"),
+    ] = None
+    quantities: Annotated[list[QtyWeight], Field(min_length=1, max_length=100)] = Field(
+        default_factory=_default_quantities
+    )
+    paymentMethods: Annotated[list[MethodWeight], Field(min_length=1, max_length=6)] = Field(
+        default_factory=_default_methods
+    )
+    multiItemShare: Annotated[float, Field(ge=0, le=1, description="share of orders with 2..maxItems lines")] = 0.2
+    maxItems: Annotated[int, Field(ge=2, le=50, description="most lines in a multi-item order")] = 3
+
+    @field_validator("tickets")
+    @classmethod
+    def _unique_tickets(cls, value: list[TicketWeight] | None) -> list[TicketWeight] | None:
+        seen: set[str] = set()
+        for i, t in enumerate(value or []):
+            if t.ticketId in seen:
+                raise ValueError(f"[{i}] ticket {t.ticketId!r} is listed twice")
+            seen.add(t.ticketId)
+        return value
+
+    @field_validator("quantities")
+    @classmethod
+    def _within_cap(cls, value: list[QtyWeight], info: ValidationInfo) -> list[QtyWeight]:
+        cap = info.data.get("maxTicketsPerOrder")
+        for i, q in enumerate(value):
+            if cap is not None and q.qty > cap:
+                raise ValueError(f"[{i}] qty {q.qty} exceeds maxTicketsPerOrder ({cap})")
+        return value
+
+
+class RunConfig(Strict):
+    targetApi: Annotated[str, Field(max_length=2000, description="base URL of the API gateway")] = "http://127.0.0.1:8000"
+    rps: Annotated[Rps, Field(description="rate of the constant profile")] = 5.0
+    durationS: Annotated[float | None, Field(gt=0, le=7 * 24 * 3600, description="null: until stopped")] = None
+    profile: Profile = Field(default_factory=ConstantProfile)
+    mix: Mix = Field(default_factory=Mix)
+    timeoutS: Annotated[float, Field(gt=0, le=300, description="per-request timeout")] = 5.0
+    maxInFlight: Annotated[int, Field(ge=1, le=100_000, description="requests in flight at most")] = 500
+    followShare: Annotated[float, Field(ge=0, le=1, description="share of 201s whose decision is polled")] = 0.1
+
+    @field_validator("targetApi")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        return check_target_url(value)
+
+
+def check_target_url(value: str) -> str:
+    """An http(s) base URL with a host, without a trailing slash."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a query or fragment")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise ValueError("has an invalid port") from None
+    return value.strip().rstrip("/")
+
+
+def field_path(loc: tuple) -> str:
+    """('mix', 'tickets', 0, 'weight') -> 'mix.tickets[0].weight', the way a client names the field.
+
+    The profile's discriminator tag ('profile', 'ramp', 'overS') is left out: the client wrote profile.overS.
+    """
+    parts = list(loc)
+    if len(parts) >= 2 and parts[0] == "profile" and parts[1] in PROFILE_KINDS:
+        del parts[1]
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def describe(error: ValidationError) -> str:
+    """The first problem, as "<field>: <what is wrong>"."""
+    first = error.errors(include_url=False)[0]
+    kind, message = first["type"], first["msg"]
+    if kind == "missing":
+        message = "is required"
+    elif kind == "extra_forbidden":
+        message = "unknown field"
+    elif message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    field = field_path(first["loc"])
+    # A list-level check reports its item as "[i] ..."; attach it to the path.
+    if message.startswith("[") and "] " in message:
+        index, message = message[1:].split("] ", 1)
+        field += f"[{index}]"
+    return f"{field}: {message}" if field else message
+
+
+def validate(data: Any) -> RunConfig:
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(describe(e)) from None
+
+
+def apply_patch(config: RunConfig, patch: Any) -> RunConfig:
+    """`config` with a partial update applied, validated as a whole.
+
+    Objects merge key by key; lists and plain values replace. An object whose `kind`
+    differs from the current one (a new profile) replaces it whole.
+    """
+    if not isinstance(patch, dict):
+        raise ConfigError("body: must be a JSON object")
+    return validate(_merge(config.model_dump(mode="json"), patch))
+
+
+def _merge(base: dict, patch: dict) -> dict:
+    out = dict(base)
+    for key, value in patch.items():
+        current = out.get(key)
+        both_objects = isinstance(value, dict) and isinstance(current, dict)
+        if both_objects and value.get("kind", current.get("kind")) == current.get("kind"):
+            out[key] = _merge(current, value)
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,161 @@
+"""The generator's state: the config for the next run, the current run, and start/stop/reconfigure.
+
+The HTTP API and the CLI both drive this; it holds no HTTP concerns of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+
+from .clients import HttpClient
+from .clock import REAL_CLOCK, Clock
+from .config import RunConfig, TicketWeight, apply_patch
+from .metrics import WorkloadMetrics
+from .runner import LoadRun, RunLimits
+from .stats import Stats
+from .target import tickets_on_sale
+
+log = logging.getLogger(__name__)
+
+STOP_WAIT_S = 2.0
+
+
+class AlreadyRunning(Exception):
+    pass
+
+
+class Controller:
+    def __init__(
+        self,
+        config: RunConfig,
+        *,
+        client: HttpClient,
+        clock: Clock = REAL_CLOCK,
+        limits: RunLimits = RunLimits(),
+        metrics: WorkloadMetrics | None = None,
+        rng: random.Random | None = None,
+        decision_wait_s: float | None = None,
+    ) -> None:
+        self.base = config  # what the next run starts from; PUT /config changes it
+        self.client = client
+        self.clock = clock
+        self.limits = limits
+        self.metrics = metrics
+        self.rng = rng or random.Random()
+        self.decision_wait_s = decision_wait_s
+        self.run: LoadRun | None = None
+        self._task: asyncio.Task | None = None
+        self._lock = asyncio.Lock()
+        if metrics:
+            metrics.watch(self.live)
+
+    @property
+    def running(self) -> bool:
+        return self.run is not None and not self.run.load_over.is_set()
+
+    def config(self) -> RunConfig:
+        """The config in force: the running one, else the one the next run starts from."""
+        return self.run.config if self.running else self.base
+
+    async def start(self, overrides: object = None) -> LoadRun:
+        """Start a run from the config with `overrides` applied (for this run only).
+
+        Raises ConfigError (bad overrides), AlreadyRunning, or TargetError (no ticket list).
+        """
+        async with self._lock:
+            if self.running:
+                raise AlreadyRunning()
+            config = self.base if overrides is None else apply_patch(self.base, overrides)
+            tickets = await self._tickets(config)
+            if self._task is not None:
+                # The previous run may still be following decisions: its numbers are replaced now.
+                self._task.cancel()
+                await asyncio.gather(self._task, return_exceptions=True)
+                await self.run.abort()
+            self.run = LoadRun(config, tickets, client=self.client, clock=self.clock, limits=self.limits,
+                               rng=self.rng, metrics=self.metrics)
+            self._task = asyncio.get_running_loop().create_task(self.run.run(decision_wait_s=self.decision_wait_s))
+            log.info("load started", extra={"config": config.model_dump(mode="json"), "tickets": len(tickets)})
+            return self.run
+
+    async def stop(self) -> None:
+        """Stop sending (requests in flight may still end); returns once the schedule has ended."""
+        async with self._lock:
+            if not self.running:
+                return
+            self.run.stop()
+            try:
+                await asyncio.wait_for(self.run.load_over.wait(), STOP_WAIT_S)
+            except TimeoutError:
+                log.warning("the schedule did not end within %ss of stop", STOP_WAIT_S)
+            log.info("load stopped", extra={"sent": self.run.stats.sent})
+
+    async def update(self, patch: object) -> RunConfig:
+        """Apply a partial config; a running load takes it on its next scheduling pass.
+
+        Nothing changes unless both the stored and the running config accept it (ConfigError otherwise).
+        """
+        async with self._lock:
+            base = apply_patch(self.base, patch)
+            if self.running:
+                run = self.run
+                config = apply_patch(run.config, patch)
+                if config.mix.tickets:
+                    tickets = config.mix.tickets
+                elif run.config.mix.tickets is None:
+                    tickets = run.tickets  # fetched from the target at start
+                else:
+                    tickets = await tickets_on_sale(self.client, config.targetApi, config.timeoutS)
+                run.reconfigure(config, tickets)
+            self.base = base
+            log.info("config changed", extra={"patch": patch, "running": self.running})
+            return self.config()
+
+    async def wait(self) -> None:
+        """Until the current run has ended, decisions settled included."""
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def shutdown(self) -> None:
+        async with self._lock:
+            if self._task is not None:
+                self._task.cancel()
+                await asyncio.gather(self._task, return_exceptions=True)
+            if self.run is not None:
+                await self.run.abort()
+
+    def snapshot(self) -> dict:
+        """The GET /stats document."""
+        run = self.run
+        stats = run.stats.snapshot() if run else _no_run(self.clock)
+        running = self.running
+        return {
+            "running": running,
+            "startedAt": stats.pop("startedAt"),
+            "elapsedS": stats.pop("elapsedS"),
+            "config": self.config().model_dump(mode="json"),
+            "targetRps": round(run.target_rps(), 3) if running else 0.0,
+            **stats,
+        }
+
+    def live(self) -> dict:
+        """The few numbers Prometheus gauges read at scrape time."""
+        run = self.run
+        running = self.running
+        return {
+            "running": 1 if running else 0,
+            "targetRps": run.target_rps() if running else 0.0,
+            "achievedRps": run.stats.achieved_rps()["last10s"] if run else 0.0,
+            "inFlight": run.stats.in_flight if run else 0,
+        }
+
+    async def _tickets(self, config: RunConfig) -> list[TicketWeight]:
+        return config.mix.tickets or await tickets_on_sale(self.client, config.targetApi, config.timeoutS)
+
+
+def _no_run(clock: Clock) -> dict:
+    stats = Stats(clock).snapshot()
+    stats.update(startedAt=None, elapsedS=0.0, series=[])
+    return stats
