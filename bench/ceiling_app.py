@@ -9,10 +9,6 @@ this achieves is the share of the framework's capacity that the gateway's own wo
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-
 from flask import Flask, jsonify, request
 
 from api_gateway.catalogue import load_catalogue
@@ -72,27 +68,10 @@ def create_app(settings: GatewaySettings) -> Flask:
 
 
 def main() -> None:
-    from gunicorn.app.base import BaseApplication
-
-    from api_gateway import gunicorn_config
+    from api_gateway.gunicorn_config import run
 
     settings = load_settings(GatewaySettings, "ceiling")
-    # The gateway's options include a child_exit hook for multiprocess metrics: give it a directory.
-    metrics_dir = tempfile.mkdtemp(prefix="ceiling-metrics-")
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-
-    class Gunicorn(BaseApplication):
-        def load_config(self):
-            for key, value in gunicorn_config.options(settings).items():
-                self.cfg.set(key, value)
-
-        def load(self):
-            return create_app(settings)
-
-    try:
-        Gunicorn().run()
-    finally:
-        shutil.rmtree(metrics_dir, ignore_errors=True)
+    run(settings, lambda: create_app(settings))
 
 
 if __name__ == "__main__":

@@ -7,10 +7,7 @@ with one line naming it instead of a worker boot loop.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
-import tempfile
 
 from ticketing_common.logs import configure_logging
 from ticketing_common.settings import load_settings
@@ -22,29 +19,16 @@ SERVICE = "api-gateway"
 
 
 def serve(settings: GatewaySettings) -> None:
-    from gunicorn.app.base import BaseApplication
+    # prometheus_client must first be imported after run() sets PROMETHEUS_MULTIPROC_DIR:
+    # the app (and its metrics) is imported in each gunicorn worker, not here.
+    from .gunicorn_config import run
 
-    # Each gunicorn worker counts its own metrics; this directory lets /metrics add them up.
-    # A fresh one each start: stale files from a previous run would add old counts.
-    metrics_dir = tempfile.mkdtemp(prefix="gateway-metrics-", dir=os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    def load_app():
+        from .app import create_app
 
-    class Gunicorn(BaseApplication):
-        def load_config(self):
-            from . import gunicorn_config
+        return create_app(settings)
 
-            for key, value in gunicorn_config.options(settings).items():
-                self.cfg.set(key, value)
-
-        def load(self):
-            from .app import create_app
-
-            return create_app(settings)
-
-    try:
-        Gunicorn().run()
-    finally:
-        shutil.rmtree(metrics_dir, ignore_errors=True)
+    run(settings, load_app)
 
 
 def reset_demo(settings: GatewaySettings, confirmed: bool) -> None:

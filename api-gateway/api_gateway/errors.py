@@ -10,6 +10,8 @@ from flask import Flask, jsonify
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from ticketing_common.validation import field_path
+
 log = logging.getLogger(__name__)
 
 
@@ -20,14 +22,6 @@ class ApiError(Exception):
         self.message = message
         self.field = field
         self.headers = headers or {}
-
-
-def field_path(loc: tuple) -> str:
-    """('items', 0, 'qty') -> 'items[0].qty', the way a client names the field."""
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path
 
 
 def from_validation_error(error: ValidationError) -> ApiError:

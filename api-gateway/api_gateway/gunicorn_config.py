@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Callable
 
 from gunicorn import glogging
-from prometheus_client import multiprocess
 
 from ticketing_common.logs import JsonFormatter
 
@@ -14,7 +17,10 @@ from .settings import GatewaySettings
 
 
 def child_exit(server, worker) -> None:
-    # A dead worker's live gauges must not linger in the metrics it leaves behind.
+    # A dead worker's live gauges must not linger in the metrics it leaves behind. Imported here:
+    # prometheus_client picks its multiprocess mode when first imported, after run() sets it up.
+    from prometheus_client import multiprocess
+
     multiprocess.mark_process_dead(worker.pid)
 
 
@@ -55,3 +61,28 @@ def options(settings: GatewaySettings) -> dict:
         # the container; the gateway is managed by signals, so it is not needed.
         "control_socket_disable": True,
     }
+
+
+def run(settings: GatewaySettings, load_app: Callable[[], object]) -> None:
+    """Serve the WSGI app that `load_app` builds (in each worker) under gunicorn with these options.
+
+    Each gunicorn worker counts its own metrics; PROMETHEUS_MULTIPROC_DIR lets /metrics add them
+    up. A fresh directory each start: stale files from a previous run would add old counts.
+    """
+    from gunicorn.app.base import BaseApplication
+
+    metrics_dir = tempfile.mkdtemp(prefix="gateway-metrics-", dir=os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+
+    class Gunicorn(BaseApplication):
+        def load_config(self):
+            for key, value in options(settings).items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return load_app()
+
+    try:
+        Gunicorn().run()
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)

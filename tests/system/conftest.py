@@ -38,7 +38,8 @@ class Stack:
         catalogue.write_text(json.dumps(CATALOGUE))
         port = free_port()
         self.processes += stack.start(
-            [stack.gateway_service(port, self.redis_url, CATALOGUE_PATH=str(catalogue), WEB_CONCURRENCY="2", **env)],
+            [stack.gateway_service(port, self.redis_url, **{"CATALOGUE_PATH": str(catalogue),
+                                                             "WEB_CONCURRENCY": "2", **env})],
             self.workdir / "logs",
         )
         self.gateway_url = f"http://127.0.0.1:{port}"

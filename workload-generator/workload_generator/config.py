@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
+from ticketing_common import validation
+
 from .model import Strict
 from .profiles import PROFILE_KINDS, ConstantProfile, Profile, Rps
 
@@ -118,10 +120,7 @@ def field_path(loc: tuple) -> str:
     parts = list(loc)
     if len(parts) >= 2 and parts[0] == "profile" and parts[1] in PROFILE_KINDS:
         del parts[1]
-    path = ""
-    for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path
+    return validation.field_path(parts)
 
 
 def describe(error: ValidationError) -> str:

@@ -1,0 +1,11 @@
+"""How a service names the request field a validation error is about."""
+
+from __future__ import annotations
+
+
+def field_path(loc: tuple | list) -> str:
+    """pydantic's ('items', 0, 'qty') -> 'items[0].qty', the way a client names the field."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
