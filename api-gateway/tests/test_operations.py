@@ -101,3 +101,35 @@ def test_intake_answers_503_json_when_redis_is_out_of_memory(real_client, real_r
     assert response.status_code == 503
     assert "full" in response.get_json()["error"] and response.headers["Retry-After"]
     assert not real_redis.exists("ticketing:orders")
+
+
+def test_cors_is_closed_unless_configured(real_client):
+    response = real_client.get("/tickets", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_cors_allows_only_the_configured_origins(catalogue_path, real_redis):
+    from api_gateway.settings import GatewaySettings
+
+    settings = GatewaySettings(catalogue_path=catalogue_path, cors_allowed_origins="https://shop.example, https://b.example/")
+    client = create_app(settings, real_redis).test_client()
+    allowed = client.get("/tickets", headers={"Origin": "https://b.example"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://b.example"
+    preflight = client.options("/orders", headers={"Origin": "https://shop.example",
+                                                   "Access-Control-Request-Method": "POST"})
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert "Idempotency-Key" in preflight.headers["Access-Control-Allow-Headers"]
+    other = client.get("/tickets", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_an_unexpected_error_is_a_json_500_that_leaks_nothing(settings, real_redis):
+    app = create_app(settings, real_redis)
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals: password=hunter2")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert response.get_json() == {"error": "internal error"}

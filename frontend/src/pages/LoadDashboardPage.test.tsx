@@ -34,6 +34,7 @@ describe("load dashboard", () => {
     expect(figure("Latency p50")).toBe("12 ms");
     expect(figure("Latency p99")).toBe("84 ms");
     expect(figure("Errors")).toBe("3");
+    expect(figure("Refused, busy (503)")).toBe("2");
     expect(figure("Confirmed")).toBe("4");
     expect(figure("Rejected")).toBe("1");
     expect(figure("Stream backlog")).toBe("10");

@@ -12,6 +12,9 @@ export function KeyFigures({ stats, system }: Props) {
   const req = stats?.requests;
   const dec = stats?.decisions;
   const errors = req ? req.failed + req.dropped : null;
+  // 503: the gateway refusing load on purpose (backpressure) or while Redis is away; shown apart
+  // from other errors because it is the system protecting itself, not failing.
+  const refused = req ? (req.byStatus["503"] ?? 0) : null;
   const backlog = system ? system.stream.lag + system.stream.pending : null;
   return (
     <section aria-labelledby="figures-heading">
@@ -33,6 +36,12 @@ export function KeyFigures({ stats, system }: Props) {
           value={formatCount(errors)}
           hint={req ? `${formatCount(req.failed)} failed, ${formatCount(req.dropped)} dropped` : undefined}
           tone={errors ? "bad" : "default"}
+        />
+        <StatTile
+          label="Refused, busy (503)"
+          value={formatCount(refused)}
+          hint="backpressure: the backlog is full, retry later"
+          tone={refused ? "warn" : "default"}
         />
         <StatTile label="Confirmed" value={formatCount(dec?.confirmed)} tone="good" hint={dec ? `${formatCount(dec.pending)} awaiting decision` : undefined} />
         <StatTile label="Rejected" value={formatCount(dec?.rejected)} tone={dec?.rejected ? "warn" : "default"} />
