@@ -223,10 +223,23 @@ def local_stack(run_dir: Path, ports: Ports) -> list[Service]:
     return services
 
 
+def ports_from_env(workers: int) -> Ports:
+    """The default ports, or those named by REDIS_PORT, GATEWAY_PORT, FIRST_WORKER_PORT (then +10
+    per worker), GENERATOR_PORT and FRONTEND_PORT (the names Compose uses for its host ports)."""
+    env = os.environ
+    first_worker = int(env.get("FIRST_WORKER_PORT", 8001))
+    return Ports(
+        redis=int(env.get("REDIS_PORT", DEFAULT_REDIS_PORT)),
+        gateway=int(env.get("GATEWAY_PORT", 8000)),
+        workers=tuple(first_worker + 10 * i for i in range(workers)),
+        generator=int(env.get("GENERATOR_PORT", 9000)),
+        web=int(env.get("FRONTEND_PORT", 8080)),
+    )
+
+
 def up(args: argparse.Namespace) -> int:
-    run_dir = ROOT / ".run"
-    ports = Ports(redis=int(os.environ.get("REDIS_PORT", DEFAULT_REDIS_PORT)),
-                  workers=tuple(8001 + 10 * i for i in range(args.workers)))
+    run_dir = Path(args.run_dir)
+    ports = ports_from_env(args.workers)
     services = local_stack(run_dir, ports)
     print(f"starting {', '.join(s.name for s in services)} (logs in {run_dir / 'logs'}) ...", flush=True)
     try:
@@ -274,7 +287,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tools.stack")
     sub = parser.add_subparsers(dest="command", required=True)
     up_parser = sub.add_parser("up", help="start the whole stack on localhost until Ctrl-C")
-    up_parser.add_argument("--workers", type=int, default=2)
+    up_parser.add_argument("--workers", type=int, default=2, help="order workers to start (default 2)")
+    up_parser.add_argument("--run-dir", default=str(ROOT / ".run"), help="Redis data, logs, Nginx config (default .run)")
     args = parser.parse_args()
     raise SystemExit(up(args))
 
