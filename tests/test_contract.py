@@ -45,6 +45,8 @@ def test_every_word_a_script_uses_is_defined_in_the_contract(path):
 
 
 @pytest.mark.parametrize("path", LUA_FILES, ids=lambda p: p.name)
-def test_every_script_documents_its_keys_argv_and_return_value(path):
-    header = path.read_text().split("\n\n", 1)[0] + path.read_text()
+def test_every_script_documents_its_keys_argv_and_return_value_in_its_header(path):
+    lines = path.read_text().splitlines()
+    header = "\n".join(line for line in lines[:next(i for i, l in enumerate(lines)
+                                                      if l.strip() and not l.startswith(("--", "#!")))])
     assert "KEYS[1]" in header and "ARGV[1]" in header and "Returns" in header

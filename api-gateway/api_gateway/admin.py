@@ -16,7 +16,10 @@ from .errors import ApiError
 
 
 def _encode(value: dict, max_bytes: int) -> str:
-    encoded = json.dumps(value, separators=(",", ":"))
+    try:
+        encoded = json.dumps(value, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        raise ApiError(400, "value: NaN and Infinity are not JSON", "value") from None
     if len(encoded.encode()) > max_bytes:
         raise ApiError(400, f"value: at most {max_bytes} bytes of JSON", "value")
     return encoded

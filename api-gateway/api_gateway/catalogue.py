@@ -78,9 +78,19 @@ def initialise_stock(client: redis.Redis, catalogue: Catalogue) -> int:
 def reset_demo(client: redis.Redis, catalogue: Catalogue) -> int:
     """Delete every order, the order streams and the stock, then initialise it afresh.
 
-    An explicit operator action (``python -m api_gateway reset-demo``), never done at
-    start. Returns the number of orders deleted.
+    An explicit operator action (``python -m api_gateway reset-demo``), never done at start.
+    Safe while orders still arrive: the streams go and the stock is reset first, in one
+    transaction, then the order hashes are deleted. An order accepted meanwhile either keeps
+    its hash and its new stream entry (decided against the new stock) or loses its hash and
+    has its entry acknowledged as missing; none is left pending for ever.
+    Returns the number of orders deleted.
     """
+    pipe = client.pipeline(transaction=True)
+    pipe.unlink(keys.ORDER_STREAM, keys.DEAD_LETTER_STREAM, keys.STOCK, keys.STOCK_INITIAL, keys.STOCK_SOLD)
+    for t in catalogue.tickets:
+        pipe.hset(keys.STOCK, t.id, t.stock)
+        pipe.hset(keys.STOCK_INITIAL, t.id, t.stock)
+    pipe.execute()
     deleted = 0
     batch: list[str] = []
     for key in client.scan_iter(match=keys.order_key("*"), count=1000):
@@ -90,6 +100,4 @@ def reset_demo(client: redis.Redis, catalogue: Catalogue) -> int:
             batch.clear()
     if batch:
         deleted += client.unlink(*batch)
-    client.unlink(keys.ORDER_STREAM, keys.DEAD_LETTER_STREAM, keys.STOCK, keys.STOCK_INITIAL, keys.STOCK_SOLD)
-    initialise_stock(client, catalogue)
     return deleted

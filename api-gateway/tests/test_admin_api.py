@@ -93,3 +93,10 @@ def test_a_short_admin_token_is_refused_and_an_empty_one_means_off(catalogue_pat
     with pytest.raises(ValidationError, match="at least 16"):
         GatewaySettings(catalogue_path=catalogue_path, admin_token="short")
     assert GatewaySettings(catalogue_path=catalogue_path, admin_token="").admin_token is None
+
+
+def test_a_value_with_nan_is_400_not_stored_as_invalid_json(admin_client, real_redis):
+    response = admin_client.post("/redis", data='{"key": "b", "value": {"x": NaN}}',
+                                 content_type="application/json", headers=AUTH)
+    assert response.status_code == 400 and response.get_json()["field"] == "value"
+    assert not real_redis.exists("admin:b")

@@ -76,3 +76,32 @@ def test_reset_demo_deletes_orders_and_streams_and_restores_stock(fake_redis, ca
     assert fake_redis.hget(keys.STOCK, "vip") == "5"
     assert not fake_redis.exists(keys.order_key("o1"), keys.ORDER_STREAM)
     assert fake_redis.get("unrelated") == "kept"
+
+
+def test_a_reset_during_intake_leaves_no_order_without_its_stream_entry(real_client, real_redis):
+    import threading
+
+    from .conftest import order_body
+
+    # Many old orders, so that the reset's scan takes a while and intake runs during it.
+    pipe = real_redis.pipeline(transaction=False)
+    for i in range(30_000):
+        pipe.hset(keys.order_key(f"old-{i}"), "status", "confirmed")
+    pipe.execute()
+    stop = threading.Event()
+
+    def intake():
+        while not stop.is_set():
+            assert real_client.post("/orders", json=order_body()).status_code == 201
+
+    thread = threading.Thread(target=intake)
+    thread.start()
+    try:
+        reset_demo(real_redis, real_client.application.extensions["ticketing"].catalogue)
+    finally:
+        stop.set()
+        thread.join()
+    stored = {k.removeprefix(keys.ORDER_PREFIX) for k in real_redis.scan_iter(keys.order_key("*"))}
+    queued = {f["orderId"] for _, f in real_redis.xrange(keys.ORDER_STREAM)}
+    assert not any(o.startswith("old-") for o in stored)
+    assert stored <= queued, f"{len(stored - queued)} orders were left without a stream entry"

@@ -67,7 +67,7 @@ def test_every_route_is_served_under_v1_too(real_client):
     assert real_client.get("/v1/openapi.json").status_code == 200
 
 
-def test_a_ticket_can_be_sold_out_in_the_catalogue_and_still_be_ordered_the_worker_decides(real_client, real_redis):
+def test_intake_does_not_check_stock_an_order_for_a_sold_out_ticket_is_still_accepted(real_client, real_redis):
     # Intake does not check stock: that decision is the worker's, atomically.
     real_redis.hset(keys.STOCK, "vip", 0)
     response = real_client.post("/orders", json=order_body(items=[{"ticketId": "vip", "qty": 1}]))

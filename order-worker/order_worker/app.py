@@ -36,7 +36,7 @@ def create_app(settings: WorkerSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         stop = asyncio.Event()
-        task = asyncio.create_task(consumer.run(stop), name="order-consumer")
+        task = app.state.consumer_task = asyncio.create_task(consumer.run(stop), name="order-consumer")
         yield
         # SIGTERM: uvicorn stops serving, then we stop reading; the batch in hand is
         # decided and acknowledged before run() returns.
@@ -47,9 +47,14 @@ def create_app(settings: WorkerSettings) -> FastAPI:
 
     app = FastAPI(title="Order worker", version="1.0.0", lifespan=lifespan)
     app.state.consumer = consumer
+    app.state.consumer_task = None
 
     @app.get("/healthz")
     async def healthz():
+        # Alive means consuming: a consumer task that ended is a worker to restart.
+        task = app.state.consumer_task
+        if task is not None and task.done():
+            return JSONResponse({"status": "consumer stopped", "consumer": consumer.name}, status_code=503)
         return {"status": "ok", "consumer": consumer.name}
 
     @app.get("/readyz")

@@ -90,7 +90,11 @@ class OrderConsumer:
                 backoff.reset()
             except ResponseError as e:
                 if "NOGROUP" in str(e):
-                    await ensure_group(self.client)  # first start, or the stream was reset
+                    # First start, or the stream was reset: create the group, retrying like a read.
+                    try:
+                        await ensure_group(self.client)
+                    except (redis.RedisError, OSError) as group_error:
+                        await self._retry_later(backoff, f"creating the group: {group_error}", stop)
                     continue
                 await self._retry_later(backoff, f"reading: {e}", stop)
             except (redis.ConnectionError, redis.TimeoutError, OSError) as e:

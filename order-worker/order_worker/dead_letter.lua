@@ -1,3 +1,6 @@
+#!lua flags=allow-oom
+-- (allow-oom: giving up must work at maxmemory too; the dead-letter stream is capped.)
+--
 -- Give up on a stream entry that was delivered too many times without a decision:
 -- copy it to the dead-letter stream, mark its order 'failed' (if it is still
 -- 'pending'), and acknowledge it, all in one step.
@@ -14,8 +17,12 @@
 -- ARGV[7]  most entries the dead-letter stream keeps (approximately)
 -- ARGV[8]  the stream field that holds the order id ('orderId')
 --
--- Returns 1 if the order was marked failed, 0 if it was already decided or missing.
+-- Returns 1 if the order was marked failed, 0 if it was already decided or missing, -1 if the
+-- entry is no longer pending (another worker dead-lettered or decided it first): nothing written.
 
+if #redis.call('XPENDING', KEYS[2], ARGV[1], ARGV[2], ARGV[2], 1) == 0 then
+  return -1
+end
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*',
   ARGV[8], ARGV[3], 'entryId', ARGV[2], 'deliveries', ARGV[4], 'reason', 'max_deliveries_exceeded')
 local failed = 0

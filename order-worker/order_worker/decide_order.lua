@@ -1,3 +1,7 @@
+#!lua flags=allow-oom
+-- (allow-oom: at Redis's maxmemory a decision must still be written, or the order would sit
+-- pending and run out its deliveries; a decision barely grows memory.)
+--
 -- THE STOCK DECISION. Decides one order atomically against the stock, then
 -- acknowledges its stream entry, all in one step: nothing can run between the
 -- check and the decrement, and an order is never decided twice.

@@ -45,13 +45,17 @@ async def dead_letter_exhausted(
     pending = await client.xpending_range(
         keys.ORDER_STREAM, keys.CONSUMER_GROUP, min="-", max="+", count=count, idle=min_idle_ms
     )
-    exhausted = [p for p in pending if p["times_delivered"] >= max_deliveries]
-    for p in exhausted:
+    moved = 0
+    for p in pending:
+        if p["times_delivered"] < max_deliveries:
+            continue
         entry_id = p["message_id"]
         found = await client.xrange(keys.ORDER_STREAM, entry_id, entry_id)
         entry = parse_entries(found)[0] if found else StreamEntry(entry_id, None)
-        await dead_letter(client, scripts, entry, p["times_delivered"], order_ttl)
-    return len(exhausted)
+        # -1: another worker got there first (the script re-checks that the entry is pending).
+        if await dead_letter(client, scripts, entry, p["times_delivered"], order_ttl) != -1:
+            moved += 1
+    return moved
 
 
 async def claim_idle(client: redis.Redis, consumer: str, *, min_idle_ms: int, count: int) -> list[StreamEntry]:

@@ -45,12 +45,19 @@ class WorkerSettings(ServiceSettings):
     )
 
     @model_validator(mode="after")
-    def _block_shorter_than_socket_timeout(self) -> "WorkerSettings":
+    def _consistent_timings(self) -> "WorkerSettings":
         # A blocking XREADGROUP holds the connection silent for BLOCK ms; the client must
         # not take that silence for a dead socket.
         if self.worker_block_ms >= self.redis_socket_timeout * 1000:
             raise ValueError(
                 f"WORKER_BLOCK_MS ({self.worker_block_ms}) must be shorter than "
                 f"REDIS_SOCKET_TIMEOUT ({self.redis_socket_timeout} s)"
+            )
+        # A batch in hand must be decided before others may take it over as "stuck".
+        batch_ms = self.worker_batch_size * self.worker_simulated_work_ms
+        if self.worker_claim_idle_ms <= batch_ms:
+            raise ValueError(
+                f"WORKER_CLAIM_IDLE_MS ({self.worker_claim_idle_ms}) must exceed WORKER_BATCH_SIZE x "
+                f"WORKER_SIMULATED_WORK_MS ({batch_ms} ms), or batches are reclaimed while in hand"
             )
         return self

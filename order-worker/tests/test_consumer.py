@@ -116,3 +116,47 @@ def test_a_blocking_read_longer_than_the_socket_timeout_is_refused_at_start():
     )
     assert result.returncode == 2
     assert "WORKER_BLOCK_MS" in result.stderr and "REDIS_SOCKET_TIMEOUT" in result.stderr
+
+
+def test_the_read_loop_survives_a_failure_to_create_the_group(stocked, redis_url, monkeypatch):
+    from order_worker import consumer as consumer_module
+
+    real_ensure_group = consumer_module.ensure_group
+    calls = {"n": 0}
+
+    async def flaky_ensure_group(client):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise consumer_module.redis.ConnectionError("redis went away while creating the group")
+        await real_ensure_group(client)
+
+    stocked.delete(keys.ORDER_STREAM)
+    order_id, _ = queue_order(stocked, ("adult", 1))  # a stream without the group: NOGROUP on read
+
+    async def body(consumer):
+        monkeypatch.setattr(consumer_module, "ensure_group", flaky_ensure_group)
+        stop = asyncio.Event()
+        task = asyncio.create_task(consumer.read_loop(stop))
+        await until(lambda: _all_decided(consumer.client, [order_id]))
+        stop.set()
+        await task
+        return consumer.stats
+    async def without_group(consumer):
+        # with_consumer created the group; drop it so the loop meets NOGROUP.
+        await consumer.client.xgroup_destroy(keys.ORDER_STREAM, keys.CONSUMER_GROUP)
+        return await body(consumer)
+    stats = run(with_consumer(redis_url, without_group))
+    assert calls["n"] >= 2
+    assert "creating the group" in stats.last_error
+    assert statuses(stocked, [order_id]) == ["confirmed"]
+
+
+def test_claim_idle_time_shorter_than_a_batch_is_refused_at_start():
+    result = subprocess.run(
+        [sys.executable, "-m", "order_worker"],
+        env={**os.environ, "WORKER_BATCH_SIZE": "100", "WORKER_SIMULATED_WORK_MS": "50",
+             "WORKER_CLAIM_IDLE_MS": "3000"},
+        capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 2
+    assert "WORKER_CLAIM_IDLE_MS" in result.stderr and result.stderr.count("\n") == 1

@@ -1,5 +1,6 @@
 """The recovery policy: reclaiming, dead-lettering, pruning consumers, trimming the stream."""
 
+import asyncio
 import time
 
 from order_worker import recovery
@@ -133,3 +134,57 @@ def test_backoff_grows_exponentially_to_its_cap_and_resets():
     assert delays[0] <= 0.1 and delays[-1] >= 0.5
     backoff.reset()
     assert backoff.next_delay() <= 0.1
+
+
+def test_two_workers_dead_lettering_the_same_entry_move_it_once(stocked, redis_url):
+    setup_group(stocked)
+    order_id, entry_id = queue_order(stocked, ("adult", 1))
+    deliver(stocked, "w1")
+    time.sleep(0.15)
+
+    async def body(consumer):
+        first, second = await asyncio.gather(*(
+            recovery.dead_letter_exhausted(consumer.client, consumer.scripts, min_idle_ms=100,
+                                           max_deliveries=1, count=10, order_ttl=0)
+            for _ in range(2)))
+        return first + second
+    moved = run(with_consumer(redis_url, body))
+
+    assert moved == 1
+    assert stocked.xlen(keys.DEAD_LETTER_STREAM) == 1
+    assert stocked.hget(keys.order_key(order_id), "status") == "failed"
+
+
+def test_the_removal_script_itself_keeps_a_consumer_that_holds_entries(stocked, redis_url):
+    setup_group(stocked)
+    queue_order(stocked, ("adult", 1))
+    deliver(stocked, "holder")
+
+    async def body(consumer):
+        return await consumer.scripts.remove_idle_consumer(
+            keys=[keys.ORDER_STREAM], args=[keys.CONSUMER_GROUP, "holder"], client=consumer.client)
+    assert run(with_consumer(redis_url, body)) == 0
+    assert stocked.xpending(keys.ORDER_STREAM, keys.CONSUMER_GROUP)["consumers"][0]["name"] == "holder"
+
+
+def test_decisions_and_dead_letters_are_written_even_at_maxmemory(stocked, redis_url):
+    from order_worker.decisions import StreamEntry, dead_letter, decide_batch
+
+    setup_group(stocked)
+    confirmed, _ = queue_order(stocked, ("adult", 1))
+    failed, failed_entry = queue_order(stocked, ("adult", 1))
+    [[_, entries]] = deliver(stocked, "w1")
+    stocked.config_set("maxmemory-policy", "noeviction")
+
+    async def body(consumer):
+        stocked.config_set("maxmemory", "1")  # every ordinary write is refused from now on
+        results = await decide_batch(consumer.client, consumer.scripts,
+                                     [StreamEntry(entries[0][0], confirmed)], 0)
+        await dead_letter(consumer.client, consumer.scripts, StreamEntry(failed_entry, failed), 5, 0)
+        return results
+    try:
+        results = run(with_consumer(redis_url, body))
+    finally:
+        stocked.config_set("maxmemory", "0")
+    assert results == [("confirmed", "")]
+    assert stocked.hget(keys.order_key(failed), "status") == "failed"

@@ -6,7 +6,10 @@ import redis
 from flask import Blueprint, Response, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from ticketing_common import keys
+
 from .. import metrics
+from ..catalogue import initialise_stock
 from ..services import services
 
 bp = Blueprint("health", __name__)
@@ -19,8 +22,12 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
+    s = services()
     try:
-        services().redis.ping()
+        # Reaching Redis; and a Redis that came back empty (its data lost) gets the catalogue's
+        # stock again without a gateway restart.
+        if not s.redis.exists(keys.STOCK):
+            initialise_stock(s.redis, s.catalogue)
     except redis.RedisError as e:
         return jsonify({"status": "unavailable", "error": f"redis: {type(e).__name__}"}), 503
     return jsonify({"status": "ready"})
