@@ -27,7 +27,7 @@ from typing import Iterator
 
 import redis
 
-from api_gateway.orders import utc_now
+from ticketing_common.order_record import utc_timestamp
 from ticketing_common import keys
 from ticketing_common.order_record import OrderLine, new_order_fields
 from tools import stack
@@ -395,7 +395,7 @@ def encode_orders(count: int, rng: random.Random, *, lines=random_lines, batch: 
     with the shared contract's new_order_fields) and its stream entry (XADD), pre-encoded in
     batches: [(order ids, commands), ...]. (The gateway does both in one Lua step, with its
     idempotency and backpressure checks; the state it leaves is the same.)"""
-    created_at = utc_now()
+    created_at = utc_timestamp()
     out = []
     seq = 0
     while seq < count:

@@ -117,7 +117,7 @@ def run_workers(url: str, client: redis.Redis, workdir: Path, encoded, k: int, d
 
 def run_ceiling(url: str, client: redis.Redis, encoded, deadline: Deadline, batch: int = BATCH_SIZE) -> dict:
     """The same decide_order.lua, pipelined `batch` at a time from one client, nothing else around it."""
-    from api_gateway.orders import utc_now
+    from ticketing_common.order_record import utc_timestamp
 
     client.flushall()
     init_stock(client, {t: BIG_STOCK for t in TICKET_IDS})
@@ -130,7 +130,7 @@ def run_ceiling(url: str, client: redis.Redis, encoded, deadline: Deadline, batc
             break
         entries += [(eid, f[keys.STREAM_ORDER_ID_FIELD]) for eid, f in got[0][1]]
     sha = client.script_load(DECIDE_LUA)
-    now = utc_now()
+    now = utc_timestamp()
     payloads = [
         b"".join(resp("EVALSHA", sha, 4, keys.order_key(oid), keys.STOCK, keys.STOCK_SOLD, keys.ORDER_STREAM,
                       keys.CONSUMER_GROUP, eid, now, 0) for eid, oid in entries[i:i + batch])

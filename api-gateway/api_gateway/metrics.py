@@ -43,7 +43,7 @@ class StreamBacklogCollector:
             return  # Redis unreachable: /readyz says so; the other metrics still export
         if isinstance(length, Exception):
             return
-        backlog = group_backlog(groups if isinstance(groups, list) else [], length)
+        backlog = group_backlog(groups, length)
         for name, help_text in (
             ("length", "entries in the order stream"),
             ("lag", "orders not yet delivered to any worker"),

@@ -6,7 +6,6 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from decimal import Decimal
 from importlib.resources import files
 
@@ -14,7 +13,7 @@ import redis
 
 from ticketing_common import keys
 from ticketing_common import order_record as record
-from ticketing_common.order_record import OrderLine, money, new_order_fields, order_from_fields
+from ticketing_common.order_record import OrderLine, money, new_order_fields, order_from_fields, utc_timestamp
 
 from . import metrics
 from .catalogue import Catalogue
@@ -87,7 +86,7 @@ def place_order(
         payment_method=request.paymentMethod,
         lines=lines,
         currency=catalogue.currency,
-        created_at=utc_now(),
+        created_at=utc_timestamp(),
     )
     response = {
         "orderId": order_id,
@@ -119,7 +118,3 @@ def place_order(
 def get_order(client: redis.Redis, order_id: str) -> dict | None:
     fields = client.hgetall(keys.order_key(order_id))
     return order_from_fields(fields) if fields else None
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

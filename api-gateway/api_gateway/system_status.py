@@ -6,9 +6,9 @@ import redis
 
 from ticketing_common import keys
 from ticketing_common.backlog import group_backlog
+from ticketing_common.order_record import utc_timestamp
 
 from .catalogue import Catalogue
-from .orders import utc_now
 
 
 def system_status(client: redis.Redis, catalogue: Catalogue) -> dict:
@@ -24,10 +24,10 @@ def system_status(client: redis.Redis, catalogue: Catalogue) -> dict:
     length, groups, consumers, dead, initial, available, sold = pipe.execute(raise_on_error=False)
     # Before the first order (no stream) or the first worker (no group), XINFO answers an
     # error: there is simply nothing to report yet.
-    backlog = group_backlog(groups if isinstance(groups, list) else [], length)
+    backlog = group_backlog(groups, length)
     consumers = consumers if isinstance(consumers, list) else []
     return {
-        "time": utc_now(),
+        "time": utc_timestamp(),
         "stream": {**backlog, "deadLetter": dead},
         "consumers": sorted(
             ({"name": c["name"], "pending": int(c["pending"]), "idleMs": int(c["idle"])} for c in consumers),

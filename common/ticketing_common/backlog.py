@@ -11,15 +11,18 @@ def _text(value: Any) -> Any:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def group_backlog(groups: list[dict[str, Any]], stream_length: int) -> dict[str, int]:
+def group_backlog(groups: list[dict[str, Any]] | Exception, stream_length: int) -> dict[str, int]:
     """Length, lag and pending of the order stream, from XLEN and XINFO GROUPS.
+
+    `groups` is XINFO GROUPS' reply as a pipeline returns it: an error reply (no stream yet)
+    means there is no group yet.
 
     ``lag`` counts entries not yet delivered to any worker, ``pending`` entries delivered
     but not yet acknowledged. Before any worker has created the group, every entry is lag.
     Redis reports the lag as nil when it cannot tell (after some deletions); it is then
     bounded from above by the stream length less pending, which is what we report.
     """
-    for group in groups:
+    for group in groups if isinstance(groups, list) else []:
         if _text(group.get("name")) == keys.CONSUMER_GROUP:
             pending = int(group.get("pending", 0))
             lag = group.get("lag")

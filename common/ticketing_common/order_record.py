@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -43,6 +44,11 @@ class OrderLine:
     @property
     def total(self) -> Decimal:
         return self.unit_price * self.qty
+
+
+def utc_timestamp() -> str:
+    """Now, as createdAt and decidedAt are stored: ISO 8601, UTC, milliseconds, e.g. 2027-07-16T12:00:00.000Z."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def money(value: Decimal) -> float:

@@ -77,7 +77,7 @@ def create_app(settings: WorkerSettings) -> FastAPI:
             pipe.xinfo_groups(keys.ORDER_STREAM)
             length, groups = await pipe.execute(raise_on_error=False)
             if not isinstance(length, Exception):
-                backlog = group_backlog(groups if isinstance(groups, list) else [], length)
+                backlog = group_backlog(groups, length)
                 for kind, value in backlog.items():
                     metrics.STREAM.labels(kind).set(value)
         except (redis.ConnectionError, redis.TimeoutError, OSError):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import redis.asyncio as redis
 
 from ticketing_common import keys
+from ticketing_common.order_record import utc_timestamp
 
 from .scripts import Scripts
 
@@ -30,10 +30,6 @@ def parse_entries(raw: list) -> list[StreamEntry]:
     return [StreamEntry(entry_id, (fields or {}).get(keys.STREAM_ORDER_ID_FIELD)) for entry_id, fields in raw]
 
 
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 async def decide_batch(
     client: redis.Redis, scripts: Scripts, entries: list[StreamEntry], order_ttl: int
 ) -> list[tuple[str, str] | Exception]:
@@ -43,7 +39,7 @@ async def decide_batch(
     stream (outcome 'malformed'). An entry whose script failed stays unacknowledged: it is
     retried by recovery and dead-lettered after too many deliveries.
     """
-    now = utc_now()
+    now = utc_timestamp()
     pipe = client.pipeline(transaction=False)
     for entry in entries:
         if entry.order_id is None:
@@ -70,7 +66,7 @@ async def dead_letter(
     order_id = entry.order_id or ""
     return await scripts.dead_letter(
         keys=[keys.order_key(order_id), keys.ORDER_STREAM, keys.DEAD_LETTER_STREAM],
-        args=[keys.CONSUMER_GROUP, entry.entry_id, order_id, deliveries, now or utc_now(), order_ttl,
+        args=[keys.CONSUMER_GROUP, entry.entry_id, order_id, deliveries, now or utc_timestamp(), order_ttl,
               DEAD_LETTER_MAXLEN, keys.STREAM_ORDER_ID_FIELD],
         client=client,
     )
