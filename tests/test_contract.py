@@ -7,15 +7,13 @@ from pathlib import Path
 import pytest
 
 from ticketing_common import order_record
-from ticketing_common.status import OrderStatus, Reason
+from ticketing_common.status import DecisionOutcome, IntakeOutcome, OrderStatus, Reason
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA_FILES = sorted(ROOT.glob("*/*/*.lua"))
 
 # Words a script may use that are not part of the order contract.
-SCRIPT_OUTCOMES = {"duplicate", "missing"}            # decide_order.lua's replies for non-decisions
 DEAD_LETTER_FIELDS = {"entryId", "deliveries", "reason"}  # fields of a dead-letter entry
-ENQUEUE_REPLIES = {"created", "replayed", "conflict", "backlog_full"}  # enqueue_order.lua's outcomes
 IDEMPOTENCY_FIELDS = {"fingerprint", "response"}      # fields of an idempotency record
 XINFO_FIELDS = {"name", "lag", "pending"}              # fields of Redis's XINFO GROUPS reply
 LUA_TYPE_NAMES = {"string", "number", "table", "nil", "boolean"}
@@ -35,7 +33,8 @@ def test_there_are_lua_scripts_to_check():
 def test_every_word_a_script_uses_is_defined_in_the_contract(path):
     known = (
         set(order_record.FIELDS) | {s.value for s in OrderStatus} | {r.value for r in Reason}
-        | SCRIPT_OUTCOMES | DEAD_LETTER_FIELDS | ENQUEUE_REPLIES | IDEMPOTENCY_FIELDS | XINFO_FIELDS
+        | {o.value for o in DecisionOutcome} | {o.value for o in IntakeOutcome}
+        | DEAD_LETTER_FIELDS | IDEMPOTENCY_FIELDS | XINFO_FIELDS
     )
     # Words only: error messages (with spaces), Redis commands and options (upper case)
     # and stream id specials (~ * + -) are not contract.

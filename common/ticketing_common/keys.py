@@ -10,6 +10,8 @@ the same Redis (for instance the admin API's own namespace) can collide with the
     ticketing:orders                stream of order ids waiting for a decision
     ticketing:orders:dead-letter    stream of entries that failed too many times
     ticketing:idempotency:<sha256>  hash  an Idempotency-Key's request fingerprint and first response
+    ticketing:generation            string  the stock generation: a reset increments it (see reset_demo)
+    ticketing:consumers:heartbeat   zset  consumer name -> last heartbeat (ms, Redis clock)
     admin:<key>                     string  the admin API's own values (see the gateway's admin.py)
 """
 
@@ -29,6 +31,12 @@ CONSUMER_GROUP = "order-workers"
 STREAM_ORDER_ID_FIELD = "orderId"
 
 ORDER_PREFIX = PREFIX + "order:"
+
+# A reset increments the generation; an order stamped with an older one is never decided.
+GENERATION = PREFIX + "generation"
+
+# Live workers' heartbeats: a consumer is stale (dead) when its heartbeat is old, not when it is quiet.
+CONSUMER_HEARTBEATS = PREFIX + "consumers:heartbeat"
 
 
 def order_key(order_id: str) -> str:

@@ -27,10 +27,11 @@ STATUS = "status"
 REASON = "reason"  # set when rejected or failed
 CREATED_AT = "createdAt"  # ISO 8601, UTC
 DECIDED_AT = "decidedAt"  # ISO 8601, UTC, set with the terminal status
+GENERATION = "generation"  # the stock generation the order was accepted in (set by enqueue_order.lua)
 
 FIELDS = frozenset(
     {ORDER_ID, CUSTOMER_NAME, CUSTOMER_EMAIL, PAYMENT_METHOD, ITEMS, GRAND_TOTAL,
-     CURRENCY, STATUS, REASON, CREATED_AT, DECIDED_AT}
+     CURRENCY, STATUS, REASON, CREATED_AT, DECIDED_AT, GENERATION}
 )
 
 
