@@ -11,6 +11,23 @@ def _text(value: Any) -> Any:
     return value.decode() if isinstance(value, bytes) else value
 
 
+# The backlog as every service exports it to Prometheus: one gauge per figure, the same names everywhere.
+BACKLOG_GAUGES = {
+    "length": ("ticketing_stream_length", "entries in the order stream"),
+    "lag": ("ticketing_stream_lag", "orders not yet delivered to any worker"),
+    "pending": ("ticketing_stream_pending", "orders delivered to a worker but not yet acknowledged"),
+}
+
+
+def queue_backlog_reads(pipe: Any) -> None:
+    """Queue the two reads the backlog is made of (XLEN, XINFO GROUPS) on a pipeline, sync or async.
+
+    Execute it with ``raise_on_error=False`` and hand the two replies to `group_backlog`.
+    """
+    pipe.xlen(keys.ORDER_STREAM)
+    pipe.xinfo_groups(keys.ORDER_STREAM)
+
+
 def group_backlog(groups: list[dict[str, Any]] | Exception, stream_length: int) -> dict[str, int]:
     """Length, lag and pending of the order stream, from XLEN and XINFO GROUPS.
 
