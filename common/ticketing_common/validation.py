@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 
-def field_path(loc: tuple | list) -> str:
+
+def field_path(loc: Sequence[str | int]) -> str:
     """pydantic's ('items', 0, 'qty') -> 'items[0].qty', the way a client names the field."""
     path = ""
     for part in loc:
