@@ -7,4 +7,12 @@ Benchmarks, in the order they run (bench/<name>.py; each module's docstring give
   contention  every order on one scarce ticket type: rate, and no oversell (the invariants)
   memory      Redis bytes per order (pending, decided, through the gateway) and the stream's bound
 Results: bench/results/latest.json and latest.md (git-ignored). docs/performance.md explains them.
+
+What the benchmarks share, one job a module:
+  fixtures    the tickets sold and random order lines      budget      the time bound, progress lines
+  store       the throwaway Redis and what is read back    preload     orders written straight into Redis
+  rawredis    pre-encoded command batches over a socket    processes   the gateway and workers as processes
+  cpu         CPU seconds of a process tree and of Redis   closedloop  wrk runs (bench/wrk.lua)
+  openloop    the open-loop driver and its launcher        stats       percentiles, timestamps
+  machine     the machine and tool versions                paths       where results go
 """

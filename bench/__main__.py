@@ -18,7 +18,10 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 
 from . import contention, e2e, intake, memory, report, workers
-from .common import RESULTS, bench_redis, have, log, machine
+from .budget import log
+from .machine import have, machine
+from .paths import RESULTS
+from .store import bench_redis
 
 # In this order: e2e and memory use intake's capacity, contention compares with workers' K=2.
 BENCHMARKS = {m.NAME: m for m in (intake, workers, e2e, contention, memory)}

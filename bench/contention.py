@@ -16,7 +16,8 @@ from decimal import Decimal
 from ticketing_common import keys
 from ticketing_common.order_record import OrderLine
 
-from .common import Deadline, encode_orders, log
+from .budget import Deadline, log
+from .preload import encode_orders
 from .workers import run_workers
 
 NAME = "contention"

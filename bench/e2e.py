@@ -19,11 +19,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .common import (
-    Services, StreamSampler, cpu_seconds, log, percentiles_ms, redis_cpu_seconds, run_openloop, times_to_decision,
-    tree_cpu_seconds, wait_decided,
-)
+from .budget import log
+from .cpu import cpu_seconds, redis_cpu_seconds, tree_cpu_seconds
 from .intake import measure_post_capacity
+from .openloop import run_openloop
+from .processes import Services
+from .stats import percentiles_ms
+from .store import StreamSampler, times_to_decision, wait_decided
 
 NAME = "e2e"
 LEVELS = (0.25, 0.50, 0.90)

@@ -23,7 +23,12 @@ from pathlib import Path
 from api_gateway.settings import GatewaySettings
 from ticketing_common import keys
 
-from .common import TICKET_IDS, Services, children, log, used_memory, wrk
+from .budget import log
+from .closedloop import wrk
+from .cpu import children
+from .fixtures import TICKET_IDS
+from .processes import Services
+from .store import used_memory
 
 NAME = "intake"
 CONNECTIONS = 32

@@ -23,10 +23,12 @@ from pathlib import Path
 from order_worker.settings import WorkerSettings
 from ticketing_common import keys
 
-from .common import (
-    BIG_STOCK, TICKET_IDS, Deadline, Services, StreamSampler, encode_orders, init_stock, load_encoded, log, pause,
-    resume, run_openloop, used_memory, wait_decided,
-)
+from .budget import Deadline, log
+from .fixtures import BIG_STOCK, TICKET_IDS
+from .openloop import run_openloop
+from .preload import encode_orders, load_encoded
+from .processes import Services, pause, resume
+from .store import StreamSampler, init_stock, used_memory, wait_decided
 from .workers import wait_all_decided, wait_for_consumers
 
 NAME = "memory"
@@ -62,7 +64,7 @@ def what_if_listpack(ctx, encoded, n: int, deadline: Deadline) -> dict:
 
     import redis as redis_py
 
-    from .common import REDIS_ARGS
+    from .store import REDIS_ARGS
 
     with redis_server(*REDIS_ARGS, "--hash-max-listpack-value", str(LISTPACK_VALUE)) as url:
         client = redis_py.Redis.from_url(url, decode_responses=True)

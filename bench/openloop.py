@@ -23,9 +23,17 @@ import argparse
 import asyncio
 import json
 import random
+import resource
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
+
+from .fixtures import TICKET_IDS
+from .paths import ROOT
+from .stats import percentiles_ms
 
 
 def order_body(rng: random.Random, seq: int, tickets: list[str]) -> bytes:
@@ -129,18 +137,6 @@ class Pool:
             self.free.notify()
 
 
-def percentiles(values: list[float]) -> dict:
-    if not values:
-        return {"count": 0}
-    s = sorted(values)
-
-    def p(q: float) -> float:
-        return round(s[min(int(q / 100 * len(s)), len(s) - 1)] * 1000, 3)
-
-    return {"count": len(s), "p50": p(50), "p90": p(90), "p99": p(99), "p999": p(99.9),
-            "max": round(s[-1] * 1000, 3), "mean": round(sum(s) / len(s) * 1000, 3)}
-
-
 async def drive(url: str, rate: float, duration: float, tickets: list[str], max_connections: int,
                 grace: float, seed: int) -> dict:
     parts = urlsplit(url)
@@ -202,7 +198,7 @@ async def drive(url: str, rate: float, duration: float, tickets: list[str], max_
         "rate": rate, "duration_s": duration, "scheduled": count, "answered": len(latencies),
         "achieved_rps": round(len(latencies) / (max(clock(), last_slot) - t0), 1),
         "by_status": {str(k): v for k, v in sorted(by_status.items())}, "errors": errors, "timeouts": timeouts,
-        "latency_ms": percentiles(latencies), "send_lateness_ms": percentiles(lateness),
+        "latency_ms": percentiles_ms(latencies, digits=3), "send_lateness_ms": percentiles_ms(lateness, digits=3),
         "connections_opened": pool.opened_total, "started_at": wall_t0, "order_ids": order_ids,
     }
 
@@ -227,6 +223,25 @@ def main() -> None:
     result = runner(drive(a.url, a.rate, a.duration, a.tickets.split(","), a.max_connections, a.grace, a.seed))
     with open(a.out, "w") as f:
         json.dump(result, f)
+
+
+def run_openloop(url: str, rate: float, duration: float, workdir: Path, tickets: list[str] = TICKET_IDS,
+                 max_connections: int = 256, grace: float = 10.0) -> tuple[dict, float]:
+    """Run this driver as its own process (its CPU apart from the benchmark's); (its result, its CPU seconds)."""
+    out_file = workdir / "openloop.json"
+    workdir.mkdir(parents=True, exist_ok=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.openloop", "--url", url, "--rate", f"{rate:.3f}", "--duration", str(duration),
+         "--tickets", ",".join(tickets), "--max-connections", str(max_connections), "--grace", str(grace),
+         "--out", str(out_file)],
+        capture_output=True, text=True, timeout=duration + grace + 60, cwd=ROOT,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"open-loop driver failed: {proc.stderr.strip()[-2000:]}")
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return json.loads(out_file.read_text()), cpu
 
 
 if __name__ == "__main__":

@@ -23,10 +23,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from .common import (
-    BIG_STOCK, RESULTS, TICKET_IDS, Deadline, Services, bench_redis, encode_orders, init_stock, load_encoded, log,
-    pause, resume, wrk,
-)
+from .budget import Deadline, log
+from .closedloop import wrk
+from .fixtures import BIG_STOCK, TICKET_IDS
+from .paths import RESULTS
+from .preload import encode_orders, load_encoded
+from .processes import Services, pause, resume
+from .store import bench_redis, init_stock
 
 FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^:]*):(?P<line>\d+)\)$")
 

