@@ -52,8 +52,10 @@ async def dead_letter_exhausted(
         entry_id = p["message_id"]
         found = await client.xrange(keys.ORDER_STREAM, entry_id, entry_id)
         entry = parse_entries(found)[0] if found else StreamEntry(entry_id, None)
-        # -1: another worker got there first (the script re-checks that the entry is pending).
-        if await dead_letter(client, scripts, entry, p["times_delivered"], order_ttl) != -1:
+        # -1: another worker got there first: it dead-lettered, decided or claimed the entry since
+        # the XPENDING read (the script checks pending, idle time and deliveries again).
+        if await dead_letter(client, scripts, entry, min_deliveries=max_deliveries, min_idle_ms=min_idle_ms,
+                             order_ttl=order_ttl) != -1:
             moved += 1
     return moved
 

@@ -180,7 +180,8 @@ def test_decisions_and_dead_letters_are_written_even_at_maxmemory(stocked, redis
         stocked.config_set("maxmemory", "1")  # every ordinary write is refused from now on
         results = await decide_batch(consumer.client, consumer.scripts,
                                      [StreamEntry(entries[0][0], confirmed)], 0)
-        await dead_letter(consumer.client, consumer.scripts, StreamEntry(failed_entry, failed), 5, 0)
+        await dead_letter(consumer.client, consumer.scripts, StreamEntry(failed_entry, failed),
+                          min_deliveries=1, min_idle_ms=0, order_ttl=0)
         return results
     try:
         results = run(with_consumer(redis_url, body))
@@ -188,3 +189,44 @@ def test_decisions_and_dead_letters_are_written_even_at_maxmemory(stocked, redis
         stocked.config_set("maxmemory", "0")
     assert results == [("confirmed", "")]
     assert stocked.hget(keys.order_key(failed), "status") == "failed"
+
+
+def test_an_entry_claimed_after_the_pending_read_is_not_dead_lettered(stocked, redis_url, monkeypatch):
+    # The race: recovery reads XPENDING, then another worker claims the entry (its idle time
+    # resets, it is delivered again) before the dead-letter script runs. That worker now decides
+    # it; failing the order under it would overtake the reclaim.
+    setup_group(stocked)
+    order_id, entry_id = queue_order(stocked, ("adult", 1))
+    deliver(stocked, "w1")
+    time.sleep(0.15)
+    real_dead_letter = recovery.dead_letter
+
+    async def claimed_meanwhile(client, *args, **kwargs):
+        await client.xclaim(keys.ORDER_STREAM, keys.CONSUMER_GROUP, "reclaimer", 0, [entry_id])
+        return await real_dead_letter(client, *args, **kwargs)
+    monkeypatch.setattr(recovery, "dead_letter", claimed_meanwhile)
+
+    async def body(consumer):
+        return await recovery.dead_letter_exhausted(consumer.client, consumer.scripts, min_idle_ms=100,
+                                                    max_deliveries=1, count=10, order_ttl=0)
+    assert run(with_consumer(redis_url, body)) == 0
+    assert stocked.hget(keys.order_key(order_id), "status") == "pending"
+    assert not stocked.exists(keys.DEAD_LETTER_STREAM)
+    [pending] = stocked.xpending_range(keys.ORDER_STREAM, keys.CONSUMER_GROUP, "-", "+", 10)
+    assert pending["consumer"] == "reclaimer"
+
+
+def test_the_dead_letter_script_itself_refuses_an_entry_delivered_fewer_times_than_asked(stocked, redis_url):
+    from order_worker.decisions import StreamEntry, dead_letter
+
+    setup_group(stocked)
+    order_id, entry_id = queue_order(stocked, ("adult", 1))
+    deliver(stocked, "w1")  # delivered once
+
+    async def body(consumer):
+        return await dead_letter(consumer.client, consumer.scripts, StreamEntry(entry_id, order_id),
+                                 min_deliveries=2, min_idle_ms=0, order_ttl=0)
+    assert run(with_consumer(redis_url, body)) == -1
+    assert stocked.hget(keys.order_key(order_id), "status") == "pending"
+    assert not stocked.exists(keys.DEAD_LETTER_STREAM)
+    assert stocked.xpending(keys.ORDER_STREAM, keys.CONSUMER_GROUP)["pending"] == 1
