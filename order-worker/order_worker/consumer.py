@@ -43,11 +43,12 @@ async def ensure_group(client: redis.Redis) -> None:
 def stream_was_reset(error: ResponseError) -> bool:
     """Whether Redis refused because the stream or its group is gone: a reset, or no worker yet.
 
-    NOGROUP (no group), "no such key" (XINFO on a missing stream), and UNBLOCKED (a blocking
-    read whose stream or group was deleted under it, as a reset does). Not a worker error.
+    NOGROUP (no group), "no such key" (XINFO on a missing stream), "requires the key to exist"
+    (XGROUP CREATECONSUMER on a missing stream), and UNBLOCKED (a blocking read whose stream or
+    group was deleted under it, as a reset does). Not a worker error.
     """
     message = str(error)
-    return ("NOGROUP" in message or "no such key" in message.lower()
+    return ("NOGROUP" in message or "no such key" in message.lower() or "requires the key to exist" in message
             or ("UNBLOCKED" in message and "no longer exists" in message))
 
 

@@ -9,7 +9,9 @@ from redis.exceptions import ResponseError
 
 from ticketing_common import keys
 
-from .conftest import queue_order, run, until, with_consumer
+from order_worker.consumer import OrderConsumer
+
+from .conftest import queue_order, run, until, with_client, with_consumer, worker_settings
 
 
 def statuses(r, order_ids):
@@ -196,6 +198,20 @@ def test_a_stopping_worker_that_still_holds_entries_keeps_its_consumer_but_drops
     assert run(with_consumer(redis_url, body)) is False
     assert group_consumers(stocked) == {"holder"}  # its entry stays pending, for the others to reclaim
     assert stocked.zscore(keys.CONSUMER_HEARTBEATS, "holder") is None
+
+
+def test_a_worker_started_before_the_stream_exists_joins_the_group_without_an_error(real_redis, redis_url):
+    async def body(client):
+        consumer = OrderConsumer(client, worker_settings(redis_url, "first"))
+        stop = asyncio.Event()
+        task = asyncio.create_task(consumer.read_loop(stop))
+        await until(lambda: _is_consumer(client, "first"))
+        stop.set()
+        await task
+        return consumer.stats
+    assert not real_redis.exists(keys.ORDER_STREAM)
+    stats = run(with_client(redis_url, body))
+    assert (stats.errors, stats.last_error) == (0, None)
 
 
 def test_an_idle_worker_is_back_in_the_group_after_a_reset_before_its_next_order(stocked, redis_url):
