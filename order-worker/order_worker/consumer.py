@@ -16,7 +16,7 @@ import redis.asyncio as redis
 from redis.exceptions import ResponseError
 
 from ticketing_common import keys
-from ticketing_common.status import DECIDING_OUTCOMES
+from ticketing_common.status import DECIDING_OUTCOMES, DecisionOutcome
 
 from . import metrics, recovery
 from .decisions import StreamEntry, decide_batch, parse_entries
@@ -71,7 +71,11 @@ class OrderConsumer:
             if isinstance(result, Exception):
                 self._error(f"deciding entry {entry.entry_id}: {result}")
                 continue
-            outcome = result[0]
+            try:
+                outcome = DecisionOutcome(result[0])
+            except ValueError:  # a script and the contract disagree: loud, but the batch goes on
+                self._error(f"deciding entry {entry.entry_id}: unknown outcome {result[0]!r}")
+                continue
             self.stats.outcomes[outcome] += 1
             metrics.DECIDED.labels(outcome).inc()
             if outcome in DECIDING_OUTCOMES:
