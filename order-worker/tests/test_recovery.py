@@ -182,6 +182,8 @@ def test_decisions_and_dead_letters_are_written_even_at_maxmemory(stocked, redis
                                      [StreamEntry(entries[0][0], confirmed)], 0)
         await dead_letter(consumer.client, consumer.scripts, StreamEntry(failed_entry, failed),
                           min_deliveries=1, min_idle_ms=0, order_ttl=0)
+        # A live worker still says so, or the others would take it for dead.
+        await recovery.heartbeat(consumer.client, consumer.scripts, "w1", stale_ms=60_000)
         return results
     try:
         results = run(with_consumer(redis_url, body))
@@ -189,6 +191,7 @@ def test_decisions_and_dead_letters_are_written_even_at_maxmemory(stocked, redis
         stocked.config_set("maxmemory", "0")
     assert results == [("confirmed", "")]
     assert stocked.hget(keys.order_key(failed), "status") == "failed"
+    assert stocked.zscore(keys.CONSUMER_HEARTBEATS, "w1") is not None
 
 
 def test_an_entry_claimed_after_the_pending_read_is_not_dead_lettered(stocked, redis_url, monkeypatch):
