@@ -11,8 +11,7 @@ from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ticketing_common import keys
-from ticketing_common.backlog import group_backlog
+from ticketing_common.backlog import group_backlog, queue_backlog_reads
 
 from . import metrics
 from .consumer import OrderConsumer
@@ -71,17 +70,15 @@ def create_app(settings: WorkerSettings) -> FastAPI:
 
     @app.get("/metrics")
     async def prometheus_metrics():
+        backlog = None
         try:
             pipe = client.pipeline(transaction=False)
-            pipe.xlen(keys.ORDER_STREAM)
-            pipe.xinfo_groups(keys.ORDER_STREAM)
+            queue_backlog_reads(pipe)
             length, groups = await pipe.execute(raise_on_error=False)
             if not isinstance(length, Exception):
                 backlog = group_backlog(groups, length)
-                for kind, value in backlog.items():
-                    metrics.STREAM.labels(kind).set(value)
         except (redis.ConnectionError, redis.TimeoutError, OSError):
             pass  # /readyz reports the outage; the counters still export
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest() + metrics.backlog_exposition(backlog), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -16,6 +16,7 @@ import redis.asyncio as redis
 from redis.exceptions import ResponseError
 
 from ticketing_common import keys
+from ticketing_common.status import DECIDING_OUTCOMES, DecisionOutcome
 
 from . import metrics, recovery
 from .decisions import StreamEntry, decide_batch, parse_entries
@@ -39,6 +40,18 @@ async def ensure_group(client: redis.Redis) -> None:
             raise
 
 
+def stream_was_reset(error: ResponseError) -> bool:
+    """Whether Redis refused because the stream or its group is gone: a reset, or no worker yet.
+
+    NOGROUP (no group), "no such key" (XINFO on a missing stream), "requires the key to exist"
+    (XGROUP CREATECONSUMER on a missing stream), and UNBLOCKED (a blocking read whose stream or
+    group was deleted under it, as a reset does). Not a worker error.
+    """
+    message = str(error)
+    return ("NOGROUP" in message or "no such key" in message.lower() or "requires the key to exist" in message
+            or ("UNBLOCKED" in message and "no longer exists" in message))
+
+
 class OrderConsumer:
     def __init__(self, client: redis.Redis, settings: WorkerSettings, stats: WorkerStats | None = None) -> None:
         self.client = client
@@ -58,10 +71,14 @@ class OrderConsumer:
             if isinstance(result, Exception):
                 self._error(f"deciding entry {entry.entry_id}: {result}")
                 continue
-            outcome = result[0]
+            try:
+                outcome = DecisionOutcome(result[0])
+            except ValueError:  # a script and the contract disagree: loud, but the batch goes on
+                self._error(f"deciding entry {entry.entry_id}: unknown outcome {result[0]!r}")
+                continue
             self.stats.outcomes[outcome] += 1
             metrics.DECIDED.labels(outcome).inc()
-            if outcome in ("confirmed", "rejected"):
+            if outcome in DECIDING_OUTCOMES:
                 metrics.DECISION_SECONDS.observe(max(decided_at - entry.enqueued_at, 0))
         self.stats.batches += 1
         metrics.BATCHES.inc()
@@ -72,8 +89,14 @@ class OrderConsumer:
         # First the entries this consumer name already holds: a restarted pod keeps its
         # name, and its pending list is its own to finish. Then new entries ('>').
         next_id = "0"
+        joined = False
         while not stop.is_set():
             try:
+                if not joined:
+                    # In the group from the start, not from the first order: an idle worker is
+                    # listed too (Redis adds a consumer only when a read returns entries).
+                    await self.client.xgroup_createconsumer(keys.ORDER_STREAM, keys.CONSUMER_GROUP, self.name)
+                    joined = True
                 block = None if next_id != ">" else self.settings.worker_block_ms
                 response = await self.client.xreadgroup(
                     keys.CONSUMER_GROUP, self.name, {keys.ORDER_STREAM: next_id},
@@ -89,8 +112,11 @@ class OrderConsumer:
                     await self.process(entries)
                 backoff.reset()
             except ResponseError as e:
-                if "NOGROUP" in str(e):
-                    # First start, or the stream was reset: create the group, retrying like a read.
+                if stream_was_reset(e):
+                    # First start, or the stream was reset (deleted, even under a blocking read):
+                    # create the group and join it again, retrying like a read. No error: a reset
+                    # is an operator's act, not a worker failure.
+                    joined = False
                     try:
                         await ensure_group(self.client)
                     except (redis.RedisError, OSError) as group_error:
@@ -105,6 +131,8 @@ class OrderConsumer:
 
     async def recover_once(self) -> None:
         s = self.settings
+        # First, before anything that can fail on a missing stream: this worker is alive.
+        await recovery.heartbeat(self.client, self.scripts, self.name, stale_ms=s.worker_stale_consumer_ms)
         dead = await recovery.dead_letter_exhausted(
             self.client, self.scripts, min_idle_ms=s.worker_claim_idle_ms, max_deliveries=s.worker_max_deliveries,
             count=s.worker_batch_size, order_ttl=s.order_ttl_seconds,
@@ -138,8 +166,8 @@ class OrderConsumer:
                 backoff.reset()
                 delay = interval
             except ResponseError as e:
-                if "NOGROUP" in str(e):
-                    delay = interval  # no group yet: the read loop creates it
+                if stream_was_reset(e):
+                    delay = interval  # no stream or group yet, or a reset: the read loop creates it
                 else:
                     self._error(f"recovery: {e}")
                     delay = backoff.next_delay()
@@ -158,7 +186,21 @@ class OrderConsumer:
     async def run(self, stop: asyncio.Event) -> None:
         log.info("consumer starting", extra={"consumer": self.name, "group": keys.CONSUMER_GROUP})
         await asyncio.gather(self.read_loop(stop), self.recovery_loop(stop))
+        await self.leave()
         log.info("consumer stopped", extra={"consumer": self.name})
+
+    async def leave(self) -> None:
+        """Stopping gracefully: no heartbeat left behind, and no empty consumer in the group."""
+        try:
+            removed = await recovery.leave(self.client, self.scripts, self.name)
+            log.info("left the consumer group" if removed else "left; entries stay pending in this name",
+                     extra={"consumer": self.name})
+        except ResponseError as e:
+            if not stream_was_reset(e):
+                self._error(f"leaving the group: {e}")
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as e:
+            # The others see the heartbeat age and remove this consumer once it is stale.
+            self._error(f"leaving the group: redis unreachable: {e}")
 
     def _error(self, message: str) -> None:
         self.stats.error(message)

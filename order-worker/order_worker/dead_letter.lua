@@ -5,26 +5,36 @@
 -- copy it to the dead-letter stream, mark its order 'failed' (if it is still
 -- 'pending'), and acknowledge it, all in one step.
 --
+-- The caller chose the entry from an XPENDING read made earlier; since then another worker
+-- may have claimed it (idle time reset) and be deciding it. So the script checks again, here,
+-- that the entry is still pending, idle for at least ARGV[9] ms and delivered at least ARGV[4]
+-- times; otherwise it writes nothing.
+--
 -- KEYS[1]  the order hash                 ticketing:order:<orderId> (may not exist)
 -- KEYS[2]  the order stream               ticketing:orders
 -- KEYS[3]  the dead-letter stream         ticketing:orders:dead-letter
 -- ARGV[1]  consumer group name
 -- ARGV[2]  stream entry id
 -- ARGV[3]  the order id ('' if the entry had none)
--- ARGV[4]  how many times the entry was delivered
+-- ARGV[4]  fewest deliveries for giving up (the entry's real count is what gets recorded)
 -- ARGV[5]  decision time, ISO 8601 (stored as decidedAt)
 -- ARGV[6]  seconds to keep the failed order (0 = keep)
 -- ARGV[7]  most entries the dead-letter stream keeps (approximately)
 -- ARGV[8]  the stream field that holds the order id ('orderId')
+-- ARGV[9]  least idle time, ms, for giving up (0 = any)
 --
 -- Returns 1 if the order was marked failed, 0 if it was already decided or missing, -1 if the
--- entry is no longer pending (another worker dead-lettered or decided it first): nothing written.
+-- entry is no longer pending, or was delivered or claimed again since the caller looked
+-- (another worker dead-lettered, decided or took it first): nothing written.
 
-if #redis.call('XPENDING', KEYS[2], ARGV[1], ARGV[2], ARGV[2], 1) == 0 then
+-- XPENDING's IDLE form: {{id, consumer, idle ms, deliveries}}, or {} unless idle >= ARGV[9].
+local pending = redis.call('XPENDING', KEYS[2], ARGV[1], 'IDLE', ARGV[9], ARGV[2], ARGV[2], 1)
+if #pending == 0 or tonumber(pending[1][4]) < tonumber(ARGV[4]) then
   return -1
 end
+local deliveries = pending[1][4]
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*',
-  ARGV[8], ARGV[3], 'entryId', ARGV[2], 'deliveries', ARGV[4], 'reason', 'max_deliveries_exceeded')
+  ARGV[8], ARGV[3], 'entryId', ARGV[2], 'deliveries', deliveries, 'reason', 'max_deliveries_exceeded')
 local failed = 0
 if redis.call('HGET', KEYS[1], 'status') == 'pending' then
   redis.call('HSET', KEYS[1], 'status', 'failed', 'reason', 'max_deliveries_exceeded', 'decidedAt', ARGV[5])

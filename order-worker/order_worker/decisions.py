@@ -8,6 +8,7 @@ import redis.asyncio as redis
 
 from ticketing_common import keys
 from ticketing_common.order_record import utc_timestamp
+from ticketing_common.status import DecisionOutcome
 
 from .scripts import Scripts
 
@@ -36,14 +37,15 @@ async def decide_batch(
     """Decide every entry; per entry, (outcome, detail) from decide_order.lua or the error it raised.
 
     Entries without an order id cannot ever be decided and go straight to the dead-letter
-    stream (outcome 'malformed'). An entry whose script failed stays unacknowledged: it is
+    stream (outcome `DecisionOutcome.MALFORMED`). An entry whose script failed stays unacknowledged: it is
     retried by recovery and dead-lettered after too many deliveries.
     """
     now = utc_timestamp()
     pipe = client.pipeline(transaction=False)
     for entry in entries:
         if entry.order_id is None:
-            await dead_letter(pipe, scripts, entry, deliveries=1, order_ttl=order_ttl, now=now)
+            # Just delivered to us: any idle time, one delivery is enough to give up on it.
+            await dead_letter(pipe, scripts, entry, min_deliveries=1, min_idle_ms=0, order_ttl=order_ttl, now=now)
         else:
             await scripts.decide_order(
                 keys=[keys.order_key(entry.order_id), keys.STOCK, keys.STOCK_SOLD, keys.ORDER_STREAM],
@@ -52,7 +54,7 @@ async def decide_batch(
             )
     results = await pipe.execute(raise_on_error=False)
     return [
-        ("malformed", "") if entry.order_id is None and not isinstance(result, Exception)
+        (DecisionOutcome.MALFORMED, "") if entry.order_id is None and not isinstance(result, Exception)
         else result if isinstance(result, Exception)
         else (result[0], result[1])
         for entry, result in zip(entries, results)
@@ -60,13 +62,18 @@ async def decide_batch(
 
 
 async def dead_letter(
-    client: redis.Redis, scripts: Scripts, entry: StreamEntry, deliveries: int, order_ttl: int, now: str | None = None
+    client: redis.Redis, scripts: Scripts, entry: StreamEntry, *, min_deliveries: int, min_idle_ms: int,
+    order_ttl: int, now: str | None = None,
 ):
-    """Move an entry to the dead-letter stream and fail its order if still pending (dead_letter.lua)."""
+    """Move an entry to the dead-letter stream and fail its order if still pending (dead_letter.lua).
+
+    Only if, when the script runs, the entry is still pending, idle for `min_idle_ms` and delivered
+    `min_deliveries` times: an entry another worker claimed meanwhile is left to it (returns -1).
+    """
     order_id = entry.order_id or ""
     return await scripts.dead_letter(
         keys=[keys.order_key(order_id), keys.ORDER_STREAM, keys.DEAD_LETTER_STREAM],
-        args=[keys.CONSUMER_GROUP, entry.entry_id, order_id, deliveries, now or utc_timestamp(), order_ttl,
-              DEAD_LETTER_MAXLEN, keys.STREAM_ORDER_ID_FIELD],
+        args=[keys.CONSUMER_GROUP, entry.entry_id, order_id, min_deliveries, now or utc_timestamp(), order_ttl,
+              DEAD_LETTER_MAXLEN, keys.STREAM_ORDER_ID_FIELD, min_idle_ms],
         client=client,
     )

@@ -6,7 +6,9 @@ Run by every worker every WORKER_RECOVERY_INTERVAL_MS:
 2. Every other entry idle that long is claimed (XAUTOCLAIM) by this worker and decided
    again: its first holder died or is stuck. Deciding is idempotent (an order no longer
    pending is only acknowledged), so a slow first holder finishing late is harmless.
-3. Consumers idle for WORKER_STALE_CONSUMER_MS holding nothing are removed from the group.
+3. Consumers that hold nothing and whose worker is dead are removed from the group. Dead, not
+   quiet: every worker heartbeats (`heartbeat`, at the start of each pass) and a consumer is
+   stale when its heartbeat is missing or older than WORKER_STALE_CONSUMER_MS.
 4. The stream is trimmed below the oldest entry that any group still needs.
 Errors talking to Redis are retried with capped exponential backoff (`Backoff`).
 """
@@ -52,8 +54,10 @@ async def dead_letter_exhausted(
         entry_id = p["message_id"]
         found = await client.xrange(keys.ORDER_STREAM, entry_id, entry_id)
         entry = parse_entries(found)[0] if found else StreamEntry(entry_id, None)
-        # -1: another worker got there first (the script re-checks that the entry is pending).
-        if await dead_letter(client, scripts, entry, p["times_delivered"], order_ttl) != -1:
+        # -1: another worker got there first: it dead-lettered, decided or claimed the entry since
+        # the XPENDING read (the script checks pending, idle time and deliveries again).
+        if await dead_letter(client, scripts, entry, min_deliveries=max_deliveries, min_idle_ms=min_idle_ms,
+                             order_ttl=order_ttl) != -1:
             moved += 1
     return moved
 
@@ -66,16 +70,44 @@ async def claim_idle(client: redis.Redis, consumer: str, *, min_idle_ms: int, co
     return parse_entries(claimed)
 
 
+async def heartbeat(client: redis.Redis, scripts: Scripts, me: str, *, stale_ms: int) -> int:
+    """Say this worker is alive (heartbeat.lua, on Redis's clock). Returns the heartbeat, ms."""
+    return await scripts.heartbeat(keys=[keys.CONSUMER_HEARTBEATS], args=[me, stale_ms], client=client)
+
+
+async def remove_idle_consumer(client: redis.Redis, scripts: Scripts, name: str, *, stale_ms: int) -> int:
+    """Remove `name` from the group if it holds nothing and its heartbeat is missing or `stale_ms` old.
+
+    1 removed (and its heartbeat), 0 it holds entries, -1 it is alive (remove_idle_consumer.lua).
+    """
+    return await scripts.remove_idle_consumer(
+        keys=[keys.ORDER_STREAM, keys.CONSUMER_HEARTBEATS], args=[keys.CONSUMER_GROUP, name, stale_ms],
+        client=client,
+    )
+
+
 async def remove_stale_consumers(client: redis.Redis, scripts: Scripts, me: str, *, stale_ms: int) -> list[str]:
-    """Step 3: remove consumers idle for `stale_ms` that hold no entry. Returns their names."""
+    """Step 3: remove dead consumers that hold no entry. Returns their names.
+
+    XINFO's idle time (since the consumer last got an entry) only preselects: a live worker
+    waiting for orders is idle too, and the script keeps it while its heartbeat is fresh.
+    """
     removed = []
     for c in await client.xinfo_consumers(keys.ORDER_STREAM, keys.CONSUMER_GROUP):
         if c["name"] != me and int(c["pending"]) == 0 and int(c["idle"]) >= stale_ms:
-            if await scripts.remove_idle_consumer(
-                keys=[keys.ORDER_STREAM], args=[keys.CONSUMER_GROUP, c["name"]], client=client
-            ):
+            if await remove_idle_consumer(client, scripts, c["name"], stale_ms=stale_ms) == 1:
                 removed.append(c["name"])
     return removed
+
+
+async def leave(client: redis.Redis, scripts: Scripts, me: str) -> bool:
+    """A worker stopping gracefully: drop its heartbeat and, if it holds nothing, its consumer.
+
+    Entries it still holds stay pending in its name; without a heartbeat the others treat it
+    as dead and reclaim them after WORKER_CLAIM_IDLE_MS. Returns whether the consumer was removed.
+    """
+    await client.zrem(keys.CONSUMER_HEARTBEATS, me)
+    return await remove_idle_consumer(client, scripts, me, stale_ms=0) == 1
 
 
 def _id(entry_id: str) -> tuple[int, int]:

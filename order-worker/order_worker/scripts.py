@@ -17,6 +17,7 @@ class Scripts:
     decide_order: object
     dead_letter: object
     remove_idle_consumer: object
+    heartbeat: object
 
     @classmethod
     def register(cls, client: redis.Redis) -> "Scripts":
@@ -24,4 +25,5 @@ class Scripts:
             decide_order=client.register_script(lua("decide_order.lua")),
             dead_letter=client.register_script(lua("dead_letter.lua")),
             remove_idle_consumer=client.register_script(lua("remove_idle_consumer.lua")),
+            heartbeat=client.register_script(lua("heartbeat.lua")),
         )

@@ -34,7 +34,9 @@ class WorkerSettings(ServiceSettings):
         5000, ge=100, le=600_000, description="how often to reclaim, dead-letter, trim and prune"
     )
     worker_stale_consumer_ms: int = Field(
-        300_000, ge=1000, description="a consumer idle this long with nothing pending is removed from the group"
+        300_000, ge=1000,
+        description="a consumer whose worker has not heartbeaten for this long (it is dead) and that holds "
+                    "nothing is removed from the group",
     )
     worker_simulated_work_ms: int = Field(
         0, ge=0, le=60_000,
@@ -59,5 +61,12 @@ class WorkerSettings(ServiceSettings):
             raise ValueError(
                 f"WORKER_CLAIM_IDLE_MS ({self.worker_claim_idle_ms}) must exceed WORKER_BATCH_SIZE x "
                 f"WORKER_SIMULATED_WORK_MS ({batch_ms} ms), or batches are reclaimed while in hand"
+            )
+        # Workers heartbeat once per recovery pass: a live one must never look stale.
+        if self.worker_stale_consumer_ms < 3 * self.worker_recovery_interval_ms:
+            raise ValueError(
+                f"WORKER_STALE_CONSUMER_MS ({self.worker_stale_consumer_ms}) must be at least 3 x "
+                f"WORKER_RECOVERY_INTERVAL_MS ({3 * self.worker_recovery_interval_ms} ms), or live workers "
+                "look dead between their heartbeats"
             )
         return self

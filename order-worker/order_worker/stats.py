@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 class WorkerStats:
     consumer: str
     started_at: float = field(default_factory=time.time)
-    outcomes: Counter = field(default_factory=Counter)  # confirmed, rejected, duplicate, missing, failed
+    outcomes: Counter = field(default_factory=Counter)  # DecisionOutcome -> entries handled with it
     batches: int = 0
     reclaimed: int = 0
     dead_lettered: int = 0

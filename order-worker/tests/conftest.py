@@ -42,6 +42,23 @@ def worker_settings(redis_url: str, name: str = "test-worker", **overrides) -> W
     return WorkerSettings(**{"redis_url": redis_url, "consumer_name": name, "worker_block_ms": 100, **overrides})
 
 
+async def until(predicate, timeout=20.0):
+    """Wait for a condition on Redis; bounded, so a broken loop fails instead of hanging."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+async def with_client(redis_url: str, body):
+    """Run `body(client)` on a fresh async client, closing it after."""
+    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        return await body(client)
+    finally:
+        await client.aclose()
+
+
 def run(coro):
     return asyncio.run(coro)
 

@@ -5,17 +5,13 @@ import os
 import subprocess
 import sys
 
+from redis.exceptions import ResponseError
+
 from ticketing_common import keys
 
-from .conftest import queue_order, run, with_consumer
+from order_worker.consumer import OrderConsumer
 
-
-async def until(predicate, timeout=20.0):
-    """Wait for a condition on Redis; bounded, so a broken loop fails instead of hanging."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await predicate():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
+from .conftest import queue_order, run, until, with_client, with_consumer, worker_settings
 
 
 def statuses(r, order_ids):
@@ -160,3 +156,123 @@ def test_claim_idle_time_shorter_than_a_batch_is_refused_at_start():
     )
     assert result.returncode == 2
     assert "WORKER_CLAIM_IDLE_MS" in result.stderr and result.stderr.count("\n") == 1
+
+
+def group_consumers(r):
+    return {c["name"] for c in r.xinfo_consumers(keys.ORDER_STREAM, keys.CONSUMER_GROUP)}
+
+
+def test_a_running_worker_heartbeats_and_on_stop_leaves_no_heartbeat_nor_empty_consumer(stocked, redis_url):
+    order_id, _ = queue_order(stocked, ("adult", 1))
+
+    async def body(consumer):
+        stop = asyncio.Event()
+        task = asyncio.create_task(consumer.run(stop))
+        await until(lambda: _all_decided(consumer.client, [order_id]))
+        await until(lambda: _has_heartbeat(consumer.client, consumer.name))
+        joined = group_consumers(stocked)
+        stop.set()  # as SIGTERM does
+        await task
+        return joined, consumer.stats
+    joined, stats = run(with_consumer(redis_url, body, name="leaving"))
+    assert joined == {"leaving"}
+    assert group_consumers(stocked) == set()
+    assert stocked.zscore(keys.CONSUMER_HEARTBEATS, "leaving") is None
+    assert stats.errors == 0
+
+
+async def _has_heartbeat(client, name):
+    return await client.zscore(keys.CONSUMER_HEARTBEATS, name) is not None
+
+
+def test_a_stopping_worker_that_still_holds_entries_keeps_its_consumer_but_drops_its_heartbeat(stocked, redis_url):
+    from order_worker import recovery
+
+    stocked.xgroup_create(keys.ORDER_STREAM, keys.CONSUMER_GROUP, id="0", mkstream=True)
+    queue_order(stocked, ("adult", 1))
+    stocked.xreadgroup(keys.CONSUMER_GROUP, "holder", {keys.ORDER_STREAM: ">"})
+    stocked.zadd(keys.CONSUMER_HEARTBEATS, {"holder": 1})
+
+    async def body(consumer):
+        return await recovery.leave(consumer.client, consumer.scripts, "holder")
+    assert run(with_consumer(redis_url, body)) is False
+    assert group_consumers(stocked) == {"holder"}  # its entry stays pending, for the others to reclaim
+    assert stocked.zscore(keys.CONSUMER_HEARTBEATS, "holder") is None
+
+
+def test_a_worker_started_before_the_stream_exists_joins_the_group_without_an_error(real_redis, redis_url):
+    async def body(client):
+        consumer = OrderConsumer(client, worker_settings(redis_url, "first"))
+        stop = asyncio.Event()
+        task = asyncio.create_task(consumer.read_loop(stop))
+        await until(lambda: _is_consumer(client, "first"))
+        stop.set()
+        await task
+        return consumer.stats
+    assert not real_redis.exists(keys.ORDER_STREAM)
+    stats = run(with_client(redis_url, body))
+    assert (stats.errors, stats.last_error) == (0, None)
+
+
+def test_an_idle_worker_is_back_in_the_group_after_a_reset_before_its_next_order(stocked, redis_url):
+    # Redis adds a consumer only when a read returns entries; a worker waiting for orders after
+    # a reset would be missing from /system/status until the next order.
+    async def body(consumer):
+        stop = asyncio.Event()
+        task = asyncio.create_task(consumer.read_loop(stop))
+        await until(lambda: _is_consumer(consumer.client, consumer.name))
+        await until(lambda: _blocked_reads(consumer.client))
+        await consumer.client.delete(keys.ORDER_STREAM)  # as a reset does
+        await until(lambda: _is_consumer(consumer.client, consumer.name))
+        stop.set()
+        await task
+    run(with_consumer(redis_url, body, name="idle", worker_block_ms=500))
+
+
+async def _is_consumer(client, name):
+    try:
+        consumers = await client.xinfo_consumers(keys.ORDER_STREAM, keys.CONSUMER_GROUP)
+    except ResponseError:  # no stream or group (yet)
+        return False
+    return name in {c["name"] for c in consumers}
+
+
+async def _group_exists(client) -> bool:
+    try:
+        return any(g["name"] == keys.CONSUMER_GROUP for g in await client.xinfo_groups(keys.ORDER_STREAM))
+    except ResponseError:
+        return False
+
+
+async def _blocked_reads(client) -> int:
+    return sum(1 for c in await client.client_list() if c["cmd"] == "xreadgroup" and "b" in c["flags"])
+
+
+def test_a_reset_under_a_blocking_read_is_not_a_worker_error(stocked, redis_url):
+    first, _ = queue_order(stocked, ("adult", 1))
+
+    async def body(consumer):
+        stop = asyncio.Event()
+        task = asyncio.create_task(consumer.read_loop(stop))
+        await until(lambda: _all_decided(consumer.client, [first]))
+        await until(lambda: _blocked_reads(consumer.client))  # waiting in XREADGROUP ... BLOCK
+        await consumer.client.delete(keys.ORDER_STREAM)         # as a reset does: UNBLOCKED
+        await until(lambda: _group_exists(consumer.client))   # created again by the worker
+        second, _ = queue_order(stocked, ("adult", 1))
+        await until(lambda: _all_decided(consumer.client, [second]))
+        stop.set()
+        await task
+        return second, consumer.stats
+    second, stats = run(with_consumer(redis_url, body, worker_block_ms=2000))
+    assert statuses(stocked, [first, second]) == ["confirmed", "confirmed"]
+    assert (stats.errors, stats.last_error) == (0, None)
+
+
+def test_a_stale_time_shorter_than_three_recovery_passes_is_refused_at_start():
+    result = subprocess.run(
+        [sys.executable, "-m", "order_worker"],
+        env={**os.environ, "WORKER_STALE_CONSUMER_MS": "1000", "WORKER_RECOVERY_INTERVAL_MS": "500"},
+        capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "WORKER_STALE_CONSUMER_MS" in result.stderr and "WORKER_RECOVERY_INTERVAL_MS" in result.stderr

@@ -2,10 +2,13 @@
 
 import pytest
 
+from api_gateway.catalogue import Catalogue
+from api_gateway.models import CreateOrderRequest
+from api_gateway.orders import ENQUEUE_ORDER_LUA, IntakeLimits, place_order
 from order_worker.decisions import StreamEntry, decide_batch
 from ticketing_common import keys
 
-from .conftest import queue_order, run, with_consumer
+from .conftest import STOCK, queue_order, run, with_consumer
 
 
 def decide(redis_url, *entries, ttl=0):
@@ -112,5 +115,16 @@ def test_decided_orders_expire_when_a_ttl_is_set(group, redis_url):
 
 
 def test_pending_orders_never_expire(group):
-    order_id, _ = queue_order(group, ("adult", 1))
-    assert group.ttl(keys.order_key(order_id)) == -1
+    # Written by the gateway's own intake (enqueue_order.lua, with an Idempotency-Key so the path
+    # that sets a TTL on the idempotency record runs too): a TTL on the order would lose it.
+    catalogue = Catalogue.model_validate({"currency": "EUR", "tickets": [
+        {"id": t, "name": t, "type": t, "price": 10, "stock": n} for t, n in STOCK.items()]})
+    request = CreateOrderRequest.model_validate({
+        "customer": {"name": "T", "email": "t@example.com"}, "items": [{"ticketId": "adult", "qty": 1}],
+        "paymentMethod": "paypal"})
+    limits = IntakeLimits(max_tickets=10, max_backlog=0, idempotency_ttl=3600)
+    response, _replayed = place_order(group, group.register_script(ENQUEUE_ORDER_LUA), request, catalogue,
+                                      limits, idempotency_key="never-expire")
+    order_key = keys.order_key(response["orderId"])
+    assert group.hget(order_key, "status") == "pending"
+    assert group.ttl(order_key) == -1

@@ -6,6 +6,8 @@ from fastapi.testclient import TestClient
 
 from order_worker.app import create_app
 from ticketing_common import keys
+from ticketing_common.backlog import BACKLOG_GAUGES
+from ticketing_common.status import DecisionOutcome
 
 from .conftest import queue_order, worker_settings
 
@@ -21,12 +23,16 @@ def test_health_stats_and_metrics_report_what_the_consumer_did(stocked, redis_ur
         assert client.get("/readyz").status_code == 200
         stats = client.get("/stats").json()
         assert stats["consumer"] == "api-worker"
-        assert stats["processed"] == {"confirmed": 1}
+        assert stats["processed"] == {DecisionOutcome.CONFIRMED: 1}
         assert stats["batches"] >= 1 and stats["lastError"] is None
         metrics = client.get("/metrics").text
         assert 'worker_orders_decided_total{outcome="confirmed"}' in metrics
         assert "worker_order_decision_seconds_bucket" in metrics
-        assert 'ticketing_stream_entries{kind="pending"} 0.0' in metrics
+        # The backlog under the names the gateway exports too (one dashboard query for both).
+        for name, _help in BACKLOG_GAUGES.values():
+            assert f"# TYPE {name} gauge" in metrics
+        assert "\nticketing_stream_pending 0.0\n" in metrics and "\nticketing_stream_lag 0.0\n" in metrics
+        assert "ticketing_stream_entries" not in metrics
 
 
 def test_readyz_fails_while_redis_is_unreachable():
@@ -41,3 +47,6 @@ def test_readyz_fails_while_redis_is_unreachable():
             assert time.monotonic() < deadline
             time.sleep(0.05)
         assert "unreachable" in client.get("/stats").json()["lastError"]
+        # No backlog figure when it cannot be read, rather than a stale one.
+        metrics = client.get("/metrics").text
+        assert "worker_errors_total" in metrics and "ticketing_stream_length" not in metrics
