@@ -105,6 +105,12 @@ def test_make_up_serves_the_stack_on_loopback_and_ctrl_c_stops_every_process(tmp
         assert httpx.get(f"{web}/").status_code == 200  # nginx's workers can read the web app
         assert httpx.get(f"{web}/api/tickets").json()["tickets"]
         assert httpx.get(f"{web}/workload/stats").json()["running"] is False  # the generator waits, idle
+        # The dashboard's path: control through nginx on loopback needs no token locally.
+        started = httpx.post(f"{web}/workload/start", json={"rps": 5, "durationS": 1, "followShare": 0})
+        assert started.status_code == 200, started.text
+        assert httpx.post(f"{web}/workload/stop").status_code == 200
+        elsewhere = httpx.put(f"{web}/workload/config", json={"targetApi": "http://127.0.0.1:1"})
+        assert elsewhere.status_code == 403 and elsewhere.json()["field"] == "targetApi"
 
         # Nothing listens on every interface: each port of the stack is bound to loopback only.
         bound = {name: listen_addresses(int(port)) for name, port in ports.items()}
