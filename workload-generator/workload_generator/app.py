@@ -90,12 +90,10 @@ def create_app(settings: WorkloadSettings, controller: Controller | None = None)
     def control_guard(request: Request) -> None:
         check_control(request.headers.get("authorization"), token, request.client.host if request.client else None)
 
-    control_guard.is_control_guard = True  # type: ignore[attr-defined]
-
     def is_control(request: Request) -> bool:
-        route = request.scope.get("route")
-        return any(getattr(d.call, "is_control_guard", False) for d in getattr(route, "dependant", None).dependencies) \
-            if getattr(route, "dependant", None) else False
+        """Whether the matched route is guarded (FastAPI puts the route in the scope before the body is read)."""
+        dependant = getattr(request.scope.get("route"), "dependant", None)
+        return dependant is not None and any(d.call is control_guard for d in dependant.dependencies)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, e: ApiError):
