@@ -15,7 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+    # env_ignore_empty: a variable set to "" is unset (Compose's ${X:-} passes empty values), so it
+    # takes the default instead of failing as an empty number or URL.
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore", env_ignore_empty=True)
 
     # Loopback unless told otherwise: a laptop running the demo is not a server for its Wi-Fi.
     # Containers set HOST=0.0.0.0 (their network namespace is the boundary there).

@@ -97,8 +97,8 @@ def test_redis_keeps_its_append_only_file_on_a_named_volume(compose):
     assert mounted and "appendonly yes" in (ROOT / mounted[0].split(":")[0]).read_text()
 
 
-def test_the_frontend_is_published_on_port_8080(compose):
-    assert compose["services"]["frontend"]["ports"] == ["${FRONTEND_PORT:-8080}:8080"]
+def test_the_frontend_is_published_on_port_8080_of_loopback(compose):
+    assert compose["services"]["frontend"]["ports"] == ["${FRONTEND_BIND:-127.0.0.1}:${FRONTEND_PORT:-8080}:8080"]
 
 
 def test_services_run_hardened_like_their_pods(compose):

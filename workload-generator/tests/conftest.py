@@ -84,6 +84,14 @@ def gateway():
     g.close()
 
 
+@pytest.fixture
+def other_gateway():
+    """A second live target, for what the operator did not configure."""
+    g = FakeGateway()
+    yield g
+    g.close()
+
+
 class FakeClock:
     """Virtual time for the scheduler: sleeping advances it at once (plus an optional stall), yielding to the loop.
 

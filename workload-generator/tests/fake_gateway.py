@@ -45,6 +45,7 @@ class State:
         self.polls: Counter[str] = Counter()
         self.in_flight = self.max_in_flight = 0
         self.polls_in_flight = self.max_polls_in_flight = 0
+        self.requests = 0  # every request but the test's own /_control and /_record
 
     def control(self, changes: dict) -> None:
         for key in ("delay_s", "serial", "statuses", "polls_to_decide", "rejects", "poll_delay_s"):
@@ -56,6 +57,7 @@ class State:
             return {
                 "orders": list(self.orders), "orderItems": dict(self.order_items), "polls": dict(self.polls),
                 "maxInFlight": self.max_in_flight, "maxPollsInFlight": self.max_polls_in_flight,
+                "requests": self.requests,
             }
 
     def create_order(self, body: dict, key: str | None) -> tuple[int, dict]:
@@ -104,6 +106,13 @@ def handler(state: State):
                 return json.loads(raw)
             except ValueError:
                 return None
+
+        def parse_request(self) -> bool:
+            ok = super().parse_request()
+            if ok and not self.path.startswith("/_"):
+                with state.lock:
+                    state.requests += 1
+            return ok
 
         def do_GET(self) -> None:
             if self.path == "/tickets":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workload_generator.config import ConfigError, RunConfig, apply_patch
+from workload_generator.config import ConfigError, RunConfig, TargetNotAllowed, apply_patch, check_allowed
 from workload_generator.profiles import RampProfile
 from workload_generator.settings import WorkloadSettings
 
@@ -78,3 +78,29 @@ def test_environment_sets_the_defaults(monkeypatch):
 def test_blank_token_means_no_token(monkeypatch):
     monkeypatch.setenv("WORKLOAD_TOKEN", "  ")
     assert WorkloadSettings().token() is None
+
+
+def test_settings_share_the_service_base_host_and_log_level(monkeypatch):
+    from ticketing_common.settings import ServiceSettings
+
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    monkeypatch.setenv("TARGET_RPS", "")  # empty is unset, as Compose passes ${X:-}
+    settings = WorkloadSettings()
+    assert isinstance(settings, ServiceSettings)
+    assert (settings.host, settings.log_level, settings.target_rps) == ("0.0.0.0", "DEBUG", 5.0)
+    monkeypatch.delenv("HOST")
+    assert WorkloadSettings().host == "127.0.0.1"
+
+
+def test_the_allow_list_is_target_api_plus_the_listed_urls_in_one_spelling(monkeypatch):
+    monkeypatch.setenv("TARGET_API", "http://gateway:8000/")
+    assert WorkloadSettings().allowed_targets() == {"http://gateway:8000"}
+    monkeypatch.setenv("WORKLOAD_ALLOWED_TARGETS", " HTTPS://Shop.example/api/ , http://10.0.0.7")
+    allowed = WorkloadSettings().allowed_targets()
+    assert allowed == {"http://gateway:8000", "https://shop.example:443/api", "http://10.0.0.7:80"}
+    for same in ("http://GATEWAY:8000", "http://gateway:8000/", "https://shop.example/api"):
+        check_allowed(RunConfig(targetApi=same), allowed)
+    for other in ("http://gateway:8001", "https://gateway:8000", "http://shop.example/api", "http://10.0.0.7/x"):
+        with pytest.raises(TargetNotAllowed, match="^targetApi: .* is not an allowed target"):
+            check_allowed(RunConfig(targetApi=other), allowed)

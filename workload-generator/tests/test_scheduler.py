@@ -1,19 +1,18 @@
 """The open-loop scheduler against a real local HTTP target.
 
-Virtual clocks make the schedule exact where timing matters; the rate-accuracy and
-overload tests run in real time, bounded, with generous tolerances.
+Virtual clocks make the schedule exact, so no assertion depends on how fast the machine is;
+measured rates against a real gateway are make bench's job.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-import time
 import uuid
 
 import httpx
 
-from workload_generator.clock import REAL_CLOCK, Clock
+from workload_generator.clock import Clock
 from workload_generator.config import RunConfig, TicketWeight
 from workload_generator.runner import LoadRun, RunLimits
 
@@ -73,38 +72,19 @@ def test_latency_is_measured_from_the_scheduled_start_not_the_send(gateway, late
     assert stats["latencyMs"]["p50"] >= 30
 
 
-def test_rate_accuracy_counted_at_the_target(gateway):
-    rps, duration = 100, 3
-    # A wide slack: on a busy machine a late slot is still sent (and counted) rather than dropped.
-    stats, _ = run_load(gateway, REAL_CLOCK, slack_s=0.5, rps=rps, durationS=duration)
-    expected = rps * duration
-    r = stats["requests"]
-    assert r["sent"] + r["dropped"] == expected  # the schedule itself is exact
-    arrivals = sorted(gateway.arrival_times())
-    # Generous: a busy 2-core machine may drop some.
-    assert 0.85 * expected <= len(arrivals) <= expected, f"{len(arrivals)} arrived; {r}"
-    # Spread over the run, not sent in a bunch.
-    assert 0.8 * duration <= arrivals[-1] - arrivals[0] <= duration + 1
-
-
-def test_overload_drops_and_latency_grows_while_the_rate_holds(gateway):
-    # The target serves one request at a time, 50 ms each (20 rps) while 100 rps are asked for.
+def test_overload_drops_at_the_in_flight_cap_while_the_schedule_holds(gateway, fake_clock):
+    # The target serves one request at a time, 50 ms each, while virtual time runs far ahead of it:
+    # the requests in flight pile up to the cap, and every slot beyond it is dropped, never queued.
     gateway.set(serial=True, delay_s=0.05)
     rps, duration, cap = 100, 2.5, 30
-
-    async def midway(run):
-        await asyncio.sleep(0.6)
-        return run.stats.snapshot()["latencyMs"]["max"]
-
-    stats, early_max = run_load(gateway, REAL_CLOCK, slack_s=1.0, rps=rps, durationS=duration, maxInFlight=cap,
-                                timeoutS=10, during=midway)
+    stats, _ = run_load(gateway, fake_clock().clock(), slack_s=1.0, rps=rps, durationS=duration, maxInFlight=cap,
+                        timeoutS=10)
     r = stats["requests"]
     assert r["sent"] + r["dropped"] == rps * duration  # attempts kept to the schedule: the rate was not lowered
-    assert r["dropped"] >= 0.5 * rps * duration  # ~80% expected: the target serves 20 of the 100 per second
-    assert r["droppedByReason"]["inFlightCap"] > 0
+    assert r["droppedByReason"]["inFlightCap"] == r["dropped"] > 0
+    assert r["sent"] >= cap
     assert gateway.max_in_flight <= cap  # the cap protected the generator (and the target)
-    assert stats["latencyMs"]["max"] >= 2 * early_max  # queueing shows as growing latency
-    assert stats["latencyMs"]["p50"] >= 10 * 50  # far above the 50 ms service time
+    assert gateway.order_count() == r["sent"]
 
 
 def test_every_order_carries_a_fresh_uuid4_idempotency_key(gateway, fake_clock):
@@ -114,17 +94,16 @@ def test_every_order_carries_a_fresh_uuid4_idempotency_key(gateway, fake_clock):
     assert all(uuid.UUID(k).version == 4 for k in keys)
 
 
-def test_a_rate_change_while_running_takes_effect_at_once(gateway):
-    async def change(run):
-        await asyncio.sleep(1.0)
-        run.reconfigure(run.config.model_copy(update={"rps": 100.0}), run.tickets)
-        changed = time.monotonic()
-        await asyncio.sleep(1.5)
-        return changed
+def test_a_rate_change_while_running_takes_effect_at_once(gateway, fake_clock):
+    clock = fake_clock()
 
-    _, changed = run_load(gateway, REAL_CLOCK, slack_s=0.5, rps=10, durationS=2.5, during=change)
-    arrivals = gateway.arrival_times()
-    before = sum(t < changed for t in arrivals)
-    after = sum(t >= changed + 0.3 for t in arrivals)  # to the end of the run, 1.2 s later
-    assert before <= 12  # 10 rps for 1 s
-    assert after >= 60  # ~120 expected at 100 rps; generous for a busy machine
+    async def change(run):
+        while clock.t < 1001.0:  # one virtual second at 10 rps
+            await asyncio.sleep(0)
+        run.reconfigure(run.config.model_copy(update={"rps": 100.0}), run.tickets)
+
+    stats, _ = run_load(gateway, clock.clock(), rps=10, durationS=3, during=change)
+    first, second, third = (p["rps"] for p in stats["series"][:3])
+    # The new rate is read on the next pass, and applies from the last one (at most MAX_WAIT_S back).
+    assert (first, third) == (10, 100) and 95 <= second <= 105
+    assert gateway.order_count() == stats["requests"]["sent"]

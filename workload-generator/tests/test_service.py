@@ -22,7 +22,8 @@ def free_port() -> int:
 
 
 def env(**overrides) -> dict:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TARGET_", "WORKLOAD_"))}
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("TARGET_", "WORKLOAD_")) and k not in ("HOST", "WEB_CONCURRENCY")}
     base.update(overrides)
     return base
 
@@ -37,6 +38,7 @@ def generator(*args: str) -> list[str]:
     ("WORKLOAD_MAX_IN_FLIGHT", "0"),
     ("PORT", "70000"),
     ("WORKLOAD_PROFILE", '{"kind": "ramp"}'),
+    ("WORKLOAD_ALLOWED_TARGETS", "http://ok:8000,ftp://nope"),
 ])
 def test_a_bad_setting_stops_the_service_with_a_one_line_reason(name, value):
     done = subprocess.run(generator(), env=env(**{name: value}), capture_output=True, text=True, timeout=30)
@@ -47,10 +49,22 @@ def test_a_bad_setting_stops_the_service_with_a_one_line_reason(name, value):
     assert name in lines[0]
 
 
+def listening_on(port: int) -> set[str]:
+    """The local addresses a TCP socket listens on at `port` (from /proc/net/tcp)."""
+    found = set()
+    for line in open("/proc/net/tcp").read().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, hex_port = local.split(":")
+        if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+            found.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
+    return found
+
+
 def test_the_service_serves_the_control_api_with_json_logs_and_stops_on_sigterm(gateway):
     port = free_port()
+    # WEB_CONCURRENCY, which a platform or a shell may set, is not uvicorn's worker count here.
     proc = subprocess.Popen(
-        generator(), env=env(PORT=str(port), WORKLOAD_HOST="127.0.0.1", TARGET_API=gateway.url, TARGET_RPS="20"),
+        generator(), env=env(PORT=str(port), TARGET_API=gateway.url, TARGET_RPS="20", WEB_CONCURRENCY="3"),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -64,6 +78,7 @@ def test_the_service_serves_the_control_api_with_json_logs_and_stops_on_sigterm(
                 pass
             assert time.monotonic() < deadline and proc.poll() is None, "the service did not come up"
             time.sleep(0.1)
+        assert listening_on(port) == {"127.0.0.1"}  # loopback unless HOST says otherwise
         started = httpx.post(f"{base}/start", timeout=10)
         assert started.status_code == 200 and started.json()["config"]["rps"] == 20
         time.sleep(1.0)

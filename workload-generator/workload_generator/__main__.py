@@ -25,8 +25,11 @@ def serve(settings: WorkloadSettings) -> None:
 
     uvicorn.run(
         create_app(settings),
-        host=settings.workload_host,
+        host=settings.host,
         port=settings.port,
+        # uvicorn.run reads WEB_CONCURRENCY as its worker count when workers is None, and then
+        # exits: an app object cannot be shared by several processes. One process, always.
+        workers=1,
         loop="uvloop",
         http="httptools",
         log_config=None,  # keep the JSON root handler configured above

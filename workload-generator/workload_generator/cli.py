@@ -43,13 +43,13 @@ def build_config(settings: WorkloadSettings, args: argparse.Namespace) -> RunCon
         except (OSError, ValueError) as e:
             if isinstance(e, ConfigError):
                 raise
-            raise ConfigError(f"--config: cannot read {args.config}: {e}") from None
+            raise ConfigError("--config", f"cannot read {args.config}: {e}") from None
     patch: dict = {}
     if args.profile:
         try:
             patch["profile"] = json.loads(args.profile)
         except ValueError:
-            raise ConfigError("--profile: must be valid JSON") from None
+            raise ConfigError("--profile", "must be valid JSON") from None
     for flag, field in (("target", "targetApi"), ("rps", "rps"), ("duration", "durationS"),
                         ("max_in_flight", "maxInFlight"), ("timeout", "timeoutS"), ("follow_share", "followShare")):
         value = getattr(args, flag)

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
 from ticketing_common import validation
+from ticketing_common.payment import PaymentMethod
 
 from .model import Strict
 from .profiles import PROFILE_KINDS, ConstantProfile, Profile, Rps
 
-PaymentMethod = Literal["credit_card", "debit_card", "paypal", "apple_pay", "google_pay", "bank_transfer"]
 Weight = Annotated[float, Field(gt=0, le=1_000_000)]
 
 
 class ConfigError(ValueError):
-    """A config the generator refuses; the message names the field: "<field>: <what is wrong>"."""
+    """A config the generator refuses; str() is "<field>: <what is wrong>" (the field may be "")."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field, self.message = field, message
+
+
+class TargetNotAllowed(ConfigError):
+    """A targetApi the operator has not allowed (WORKLOAD_ALLOWED_TARGETS)."""
 
 
 class TicketWeight(Strict):
@@ -31,7 +39,8 @@ class QtyWeight(Strict):
 
 
 class MethodWeight(Strict):
-    method: PaymentMethod
+    # Not strict: strict mode would take only enum instances from Python data, and a config is JSON.
+    method: Annotated[PaymentMethod, Field(strict=False)]
     weight: Weight
 
 
@@ -40,7 +49,8 @@ def _default_quantities() -> list[QtyWeight]:
 
 
 def _default_methods() -> list[MethodWeight]:
-    weights = {"credit_card": 40, "debit_card": 20, "paypal": 15, "apple_pay": 10, "google_pay": 10, "bank_transfer": 5}
+    weights = {PaymentMethod.CREDIT_CARD: 40, PaymentMethod.DEBIT_CARD: 20, PaymentMethod.PAYPAL: 15,
+               PaymentMethod.APPLE_PAY: 10, PaymentMethod.GOOGLE_PAY: 10, PaymentMethod.BANK_TRANSFER: 5}
     return [MethodWeight(method=m, weight=w) for m, w in weights.items()]
 
 
@@ -112,6 +122,24 @@ def check_target_url(value: str) -> str:
     return value.strip().rstrip("/")
 
 
+def target_key(url: str) -> str:
+    """`url` in one spelling for the allow-list: HTTP://Gateway:80/ and http://gateway are one target."""
+    parts = urlsplit(check_target_url(url))
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}:{port}{parts.path.rstrip('/')}"
+
+
+def check_allowed(config: RunConfig, allowed: frozenset[str] | None) -> None:
+    """Raise TargetNotAllowed unless config.targetApi is on the allow-list (None: no list, the CLI)."""
+    if allowed is not None and target_key(config.targetApi) not in allowed:
+        raise TargetNotAllowed(
+            "targetApi",
+            f"{config.targetApi} is not an allowed target (the operator allows TARGET_API and WORKLOAD_ALLOWED_TARGETS)",
+        )
+
+
 def field_path(loc: tuple) -> str:
     """('mix', 'tickets', 0, 'weight') -> 'mix.tickets[0].weight', the way a client names the field.
 
@@ -123,9 +151,14 @@ def field_path(loc: tuple) -> str:
     return validation.field_path(parts)
 
 
-def describe(error: ValidationError) -> str:
-    """The first problem, as "<field>: <what is wrong>"."""
-    first = error.errors(include_url=False)[0]
+def describe(error: ValidationError) -> tuple[str, str]:
+    """The first problem, as (field, what is wrong)."""
+    return describe_first(error.errors(include_url=False))
+
+
+def describe_first(errors: list) -> tuple[str, str]:
+    """The first of pydantic's errors (or FastAPI's, "body" stripped from the loc) as (field, what is wrong)."""
+    first = errors[0]
     kind, message = first["type"], first["msg"]
     if kind == "missing":
         message = "is required"
@@ -138,14 +171,14 @@ def describe(error: ValidationError) -> str:
     if message.startswith("[") and "] " in message:
         index, message = message[1:].split("] ", 1)
         field += f"[{index}]"
-    return f"{field}: {message}" if field else message
+    return field, message
 
 
 def validate(data: Any) -> RunConfig:
     try:
         return RunConfig.model_validate(data)
     except ValidationError as e:
-        raise ConfigError(describe(e)) from None
+        raise ConfigError(*describe(e)) from None
 
 
 def apply_patch(config: RunConfig, patch: Any) -> RunConfig:
@@ -155,7 +188,7 @@ def apply_patch(config: RunConfig, patch: Any) -> RunConfig:
     differs from the current one (a new profile) replaces it whole.
     """
     if not isinstance(patch, dict):
-        raise ConfigError("body: must be a JSON object")
+        raise ConfigError("body", "must be a JSON object")
     return validate(_merge(config.model_dump(mode="json"), patch))
 
 

@@ -11,7 +11,7 @@ import random
 
 from .clients import HttpClient
 from .clock import REAL_CLOCK, Clock
-from .config import RunConfig, TicketWeight, apply_patch
+from .config import RunConfig, TicketWeight, apply_patch, check_allowed
 from .metrics import WorkloadMetrics
 from .runner import LoadRun, RunLimits
 from .stats import Stats
@@ -37,6 +37,7 @@ class Controller:
         metrics: WorkloadMetrics | None = None,
         rng: random.Random | None = None,
         decision_wait_s: float | None = None,
+        allowed_targets: frozenset[str] | None = None,
     ) -> None:
         self.base = config  # what the next run starts from; PUT /config changes it
         self.client = client
@@ -45,6 +46,8 @@ class Controller:
         self.metrics = metrics
         self.rng = rng or random.Random()
         self.decision_wait_s = decision_wait_s
+        # Normalised base URLs a run may target (config.target_key); None: any (the CLI's own run).
+        self.allowed_targets = allowed_targets
         self.run: LoadRun | None = None
         self._task: asyncio.Task | None = None
         self._lock = asyncio.Lock()
@@ -62,12 +65,14 @@ class Controller:
     async def start(self, overrides: object = None) -> LoadRun:
         """Start a run from the config with `overrides` applied (for this run only).
 
-        Raises ConfigError (bad overrides), AlreadyRunning, or TargetError (no ticket list).
+        Raises ConfigError (bad overrides; TargetNotAllowed before any request), AlreadyRunning,
+        or TargetError (no ticket list).
         """
         async with self._lock:
             if self.running:
                 raise AlreadyRunning()
             config = self.base if overrides is None else apply_patch(self.base, overrides)
+            check_allowed(config, self.allowed_targets)
             tickets = await self._tickets(config)
             if self._task is not None:
                 # The previous run may still be following decisions: its numbers are replaced now.
@@ -99,9 +104,11 @@ class Controller:
         """
         async with self._lock:
             base = apply_patch(self.base, patch)
+            check_allowed(base, self.allowed_targets)
             if self.running:
                 run = self.run
                 config = apply_patch(run.config, patch)
+                check_allowed(config, self.allowed_targets)
                 if config.mix.tickets:
                     tickets = config.mix.tickets
                 elif run.config.mix.tickets is None:

@@ -20,7 +20,7 @@ class OrderFactory:
         self._id_weights = list(itertools.accumulate(t.weight for t in tickets))
         self._qtys = [q.qty for q in mix.quantities]
         self._qty_weights = list(itertools.accumulate(q.weight for q in mix.quantities))
-        self._methods = [m.method for m in mix.paymentMethods]
+        self._methods = [m.method.value for m in mix.paymentMethods]  # plain strings in the JSON body
         self._method_weights = list(itertools.accumulate(m.weight for m in mix.paymentMethods))
         self._seq = itertools.count(1)
 

@@ -6,24 +6,29 @@ options) can change the run-level ones without a restart.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import NoDecode
 
-from .config import Mix, RunConfig, check_target_url
+from ticketing_common.settings import ServiceSettings
+
+from .config import Mix, RunConfig, check_target_url, target_key
 from .profiles import ConstantProfile, Profile, Rps
 
 
-class WorkloadSettings(BaseSettings):
+class WorkloadSettings(ServiceSettings):
     # Field names are the variable names, so a bad value is reported by its variable.
-    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore", env_ignore_empty=True)
+    # `host` (default 127.0.0.1) and `log_level` come from ServiceSettings.
 
     target_api: str = Field("http://127.0.0.1:8000", description="base URL of the API gateway")
+    # NoDecode: a comma-separated list, not the JSON pydantic-settings expects for a list.
+    workload_allowed_targets: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="base URLs a run may target besides TARGET_API (comma-separated); any other is refused (403)",
+    )
     target_rps: Rps = Field(5.0, description="requests per second of the default (constant) profile")
     port: int = Field(9000, ge=1, le=65535, description="port the control API listens on")
-    workload_host: str = Field("0.0.0.0", description="address the control API binds")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="level of the JSON logs")
     workload_token: SecretStr | None = Field(None, description="if set, start/stop/PUT config need this bearer token")
     workload_duration_s: Annotated[float | None, Field(gt=0, le=7 * 24 * 3600)] = None
     workload_profile: Profile = Field(default_factory=ConstantProfile, description="default profile (JSON)")
@@ -47,10 +52,15 @@ class WorkloadSettings(BaseSettings):
     def _url(cls, value: str) -> str:
         return check_target_url(value)
 
-    @field_validator("log_level", mode="before")
+    @field_validator("workload_allowed_targets", mode="before")
     @classmethod
-    def _upper(cls, value: object) -> object:
-        return value.upper() if isinstance(value, str) else value
+    def _split(cls, value: object) -> object:
+        return [v for v in (p.strip() for p in value.split(",")) if v] if isinstance(value, str) else value
+
+    @field_validator("workload_allowed_targets")
+    @classmethod
+    def _urls(cls, value: list[str]) -> list[str]:
+        return [check_target_url(v) for v in value]
 
     @field_validator("workload_token")
     @classmethod
@@ -59,6 +69,10 @@ class WorkloadSettings(BaseSettings):
 
     def token(self) -> str | None:
         return self.workload_token.get_secret_value() if self.workload_token else None
+
+    def allowed_targets(self) -> frozenset[str]:
+        """What a run may target: TARGET_API, and WORKLOAD_ALLOWED_TARGETS (normalised)."""
+        return frozenset(target_key(t) for t in (self.target_api, *self.workload_allowed_targets))
 
     def default_config(self) -> RunConfig:
         return RunConfig(

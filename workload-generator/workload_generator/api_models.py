@@ -1,0 +1,107 @@
+"""The shapes of the control API's bodies, for FastAPI's validation and a typed /docs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+from .config import RunConfig
+from .model import Strict
+from .profiles import Rps
+
+
+class ConfigPatch(Strict):
+    """A partial RunConfig: only the fields given change. `profile` and `mix` merge key by key (a
+    profile of another `kind` replaces the profile whole); lists and plain values replace. The
+    merged config is then validated as a whole (RunConfig)."""
+
+    targetApi: Annotated[str | None, Field(max_length=2000, description="base URL of an allowed target")] = None
+    rps: Rps | None = None
+    durationS: Annotated[float | None, Field(gt=0, le=7 * 24 * 3600, description="null: until stopped")] = None
+    profile: Annotated[dict[str, Any] | None, Field(description="a profile, or changes to the current one")] = None
+    mix: Annotated[dict[str, Any] | None, Field(description="changes to the order mix")] = None
+    timeoutS: Annotated[float | None, Field(gt=0, le=300)] = None
+    maxInFlight: Annotated[int | None, Field(ge=1, le=100_000)] = None
+    followShare: Annotated[float | None, Field(ge=0, le=1)] = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the client sent, as JSON (an explicit null stays: durationS: null means until stopped)."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description='"<field>: <what is wrong>"')
+    field: str | None = Field(None, description="the field at fault, when there is one")
+
+
+class AchievedRps(BaseModel):
+    last10s: float
+    overall: float
+
+
+class Requests(BaseModel):
+    sent: int
+    succeeded: int
+    failed: int
+    dropped: int
+    inFlight: int
+    byStatus: dict[str, int] = Field(description="responses by HTTP status")
+    byError: dict[str, int] = Field(description="requests without a response: timeout, connection, other")
+    droppedByReason: dict[str, int] = Field(description="inFlightCap, behindSchedule")
+
+
+class LatencyMs(BaseModel):
+    p50: float
+    p90: float
+    p99: float
+    p999: float
+    max: float
+    mean: float
+    count: int
+
+
+class TimeToDecisionMs(BaseModel):
+    p50: float
+    p90: float
+    p99: float
+    max: float
+
+
+class Decisions(BaseModel):
+    followed: int
+    confirmed: int
+    rejected: int
+    failed: int
+    pending: int
+    unresolved: int
+    skipped: int
+    timeToDecisionMs: TimeToDecisionMs
+
+
+class SeriesPoint(BaseModel):
+    t: int = Field(description="unix second")
+    targetRps: float
+    rps: int = Field(description="requests sent in that second")
+    p50Ms: float
+    p99Ms: float
+    errors: int
+    dropped: int
+    backpressure: int = Field(description="503 answers (the gateway shedding load)")
+
+
+class StatsResponse(BaseModel):
+    running: bool
+    startedAt: str | None
+    elapsedS: float
+    config: RunConfig
+    targetRps: float
+    achievedRps: AchievedRps
+    requests: Requests
+    latencyMs: LatencyMs
+    decisions: Decisions
+    series: list[SeriesPoint]
+
+
+class Status(BaseModel):
+    status: str
