@@ -165,13 +165,7 @@ def test_every_python_container_in_compose_listens_on_all_interfaces(service):
     assert "WORKLOAD_HOST" not in env, "WORKLOAD_HOST is replaced by HOST"
 
 
-@pytest.mark.parametrize("service", [
-    "api-gateway",
-    "order-worker",
-    pytest.param("workload-generator", marks=pytest.mark.xfail(
-        strict=True, reason="the generator moves from WORKLOAD_HOST to HOST in another change: drop this mark then",
-    )),
-])
+@pytest.mark.parametrize("service", ["api-gateway", "order-worker", "workload-generator"])
 def test_every_python_service_reads_the_host_its_container_sets(service):
     assert "HOST" in settings_env_names(settings_class(service))
 
