@@ -95,7 +95,7 @@ def place_order(
         "currency": catalogue.currency,
         "message": "Order received; it will be confirmed or rejected shortly.",
     }
-    script_keys = [keys.order_key(order_id), keys.ORDER_STREAM]
+    script_keys = [keys.order_key(order_id), keys.ORDER_STREAM, keys.GENERATION]
     if idempotency_key is not None:
         script_keys.append(keys.idempotency_key(idempotency_key))
     args = [order_id, keys.STREAM_ORDER_ID_FIELD, keys.CONSUMER_GROUP, limits.max_backlog,

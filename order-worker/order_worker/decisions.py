@@ -46,7 +46,8 @@ async def decide_batch(
             await dead_letter(pipe, scripts, entry, deliveries=1, order_ttl=order_ttl, now=now)
         else:
             await scripts.decide_order(
-                keys=[keys.order_key(entry.order_id), keys.STOCK, keys.STOCK_SOLD, keys.ORDER_STREAM],
+                keys=[keys.order_key(entry.order_id), keys.STOCK, keys.STOCK_SOLD, keys.ORDER_STREAM,
+                      keys.GENERATION],
                 args=[keys.CONSUMER_GROUP, entry.entry_id, now, order_ttl],
                 client=pipe,
             )
