@@ -34,7 +34,7 @@ def serve(settings: GatewaySettings) -> None:
 def reset_demo(settings: GatewaySettings, confirmed: bool) -> None:
     import redis
 
-    from .catalogue import reset_demo as reset
+    from .demo_reset import reset_demo as reset
 
     if not confirmed:
         print("reset-demo deletes every order and resets all stock; run again with --yes", file=sys.stderr)

@@ -9,13 +9,14 @@ import redis
 from flask import Flask, g, request
 
 from . import metrics
-from .catalogue import initialise_stock, load_catalogue
+from .catalogue import load_catalogue
 from .errors import register_error_handlers
 from .openapi import build_openapi
 from .orders import ENQUEUE_ORDER_LUA
 from .routes import admin, docs, health, orders, system, tickets
 from .services import Services
 from .settings import GatewaySettings
+from .stock import StockKeeper, initialise_stock
 
 VERSION = "1.0.0"
 log = logging.getLogger(__name__)
@@ -53,6 +54,10 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
 
     initialised = _retry_until_reachable(lambda: initialise_stock(client, catalogue), settings.redis_startup_timeout)
     log.info("catalogue loaded", extra={"tickets": len(catalogue.tickets), "stock_initialised": initialised})
+    if settings.stock_check_interval_seconds > 0:
+        keeper = StockKeeper(client, catalogue, settings.stock_check_interval_seconds)
+        keeper.start()
+        app.extensions["stock_keeper"] = keeper
     return app
 
 

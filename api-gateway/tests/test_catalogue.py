@@ -2,7 +2,9 @@ import json
 
 import pytest
 
-from api_gateway.catalogue import CatalogueError, initialise_stock, load_catalogue, reset_demo
+from api_gateway.catalogue import CatalogueError, load_catalogue
+from api_gateway.demo_reset import reset_demo
+from api_gateway.stock import initialise_stock
 from api_gateway.settings import DEFAULT_CATALOGUE
 from ticketing_common import keys
 

@@ -133,9 +133,3 @@ def test_an_unexpected_error_is_a_json_500_that_leaks_nothing(settings, real_red
     response = app.test_client().get("/boom")
     assert response.status_code == 500
     assert response.get_json() == {"error": "internal error"}
-
-
-def test_readyz_gives_stock_back_to_a_redis_that_lost_its_data(real_client, real_redis):
-    real_redis.flushdb()  # as after a Redis restart without its AOF
-    assert real_client.get("/readyz").status_code == 200
-    assert real_redis.hget("ticketing:stock", "adult") == "100"

@@ -10,7 +10,8 @@ import threading
 
 import pytest
 
-from api_gateway.catalogue import load_catalogue, reset_demo
+from api_gateway.catalogue import load_catalogue
+from api_gateway.demo_reset import reset_demo
 from order_worker.decisions import StreamEntry, decide_batch
 from ticketing_common import keys, order_record
 
