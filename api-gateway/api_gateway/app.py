@@ -40,7 +40,7 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
         redis=client,
         catalogue=catalogue,
         enqueue_order=client.register_script(ENQUEUE_ORDER_LUA),
-        openapi=build_openapi(VERSION, settings.max_tickets_per_order),
+        openapi=build_openapi(VERSION, settings.max_tickets_per_order, catalogue.types),
     )
 
     # The public API answers at / and at /v1 (the spec's server URL ends in /v1).

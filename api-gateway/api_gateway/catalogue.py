@@ -42,6 +42,11 @@ class Catalogue(BaseModel):
     def ticket(self, ticket_id: str) -> CatalogueTicket | None:
         return self._by_id.get(ticket_id)
 
+    @property
+    def types(self) -> list[str]:
+        """The ticket types, each once, in catalogue order."""
+        return list(dict.fromkeys(t.type for t in self.tickets))
+
 
 def load_catalogue(path: Path) -> Catalogue:
     try:

@@ -31,6 +31,10 @@ def from_validation_error(error: ValidationError) -> ApiError:
     message = first["msg"]
     if first["type"] == "missing":
         message = "is required"
+    elif first["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif first["type"] == "value_error" and "error" in first.get("ctx", {}):
+        message = str(first["ctx"]["error"])  # our own validator's words, without pydantic's prefix
     return ApiError(400, f"{field}: {message}" if field else message, field or None)
 
 

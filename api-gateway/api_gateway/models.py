@@ -6,23 +6,47 @@ them, so the published contract cannot drift from the code.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from ticketing_common.status import OrderStatus
 
 PaymentMethod = Literal["credit_card", "debit_card", "paypal", "apple_pay", "google_pay", "bank_transfer"]
-TicketId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+# Control characters (NUL, newlines, escapes: category Cc) have no place in a name or an id; nor
+# lone surrogates (Cs), which Redis cannot store as UTF-8 (pydantic's strict str refuses them first).
+# The pattern tells clients about the control characters.
+_REFUSED_CATEGORIES = ("Cc", "Cs")
+NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+
+
+def _no_control_characters(value: str) -> str:
+    if any(unicodedata.category(c) in _REFUSED_CATEGORIES for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def Text(min_length: int, max_length: int):  # noqa: N802 (a type, as the fields read it)
+    """Free text from a client: stripped, bounded, and without control characters."""
+    return Annotated[
+        str, StringConstraints(min_length=min_length, max_length=max_length),
+        AfterValidator(_no_control_characters), Field(json_schema_extra={"pattern": NO_CONTROL_CHARACTERS}),
+    ]
+
+
+TicketId = Text(1, 64)
 
 
 class _Strict(BaseModel):
     # Strict: "2" is not a quantity and 5 is not a name; wrong types are errors, not guesses.
-    model_config = ConfigDict(strict=True, str_strip_whitespace=True)
+    # Unknown fields are refused: a client sending unitPrice or grandTotal learns they are not used.
+    model_config = ConfigDict(strict=True, str_strip_whitespace=True, extra="forbid")
 
 
 class Customer(_Strict):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: Text(1, 200)
     email: Annotated[EmailStr, Field(max_length=254)]
 
 

@@ -35,12 +35,13 @@ def _admin_paths() -> dict:
         "401": _json(models.Error, "Missing or wrong bearer token"),
         "404": _json(models.Error, "No such key, or the admin API is disabled (ADMIN_TOKEN unset)"),
     }
+    with_body = {**common, "415": _json(models.Error, "The body's Content-Type is not application/json")}
     body = lambda model: {"required": True, "content": {"application/json": {"schema": _ref(model)}}}  # noqa: E731
     return {
         "/redis": {"post": {
             **secured, "summary": "Create a key with a JSON value", "operationId": "adminCreate",
             "requestBody": body(models.CreateRedisEntry),
-            "responses": {"201": _json(models.SuccessMessage, "Created"), **common,
+            "responses": {"201": _json(models.SuccessMessage, "Created"), **with_body,
                           "409": _json(models.Error, "The key exists already")},
         }},
         "/redis/{key}": {
@@ -49,14 +50,14 @@ def _admin_paths() -> dict:
                     "responses": {"200": _json(models.RedisEntry, "The value"), **common}},
             "put": {**secured, "summary": "Replace an existing key's value", "operationId": "adminReplace",
                     "requestBody": body(models.UpdateRedisEntry),
-                    "responses": {"200": _json(models.SuccessMessage, "Replaced"), **common}},
+                    "responses": {"200": _json(models.SuccessMessage, "Replaced"), **with_body}},
             "delete": {**secured, "summary": "Delete a key", "operationId": "adminDelete",
                        "responses": {"200": _json(models.SuccessMessage, "Deleted"), **common}},
         },
     }
 
 
-def build_openapi(version: str, max_tickets_per_order: int) -> dict:
+def build_openapi(version: str, max_tickets_per_order: int, ticket_types: list[str]) -> dict:
     # Request bodies are validated in "validation" mode, responses are dumped in
     # "serialization" mode; pydantic gives each its own schema where they differ.
     _, defs = models_json_schema(
@@ -86,8 +87,9 @@ def build_openapi(version: str, max_tickets_per_order: int) -> dict:
                 "tags": ["tickets"], "summary": "Ticket types with live availability",
                 "operationId": "listTickets",
                 "parameters": [
-                    {"in": "query", "name": "type", "required": False, "schema": {"type": "string"},
-                     "description": "only tickets of this type (adult, student, child, vip, ...)"},
+                    {"in": "query", "name": "type", "required": False,
+                     "schema": {"type": "string", "enum": ticket_types},
+                     "description": "only tickets of this type; another type is refused with 400"},
                     _price_param("min_price", "only tickets costing at least this much"),
                     _price_param("max_price", "only tickets costing at most this much"),
                 ],
@@ -110,6 +112,7 @@ def build_openapi(version: str, max_tickets_per_order: int) -> dict:
                     "400": bad_request,
                     "409": _json(models.Error, "The Idempotency-Key was used with another request body"),
                     "413": _json(models.Error, "Request body too large"),
+                    "415": _json(models.Error, "The body's Content-Type is not application/json"),
                     "503": _json(models.Error, "Too many orders waiting for a decision, or the store is "
                                                "unavailable; retry after the Retry-After header's seconds"),
                 },

@@ -133,3 +133,11 @@ def test_an_unexpected_error_is_a_json_500_that_leaks_nothing(settings, real_red
     response = app.test_client().get("/boom")
     assert response.status_code == 500
     assert response.get_json() == {"error": "internal error"}
+
+
+def test_gunicorn_binds_the_configured_host_and_port(catalogue_path):
+    from api_gateway.gunicorn_config import options
+    from api_gateway.settings import GatewaySettings
+
+    assert options(GatewaySettings(catalogue_path=catalogue_path, port=8123))["bind"] == "127.0.0.1:8123"
+    assert options(GatewaySettings(catalogue_path=catalogue_path, host="0.0.0.0"))["bind"] == "0.0.0.0:8000"

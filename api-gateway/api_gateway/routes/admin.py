@@ -8,9 +8,10 @@ from flask import Blueprint, jsonify, request
 from pydantic import TypeAdapter, ValidationError
 
 from .. import admin
-from ..errors import ApiError, from_validation_error
+from ..errors import ApiError
 from ..models import AdminKey, CreateRedisEntry, UpdateRedisEntry
 from ..services import services
+from .inputs import json_body
 
 bp = Blueprint("admin", __name__)
 _key = TypeAdapter(AdminKey)
@@ -27,16 +28,6 @@ def require_admin_token():
         raise ApiError(401, "a valid bearer token is required", headers={"WWW-Authenticate": 'Bearer realm="admin"'})
 
 
-def _body(model):
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "body: must be a JSON object (Content-Type: application/json)", "body")
-    try:
-        return model.model_validate(body)
-    except ValidationError as e:
-        raise from_validation_error(e) from None
-
-
 def _valid_key(key: str) -> str:
     try:
         return _key.validate_python(key)
@@ -46,7 +37,7 @@ def _valid_key(key: str) -> str:
 
 @bp.post("/redis")
 def create():
-    entry = _body(CreateRedisEntry)
+    entry = json_body(CreateRedisEntry)
     s = services()
     admin.create_entry(s.redis, entry.key, entry.value, s.settings.admin_max_value_bytes)
     return jsonify({"message": "created", "key": entry.key}), 201
@@ -61,7 +52,7 @@ def read(key: str):
 @bp.put("/redis/<path:key>")
 def replace(key: str):
     key = _valid_key(key)
-    entry = _body(UpdateRedisEntry)
+    entry = json_body(UpdateRedisEntry)
     s = services()
     admin.replace_entry(s.redis, key, entry.value, s.settings.admin_max_value_bytes)
     return jsonify({"message": "updated", "key": key})

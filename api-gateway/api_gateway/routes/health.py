@@ -30,4 +30,5 @@ def readyz():
 
 @bp.get("/metrics")
 def prometheus_metrics():
-    return Response(metrics.exposition(services().redis), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: CONTENT_TYPE_LATEST has its charset already, and Flask would add another.
+    return Response(metrics.exposition(services().redis), content_type=CONTENT_TYPE_LATEST)

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
-from pydantic import ValidationError
 
 from .. import metrics
-from ..errors import ApiError, from_validation_error
+from ..errors import ApiError
 from ..models import CreateOrderRequest
 from ..orders import IntakeLimits, get_order, place_order
 from ..services import services
+from .inputs import json_body
 
 bp = Blueprint("orders", __name__)
 
@@ -16,13 +16,7 @@ MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 @bp.post("/orders")
 def create_order():
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "body: must be a JSON object (Content-Type: application/json)", "body")
-    try:
-        order_request = CreateOrderRequest.model_validate(body)
-    except ValidationError as e:
-        raise from_validation_error(e) from None
+    order_request = json_body(CreateOrderRequest)
     s = services()
     limits = IntakeLimits(s.settings.max_tickets_per_order, s.settings.max_stream_backlog,
                           s.settings.idempotency_ttl_seconds)

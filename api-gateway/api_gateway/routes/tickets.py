@@ -27,11 +27,23 @@ def _price_arg(name: str) -> Decimal | None:
     return value
 
 
+def _type_arg(known: list[str]) -> str | None:
+    values = request.args.getlist("type")
+    if not values:
+        return None
+    if len(values) > 1:
+        raise ApiError(400, f"type: give it once, not {len(values)} times", "type")
+    if values[0] not in known:
+        # An unknown type is a mistake (a typo, a stale link), not an empty filter: say what exists.
+        raise ApiError(400, f"type: unknown ticket type {values[0]!r}; known types: {', '.join(known)}", "type")
+    return values[0]
+
+
 @bp.get("/tickets")
 def get_tickets():
-    type_ = request.args.get("type") or None
+    s = services()
+    type_ = _type_arg(s.catalogue.types)
     min_price, max_price = _price_arg("min_price"), _price_arg("max_price")
     if min_price is not None and max_price is not None and min_price > max_price:
         raise ApiError(400, "min_price: must not be greater than max_price", "min_price")
-    s = services()
     return jsonify({"tickets": list_tickets(s.redis, s.catalogue, type_, min_price, max_price)})
