@@ -137,19 +137,3 @@ def build_openapi(version: str, max_tickets_per_order: int, ticket_types: list[s
                                                "description": "the gateway's ADMIN_TOKEN"}},
         },
     }
-
-
-SWAGGER_UI = """<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>Ticket Purchase API</title>
-  <link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
-</head>
-<body>
-  <div id="swagger-ui"></div>
-  <script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-  <script>SwaggerUIBundle({url: "openapi.json", dom_id: "#swagger-ui"});</script>
-</body>
-</html>
-"""

@@ -65,11 +65,6 @@ def test_every_public_route_is_documented(client):
     assert public == documented
 
 
-def test_docs_page_loads_the_openapi_document(client):
-    page = client.get("/docs").get_data(as_text=True)
-    assert "openapi.json" in page and "swagger-ui" in page
-
-
 def run_gateway(**env):
     return subprocess.run(
         [sys.executable, "-m", "api_gateway"], env={**os.environ, **env},
