@@ -136,3 +136,19 @@ def test_gunicorn_binds_the_configured_host_and_port(catalogue_path):
 
     assert options(GatewaySettings(catalogue_path=catalogue_path, port=8123))["bind"] == "127.0.0.1:8123"
     assert options(GatewaySettings(catalogue_path=catalogue_path, host="0.0.0.0"))["bind"] == "0.0.0.0:8000"
+
+
+def test_reset_demo_with_redis_unreachable_says_so_in_one_line(catalogue_path):
+    from tools.redis_server import free_port
+
+    url = f"redis://:s3cret@127.0.0.1:{free_port()}/0"
+    result = subprocess.run(
+        [sys.executable, "-m", "api_gateway", "reset-demo", "--yes"],
+        env={**os.environ, "REDIS_URL": url, "CATALOGUE_PATH": str(catalogue_path)},
+        capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"reset-demo: cannot reach Redis at redis://:***@127.0.0.1:")
+    assert "s3cret" not in result.stderr + result.stdout
