@@ -7,13 +7,12 @@ them, so the published contract cannot drift from the code.
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from ticketing_common.payment import PaymentMethod
 from ticketing_common.status import OrderStatus
-
-PaymentMethod = Literal["credit_card", "debit_card", "paypal", "apple_pay", "google_pay", "bank_transfer"]
 
 # Control characters (NUL, newlines, escapes: category Cc) have no place in a name or an id; nor
 # lone surrogates (Cs), which Redis cannot store as UTF-8 (pydantic's strict str refuses them first).
@@ -58,7 +57,8 @@ class OrderItemRequest(_Strict):
 class CreateOrderRequest(_Strict):
     customer: Customer
     items: Annotated[list[OrderItemRequest], Field(min_length=1, max_length=50)]
-    paymentMethod: Annotated[PaymentMethod, Field(examples=["credit_card"])]
+    # Not strict here: in strict mode pydantic takes only PaymentMethod instances, never the JSON string.
+    paymentMethod: Annotated[PaymentMethod, Field(strict=False, examples=["credit_card"])]
 
 
 class CreateOrderResponse(BaseModel):
@@ -102,7 +102,7 @@ class Order(BaseModel):
     items: list[OrderItem]
     grandTotal: float
     currency: str
-    paymentMethod: str
+    paymentMethod: PaymentMethod
     status: OrderStatus
     createdAt: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
     decidedAt: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})] = None

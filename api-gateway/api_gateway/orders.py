@@ -14,6 +14,7 @@ import redis
 from ticketing_common import keys
 from ticketing_common import order_record as record
 from ticketing_common.order_record import OrderLine, money, new_order_fields, order_from_fields, utc_timestamp
+from ticketing_common.status import IntakeOutcome
 
 from . import metrics
 from .catalogue import Catalogue
@@ -102,13 +103,14 @@ def place_order(
             fingerprint(request), limits.idempotency_ttl, json.dumps(response)]
     for name, value in fields.items():
         args += [name, value]
-    outcome, detail = enqueue(keys=script_keys, args=args, client=client)
-    if outcome == "replayed":
+    reply, detail = enqueue(keys=script_keys, args=args, client=client)
+    outcome = IntakeOutcome(reply)  # a word outside the contract fails here, loudly
+    if outcome == IntakeOutcome.REPLAYED:
         return json.loads(detail), True
-    if outcome == "conflict":
+    if outcome == IntakeOutcome.CONFLICT:
         raise ApiError(409, "Idempotency-Key: this key was already used with a different request body",
                        "Idempotency-Key")
-    if outcome == "backlog_full":
+    if outcome == IntakeOutcome.BACKLOG_FULL:
         metrics.ORDERS_REFUSED.labels("backpressure").inc()
         raise ApiError(503, f"too many orders waiting for a decision ({detail}); retry shortly",
                        headers={"Retry-After": str(BACKPRESSURE_RETRY_AFTER_S)})
