@@ -12,10 +12,28 @@ from werkzeug.exceptions import HTTPException
 
 from ticketing_common.validation import field_path
 
+from . import domain_errors as domain
+
 log = logging.getLogger(__name__)
 
 
+# Each domain error's HTTP status: the one place where the logic's refusals meet HTTP.
+DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
+    domain.UnknownTicket: 400,
+    domain.TicketListedTwice: 400,
+    domain.TooManyTickets: 400,
+    domain.InvalidValue: 400,
+    domain.OrderNotFound: 404,
+    domain.KeyNotFound: 404,
+    domain.IdempotencyConflict: 409,
+    domain.KeyExists: 409,
+    domain.BacklogFull: 503,
+}
+
+
 class ApiError(Exception):
+    """An HTTP error raised at the edge (the routes: body parsing, query parameters, auth)."""
+
     def __init__(self, status: int, message: str, field: str | None = None, headers: dict | None = None) -> None:
         super().__init__(message)
         self.status = status
@@ -45,7 +63,17 @@ def error_response(status: int, message: str, field: str | None = None):
     return jsonify(body), status
 
 
+def from_domain_error(error: domain.DomainError) -> ApiError:
+    message = f"{error.field}: {error.message}" if error.field else error.message
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, domain.BacklogFull) else {}
+    return ApiError(DOMAIN_STATUS[type(error)], message, error.field, headers)
+
+
 def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(domain.DomainError)
+    def _domain_error(e: domain.DomainError):
+        return _api_error(from_domain_error(e))
+
     @app.errorhandler(ApiError)
     def _api_error(e: ApiError):
         response, status = error_response(e.status, e.message, e.field)

@@ -18,7 +18,7 @@ from ticketing_common.status import IntakeOutcome
 
 from . import metrics
 from .catalogue import Catalogue
-from .errors import ApiError
+from .domain_errors import BacklogFull, IdempotencyConflict, OrderNotFound, TicketListedTwice, TooManyTickets, UnknownTicket
 from .models import CreateOrderRequest
 
 # Long enough for workers to drain a good part of a full backlog; short enough to feel live.
@@ -29,25 +29,24 @@ ENQUEUE_ORDER_LUA = files(__package__).joinpath("enqueue_order.lua").read_text()
 def price_order(request: CreateOrderRequest, catalogue: Catalogue, max_tickets: int) -> list[OrderLine]:
     """The order's lines priced from the catalogue; the client's idea of a price is never used.
 
-    Raises ApiError(400) naming the field for an unknown ticket, a ticket listed twice,
-    or more tickets than one order may hold.
+    Raises UnknownTicket, TicketListedTwice or TooManyTickets, naming the field.
     """
     lines: list[OrderLine] = []
     seen: set[str] = set()
     for i, item in enumerate(request.items):
         ticket = catalogue.ticket(item.ticketId)
         if ticket is None:
-            raise ApiError(400, f"items[{i}].ticketId: unknown ticket {item.ticketId!r}", f"items[{i}].ticketId")
+            raise UnknownTicket(f"unknown ticket {item.ticketId!r}", f"items[{i}].ticketId")
         if item.ticketId in seen:
-            raise ApiError(400, f"items[{i}].ticketId: ticket {item.ticketId!r} is listed twice; "
-                                "give its total quantity once", f"items[{i}].ticketId")
+            raise TicketListedTwice(f"ticket {item.ticketId!r} is listed twice; give its total quantity once",
+                                    f"items[{i}].ticketId")
         seen.add(item.ticketId)
         if item.qty > max_tickets:
-            raise ApiError(400, f"items[{i}].qty: at most {max_tickets} tickets per order", f"items[{i}].qty")
+            raise TooManyTickets(f"at most {max_tickets} tickets per order", f"items[{i}].qty")
         lines.append(OrderLine(ticket.id, ticket.type, item.qty, ticket.price))
     total_qty = sum(l.qty for l in lines)
     if total_qty > max_tickets:
-        raise ApiError(400, f"items: at most {max_tickets} tickets per order (this order has {total_qty})", "items")
+        raise TooManyTickets(f"at most {max_tickets} tickets per order (this order has {total_qty})", "items")
     return lines
 
 
@@ -75,8 +74,8 @@ def place_order(
     """Validate, price, store and enqueue one order: (the CreateOrderResponse body, replayed?).
 
     With an idempotency key seen before for the same request, nothing is written and the
-    first response is returned again (replayed = True). Raises ApiError(409) for the same key
-    with another request, ApiError(503, Retry-After) when the backlog has reached its bound.
+    first response is returned again (replayed = True). Raises IdempotencyConflict for the same
+    key with another request, BacklogFull when the backlog has reached its bound.
     """
     lines = price_order(request, catalogue, limits.max_tickets)
     order_id = str(uuid.uuid4())
@@ -108,15 +107,19 @@ def place_order(
     if outcome == IntakeOutcome.REPLAYED:
         return json.loads(detail), True
     if outcome == IntakeOutcome.CONFLICT:
-        raise ApiError(409, "Idempotency-Key: this key was already used with a different request body",
-                       "Idempotency-Key")
+        raise IdempotencyConflict("this key was already used with a different request body", "Idempotency-Key")
     if outcome == IntakeOutcome.BACKLOG_FULL:
         metrics.ORDERS_REFUSED.labels("backpressure").inc()
-        raise ApiError(503, f"too many orders waiting for a decision ({detail}); retry shortly",
-                       headers={"Retry-After": str(BACKPRESSURE_RETRY_AFTER_S)})
+        raise BacklogFull(f"too many orders waiting for a decision ({detail}); retry shortly",
+                          retry_after=BACKPRESSURE_RETRY_AFTER_S)
     return response, False
 
 
-def get_order(client: redis.Redis, order_id: str) -> dict | None:
-    fields = client.hgetall(keys.order_key(order_id))
-    return order_from_fields(fields) if fields else None
+def get_order(client: redis.Redis, order_id: str) -> dict:
+    """The stored order; raises OrderNotFound."""
+    # Ids are UUIDs: a longer one cannot exist, and is not worth a round trip or a long message.
+    fields = client.hgetall(keys.order_key(order_id)) if len(order_id) <= 64 else {}
+    if not fields:
+        shown = repr(order_id) if len(order_id) <= 64 else f"{order_id[:64]!r}..."
+        raise OrderNotFound(f"order {shown} not found")
+    return order_from_fields(fields)
