@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from ticketing_common.validation import field_path
 
 from . import domain_errors as domain
+from .models import Error
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +58,7 @@ def from_validation_error(error: ValidationError) -> ApiError:
 
 
 def error_response(status: int, message: str, field: str | None = None):
-    body = {"error": message}
-    if field:
-        body["field"] = field
-    return jsonify(body), status
+    return jsonify(Error(error=message, field=field or None).model_dump(exclude_none=True)), status
 
 
 def from_domain_error(error: domain.DomainError) -> ApiError:

@@ -61,7 +61,12 @@ class CreateOrderRequest(_Strict):
     paymentMethod: Annotated[PaymentMethod, Field(strict=False, examples=["credit_card"])]
 
 
-class CreateOrderResponse(BaseModel):
+class _Response(BaseModel):
+    # A response body is built through its model: a field the model does not document is a bug.
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateOrderResponse(_Response):
     orderId: str
     status: OrderStatus
     grandTotal: float
@@ -69,7 +74,7 @@ class CreateOrderResponse(BaseModel):
     message: str
 
 
-class Ticket(BaseModel):
+class Ticket(_Response):
     id: str
     name: str
     type: Annotated[str, Field(examples=["adult"])]
@@ -79,11 +84,11 @@ class Ticket(BaseModel):
     available: Annotated[int, Field(description="tickets still available (live stock)")]
 
 
-class TicketList(BaseModel):
+class TicketList(_Response):
     tickets: list[Ticket]
 
 
-class OrderItem(BaseModel):
+class OrderItem(_Response):
     ticketId: str
     type: str
     qty: int
@@ -91,12 +96,12 @@ class OrderItem(BaseModel):
     total: float
 
 
-class OrderCustomer(BaseModel):
+class OrderCustomer(_Response):
     name: str
     email: str
 
 
-class Order(BaseModel):
+class Order(_Response):
     orderId: str
     customer: OrderCustomer
     items: list[OrderItem]
@@ -109,25 +114,25 @@ class Order(BaseModel):
     reason: Annotated[str | None, Field(description="why the order was rejected or failed")] = None
 
 
-class Error(BaseModel):
+class Error(_Response):
     error: Annotated[str, Field(description="what is wrong, naming the field where there is one")]
     field: Annotated[str | None, Field(description="the request field at fault, e.g. items[0].qty")] = None
 
 
-class StreamStatus(BaseModel):
+class StreamStatus(_Response):
     length: Annotated[int, Field(description="entries in the order stream")]
     lag: Annotated[int, Field(description="orders not yet delivered to any worker")]
     pending: Annotated[int, Field(description="orders delivered to a worker, not yet acknowledged")]
     deadLetter: Annotated[int, Field(description="entries in the dead-letter stream")]
 
 
-class ConsumerStatus(BaseModel):
+class ConsumerStatus(_Response):
     name: str
     pending: Annotated[int, Field(description="entries this worker holds unacknowledged")]
     idleMs: Annotated[int, Field(description="milliseconds since this worker last read from the stream")]
 
 
-class StockStatus(BaseModel):
+class StockStatus(_Response):
     ticketId: str
     type: str
     initial: int
@@ -135,7 +140,7 @@ class StockStatus(BaseModel):
     sold: int
 
 
-class SystemStatus(BaseModel):
+class SystemStatus(_Response):
     time: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
     stream: StreamStatus
     consumers: list[ConsumerStatus]
@@ -157,11 +162,11 @@ class UpdateRedisEntry(_Strict):
     value: Annotated[dict, Field(description="JSON value to overwrite the existing key")]
 
 
-class RedisEntry(BaseModel):
+class RedisEntry(_Response):
     key: str
     value: dict
 
 
-class SuccessMessage(BaseModel):
+class SuccessMessage(_Response):
     message: Annotated[str, Field(examples=["Operation completed successfully"])]
     key: str

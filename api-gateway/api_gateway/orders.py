@@ -19,7 +19,7 @@ from ticketing_common.status import IntakeOutcome
 from . import metrics
 from .catalogue import Catalogue
 from .domain_errors import BacklogFull, IdempotencyConflict, OrderNotFound, TicketListedTwice, TooManyTickets, UnknownTicket
-from .models import CreateOrderRequest
+from .models import CreateOrderRequest, CreateOrderResponse, Order
 
 # Long enough for workers to drain a good part of a full backlog; short enough to feel live.
 BACKPRESSURE_RETRY_AFTER_S = 2
@@ -70,7 +70,7 @@ def place_order(
     catalogue: Catalogue,
     limits: IntakeLimits,
     idempotency_key: str | None = None,
-) -> tuple[dict, bool]:
+) -> tuple[CreateOrderResponse, bool]:
     """Validate, price, store and enqueue one order: (the CreateOrderResponse body, replayed?).
 
     With an idempotency key seen before for the same request, nothing is written and the
@@ -88,24 +88,24 @@ def place_order(
         currency=catalogue.currency,
         created_at=utc_timestamp(),
     )
-    response = {
-        "orderId": order_id,
-        "status": fields[record.STATUS],
-        "grandTotal": money(Decimal(fields[record.GRAND_TOTAL])),
-        "currency": catalogue.currency,
-        "message": "Order received; it will be confirmed or rejected shortly.",
-    }
+    response = CreateOrderResponse(
+        orderId=order_id,
+        status=fields[record.STATUS],
+        grandTotal=money(Decimal(fields[record.GRAND_TOTAL])),
+        currency=catalogue.currency,
+        message="Order received; it will be confirmed or rejected shortly.",
+    )
     script_keys = [keys.order_key(order_id), keys.ORDER_STREAM, keys.GENERATION]
     if idempotency_key is not None:
         script_keys.append(keys.idempotency_key(idempotency_key))
     args = [order_id, keys.STREAM_ORDER_ID_FIELD, keys.CONSUMER_GROUP, limits.max_backlog,
-            fingerprint(request), limits.idempotency_ttl, json.dumps(response)]
+            fingerprint(request), limits.idempotency_ttl, response.model_dump_json()]
     for name, value in fields.items():
         args += [name, value]
     reply, detail = enqueue(keys=script_keys, args=args, client=client)
     outcome = IntakeOutcome(reply)  # a word outside the contract fails here, loudly
     if outcome == IntakeOutcome.REPLAYED:
-        return json.loads(detail), True
+        return CreateOrderResponse.model_validate_json(detail), True
     if outcome == IntakeOutcome.CONFLICT:
         raise IdempotencyConflict("this key was already used with a different request body", "Idempotency-Key")
     if outcome == IntakeOutcome.BACKLOG_FULL:
@@ -115,11 +115,12 @@ def place_order(
     return response, False
 
 
-def get_order(client: redis.Redis, order_id: str) -> dict:
+def get_order(client: redis.Redis, order_id: str) -> Order:
     """The stored order; raises OrderNotFound."""
     # Ids are UUIDs: a longer one cannot exist, and is not worth a round trip or a long message.
     fields = client.hgetall(keys.order_key(order_id)) if len(order_id) <= 64 else {}
     if not fields:
         shown = repr(order_id) if len(order_id) <= 64 else f"{order_id[:64]!r}..."
         raise OrderNotFound(f"order {shown} not found")
-    return order_from_fields(fields)
+    # The stored record's parse is shared (ticketing_common); the API's shape is the Order model's.
+    return Order.model_validate(order_from_fields(fields))

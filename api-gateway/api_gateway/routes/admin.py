@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 from pydantic import TypeAdapter, ValidationError
 
 from .. import admin
 from ..errors import ApiError
-from ..models import AdminKey, CreateRedisEntry, UpdateRedisEntry
+from ..models import AdminKey, CreateRedisEntry, RedisEntry, SuccessMessage, UpdateRedisEntry
 from ..services import services
-from .inputs import json_body
+from .bodies import json_body, respond
 
 bp = Blueprint("admin", __name__)
 _key = TypeAdapter(AdminKey)
@@ -40,13 +40,13 @@ def create():
     entry = json_body(CreateRedisEntry)
     s = services()
     admin.create_entry(s.redis, entry.key, entry.value, s.settings.admin_max_value_bytes)
-    return jsonify({"message": "created", "key": entry.key}), 201
+    return respond(SuccessMessage(message="created", key=entry.key), 201)
 
 
 @bp.get("/redis/<path:key>")
 def read(key: str):
     key = _valid_key(key)
-    return jsonify({"key": key, "value": admin.read_entry(services().redis, key)})
+    return respond(RedisEntry(key=key, value=admin.read_entry(services().redis, key)))
 
 
 @bp.put("/redis/<path:key>")
@@ -55,11 +55,11 @@ def replace(key: str):
     entry = json_body(UpdateRedisEntry)
     s = services()
     admin.replace_entry(s.redis, key, entry.value, s.settings.admin_max_value_bytes)
-    return jsonify({"message": "updated", "key": key})
+    return respond(SuccessMessage(message="updated", key=key))
 
 
 @bp.delete("/redis/<path:key>")
 def delete(key: str):
     key = _valid_key(key)
     admin.delete_entry(services().redis, key)
-    return jsonify({"message": "deleted", "key": key})
+    return respond(SuccessMessage(message="deleted", key=key))

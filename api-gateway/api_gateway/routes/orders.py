@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 
 from .. import metrics
 from ..errors import ApiError
 from ..models import CreateOrderRequest
 from ..orders import IntakeLimits, get_order, place_order
 from ..services import services
-from .inputs import json_body
+from .bodies import json_body, respond
 
 bp = Blueprint("orders", __name__)
 
@@ -24,11 +24,11 @@ def create_order():
         s.redis, s.enqueue_order, order_request, s.catalogue, limits, _idempotency_key()
     )
     (metrics.ORDERS_REPLAYED if replayed else metrics.ORDERS_CREATED).inc()
-    response = jsonify(created)
-    response.headers["Location"] = f"{request.path.rstrip('/')}/{created['orderId']}"
+    response, status = respond(created, 201)
+    response.headers["Location"] = f"{request.path.rstrip('/')}/{created.orderId}"
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return response, 201
+    return response, status
 
 
 def _idempotency_key() -> str | None:
@@ -43,4 +43,4 @@ def _idempotency_key() -> str | None:
 
 @bp.get("/orders/<order_id>")
 def read_order(order_id: str):
-    return jsonify(get_order(services().redis, order_id))
+    return respond(get_order(services().redis, order_id))

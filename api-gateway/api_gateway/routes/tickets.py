@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 
 from ..errors import ApiError
+from ..models import TicketList
 from ..services import services
+from .bodies import respond
 from ..tickets import list_tickets
 
 bp = Blueprint("tickets", __name__)
@@ -46,4 +48,4 @@ def get_tickets():
     min_price, max_price = _price_arg("min_price"), _price_arg("max_price")
     if min_price is not None and max_price is not None and min_price > max_price:
         raise ApiError(400, "min_price: must not be greater than max_price", "min_price")
-    return jsonify({"tickets": list_tickets(s.redis, s.catalogue, type_, min_price, max_price)})
+    return respond(TicketList(tickets=list_tickets(s.redis, s.catalogue, type_, min_price, max_price)))

@@ -1,11 +1,12 @@
-"""Reading a request's JSON body, with the error policy's distinct answer for each way it can be wrong."""
+"""Request bodies read with the error policy's distinct answer for each way they can be wrong; response
+bodies written only through the models that document them, so a body cannot drift from the schema."""
 
 from __future__ import annotations
 
 import json
 from typing import TypeVar
 
-from flask import request
+from flask import Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ApiError, from_validation_error
@@ -33,3 +34,8 @@ def json_body(model: type[M]) -> M:
         return model.model_validate(body)
     except ValidationError as e:
         raise from_validation_error(e) from None
+
+
+def respond(model: BaseModel, status: int = 200) -> tuple[Response, int]:
+    """The response body, dumped from its documented model (absent optional fields left out)."""
+    return jsonify(model.model_dump(mode="json", exclude_none=True)), status
