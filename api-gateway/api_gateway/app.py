@@ -35,19 +35,19 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
-    app.extensions["ticketing"] = Services(
-        settings=settings,
-        redis=client,
-        catalogue=catalogue,
-        enqueue_order=client.register_script(ENQUEUE_ORDER_LUA),
-        openapi=build_openapi(VERSION, settings.max_tickets_per_order, catalogue.types),
-    )
-
     # The public API answers at / and at /v1 (the spec's server URL ends in /v1).
     for bp in (tickets.bp, orders.bp, system.bp, docs.bp, admin.bp):
         app.register_blueprint(bp)
         app.register_blueprint(bp, url_prefix="/v1", name=f"v1_{bp.name}")
     app.register_blueprint(health.bp)
+    app.extensions["ticketing"] = Services(
+        settings=settings,
+        redis=client,
+        catalogue=catalogue,
+        enqueue_order=client.register_script(ENQUEUE_ORDER_LUA),
+        # From the routes just registered: build_openapi walks the URL map.
+        openapi=build_openapi(app, VERSION, settings.max_tickets_per_order, catalogue.types),
+    )
     register_error_handlers(app)
     _count_requests(app)
     _allow_cors(app, settings.cors_allowed_origins)

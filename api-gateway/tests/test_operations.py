@@ -1,6 +1,7 @@
 """Health, readiness, metrics, the OpenAPI document, and how the gateway starts."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -58,7 +59,7 @@ def test_every_public_route_is_documented(client):
     documented = set(client.get("/openapi.json").get_json()["paths"])
     app = client.application
     public = {
-        rule.rule.replace("<order_id>", "{orderId}").replace("<path:key>", "{key}")
+        re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         for rule in app.url_map.iter_rules()
         if rule.endpoint.split(".")[0] in {"tickets", "orders", "system", "admin"}
     }
@@ -152,3 +153,40 @@ def test_reset_demo_with_redis_unreachable_says_so_in_one_line(catalogue_path):
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"reset-demo: cannot reach Redis at redis://:***@127.0.0.1:")
     assert "s3cret" not in result.stderr + result.stdout
+
+
+def test_the_document_s_paths_come_from_the_routes_each_once(client, settings, fake_redis):
+    from flask import Blueprint
+
+    from api_gateway.models import Error, SuccessMessage
+    from api_gateway.openapi import Param, build_openapi, operation
+
+    document = client.get("/openapi.json").get_json()
+    assert not [p for p in document["paths"] if p.startswith("/v1")]
+    assert document["servers"] == [{"url": "/v1"}, {"url": "/"}]
+
+    # A new documented route shows up, with what its decorator says, at the path it has.
+    app = create_app(settings, fake_redis)
+    extra = Blueprint("extra", __name__)
+
+    @extra.get("/things/<thingId>")
+    @operation(operation_id="getThing", summary="A thing", tags=["things"],
+               params=[Param("query", "colour", {"type": "string"}, enum_from="ticket_types")],
+               responses={200: (SuccessMessage, "The thing"), 404: (Error, "No such thing")})
+    def get_thing(thingId):  # noqa: N803
+        return {}
+
+    app.register_blueprint(extra)
+    rebuilt = build_openapi(app, "1", 10, ["red", "blue"])
+    thing = rebuilt["paths"]["/things/{thingId}"]["get"]
+    assert thing["operationId"] == "getThing"
+    assert [(p["in"], p["name"]) for p in thing["parameters"]] == [("path", "thingId"), ("query", "colour")]
+    assert thing["parameters"][1]["schema"]["enum"] == ["red", "blue"]
+    assert set(thing["responses"]) == {"200", "404"}
+    validate(rebuilt)
+
+
+def test_a_route_with_a_json_body_documents_what_the_body_reader_answers(client):
+    document = client.get("/openapi.json").get_json()
+    for path, method in [("/orders", "post"), ("/redis", "post"), ("/redis/{key}", "put")]:
+        assert {"400", "413", "415"} <= set(document["paths"][path][method]["responses"])

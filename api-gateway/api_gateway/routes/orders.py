@@ -4,7 +4,8 @@ from flask import Blueprint, request
 
 from .. import metrics
 from ..errors import ApiError
-from ..models import CreateOrderRequest
+from ..models import CreateOrderRequest, CreateOrderResponse, Error, Order
+from ..openapi import Param, operation
 from ..orders import IntakeLimits, get_order, place_order
 from ..services import services
 from .bodies import json_body, respond
@@ -15,6 +16,21 @@ MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 
 @bp.post("/orders")
+@operation(
+    operation_id="createOrder", summary="Place an order", tags=["orders"], body=CreateOrderRequest,
+    params=[Param(
+        "header", "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255},
+        "A key of the client's choosing (a UUID): a retry with the same key and body returns the first "
+        "response (header Idempotent-Replayed: true) and buys nothing twice; the same key with another body "
+        "is refused with 409.",
+    )],
+    responses={
+        201: (CreateOrderResponse, "Accepted and queued; its status is `pending`"),
+        409: (Error, "The Idempotency-Key was used with another request body"),
+        503: (Error, "Too many orders waiting for a decision, or the store is unavailable; retry after the "
+                     "Retry-After header's seconds"),
+    },
+)
 def create_order():
     order_request = json_body(CreateOrderRequest)
     s = services()
@@ -41,6 +57,10 @@ def _idempotency_key() -> str | None:
     return key
 
 
-@bp.get("/orders/<order_id>")
-def read_order(order_id: str):
-    return respond(get_order(services().redis, order_id))
+@bp.get("/orders/<orderId>")
+@operation(
+    operation_id="getOrder", summary="An order and its status", tags=["orders"],
+    responses={200: (Order, "The order"), 404: (Error, "No such order")},
+)
+def read_order(orderId: str):  # noqa: N803 (the path parameter's public name)
+    return respond(get_order(services().redis, orderId))

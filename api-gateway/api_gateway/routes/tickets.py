@@ -5,7 +5,8 @@ from decimal import Decimal, InvalidOperation
 from flask import Blueprint, request
 
 from ..errors import ApiError
-from ..models import TicketList
+from ..models import Error, TicketList
+from ..openapi import Param, operation
 from ..services import services
 from .bodies import respond
 from ..tickets import list_tickets
@@ -41,7 +42,21 @@ def _type_arg(known: list[str]) -> str | None:
     return values[0]
 
 
+def _price_param(name: str, description: str) -> Param:
+    return Param("query", name, {"type": "number", "minimum": 0}, description)
+
+
 @bp.get("/tickets")
+@operation(
+    operation_id="listTickets", summary="Ticket types with live availability", tags=["tickets"],
+    params=[
+        Param("query", "type", {"type": "string"}, "only tickets of this type; another type is refused with 400",
+              enum_from="ticket_types"),
+        _price_param("min_price", "only tickets costing at least this much"),
+        _price_param("max_price", "only tickets costing at most this much"),
+    ],
+    responses={200: (TicketList, "The tickets"), 400: (Error, "Invalid request; `error` says which field and why")},
+)
 def get_tickets():
     s = services()
     type_ = _type_arg(s.catalogue.types)
