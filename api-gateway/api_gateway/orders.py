@@ -18,7 +18,9 @@ from ticketing_common.status import IntakeOutcome
 
 from . import metrics
 from .catalogue import Catalogue
-from .domain_errors import BacklogFull, IdempotencyConflict, OrderNotFound, TicketListedTwice, TooManyTickets, UnknownTicket
+from .domain_errors import (
+    BacklogFull, IdempotencyConflict, OrderNotFound, TicketListedTwice, TooManyTickets, UnknownTicket,
+)
 from .models import CreateOrderRequest, CreateOrderResponse, Order
 
 # Long enough for workers to drain a good part of a full backlog; short enough to feel live.
