@@ -2,7 +2,8 @@
 
 - for every ticket: initial stock = available + tickets in its confirmed orders; never negative;
 - every order answered 201 reached a terminal status;
-- no order was applied twice (the stock equation and the sold counter would be off).
+- no order was applied twice (the stock equation and the sold counter would be off);
+- every stored order belongs to the current stock generation (a reset deletes the older ones).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections import Counter
 
 import redis
 
-from ticketing_common import keys
+from ticketing_common import keys, order_record
 from ticketing_common.status import TERMINAL_STATUSES, OrderStatus
 
 
@@ -48,13 +49,17 @@ def check_invariants(r: redis.Redis, order_ids: list[str]) -> Counter:
     )
     pipe = r.pipeline(transaction=False)
     for order_id in stored:
-        pipe.hmget(keys.order_key(order_id), ["status", "items"])
+        pipe.hmget(keys.order_key(order_id), ["status", "items", order_record.GENERATION])
     records = pipe.execute()
+    generation = r.get(keys.GENERATION) or "0"
 
     statuses: Counter = Counter()
     confirmed_qty: Counter = Counter()
-    for order_id, (status, items) in zip(stored, records):
+    for order_id, (status, items, order_generation) in zip(stored, records):
         assert status in TERMINAL_STATUSES, f"order {order_id} is {status!r}, not terminal"
+        assert (order_generation or "0") == generation, (
+            f"order {order_id} is of generation {order_generation}, not the current {generation}"
+        )
         statuses[status] += 1
         if status == OrderStatus.CONFIRMED:
             for item in json.loads(items):

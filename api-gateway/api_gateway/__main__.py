@@ -34,14 +34,34 @@ def serve(settings: GatewaySettings) -> None:
 def reset_demo(settings: GatewaySettings, confirmed: bool) -> None:
     import redis
 
-    from .catalogue import reset_demo as reset
+    from .demo_reset import reset_demo as reset
 
     if not confirmed:
         print("reset-demo deletes every order and resets all stock; run again with --yes", file=sys.stderr)
         raise SystemExit(1)
-    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
-    deleted = reset(client, load_catalogue(settings.catalogue_path))
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True,
+                                  socket_connect_timeout=settings.redis_socket_timeout)
+    try:
+        deleted = reset(client, load_catalogue(settings.catalogue_path))
+    except (redis.ConnectionError, redis.TimeoutError) as e:
+        # An operator's command: one line saying what is wrong, not a traceback.
+        print(f"reset-demo: cannot reach Redis at {_redacted(settings.redis_url)}: {e}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except redis.RedisError as e:
+        print(f"reset-demo: Redis at {_redacted(settings.redis_url)} refused the reset: {e}", file=sys.stderr)
+        raise SystemExit(1) from None
     print(f"reset: {deleted} orders deleted, stock re-initialised from {settings.catalogue_path}")
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, fit for a message."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,13 +9,14 @@ import redis
 from flask import Flask, g, request
 
 from . import metrics
-from .catalogue import initialise_stock, load_catalogue
+from .catalogue import load_catalogue
 from .errors import register_error_handlers
 from .openapi import build_openapi
 from .orders import ENQUEUE_ORDER_LUA
 from .routes import admin, docs, health, orders, system, tickets
 from .services import Services
 from .settings import GatewaySettings
+from .stock import StockKeeper, initialise_stock
 
 VERSION = "1.0.0"
 log = logging.getLogger(__name__)
@@ -34,25 +35,29 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
-    app.extensions["ticketing"] = Services(
-        settings=settings,
-        redis=client,
-        catalogue=catalogue,
-        enqueue_order=client.register_script(ENQUEUE_ORDER_LUA),
-        openapi=build_openapi(VERSION, settings.max_tickets_per_order),
-    )
-
     # The public API answers at / and at /v1 (the spec's server URL ends in /v1).
     for bp in (tickets.bp, orders.bp, system.bp, docs.bp, admin.bp):
         app.register_blueprint(bp)
         app.register_blueprint(bp, url_prefix="/v1", name=f"v1_{bp.name}")
     app.register_blueprint(health.bp)
+    app.extensions["ticketing"] = Services(
+        settings=settings,
+        redis=client,
+        catalogue=catalogue,
+        enqueue_order=client.register_script(ENQUEUE_ORDER_LUA),
+        # From the routes just registered: build_openapi walks the URL map.
+        openapi=build_openapi(app, VERSION, settings.max_tickets_per_order, catalogue.types),
+    )
     register_error_handlers(app)
     _count_requests(app)
     _allow_cors(app, settings.cors_allowed_origins)
 
     initialised = _retry_until_reachable(lambda: initialise_stock(client, catalogue), settings.redis_startup_timeout)
     log.info("catalogue loaded", extra={"tickets": len(catalogue.tickets), "stock_initialised": initialised})
+    if settings.stock_check_interval_seconds > 0:
+        keeper = StockKeeper(client, catalogue, settings.stock_check_interval_seconds)
+        keeper.start()
+        app.extensions["stock_keeper"] = keeper
     return app
 
 

@@ -1,4 +1,4 @@
-"""The ticket catalogue: loaded from a JSON file, and the stock it initialises in Redis."""
+"""The ticket catalogue: its model, loaded and validated from a JSON file."""
 
 from __future__ import annotations
 
@@ -7,10 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
-import redis
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
-
-from ticketing_common import keys
 
 
 class CatalogueError(ValueError):
@@ -45,6 +42,11 @@ class Catalogue(BaseModel):
     def ticket(self, ticket_id: str) -> CatalogueTicket | None:
         return self._by_id.get(ticket_id)
 
+    @property
+    def types(self) -> list[str]:
+        """The ticket types, each once, in catalogue order."""
+        return list(dict.fromkeys(t.type for t in self.tickets))
+
 
 def load_catalogue(path: Path) -> Catalogue:
     try:
@@ -57,47 +59,3 @@ def load_catalogue(path: Path) -> Catalogue:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise CatalogueError(f"catalogue {path}: {where}: {first['msg']}") from None
-
-
-def initialise_stock(client: redis.Redis, catalogue: Catalogue) -> int:
-    """Give every catalogue ticket its initial stock, unless it already has one.
-
-    Idempotent, so that restarting the gateway or running many replicas never resets
-    stock that was sold: HSETNX writes a ticket's stock only where none exists, and
-    the initial stock beside it in the same transaction, so the two always agree.
-    Returns how many tickets were initialised now.
-    """
-    pipe = client.pipeline(transaction=True)
-    for t in catalogue.tickets:
-        pipe.hsetnx(keys.STOCK, t.id, t.stock)
-        pipe.hsetnx(keys.STOCK_INITIAL, t.id, t.stock)
-    results = pipe.execute()
-    return sum(results[0::2])
-
-
-def reset_demo(client: redis.Redis, catalogue: Catalogue) -> int:
-    """Delete every order, the order streams and the stock, then initialise it afresh.
-
-    An explicit operator action (``python -m api_gateway reset-demo``), never done at start.
-    Safe while orders still arrive: the streams go and the stock is reset first, in one
-    transaction, then the order hashes are deleted. An order accepted meanwhile either keeps
-    its hash and its new stream entry (decided against the new stock) or loses its hash and
-    has its entry acknowledged as missing; none is left pending for ever.
-    Returns the number of orders deleted.
-    """
-    pipe = client.pipeline(transaction=True)
-    pipe.unlink(keys.ORDER_STREAM, keys.DEAD_LETTER_STREAM, keys.STOCK, keys.STOCK_INITIAL, keys.STOCK_SOLD)
-    for t in catalogue.tickets:
-        pipe.hset(keys.STOCK, t.id, t.stock)
-        pipe.hset(keys.STOCK_INITIAL, t.id, t.stock)
-    pipe.execute()
-    deleted = 0
-    batch: list[str] = []
-    for key in client.scan_iter(match=keys.order_key("*"), count=1000):
-        batch.append(key)
-        if len(batch) == 1000:
-            deleted += client.unlink(*batch)
-            batch.clear()
-    if batch:
-        deleted += client.unlink(*batch)
-    return deleted

@@ -2,6 +2,10 @@
 -- append its id to the order stream. Either both happen or neither, so no order
 -- is stored without being queued, and no stream entry points at a missing order.
 --
+-- The order is stamped with the current stock generation (missing = 0) in the same step, so
+-- a reset that happens around it either deletes it (older generation) or keeps it: a worker
+-- never decides an order of another generation against the reset stock.
+--
 -- Before that, in the same step:
 --   * idempotency: if this Idempotency-Key was seen within its window, answer the
 --     first response again (same body) or a conflict (another body); nothing is written;
@@ -10,7 +14,8 @@
 --
 -- KEYS[1]  the order hash                 ticketing:order:<orderId>
 -- KEYS[2]  the order stream               ticketing:orders
--- KEYS[3]  (optional) the idempotency record   ticketing:idempotency:<sha256 of the key>
+-- KEYS[3]  the stock generation           ticketing:generation
+-- KEYS[4]  (optional) the idempotency record   ticketing:idempotency:<sha256 of the key>
 -- ARGV[1]  the order id
 -- ARGV[2]  the stream entry's field for the order id ('orderId')
 -- ARGV[3]  the consumer group name
@@ -23,8 +28,8 @@
 -- Returns {'created', entry id} | {'replayed', first response JSON} |
 --         {'conflict', ''} | {'backlog_full', backlog}; an error reply if the order id is taken.
 
-if KEYS[3] then
-  local seen = redis.call('HMGET', KEYS[3], 'fingerprint', 'response')
+if KEYS[4] then
+  local seen = redis.call('HMGET', KEYS[4], 'fingerprint', 'response')
   if seen[1] then
     if seen[1] == ARGV[5] then
       return {'replayed', seen[2]}
@@ -54,9 +59,10 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   return redis.error_reply('ORDER_EXISTS order id already taken')
 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 8))
+redis.call('HSET', KEYS[1], 'generation', redis.call('GET', KEYS[3]) or '0')
 local entry_id = redis.call('XADD', KEYS[2], '*', ARGV[2], ARGV[1])
-if KEYS[3] then
-  redis.call('HSET', KEYS[3], 'fingerprint', ARGV[5], 'response', ARGV[7])
-  redis.call('EXPIRE', KEYS[3], ARGV[6])
+if KEYS[4] then
+  redis.call('HSET', KEYS[4], 'fingerprint', ARGV[5], 'response', ARGV[7])
+  redis.call('EXPIRE', KEYS[4], ARGV[6])
 end
 return {'created', entry_id}

@@ -12,10 +12,29 @@ from werkzeug.exceptions import HTTPException
 
 from ticketing_common.validation import field_path
 
+from . import domain_errors as domain
+from .models import Error
+
 log = logging.getLogger(__name__)
 
 
+# Each domain error's HTTP status: the one place where the logic's refusals meet HTTP.
+DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
+    domain.UnknownTicket: 400,
+    domain.TicketListedTwice: 400,
+    domain.TooManyTickets: 400,
+    domain.InvalidValue: 400,
+    domain.OrderNotFound: 404,
+    domain.KeyNotFound: 404,
+    domain.IdempotencyConflict: 409,
+    domain.KeyExists: 409,
+    domain.BacklogFull: 503,
+}
+
+
 class ApiError(Exception):
+    """An HTTP error raised at the edge (the routes: body parsing, query parameters, auth)."""
+
     def __init__(self, status: int, message: str, field: str | None = None, headers: dict | None = None) -> None:
         super().__init__(message)
         self.status = status
@@ -31,17 +50,28 @@ def from_validation_error(error: ValidationError) -> ApiError:
     message = first["msg"]
     if first["type"] == "missing":
         message = "is required"
+    elif first["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif first["type"] == "value_error" and "error" in first.get("ctx", {}):
+        message = str(first["ctx"]["error"])  # our own validator's words, without pydantic's prefix
     return ApiError(400, f"{field}: {message}" if field else message, field or None)
 
 
 def error_response(status: int, message: str, field: str | None = None):
-    body = {"error": message}
-    if field:
-        body["field"] = field
-    return jsonify(body), status
+    return jsonify(Error(error=message, field=field or None).model_dump(exclude_none=True)), status
+
+
+def from_domain_error(error: domain.DomainError) -> ApiError:
+    message = f"{error.field}: {error.message}" if error.field else error.message
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, domain.BacklogFull) else {}
+    return ApiError(DOMAIN_STATUS[type(error)], message, error.field, headers)
 
 
 def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(domain.DomainError)
+    def _domain_error(e: domain.DomainError):
+        return _api_error(from_domain_error(e))
+
     @app.errorhandler(ApiError)
     def _api_error(e: ApiError):
         response, status = error_response(e.status, e.message, e.field)

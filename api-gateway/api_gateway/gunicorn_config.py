@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -9,7 +10,8 @@ import sys
 import tempfile
 from collections.abc import Callable
 
-from gunicorn import glogging
+from gunicorn import glogging, util
+from gunicorn.workers.gthread import ThreadWorker
 
 from ticketing_common.logs import JsonFormatter
 
@@ -41,11 +43,34 @@ class JsonLogger(glogging.Logger):
         pass
 
 
+def write_json_error(sock, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's own error answer (a request line, URL or headers it refused before the app saw
+    them) as the API's JSON error body instead of its HTML page."""
+    detail = mesg[:200]  # gunicorn's message may quote the offending request; keep the body small
+    body = json.dumps({"error": f"{reason.lower()}: {detail}" if detail else reason.lower()}).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+class JsonErrorThreadWorker(ThreadWorker):
+    """gunicorn's gthread worker whose own error responses (400, 414, 431, ...) are JSON.
+
+    Worker.handle_error maps each parsing error to its status and writes the answer through
+    gunicorn.util.write_error, the only writer of those pages. Replacing that one function, in this
+    worker process only, keeps gunicorn's mapping of errors to statuses instead of copying it.
+    """
+
+    def init_process(self) -> None:
+        util.write_error = write_json_error
+        super().init_process()
+
+
 def options(settings: GatewaySettings) -> dict:
     return {
-        "bind": f"0.0.0.0:{settings.port}",
+        "bind": f"{settings.host}:{settings.port}",
         "workers": settings.web_concurrency,
-        "worker_class": "gthread",
+        "worker_class": JsonErrorThreadWorker,
         "threads": settings.gunicorn_threads,
         # Keep-alive a little longer than a typical load balancer's idle timeout.
         "keepalive": 75,

@@ -6,23 +6,46 @@ them, so the published contract cannot drift from the code.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import unicodedata
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from ticketing_common.payment import PaymentMethod
 from ticketing_common.status import OrderStatus
 
-PaymentMethod = Literal["credit_card", "debit_card", "paypal", "apple_pay", "google_pay", "bank_transfer"]
-TicketId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# Control characters (NUL, newlines, escapes: category Cc) have no place in a name or an id; nor
+# lone surrogates (Cs), which Redis cannot store as UTF-8 (pydantic's strict str refuses them first).
+# The pattern tells clients about the control characters.
+_REFUSED_CATEGORIES = ("Cc", "Cs")
+NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+
+
+def _no_control_characters(value: str) -> str:
+    if any(unicodedata.category(c) in _REFUSED_CATEGORIES for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def Text(min_length: int, max_length: int):  # noqa: N802 (a type, as the fields read it)
+    """Free text from a client: stripped, bounded, and without control characters."""
+    return Annotated[
+        str, StringConstraints(min_length=min_length, max_length=max_length),
+        AfterValidator(_no_control_characters), Field(json_schema_extra={"pattern": NO_CONTROL_CHARACTERS}),
+    ]
+
+
+TicketId = Text(1, 64)
 
 
 class _Strict(BaseModel):
     # Strict: "2" is not a quantity and 5 is not a name; wrong types are errors, not guesses.
-    model_config = ConfigDict(strict=True, str_strip_whitespace=True)
+    # Unknown fields are refused: a client sending unitPrice or grandTotal learns they are not used.
+    model_config = ConfigDict(strict=True, str_strip_whitespace=True, extra="forbid")
 
 
 class Customer(_Strict):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: Text(1, 200)
     email: Annotated[EmailStr, Field(max_length=254)]
 
 
@@ -34,10 +57,16 @@ class OrderItemRequest(_Strict):
 class CreateOrderRequest(_Strict):
     customer: Customer
     items: Annotated[list[OrderItemRequest], Field(min_length=1, max_length=50)]
-    paymentMethod: Annotated[PaymentMethod, Field(examples=["credit_card"])]
+    # Not strict here: in strict mode pydantic takes only PaymentMethod instances, never the JSON string.
+    paymentMethod: Annotated[PaymentMethod, Field(strict=False, examples=["credit_card"])]
 
 
-class CreateOrderResponse(BaseModel):
+class _Response(BaseModel):
+    # A response body is built through its model: a field the model does not document is a bug.
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateOrderResponse(_Response):
     orderId: str
     status: OrderStatus
     grandTotal: float
@@ -45,7 +74,7 @@ class CreateOrderResponse(BaseModel):
     message: str
 
 
-class Ticket(BaseModel):
+class Ticket(_Response):
     id: str
     name: str
     type: Annotated[str, Field(examples=["adult"])]
@@ -55,11 +84,11 @@ class Ticket(BaseModel):
     available: Annotated[int, Field(description="tickets still available (live stock)")]
 
 
-class TicketList(BaseModel):
+class TicketList(_Response):
     tickets: list[Ticket]
 
 
-class OrderItem(BaseModel):
+class OrderItem(_Response):
     ticketId: str
     type: str
     qty: int
@@ -67,43 +96,43 @@ class OrderItem(BaseModel):
     total: float
 
 
-class OrderCustomer(BaseModel):
+class OrderCustomer(_Response):
     name: str
     email: str
 
 
-class Order(BaseModel):
+class Order(_Response):
     orderId: str
     customer: OrderCustomer
     items: list[OrderItem]
     grandTotal: float
     currency: str
-    paymentMethod: str
+    paymentMethod: PaymentMethod
     status: OrderStatus
     createdAt: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
     decidedAt: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})] = None
     reason: Annotated[str | None, Field(description="why the order was rejected or failed")] = None
 
 
-class Error(BaseModel):
+class Error(_Response):
     error: Annotated[str, Field(description="what is wrong, naming the field where there is one")]
     field: Annotated[str | None, Field(description="the request field at fault, e.g. items[0].qty")] = None
 
 
-class StreamStatus(BaseModel):
+class StreamStatus(_Response):
     length: Annotated[int, Field(description="entries in the order stream")]
     lag: Annotated[int, Field(description="orders not yet delivered to any worker")]
     pending: Annotated[int, Field(description="orders delivered to a worker, not yet acknowledged")]
     deadLetter: Annotated[int, Field(description="entries in the dead-letter stream")]
 
 
-class ConsumerStatus(BaseModel):
+class ConsumerStatus(_Response):
     name: str
     pending: Annotated[int, Field(description="entries this worker holds unacknowledged")]
     idleMs: Annotated[int, Field(description="milliseconds since this worker last read from the stream")]
 
 
-class StockStatus(BaseModel):
+class StockStatus(_Response):
     ticketId: str
     type: str
     initial: int
@@ -111,7 +140,7 @@ class StockStatus(BaseModel):
     sold: int
 
 
-class SystemStatus(BaseModel):
+class SystemStatus(_Response):
     time: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
     stream: StreamStatus
     consumers: list[ConsumerStatus]
@@ -133,11 +162,11 @@ class UpdateRedisEntry(_Strict):
     value: Annotated[dict, Field(description="JSON value to overwrite the existing key")]
 
 
-class RedisEntry(BaseModel):
+class RedisEntry(_Response):
     key: str
     value: dict
 
 
-class SuccessMessage(BaseModel):
+class SuccessMessage(_Response):
     message: Annotated[str, Field(examples=["Operation completed successfully"])]
     key: str

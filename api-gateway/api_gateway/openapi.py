@@ -1,68 +1,140 @@
-"""The OpenAPI 3.1 document, built from the same pydantic models that validate requests."""
+"""The OpenAPI 3.1 document, built from the routes themselves and the pydantic models that validate requests.
+
+Each documented view carries an `operation(...)` record (summary, tags, request model, parameters,
+response models per status); build_openapi walks the app's URL map, so a route cannot go
+undocumented or be documented at a path it does not have. Every route is also served under /v1;
+the document lists each path once and says so in `servers`.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from . import models
 
-SCHEMA_MODELS = [
-    models.Ticket, models.TicketList, models.CreateOrderRequest, models.CreateOrderResponse,
-    models.Order, models.Error, models.SystemStatus,
-    models.CreateRedisEntry, models.UpdateRedisEntry, models.RedisEntry, models.SuccessMessage,
-]
+JSON = dict
 
 
-def _ref(model) -> dict:
+@dataclass(frozen=True)
+class Param:
+    location: str  # "query", "header" or "path"
+    name: str
+    schema: JSON
+    description: str = ""
+    required: bool = False
+    # The name of a build-time list (e.g. the catalogue's "ticket_types") that is this parameter's enum.
+    enum_from: str | None = None
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    summary: str
+    tags: tuple[str, ...]
+    responses: dict[int, tuple[type[BaseModel] | None, str]]
+    body: type[BaseModel] | None = None
+    params: tuple[Param, ...] = ()
+    security: tuple[JSON, ...] = ()
+
+
+# What routes/bodies.json_body can answer for any route with a JSON body.
+BODY_ERRORS = {
+    400: (models.Error, "Invalid request; `error` says which field and why"),
+    413: (models.Error, "Request body too large"),
+    415: (models.Error, "The body's Content-Type is not application/json"),
+}
+
+
+def operation(*, operation_id: str, summary: str, tags: list[str],
+              responses: dict[int, tuple[type[BaseModel] | None, str]],
+              body: type[BaseModel] | None = None, params: list[Param] = (),
+              security: list[JSON] = ()) -> Callable:
+    """Record how a view is documented; build_openapi reads it from the view."""
+    if body is not None:
+        responses = {**BODY_ERRORS, **responses}
+
+    def mark(view: Callable) -> Callable:
+        view.openapi = Operation(operation_id, summary, tuple(tags), dict(sorted(responses.items())), body,
+                                 tuple(params), tuple(security))
+        return view
+
+    return mark
+
+
+def _ref(model: type[BaseModel]) -> JSON:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
-def _json(model, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
+def _parameter(param: Param, context: dict[str, list]) -> JSON:
+    schema = dict(param.schema)
+    if param.enum_from:
+        schema["enum"] = list(context[param.enum_from])
+    document = {"in": param.location, "name": param.name, "required": param.required or param.location == "path",
+                "schema": schema}
+    if param.description:
+        document["description"] = param.description
+    return document
 
 
-def _price_param(name: str, description: str) -> dict:
-    return {"in": "query", "name": name, "required": False,
-            "schema": {"type": "number", "minimum": 0}, "description": description}
-
-
-def _admin_paths() -> dict:
-    key = {"in": "path", "name": "key", "required": True,
-           "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[A-Za-z0-9][A-Za-z0-9:._-]*$"}}
-    secured = {"tags": ["admin"], "security": [{"adminToken": []}]}
-    common = {
-        "400": _json(models.Error, "Invalid key or body"),
-        "401": _json(models.Error, "Missing or wrong bearer token"),
-        "404": _json(models.Error, "No such key, or the admin API is disabled (ADMIN_TOKEN unset)"),
+def _operation(op: Operation, path_args: list[str], context: dict[str, list]) -> JSON:
+    declared = {(p.location, p.name) for p in op.params}
+    params = [_parameter(Param("path", name, {"type": "string"}), context)
+              for name in path_args if ("path", name) not in declared]
+    params += [_parameter(p, context) for p in op.params]
+    document: JSON = {"tags": list(op.tags), "summary": op.summary, "operationId": op.operation_id}
+    if op.security:
+        document["security"] = list(op.security)
+    if params:
+        document["parameters"] = params
+    if op.body is not None:
+        document["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(op.body)}}}
+    document["responses"] = {
+        str(status): {"description": description,
+                      **({"content": {"application/json": {"schema": _ref(model)}}} if model else {})}
+        for status, (model, description) in op.responses.items()
     }
-    body = lambda model: {"required": True, "content": {"application/json": {"schema": _ref(model)}}}  # noqa: E731
-    return {
-        "/redis": {"post": {
-            **secured, "summary": "Create a key with a JSON value", "operationId": "adminCreate",
-            "requestBody": body(models.CreateRedisEntry),
-            "responses": {"201": _json(models.SuccessMessage, "Created"), **common,
-                          "409": _json(models.Error, "The key exists already")},
-        }},
-        "/redis/{key}": {
-            "parameters": [key],
-            "get": {**secured, "summary": "Read a key", "operationId": "adminRead",
-                    "responses": {"200": _json(models.RedisEntry, "The value"), **common}},
-            "put": {**secured, "summary": "Replace an existing key's value", "operationId": "adminReplace",
-                    "requestBody": body(models.UpdateRedisEntry),
-                    "responses": {"200": _json(models.SuccessMessage, "Replaced"), **common}},
-            "delete": {**secured, "summary": "Delete a key", "operationId": "adminDelete",
-                       "responses": {"200": _json(models.SuccessMessage, "Deleted"), **common}},
-        },
-    }
+    return document
 
 
-def build_openapi(version: str, max_tickets_per_order: int) -> dict:
-    # Request bodies are validated in "validation" mode, responses are dumped in
-    # "serialization" mode; pydantic gives each its own schema where they differ.
+def _openapi_path(rule: str) -> str:
+    """Flask's /orders/<orderId> and /redis/<path:key> as OpenAPI's /orders/{orderId} and /redis/{key}."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def documented_operations(app: Flask) -> list[tuple[str, str, Operation, list[str]]]:
+    """(OpenAPI path, method, operation, path arguments) of every documented route, once (not again under /v1)."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("v1_"):
+            continue
+        op = getattr(app.view_functions[rule.endpoint], "openapi", None)
+        if op is None:
+            continue
+        args = re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((_openapi_path(rule.rule), method.lower(), op, args))
+    return found
+
+
+def build_openapi(app: Flask, version: str, max_tickets_per_order: int, ticket_types: list[str]) -> JSON:
+    context = {"ticket_types": ticket_types}
+    operations = documented_operations(app)
+    schema_models = {models.Error}
+    paths: JSON = {}
+    for path, method, op, args in operations:
+        paths.setdefault(path, {})[method] = _operation(op, args, context)
+        schema_models |= {m for m, _ in op.responses.values() if m} | ({op.body} if op.body else set())
+    # Request bodies are validated in "validation" mode; pydantic gives each model one schema.
     _, defs = models_json_schema(
-        [(m, "validation") for m in SCHEMA_MODELS], ref_template="#/components/schemas/{model}"
+        [(m, "validation") for m in sorted(schema_models, key=lambda m: m.__name__)],
+        ref_template="#/components/schemas/{model}",
     )
-    bad_request = _json(models.Error, "Invalid request; `error` says which field and why")
     return {
         "openapi": "3.1.0",
         "info": {
@@ -81,72 +153,10 @@ def build_openapi(version: str, max_tickets_per_order: int) -> dict:
             {"name": "admin", "description": "The Database API: JSON values under their own `admin:` namespace, "
                                              "never stock or orders. Off unless ADMIN_TOKEN is set."},
         ],
-        "paths": {
-            "/tickets": {"get": {
-                "tags": ["tickets"], "summary": "Ticket types with live availability",
-                "operationId": "listTickets",
-                "parameters": [
-                    {"in": "query", "name": "type", "required": False, "schema": {"type": "string"},
-                     "description": "only tickets of this type (adult, student, child, vip, ...)"},
-                    _price_param("min_price", "only tickets costing at least this much"),
-                    _price_param("max_price", "only tickets costing at most this much"),
-                ],
-                "responses": {"200": _json(models.TicketList, "The tickets"), "400": bad_request},
-            }},
-            "/orders": {"post": {
-                "tags": ["orders"], "summary": "Place an order",
-                "operationId": "createOrder",
-                "parameters": [{
-                    "in": "header", "name": "Idempotency-Key", "required": False,
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-                    "description": "A key of the client's choosing (a UUID): a retry with the same key and body "
-                                   "returns the first response (header Idempotent-Replayed: true) and buys nothing "
-                                   "twice; the same key with another body is refused with 409.",
-                }],
-                "requestBody": {"required": True,
-                                "content": {"application/json": {"schema": _ref(models.CreateOrderRequest)}}},
-                "responses": {
-                    "201": _json(models.CreateOrderResponse, "Accepted and queued; its status is `pending`"),
-                    "400": bad_request,
-                    "409": _json(models.Error, "The Idempotency-Key was used with another request body"),
-                    "413": _json(models.Error, "Request body too large"),
-                    "503": _json(models.Error, "Too many orders waiting for a decision, or the store is "
-                                               "unavailable; retry after the Retry-After header's seconds"),
-                },
-            }},
-            "/orders/{orderId}": {"get": {
-                "tags": ["orders"], "summary": "An order and its status",
-                "operationId": "getOrder",
-                "parameters": [{"in": "path", "name": "orderId", "required": True, "schema": {"type": "string"}}],
-                "responses": {"200": _json(models.Order, "The order"),
-                              "404": _json(models.Error, "No such order")},
-            }},
-            "/system/status": {"get": {
-                "tags": ["system"], "summary": "Backlog, active workers and stock, for the dashboard",
-                "operationId": "getSystemStatus",
-                "responses": {"200": _json(models.SystemStatus, "A snapshot of the system")},
-            }},
-            **_admin_paths(),
-        },
+        "paths": paths,
         "components": {
             "schemas": defs["$defs"],
             "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer",
                                                "description": "the gateway's ADMIN_TOKEN"}},
         },
     }
-
-
-SWAGGER_UI = """<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>Ticket Purchase API</title>
-  <link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
-</head>
-<body>
-  <div id="swagger-ui"></div>
-  <script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-  <script>SwaggerUIBundle({url: "openapi.json", dom_id: "#swagger-ui"});</script>
-</body>
-</html>
-"""

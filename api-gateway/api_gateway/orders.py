@@ -14,11 +14,14 @@ import redis
 from ticketing_common import keys
 from ticketing_common import order_record as record
 from ticketing_common.order_record import OrderLine, money, new_order_fields, order_from_fields, utc_timestamp
+from ticketing_common.status import IntakeOutcome
 
 from . import metrics
 from .catalogue import Catalogue
-from .errors import ApiError
-from .models import CreateOrderRequest
+from .domain_errors import (
+    BacklogFull, IdempotencyConflict, OrderNotFound, TicketListedTwice, TooManyTickets, UnknownTicket,
+)
+from .models import CreateOrderRequest, CreateOrderResponse, Order
 
 # Long enough for workers to drain a good part of a full backlog; short enough to feel live.
 BACKPRESSURE_RETRY_AFTER_S = 2
@@ -28,25 +31,24 @@ ENQUEUE_ORDER_LUA = files(__package__).joinpath("enqueue_order.lua").read_text()
 def price_order(request: CreateOrderRequest, catalogue: Catalogue, max_tickets: int) -> list[OrderLine]:
     """The order's lines priced from the catalogue; the client's idea of a price is never used.
 
-    Raises ApiError(400) naming the field for an unknown ticket, a ticket listed twice,
-    or more tickets than one order may hold.
+    Raises UnknownTicket, TicketListedTwice or TooManyTickets, naming the field.
     """
     lines: list[OrderLine] = []
     seen: set[str] = set()
     for i, item in enumerate(request.items):
         ticket = catalogue.ticket(item.ticketId)
         if ticket is None:
-            raise ApiError(400, f"items[{i}].ticketId: unknown ticket {item.ticketId!r}", f"items[{i}].ticketId")
+            raise UnknownTicket(f"unknown ticket {item.ticketId!r}", f"items[{i}].ticketId")
         if item.ticketId in seen:
-            raise ApiError(400, f"items[{i}].ticketId: ticket {item.ticketId!r} is listed twice; "
-                                "give its total quantity once", f"items[{i}].ticketId")
+            raise TicketListedTwice(f"ticket {item.ticketId!r} is listed twice; give its total quantity once",
+                                    f"items[{i}].ticketId")
         seen.add(item.ticketId)
         if item.qty > max_tickets:
-            raise ApiError(400, f"items[{i}].qty: at most {max_tickets} tickets per order", f"items[{i}].qty")
+            raise TooManyTickets(f"at most {max_tickets} tickets per order", f"items[{i}].qty")
         lines.append(OrderLine(ticket.id, ticket.type, item.qty, ticket.price))
     total_qty = sum(l.qty for l in lines)
     if total_qty > max_tickets:
-        raise ApiError(400, f"items: at most {max_tickets} tickets per order (this order has {total_qty})", "items")
+        raise TooManyTickets(f"at most {max_tickets} tickets per order (this order has {total_qty})", "items")
     return lines
 
 
@@ -70,12 +72,12 @@ def place_order(
     catalogue: Catalogue,
     limits: IntakeLimits,
     idempotency_key: str | None = None,
-) -> tuple[dict, bool]:
+) -> tuple[CreateOrderResponse, bool]:
     """Validate, price, store and enqueue one order: (the CreateOrderResponse body, replayed?).
 
     With an idempotency key seen before for the same request, nothing is written and the
-    first response is returned again (replayed = True). Raises ApiError(409) for the same key
-    with another request, ApiError(503, Retry-After) when the backlog has reached its bound.
+    first response is returned again (replayed = True). Raises IdempotencyConflict for the same
+    key with another request, BacklogFull when the backlog has reached its bound.
     """
     lines = price_order(request, catalogue, limits.max_tickets)
     order_id = str(uuid.uuid4())
@@ -88,33 +90,39 @@ def place_order(
         currency=catalogue.currency,
         created_at=utc_timestamp(),
     )
-    response = {
-        "orderId": order_id,
-        "status": fields[record.STATUS],
-        "grandTotal": money(Decimal(fields[record.GRAND_TOTAL])),
-        "currency": catalogue.currency,
-        "message": "Order received; it will be confirmed or rejected shortly.",
-    }
-    script_keys = [keys.order_key(order_id), keys.ORDER_STREAM]
+    response = CreateOrderResponse(
+        orderId=order_id,
+        status=fields[record.STATUS],
+        grandTotal=money(Decimal(fields[record.GRAND_TOTAL])),
+        currency=catalogue.currency,
+        message="Order received; it will be confirmed or rejected shortly.",
+    )
+    script_keys = [keys.order_key(order_id), keys.ORDER_STREAM, keys.GENERATION]
     if idempotency_key is not None:
         script_keys.append(keys.idempotency_key(idempotency_key))
     args = [order_id, keys.STREAM_ORDER_ID_FIELD, keys.CONSUMER_GROUP, limits.max_backlog,
-            fingerprint(request), limits.idempotency_ttl, json.dumps(response)]
+            fingerprint(request), limits.idempotency_ttl, response.model_dump_json()]
     for name, value in fields.items():
         args += [name, value]
-    outcome, detail = enqueue(keys=script_keys, args=args, client=client)
-    if outcome == "replayed":
-        return json.loads(detail), True
-    if outcome == "conflict":
-        raise ApiError(409, "Idempotency-Key: this key was already used with a different request body",
-                       "Idempotency-Key")
-    if outcome == "backlog_full":
+    reply, detail = enqueue(keys=script_keys, args=args, client=client)
+    outcome = IntakeOutcome(reply)  # a word outside the contract fails here, loudly
+    if outcome == IntakeOutcome.REPLAYED:
+        return CreateOrderResponse.model_validate_json(detail), True
+    if outcome == IntakeOutcome.CONFLICT:
+        raise IdempotencyConflict("this key was already used with a different request body", "Idempotency-Key")
+    if outcome == IntakeOutcome.BACKLOG_FULL:
         metrics.ORDERS_REFUSED.labels("backpressure").inc()
-        raise ApiError(503, f"too many orders waiting for a decision ({detail}); retry shortly",
-                       headers={"Retry-After": str(BACKPRESSURE_RETRY_AFTER_S)})
+        raise BacklogFull(f"too many orders waiting for a decision ({detail}); retry shortly",
+                          retry_after=BACKPRESSURE_RETRY_AFTER_S)
     return response, False
 
 
-def get_order(client: redis.Redis, order_id: str) -> dict | None:
-    fields = client.hgetall(keys.order_key(order_id))
-    return order_from_fields(fields) if fields else None
+def get_order(client: redis.Redis, order_id: str) -> Order:
+    """The stored order; raises OrderNotFound."""
+    # Ids are UUIDs: a longer one cannot exist, and is not worth a round trip or a long message.
+    fields = client.hgetall(keys.order_key(order_id)) if len(order_id) <= 64 else {}
+    if not fields:
+        shown = repr(order_id) if len(order_id) <= 64 else f"{order_id[:64]!r}..."
+        raise OrderNotFound(f"order {shown} not found")
+    # The stored record's parse is shared (ticketing_common); the API's shape is the Order model's.
+    return Order.model_validate(order_from_fields(fields))

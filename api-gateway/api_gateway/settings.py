@@ -23,6 +23,11 @@ class GatewaySettings(ServiceSettings):
     gunicorn_threads: int = Field(4, ge=1, le=64, description="threads per gunicorn worker")
     catalogue_path: Path = Field(DEFAULT_CATALOGUE, description="the ticket catalogue (JSON)")
     max_tickets_per_order: int = Field(10, ge=1, le=1000, description="most tickets one order may hold")
+    stock_check_interval_seconds: float = Field(
+        5.0, ge=0, le=3600,
+        description="how often each gateway process checks that Redis still has the stock, and "
+                    "initialises it again from the catalogue if not (0 = never)",
+    )
     redis_startup_timeout: float = Field(30.0, ge=0, le=600, description="seconds to wait for Redis at start")
     idempotency_ttl_seconds: int = Field(
         86_400, ge=1, le=30 * 86_400, description="how long an Idempotency-Key is remembered"

@@ -9,9 +9,10 @@ from ticketing_common.backlog import group_backlog
 from ticketing_common.order_record import utc_timestamp
 
 from .catalogue import Catalogue
+from .models import ConsumerStatus, StockStatus, StreamStatus, SystemStatus
 
 
-def system_status(client: redis.Redis, catalogue: Catalogue) -> dict:
+def system_status(client: redis.Redis, catalogue: Catalogue) -> SystemStatus:
     ids = [t.id for t in catalogue.tickets]
     pipe = client.pipeline(transaction=False)
     pipe.xlen(keys.ORDER_STREAM)
@@ -26,15 +27,15 @@ def system_status(client: redis.Redis, catalogue: Catalogue) -> dict:
     # error: there is simply nothing to report yet.
     backlog = group_backlog(groups, length)
     consumers = consumers if isinstance(consumers, list) else []
-    return {
-        "time": utc_timestamp(),
-        "stream": {**backlog, "deadLetter": dead},
-        "consumers": sorted(
-            ({"name": c["name"], "pending": int(c["pending"]), "idleMs": int(c["idle"])} for c in consumers),
-            key=lambda c: c["name"],
+    return SystemStatus(
+        time=utc_timestamp(),
+        stream=StreamStatus(**backlog, deadLetter=dead),
+        consumers=sorted(
+            (ConsumerStatus(name=c["name"], pending=int(c["pending"]), idleMs=int(c["idle"])) for c in consumers),
+            key=lambda c: c.name,
         ),
-        "stock": [
-            {"ticketId": t.id, "type": t.type, "initial": int(i or 0), "available": int(a or 0), "sold": int(s or 0)}
+        stock=[
+            StockStatus(ticketId=t.id, type=t.type, initial=int(i or 0), available=int(a or 0), sold=int(s or 0))
             for t, i, a, s in zip(catalogue.tickets, initial, available, sold)
         ],
-    }
+    )

@@ -10,6 +10,7 @@ from ticketing_common import keys
 from ticketing_common.order_record import money
 
 from .catalogue import Catalogue
+from .models import Ticket
 
 
 def list_tickets(
@@ -18,7 +19,7 @@ def list_tickets(
     type_: str | None = None,
     min_price: Decimal | None = None,
     max_price: Decimal | None = None,
-) -> list[dict]:
+) -> list[Ticket]:
     chosen = [
         t for t in catalogue.tickets
         if (type_ is None or t.type == type_)
@@ -29,14 +30,7 @@ def list_tickets(
         return []
     available = client.hmget(keys.STOCK, [t.id for t in chosen])
     return [
-        {
-            "id": t.id,
-            "name": t.name,
-            "type": t.type,
-            "price": money(t.price),
-            "currency": catalogue.currency,
-            "description": t.description,
-            "available": int(a) if a is not None else 0,
-        }
+        Ticket(id=t.id, name=t.name, type=t.type, price=money(t.price), currency=catalogue.currency,
+               description=t.description, available=int(a) if a is not None else 0)
         for t, a in zip(chosen, available)
     ]

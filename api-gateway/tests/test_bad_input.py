@@ -4,7 +4,18 @@ import json
 
 import pytest
 
+from pydantic import SecretStr
+
+from api_gateway.app import create_app
+
 from .conftest import order_body
+
+ADMIN_TOKEN = "an-admin-token-for-the-tests"
+
+
+@pytest.fixture
+def admin_client(settings, real_redis):
+    return create_app(settings.model_copy(update={"admin_token": SecretStr(ADMIN_TOKEN)}), real_redis).test_client()
 
 
 def snapshot(r) -> dict:
@@ -90,17 +101,86 @@ def test_a_malformed_order_is_400_naming_the_field_and_changes_nothing(real_clie
         ("[1, 2, 3]", "application/json"),
         ('"just a string"', "application/json"),
         ("", "application/json"),
-        (json.dumps(order_body()), "text/plain"),
-        ("customer=ada", "application/x-www-form-urlencoded"),
+        ('{"customer": NaN}', "application/json"),
+        ("\xff\xfe{", "application/json"),
     ],
-    ids=["broken JSON", "a JSON list", "a JSON string", "empty body", "JSON sent as text/plain", "a form"],
+    ids=["broken JSON", "a JSON list", "a JSON string", "empty body", "NaN", "not UTF-8"],
 )
 def test_a_body_that_is_not_a_json_object_is_400_and_changes_nothing(real_client, real_redis, data, content_type):
     before = snapshot(real_redis)
-    response = real_client.post("/orders", data=data, content_type=content_type)
+    response = real_client.post("/orders", data=data.encode("latin-1"), content_type=content_type)
     assert response.status_code == 400
-    assert response.get_json()["field"] == "body"
+    expected = "body: must be a JSON object" if data.startswith(("[", '"')) else "body: is not valid JSON"
+    assert response.get_json() == {"error": expected, "field": "body"}
     assert snapshot(real_redis) == before
+
+
+@pytest.mark.parametrize("path", ["/orders", "/redis"])
+@pytest.mark.parametrize(
+    "data, content_type",
+    [(json.dumps(order_body()), "text/plain"), ("customer=ada", "application/x-www-form-urlencoded"),
+     (json.dumps(order_body()), None)],
+    ids=["JSON sent as text/plain", "a form", "no Content-Type"],
+)
+def test_a_body_of_another_content_type_is_415_and_changes_nothing(admin_client, real_redis, path, data,
+                                                                    content_type):
+    before = snapshot(real_redis)
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    response = admin_client.post(path, data=data, content_type=content_type, headers=headers)
+    assert response.status_code == 415
+    assert response.get_json() == {"error": "body: Content-Type must be application/json", "field": "body"}
+    assert snapshot(real_redis) == before
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        (order_body(grandTotal=0.01), "grandTotal"),
+        (order_body(items=[{"ticketId": "adult", "qty": 1, "unitPrice": 0.01}]), "items[0].unitPrice"),
+        (with_value("customer.phone", "+44"), "customer.phone"),
+    ],
+    ids=["grandTotal", "unitPrice", "a field of the customer"],
+)
+def test_an_unknown_field_is_400_naming_it(real_client, real_redis, body, field):
+    before = snapshot(real_redis)
+    response = real_client.post("/orders", json=body)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": f"{field}: unknown field", "field": field}
+    assert snapshot(real_redis) == before
+
+
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("/redis", {"key": "k", "value": {}, "ttl": 5}, "ttl"),
+        ("/redis/k", {"value": {}, "key": "other"}, "key"),
+    ],
+)
+def test_an_unknown_field_in_an_admin_body_is_400_naming_it(admin_client, real_redis, path, body, field):
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    real_redis.set("admin:k", "{}")
+    method = admin_client.post if path == "/redis" else admin_client.put
+    response = method(path, json=body, headers=headers)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": f"{field}: unknown field", "field": field}
+
+
+@pytest.mark.parametrize("name", ["Ada\x00Lovelace", "Ada\nLovelace", "Ada\x1b[2J", "Ada\x7f", "Ada\u0085Lovelace", "Ada\ud800"])
+def test_a_name_with_control_characters_is_400_and_changes_nothing(real_client, real_redis, name):
+    before = snapshot(real_redis)
+    body = json.dumps(with_value("customer.name", name))  # json.dumps escapes the lone surrogate as JSON does
+    response = real_client.post("/orders", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "customer.name"
+    if "\ud800" not in name:  # pydantic refuses a lone surrogate itself, in its own words
+        assert response.get_json()["error"] == "customer.name: must not contain control characters"
+    assert snapshot(real_redis) == before
+
+
+def test_a_ticket_id_with_control_characters_is_400(real_client):
+    response = real_client.post("/orders", json=with_value("items.0.ticketId", "adult\x00"))
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "items[0].ticketId"
 
 
 def test_a_body_over_the_size_limit_is_413_and_changes_nothing(real_client, real_redis):

@@ -2,7 +2,9 @@ import json
 
 import pytest
 
-from api_gateway.catalogue import CatalogueError, initialise_stock, load_catalogue, reset_demo
+from api_gateway.catalogue import CatalogueError, load_catalogue
+from api_gateway.demo_reset import reset_demo
+from api_gateway.stock import initialise_stock
 from api_gateway.settings import DEFAULT_CATALOGUE
 from ticketing_common import keys
 
@@ -89,10 +91,15 @@ def test_a_reset_during_intake_leaves_no_order_without_its_stream_entry(real_cli
         pipe.hset(keys.order_key(f"old-{i}"), "status", "confirmed")
     pipe.execute()
     stop = threading.Event()
+    refused: list[str] = []
 
     def intake():
+        # A failure in the thread is recorded and asserted below: pytest would only warn about it.
         while not stop.is_set():
-            assert real_client.post("/orders", json=order_body()).status_code == 201
+            response = real_client.post("/orders", json=order_body())
+            if response.status_code != 201:
+                refused.append(f"{response.status_code} {response.get_data(as_text=True)}")
+                return
 
     thread = threading.Thread(target=intake)
     thread.start()
@@ -101,7 +108,28 @@ def test_a_reset_during_intake_leaves_no_order_without_its_stream_entry(real_cli
     finally:
         stop.set()
         thread.join()
+    assert not refused, f"intake failed during the reset: {refused[0]}"
     stored = {k.removeprefix(keys.ORDER_PREFIX) for k in real_redis.scan_iter(keys.order_key("*"))}
     queued = {f["orderId"] for _, f in real_redis.xrange(keys.ORDER_STREAM)}
     assert not any(o.startswith("old-") for o in stored)
     assert stored <= queued, f"{len(stored - queued)} orders were left without a stream entry"
+
+
+def test_reset_keeps_an_order_accepted_after_its_transaction(fake_redis, catalogue_path):
+    catalogue = load_catalogue(catalogue_path)
+    fake_redis.hset(keys.order_key("before"), mapping={"status": "pending", "generation": "0"})
+    # Stamped with the generation the reset's transaction creates: it was accepted after it.
+    fake_redis.hset(keys.order_key("after"), mapping={"status": "pending", "generation": "1"})
+
+    assert reset_demo(fake_redis, catalogue) == 1
+    assert fake_redis.get(keys.GENERATION) == "1"
+    assert not fake_redis.exists(keys.order_key("before"))
+    assert fake_redis.exists(keys.order_key("after"))
+
+
+def test_an_accepted_order_is_stamped_with_the_current_generation(real_client, real_redis):
+    from .conftest import order_body
+
+    real_redis.set(keys.GENERATION, 7)
+    order_id = real_client.post("/orders", json=order_body()).get_json()["orderId"]
+    assert real_redis.hget(keys.order_key(order_id), "generation") == "7"

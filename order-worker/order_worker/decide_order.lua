@@ -10,18 +10,21 @@
 --   otherwise            -> status 'rejected' with a reason, stock untouched
 --   order not 'pending'  -> already decided (a redelivery): only acknowledge
 --   order missing        -> (expired or deleted) only acknowledge
+--   order of another stock generation (accepted before a reset) -> only acknowledge, 'stale':
+--                           the stock it was accepted against is gone
 --
 -- KEYS[1]  the order hash                 ticketing:order:<orderId>
 -- KEYS[2]  available stock per ticket     ticketing:stock
 -- KEYS[3]  sold tickets per ticket        ticketing:stock:sold
 -- KEYS[4]  the order stream               ticketing:orders
+-- KEYS[5]  the stock generation           ticketing:generation (missing = 0)
 -- ARGV[1]  consumer group name
 -- ARGV[2]  stream entry id to acknowledge
 -- ARGV[3]  decision time, ISO 8601 (stored as decidedAt)
 -- ARGV[4]  seconds to keep the decided order (0 = keep)
 --
 -- Returns {outcome, detail}: outcome is 'confirmed', 'rejected' (detail = reason),
--- 'duplicate' (detail = the status it already had) or 'missing'.
+-- 'duplicate' (detail = the status it already had), 'missing' or 'stale'.
 -- Raises an error, writing nothing, if the order's items cannot be read: the entry
 -- then stays pending and is dead-lettered after too many deliveries.
 
@@ -29,10 +32,15 @@ local function ack()
   redis.call('XACK', KEYS[4], ARGV[1], ARGV[2])
 end
 
-local status = redis.call('HGET', KEYS[1], 'status')
+local record = redis.call('HMGET', KEYS[1], 'status', 'generation')
+local status = record[1]
 if not status then
   ack()
   return {'missing', ''}
+end
+if (record[2] or '0') ~= (redis.call('GET', KEYS[5]) or '0') then
+  ack()
+  return {'stale', ''}
 end
 if status ~= 'pending' then
   ack()

@@ -48,7 +48,8 @@ async def decide_batch(
             await dead_letter(pipe, scripts, entry, min_deliveries=1, min_idle_ms=0, order_ttl=order_ttl, now=now)
         else:
             await scripts.decide_order(
-                keys=[keys.order_key(entry.order_id), keys.STOCK, keys.STOCK_SOLD, keys.ORDER_STREAM],
+                keys=[keys.order_key(entry.order_id), keys.STOCK, keys.STOCK_SOLD, keys.ORDER_STREAM,
+                      keys.GENERATION],
                 args=[keys.CONSUMER_GROUP, entry.entry_id, now, order_ttl],
                 client=pipe,
             )

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 from pydantic import TypeAdapter, ValidationError
 
 from .. import admin
-from ..errors import ApiError, from_validation_error
-from ..models import AdminKey, CreateRedisEntry, UpdateRedisEntry
+from ..errors import ApiError
+from ..models import AdminKey, CreateRedisEntry, Error, RedisEntry, SuccessMessage, UpdateRedisEntry
+from ..openapi import Param, operation
 from ..services import services
+from .bodies import json_body, respond
 
 bp = Blueprint("admin", __name__)
 _key = TypeAdapter(AdminKey)
+
+# What every admin operation documents.
+SECURED = {"tags": ["admin"], "security": [{"adminToken": []}]}
+COMMON = {
+    400: (Error, "Invalid key or body"),
+    401: (Error, "Missing or wrong bearer token"),
+    404: (Error, "No such key, or the admin API is disabled (ADMIN_TOKEN unset)"),
+}
+KEY = Param("path", "key", {"type": "string", "minLength": 1, "maxLength": 200,
+                            "pattern": "^[A-Za-z0-9][A-Za-z0-9:._-]*$"}, required=True)
 
 
 @bp.before_request
@@ -27,16 +39,6 @@ def require_admin_token():
         raise ApiError(401, "a valid bearer token is required", headers={"WWW-Authenticate": 'Bearer realm="admin"'})
 
 
-def _body(model):
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "body: must be a JSON object (Content-Type: application/json)", "body")
-    try:
-        return model.model_validate(body)
-    except ValidationError as e:
-        raise from_validation_error(e) from None
-
-
 def _valid_key(key: str) -> str:
     try:
         return _key.validate_python(key)
@@ -45,30 +47,38 @@ def _valid_key(key: str) -> str:
 
 
 @bp.post("/redis")
+@operation(operation_id="adminCreate", summary="Create a key with a JSON value", **SECURED, body=CreateRedisEntry,
+           responses={201: (SuccessMessage, "Created"), **COMMON, 409: (Error, "The key exists already")})
 def create():
-    entry = _body(CreateRedisEntry)
+    entry = json_body(CreateRedisEntry)
     s = services()
     admin.create_entry(s.redis, entry.key, entry.value, s.settings.admin_max_value_bytes)
-    return jsonify({"message": "created", "key": entry.key}), 201
+    return respond(SuccessMessage(message="created", key=entry.key), 201)
 
 
 @bp.get("/redis/<path:key>")
+@operation(operation_id="adminRead", summary="Read a key", **SECURED, params=[KEY],
+           responses={200: (RedisEntry, "The value"), **COMMON})
 def read(key: str):
     key = _valid_key(key)
-    return jsonify({"key": key, "value": admin.read_entry(services().redis, key)})
+    return respond(RedisEntry(key=key, value=admin.read_entry(services().redis, key)))
 
 
 @bp.put("/redis/<path:key>")
+@operation(operation_id="adminReplace", summary="Replace an existing key's value", **SECURED, params=[KEY],
+           body=UpdateRedisEntry, responses={200: (SuccessMessage, "Replaced"), **COMMON})
 def replace(key: str):
     key = _valid_key(key)
-    entry = _body(UpdateRedisEntry)
+    entry = json_body(UpdateRedisEntry)
     s = services()
     admin.replace_entry(s.redis, key, entry.value, s.settings.admin_max_value_bytes)
-    return jsonify({"message": "updated", "key": key})
+    return respond(SuccessMessage(message="updated", key=key))
 
 
 @bp.delete("/redis/<path:key>")
+@operation(operation_id="adminDelete", summary="Delete a key", **SECURED, params=[KEY],
+           responses={200: (SuccessMessage, "Deleted"), **COMMON})
 def delete(key: str):
     key = _valid_key(key)
     admin.delete_entry(services().redis, key)
-    return jsonify({"message": "deleted", "key": key})
+    return respond(SuccessMessage(message="deleted", key=key))

@@ -1,11 +1,29 @@
+"""The OpenAPI document and the interactive docs (Swagger UI), served from the project itself.
+
+Swagger UI's assets come from the pinned flask-swagger-ui package (its `dist` folder, Swagger UI 5,
+which renders OpenAPI 3.1), never from a CDN: the docs work offline and on an air-gapped cluster.
+"""
+
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from pathlib import Path
 
-from ..openapi import SWAGGER_UI
+import flask_swagger_ui
+from flask import Blueprint, abort, jsonify, send_from_directory
+
 from ..services import services
 
 bp = Blueprint("docs", __name__)
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
+# The assets the page uses, and from where; nothing else in either folder is served.
+ASSETS = {
+    "swagger-ui.css": SWAGGER_UI_DIST,
+    "swagger-ui-bundle.js": SWAGGER_UI_DIST,
+    "favicon-32x32.png": SWAGGER_UI_DIST,
+    "docs-init.js": STATIC,
+}
 
 
 @bp.get("/openapi.json")
@@ -15,4 +33,12 @@ def openapi_document():
 
 @bp.get("/docs")
 def docs_page():
-    return Response(SWAGGER_UI, mimetype="text/html")
+    return send_from_directory(STATIC, "docs.html", mimetype="text/html")
+
+
+@bp.get("/docs/<name>")
+def docs_asset(name: str):
+    folder = ASSETS.get(name)
+    if folder is None:
+        abort(404)
+    return send_from_directory(folder, name)

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
-from pydantic import ValidationError
+from flask import Blueprint, request
 
 from .. import metrics
-from ..errors import ApiError, from_validation_error
-from ..models import CreateOrderRequest
+from ..errors import ApiError
+from ..models import CreateOrderRequest, CreateOrderResponse, Error, Order
+from ..openapi import Param, operation
 from ..orders import IntakeLimits, get_order, place_order
 from ..services import services
+from .bodies import json_body, respond
 
 bp = Blueprint("orders", __name__)
 
@@ -15,14 +16,23 @@ MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 
 @bp.post("/orders")
+@operation(
+    operation_id="createOrder", summary="Place an order", tags=["orders"], body=CreateOrderRequest,
+    params=[Param(
+        "header", "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255},
+        "A key of the client's choosing (a UUID): a retry with the same key and body returns the first "
+        "response (header Idempotent-Replayed: true) and buys nothing twice; the same key with another body "
+        "is refused with 409.",
+    )],
+    responses={
+        201: (CreateOrderResponse, "Accepted and queued; its status is `pending`"),
+        409: (Error, "The Idempotency-Key was used with another request body"),
+        503: (Error, "Too many orders waiting for a decision, or the store is unavailable; retry after the "
+                     "Retry-After header's seconds"),
+    },
+)
 def create_order():
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "body: must be a JSON object (Content-Type: application/json)", "body")
-    try:
-        order_request = CreateOrderRequest.model_validate(body)
-    except ValidationError as e:
-        raise from_validation_error(e) from None
+    order_request = json_body(CreateOrderRequest)
     s = services()
     limits = IntakeLimits(s.settings.max_tickets_per_order, s.settings.max_stream_backlog,
                           s.settings.idempotency_ttl_seconds)
@@ -30,11 +40,11 @@ def create_order():
         s.redis, s.enqueue_order, order_request, s.catalogue, limits, _idempotency_key()
     )
     (metrics.ORDERS_REPLAYED if replayed else metrics.ORDERS_CREATED).inc()
-    response = jsonify(created)
-    response.headers["Location"] = f"{request.path.rstrip('/')}/{created['orderId']}"
+    response, status = respond(created, 201)
+    response.headers["Location"] = f"{request.path.rstrip('/')}/{created.orderId}"
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return response, 201
+    return response, status
 
 
 def _idempotency_key() -> str | None:
@@ -47,11 +57,10 @@ def _idempotency_key() -> str | None:
     return key
 
 
-@bp.get("/orders/<order_id>")
-def read_order(order_id: str):
-    if len(order_id) > 64:
-        raise ApiError(404, f"order {order_id[:64]!r}... not found")
-    order = get_order(services().redis, order_id)
-    if order is None:
-        raise ApiError(404, f"order {order_id!r} not found")
-    return jsonify(order)
+@bp.get("/orders/<orderId>")
+@operation(
+    operation_id="getOrder", summary="An order and its status", tags=["orders"],
+    responses={200: (Order, "The order"), 404: (Error, "No such order")},
+)
+def read_order(orderId: str):  # noqa: N803 (the path parameter's public name)
+    return respond(get_order(services().redis, orderId))

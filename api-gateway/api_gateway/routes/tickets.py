@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 
 from ..errors import ApiError
+from ..models import Error, TicketList
+from ..openapi import Param, operation
 from ..services import services
+from .bodies import respond
 from ..tickets import list_tickets
 
 bp = Blueprint("tickets", __name__)
@@ -27,11 +30,37 @@ def _price_arg(name: str) -> Decimal | None:
     return value
 
 
+def _type_arg(known: list[str]) -> str | None:
+    values = request.args.getlist("type")
+    if not values:
+        return None
+    if len(values) > 1:
+        raise ApiError(400, f"type: give it once, not {len(values)} times", "type")
+    if values[0] not in known:
+        # An unknown type is a mistake (a typo, a stale link), not an empty filter: say what exists.
+        raise ApiError(400, f"type: unknown ticket type {values[0]!r}; known types: {', '.join(known)}", "type")
+    return values[0]
+
+
+def _price_param(name: str, description: str) -> Param:
+    return Param("query", name, {"type": "number", "minimum": 0}, description)
+
+
 @bp.get("/tickets")
+@operation(
+    operation_id="listTickets", summary="Ticket types with live availability", tags=["tickets"],
+    params=[
+        Param("query", "type", {"type": "string"}, "only tickets of this type; another type is refused with 400",
+              enum_from="ticket_types"),
+        _price_param("min_price", "only tickets costing at least this much"),
+        _price_param("max_price", "only tickets costing at most this much"),
+    ],
+    responses={200: (TicketList, "The tickets"), 400: (Error, "Invalid request; `error` says which field and why")},
+)
 def get_tickets():
-    type_ = request.args.get("type") or None
+    s = services()
+    type_ = _type_arg(s.catalogue.types)
     min_price, max_price = _price_arg("min_price"), _price_arg("max_price")
     if min_price is not None and max_price is not None and min_price > max_price:
         raise ApiError(400, "min_price: must not be greater than max_price", "min_price")
-    s = services()
-    return jsonify({"tickets": list_tickets(s.redis, s.catalogue, type_, min_price, max_price)})
+    return respond(TicketList(tickets=list_tickets(s.redis, s.catalogue, type_, min_price, max_price)))

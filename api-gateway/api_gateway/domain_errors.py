@@ -1,0 +1,56 @@
+"""What the gateway's logic refuses, in its own terms; errors.py alone turns each into an HTTP answer.
+
+Each error carries its message and, where one field is at fault, that field (as a client names it,
+e.g. ``items[0].ticketId``). No status codes here: the logic does not know it is behind HTTP.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# Intake (orders.py)
+class UnknownTicket(DomainError):
+    """An item names a ticket the catalogue does not have."""
+
+
+class TicketListedTwice(DomainError):
+    """Two items name the same ticket."""
+
+
+class TooManyTickets(DomainError):
+    """A line or the whole order holds more tickets than one order may."""
+
+
+class IdempotencyConflict(DomainError):
+    """The Idempotency-Key was used before with another request body."""
+
+
+class BacklogFull(DomainError):
+    """Too many orders wait for a decision; nothing was written. Retry after `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class OrderNotFound(DomainError):
+    """No order has this id (or it expired)."""
+
+
+# The admin Database API (admin.py)
+class InvalidValue(DomainError):
+    """A value the admin API cannot store (too large, not JSON)."""
+
+
+class KeyExists(DomainError):
+    """The key exists already (create never overwrites)."""
+
+
+class KeyNotFound(DomainError):
+    """No such key."""

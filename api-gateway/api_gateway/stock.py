@@ -1,0 +1,78 @@
+"""The stock in Redis: initialised from the catalogue at start, and again if Redis comes back empty.
+
+The check runs in a small background thread of each gunicorn worker (StockKeeper), not in the
+readiness probe: a probe must only read, or at Redis's maxmemory every gateway's readiness
+fails at once; and not on the intake path, which should cost one round trip per order.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import redis
+
+from ticketing_common import keys
+
+from .catalogue import Catalogue
+
+log = logging.getLogger(__name__)
+
+
+def initialise_stock(client: redis.Redis, catalogue: Catalogue) -> int:
+    """Give every catalogue ticket its initial stock, unless it already has one.
+
+    Idempotent, so that restarting the gateway or running many replicas never resets
+    stock that was sold: HSETNX writes a ticket's stock only where none exists, and
+    the initial stock beside it in the same transaction, so the two always agree.
+    Returns how many tickets were initialised now.
+    """
+    pipe = client.pipeline(transaction=True)
+    for t in catalogue.tickets:
+        pipe.hsetnx(keys.STOCK, t.id, t.stock)
+        pipe.hsetnx(keys.STOCK_INITIAL, t.id, t.stock)
+    results = pipe.execute()
+    return sum(results[0::2])
+
+
+class StockKeeper:
+    """Every `interval` seconds, give the catalogue's stock again to a Redis that lost it.
+
+    Reads only (EXISTS) while the stock is there, so it writes nothing at maxmemory; when the
+    stock is gone (a Redis restarted without its data), initialise_stock writes it, idempotently,
+    so several gateways doing it at once agree.
+    """
+
+    def __init__(self, client: redis.Redis, catalogue: Catalogue, interval: float) -> None:
+        self.client = client
+        self.catalogue = catalogue
+        self.interval = interval
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def check(self) -> int:
+        """One check: how many tickets were initialised now (0 while the stock is there)."""
+        if self.client.exists(keys.STOCK):
+            return 0
+        initialised = initialise_stock(self.client, self.catalogue)
+        if initialised:
+            log.warning("the stock was missing in redis; initialised again from the catalogue",
+                        extra={"tickets": initialised})
+        return initialised
+
+    def start(self) -> None:
+        # A daemon thread: it must never keep a gunicorn worker from exiting.
+        self._thread = threading.Thread(target=self._run, name="stock-keeper", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.interval):
+            try:
+                self.check()
+            except redis.RedisError as e:
+                log.warning("stock check failed: %s", e)
