@@ -10,7 +10,7 @@ from flask import Flask, g, request
 
 from . import metrics
 from .catalogue import load_catalogue
-from .errors import register_error_handlers
+from .errors import ApiError, register_error_handlers
 from .openapi import build_openapi
 from .orders import ENQUEUE_ORDER_LUA
 from .routes import admin, docs, health, orders, system, tickets
@@ -50,6 +50,7 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
     )
     register_error_handlers(app)
     _count_requests(app)
+    _refuse_unknown_query_parameters(app)
     _allow_cors(app, settings.cors_allowed_origins)
 
     initialised = _retry_until_reachable(lambda: initialise_stock(client, catalogue), settings.redis_startup_timeout)
@@ -91,6 +92,23 @@ def _allow_cors(app: Flask, origins: list[str]) -> None:
             response.headers["Access-Control-Expose-Headers"] = "Location, Retry-After, Idempotent-Replayed"
         response.headers.add("Vary", "Origin")
         return response
+
+
+def _refuse_unknown_query_parameters(app: Flask) -> None:
+    """A query parameter a documented route does not declare is a mistake (a typo'd filter would
+    otherwise silently match everything): 400 naming it, as unknown body fields are."""
+
+    @app.before_request
+    def _check_query():
+        view = app.view_functions.get(request.endpoint or "")
+        op = getattr(view, "openapi", None)
+        if op is None:
+            return
+        declared = {p.name for p in op.params if p.location == "query"}
+        for name in request.args:
+            if name not in declared:
+                allowed = f"; known: {', '.join(sorted(declared))}" if declared else ""
+                raise ApiError(400, f"{name}: unknown query parameter{allowed}", name)
 
 
 def _count_requests(app: Flask) -> None:

@@ -147,7 +147,9 @@ def build_openapi(app: Flask, version: str, max_tickets_per_order: int, ticket_t
                 "Every route is also served under `/v1`."
             ),
         },
-        "servers": [{"url": "/v1"}, {"url": "/"}],
+        # Relative to the document's own URL, so "Try it out" at the web app's /api/docs calls
+        # /api/v1/... through its proxy, and /v1/... when the gateway is reached directly.
+        "servers": [{"url": "v1"}, {"url": "."}],
         "tags": [
             {"name": "tickets"}, {"name": "orders"}, {"name": "system"},
             {"name": "admin", "description": "The Database API: JSON values under their own `admin:` namespace, "

@@ -163,7 +163,7 @@ def test_the_document_s_paths_come_from_the_routes_each_once(client, settings, f
 
     document = client.get("/openapi.json").get_json()
     assert not [p for p in document["paths"] if p.startswith("/v1")]
-    assert document["servers"] == [{"url": "/v1"}, {"url": "/"}]
+    assert document["servers"] == [{"url": "v1"}, {"url": "."}]
 
     # A new documented route shows up, with what its decorator says, at the path it has.
     app = create_app(settings, fake_redis)

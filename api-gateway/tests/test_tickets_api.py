@@ -45,6 +45,7 @@ def test_filters_by_type_and_price(client, query, expected):
         ("?type=dragon", "type"),
         ("?type=", "type"),
         ("?type=adult&type=vip", "type"),
+        ("?maxprice=10", "maxprice"),  # a typo'd filter must not silently match everything
     ],
 )
 def test_bad_filters_are_400_naming_the_parameter(client, query, field):
@@ -60,6 +61,13 @@ def test_an_unknown_type_is_400_naming_the_known_types(client):
     assert response.status_code == 400
     assert response.get_json() == {
         "error": "type: unknown ticket type 'dragon'; known types: adult, student, vip", "field": "type"}
+
+
+def test_an_unknown_query_parameter_is_400_naming_the_known_ones(client):
+    response = client.get("/tickets?colour=red")
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "colour: unknown query parameter; known: max_price, min_price, type", "field": "colour"}
 
 
 def test_the_openapi_document_lists_the_known_types(client):

@@ -1,22 +1,24 @@
 """The OpenAPI document and the interactive docs (Swagger UI), served from the project itself.
 
-Swagger UI's assets come from the pinned flask-swagger-ui package (its `dist` folder, Swagger UI 5,
-which renders OpenAPI 3.1), never from a CDN: the docs work offline and on an air-gapped cluster.
+Swagger UI's assets come from the pinned swagger-ui-bundle-v2 package (Swagger UI 5, which renders
+OpenAPI 3.1; the generator serves the same one), never from a CDN: the docs work offline and on an
+air-gapped cluster.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import flask_swagger_ui
 from flask import Blueprint, abort, jsonify, send_from_directory
+
+from swagger_ui_bundle import swagger_ui_path
 
 from ..services import services
 
 bp = Blueprint("docs", __name__)
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
+SWAGGER_UI_DIST = Path(swagger_ui_path)
 # The assets the page uses, and from where; nothing else in either folder is served.
 ASSETS = {
     "swagger-ui.css": SWAGGER_UI_DIST,
