@@ -125,6 +125,6 @@ def test_pending_orders_never_expire(group):
     limits = IntakeLimits(max_tickets=10, max_backlog=0, idempotency_ttl=3600)
     response, _replayed = place_order(group, group.register_script(ENQUEUE_ORDER_LUA), request, catalogue,
                                       limits, idempotency_key="never-expire")
-    order_key = keys.order_key(response["orderId"])
+    order_key = keys.order_key(response.orderId)
     assert group.hget(order_key, "status") == "pending"
     assert group.ttl(order_key) == -1
