@@ -14,7 +14,7 @@ import shutil
 import sys
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from . import contention, e2e, intake, memory, report, workers
@@ -30,15 +30,24 @@ BUDGET_S = {"full": 420, "quick": 120}
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke run of about a minute (smaller counts, shorter runs)")
-    parser.add_argument("--only", action="append", metavar="NAME", choices=list(BENCHMARKS),
-                        help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run of about a minute (smaller counts, shorter runs)"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        choices=list(BENCHMARKS),
+        help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}",
+    )
     args = parser.parse_args(argv)
 
     for program in ("redis-server", "wrk"):
         if not have(program):
-            print(f"bench: {program} is not installed (apt-get install {program if program == 'wrk' else 'redis-server'})",
-                  file=sys.stderr)
+            print(
+                f"bench: {program} is not installed (apt-get install {program if program == 'wrk' else 'redis-server'})",
+                file=sys.stderr,
+            )
             return 2
     chosen = [name for name in BENCHMARKS if not args.only or name in args.only]
     mode = "quick" if args.quick else "full"
@@ -46,10 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     workdir = RESULTS / "run"
     shutil.rmtree(workdir, ignore_errors=True)
     started = time.monotonic()
-    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     ctx = SimpleNamespace(quick=args.quick, machine=machine(), workdir=workdir, redis=bench_redis, results={})
-    print(f"bench ({mode}): {', '.join(chosen)}; {ctx.machine['cores']} cores, {ctx.machine['cpu']}; "
-          f"load average {ctx.machine['load_average_at_start']}", flush=True)
+    print(
+        f"bench ({mode}): {', '.join(chosen)}; {ctx.machine['cores']} cores, {ctx.machine['cpu']}; "
+        f"load average {ctx.machine['load_average_at_start']}",
+        flush=True,
+    )
 
     failed = False
     for name in chosen:
@@ -70,9 +82,13 @@ def main(argv: list[str] | None = None) -> int:
 
     violations = [name for name, r in ctx.results.items() if "VIOLATED" in json.dumps(r)]
     results = {
-        "meta": {"started_at": started_at, "quick": args.quick, "only": args.only,
-                 "seconds": round(time.monotonic() - started, 1),
-                 "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        "meta": {
+            "started_at": started_at,
+            "quick": args.quick,
+            "only": args.only,
+            "seconds": round(time.monotonic() - started, 1),
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        },
         "machine": ctx.machine,
         "benchmarks": ctx.results,
     }
@@ -82,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     stamp = started_at.replace(":", "").replace("-", "").replace("+0000", "Z")
     (RESULTS / f"{stamp}-{mode}.json").write_text(json.dumps(results, indent=2) + "\n")
     print("\n" + markdown)
-    print(f"bench: {results['meta']['seconds']:.0f} s; results in {RESULTS / 'latest.json'} and {RESULTS / 'latest.md'}")
+    print(
+        f"bench: {results['meta']['seconds']:.0f} s; results in {RESULTS / 'latest.json'} and {RESULTS / 'latest.md'}"
+    )
     if violations:
         print(f"bench: INVARIANT VIOLATED in {', '.join(violations)}", file=sys.stderr)
     return 1 if failed or violations else 0

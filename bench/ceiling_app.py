@@ -22,22 +22,43 @@ ORDER_ID = "6f1c2b1e-8d7a-4c1e-9b2a-2f4d5e6a7b8c"
 def create_app(settings: GatewaySettings) -> Flask:
     catalogue = load_catalogue(settings.catalogue_path)
     tickets = [
-        {"id": t.id, "name": t.name, "type": t.type, "price": money(t.price), "currency": catalogue.currency,
-         "description": t.description, "available": t.stock}
+        {
+            "id": t.id,
+            "name": t.name,
+            "type": t.type,
+            "price": money(t.price),
+            "currency": catalogue.currency,
+            "description": t.description,
+            "available": t.stock,
+        }
         for t in catalogue.tickets
     ]
     first = catalogue.tickets[0]
     created = {
-        "orderId": ORDER_ID, "status": "pending", "grandTotal": money(first.price * 2),
-        "currency": catalogue.currency, "message": "Order received; it will be confirmed or rejected shortly.",
+        "orderId": ORDER_ID,
+        "status": "pending",
+        "grandTotal": money(first.price * 2),
+        "currency": catalogue.currency,
+        "message": "Order received; it will be confirmed or rejected shortly.",
     }
     order = {
         "orderId": ORDER_ID,
         "customer": {"name": "Bench Customer 1", "email": "bench+1@example.com"},
-        "items": [{"ticketId": first.id, "type": first.type, "qty": 2, "unitPrice": money(first.price),
-                   "total": money(first.price * 2)}],
-        "grandTotal": money(first.price * 2), "currency": catalogue.currency, "paymentMethod": "credit_card",
-        "status": "confirmed", "createdAt": "2027-01-01T12:00:00.000Z", "decidedAt": "2027-01-01T12:00:00.004Z",
+        "items": [
+            {
+                "ticketId": first.id,
+                "type": first.type,
+                "qty": 2,
+                "unitPrice": money(first.price),
+                "total": money(first.price * 2),
+            }
+        ],
+        "grandTotal": money(first.price * 2),
+        "currency": catalogue.currency,
+        "paymentMethod": "credit_card",
+        "status": "confirmed",
+        "createdAt": "2027-01-01T12:00:00.000Z",
+        "decidedAt": "2027-01-01T12:00:00.004Z",
     }
 
     app = Flask(__name__)

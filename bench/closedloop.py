@@ -36,14 +36,38 @@ class WrkResult:
         return {k: round(v, 3) if isinstance(v, float) else v for k, v in vars(self).items()}
 
 
-def wrk(url: str, mode: str, *, connections: int, seconds: float, max_requests: int, threads: int = 1,
-        expect: int = 200, arg: str = "", server_pid: int | None = None,
-        client: redis.Redis | None = None) -> WrkResult:
+def wrk(
+    url: str,
+    mode: str,
+    *,
+    connections: int,
+    seconds: float,
+    max_requests: int,
+    threads: int = 1,
+    expect: int = 200,
+    arg: str = "",
+    server_pid: int | None = None,
+    client: redis.Redis | None = None,
+) -> WrkResult:
     """One closed-loop wrk run, bounded by `seconds` and by `max_requests` (bench/wrk.lua stops the thread)."""
     per_thread = max(max_requests // threads, 1)
-    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(int(round(seconds)), 1)}s", "--timeout", "10s",
-            "-s", str(WRK_SCRIPT), url, "--", mode, str(per_thread), str(expect), arg or "-",
-            str(random.getrandbits(31))]
+    argv = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(round(seconds), 1)}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(WRK_SCRIPT),
+        url,
+        "--",
+        mode,
+        str(per_thread),
+        str(expect),
+        arg or "-",
+        str(random.getrandbits(31)),
+    ]
     cpu0 = tree_cpu_seconds(server_pid) if server_pid else 0.0
     redis0 = redis_cpu_seconds(client) if client else 0.0
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30)
@@ -55,11 +79,18 @@ def wrk(url: str, mode: str, *, connections: int, seconds: float, max_requests: 
     d = json.loads(line.removeprefix("WRK_JSON "))
     seconds_run = d["duration_us"] / 1e6
     return WrkResult(
-        requests=d["requests"], seconds=seconds_run, rps=d["requests"] / seconds_run if seconds_run else 0.0,
-        p50_ms=d["p50_us"] / 1000, p90_ms=d["p90_us"] / 1000, p99_ms=d["p99_us"] / 1000,
-        max_ms=d["max_us"] / 1000, mean_ms=d["mean_us"] / 1000,
-        bad_status=d["bad_status"], socket_errors=d["socket_errors"],
-        cpu_server_s=cpu1 - cpu0, cpu_redis_s=redis1 - redis0,
+        requests=d["requests"],
+        seconds=seconds_run,
+        rps=d["requests"] / seconds_run if seconds_run else 0.0,
+        p50_ms=d["p50_us"] / 1000,
+        p90_ms=d["p90_us"] / 1000,
+        p99_ms=d["p99_us"] / 1000,
+        max_ms=d["max_us"] / 1000,
+        mean_ms=d["mean_us"] / 1000,
+        bad_status=d["bad_status"],
+        socket_errors=d["socket_errors"],
+        cpu_server_s=cpu1 - cpu0,
+        cpu_redis_s=redis1 - redis0,
     )
 
 

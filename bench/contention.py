@@ -36,14 +36,15 @@ def run(ctx) -> dict:
     encoded = encode_orders(n, random.Random(4), lines=one_hot_line)
     with ctx.redis() as (url, client):
         log(f"{n:,} orders of 1-2 tickets on one ticket type with stock {STOCK:,}; {WORKERS} workers")
-        result = run_workers(url, client, ctx.workdir / NAME, encoded, WORKERS, deadline,
-                             stock={TICKET[0]: STOCK})
+        result = run_workers(url, client, ctx.workdir / NAME, encoded, WORKERS, deadline, stock={TICKET[0]: STOCK})
         result["stock_initial"] = STOCK
         result["available_after"] = int(client.hget(keys.STOCK, TICKET[0]))
         result["sold"] = int(client.hget(keys.STOCK_SOLD, TICKET[0]) or 0)
         result["oversold"] = max(result["sold"] - STOCK, 0)
-    log(f"  {result['orders_per_s']:,.0f} orders/s; sold {result['sold']} of {STOCK}; "
-        f"statuses {result['statuses']}; invariants {result['invariants']}")
+    log(
+        f"  {result['orders_per_s']:,.0f} orders/s; sold {result['sold']} of {STOCK}; "
+        f"statuses {result['statuses']}; invariants {result['invariants']}"
+    )
     uncontended = next((r for r in (ctx.results.get("workers") or {}).get("runs", []) if r["k"] == WORKERS), None)
     if uncontended and uncontended["orders_per_s"]:
         result["ratio_to_uncontended_k2"] = round(result["orders_per_s"] / uncontended["orders_per_s"], 3)

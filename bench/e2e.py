@@ -35,8 +35,12 @@ WORKERS = 2
 def run(ctx) -> dict:
     duration = 3 if ctx.quick else 15
     workdir: Path = ctx.workdir / NAME
-    out: dict = {"workers": WORKERS, "seconds_per_level": duration, "driver": "bench/openloop.py (open loop)",
-                 "levels": []}
+    out: dict = {
+        "workers": WORKERS,
+        "seconds_per_level": duration,
+        "driver": "bench/openloop.py (open loop)",
+        "levels": [],
+    }
     with ctx.redis() as (url, client), Services(url, workdir) as svc:
         gateway_proc, gateway = svc.gateway()
         workers = svc.workers(WORKERS, prefix="e2e-worker")
@@ -63,19 +67,32 @@ def run(ctx) -> dict:
             ttd = percentiles_ms(times_to_decision(client, order_ids))
             n = max(len(order_ids), 1)
             row = {
-                "level": level, "target_rps": round(rate, 1), "achieved_rps": result["achieved_rps"],
-                "scheduled": result["scheduled"], "answered": result["answered"], "by_status": result["by_status"],
-                "errors": result["errors"], "timeouts": result["timeouts"],
-                "intake_latency_ms": result["latency_ms"], "driver_send_lateness_ms": result["send_lateness_ms"],
-                "time_to_decision_ms": ttd, "undecided_after_wait": still_open,
+                "level": level,
+                "target_rps": round(rate, 1),
+                "achieved_rps": result["achieved_rps"],
+                "scheduled": result["scheduled"],
+                "answered": result["answered"],
+                "by_status": result["by_status"],
+                "errors": result["errors"],
+                "timeouts": result["timeouts"],
+                "intake_latency_ms": result["latency_ms"],
+                "driver_send_lateness_ms": result["send_lateness_ms"],
+                "time_to_decision_ms": ttd,
+                "undecided_after_wait": still_open,
                 "max_xlen": sampler.max_xlen,
-                "cpu_ms_per_order": {"gateway": round(gw_cpu / n * 1000, 3), "workers": round(wk_cpu / n * 1000, 3),
-                                     "redis": round(redis_cpu / n * 1000, 3), "driver": round(driver_cpu / n * 1000, 3)},
+                "cpu_ms_per_order": {
+                    "gateway": round(gw_cpu / n * 1000, 3),
+                    "workers": round(wk_cpu / n * 1000, 3),
+                    "redis": round(redis_cpu / n * 1000, 3),
+                    "driver": round(driver_cpu / n * 1000, 3),
+                },
                 "connections_opened": result["connections_opened"],
             }
             out["levels"].append(row)
             lat = result["latency_ms"]
-            log(f"  achieved {result['achieved_rps']:,.0f}/s, intake p50 {lat.get('p50')} ms p99 {lat.get('p99')} ms, "
-                f"decision p50 {ttd.get('p50')} ms p99 {ttd.get('p99')} ms, max XLEN {sampler.max_xlen}")
+            log(
+                f"  achieved {result['achieved_rps']:,.0f}/s, intake p50 {lat.get('p50')} ms p99 {lat.get('p99')} ms, "
+                f"decision p50 {ttd.get('p50')} ms p99 {ttd.get('p99')} ms, max XLEN {sampler.max_xlen}"
+            )
             time.sleep(1)  # let the machine settle between levels
     return out

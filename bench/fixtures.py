@@ -27,8 +27,14 @@ def catalogue(tickets=TICKETS, stock: int = BIG_STOCK) -> dict:
     return {
         "currency": "EUR",
         "tickets": [
-            {"id": tid, "name": tid.replace("-", " ").title(), "type": type_, "price": float(price), "stock": stock,
-             "description": "benchmark ticket"}
+            {
+                "id": tid,
+                "name": tid.replace("-", " ").title(),
+                "type": type_,
+                "price": float(price),
+                "stock": stock,
+                "description": "benchmark ticket",
+            }
             for tid, type_, price in tickets
         ],
     }

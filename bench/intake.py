@@ -43,10 +43,26 @@ ENDPOINTS = [
 
 def measure_post_capacity(ctx, url: str, pid: int, client, seconds: float) -> float:
     """A short closed-loop POST /orders run: the intake capacity, for benchmarks run without this one."""
-    wrk(url, "post-orders", connections=CONNECTIONS, seconds=1, max_requests=20_000, expect=201,
-        arg=",".join(TICKET_IDS))
-    return wrk(url, "post-orders", connections=CONNECTIONS, seconds=seconds, max_requests=int(seconds * 20_000),
-               expect=201, arg=",".join(TICKET_IDS), server_pid=pid, client=client).rps
+    wrk(
+        url,
+        "post-orders",
+        connections=CONNECTIONS,
+        seconds=1,
+        max_requests=20_000,
+        expect=201,
+        arg=",".join(TICKET_IDS),
+    )
+    return wrk(
+        url,
+        "post-orders",
+        connections=CONNECTIONS,
+        seconds=seconds,
+        max_requests=int(seconds * 20_000),
+        expect=201,
+        arg=",".join(TICKET_IDS),
+        server_pid=pid,
+        client=client,
+    ).rps
 
 
 def median(values):
@@ -73,8 +89,14 @@ def run(ctx) -> dict:
     seconds = 2 if ctx.quick else 3
     warmup = 1
     workdir: Path = ctx.workdir / NAME
-    out: dict = {"connections": CONNECTIONS, "rounds": rounds, "seconds_per_run": seconds, "wrk_threads": 1,
-                 "mode": "closed loop (wrk)", "endpoints": []}
+    out: dict = {
+        "connections": CONNECTIONS,
+        "rounds": rounds,
+        "seconds_per_run": seconds,
+        "wrk_threads": 1,
+        "mode": "closed loop (wrk)",
+        "endpoints": [],
+    }
     with ctx.redis() as (url, client), Services(url, workdir) as svc:
         gateway_proc, gateway = svc.gateway()
         ceiling_proc, ceiling = svc.ceiling()
@@ -86,26 +108,45 @@ def run(ctx) -> dict:
             arg = ",".join(TICKET_IDS) if mode == "post-orders" else str(ids_file) if mode == "get-order" else ""
             log(f"{label}: gateway and ceiling alternately, {rounds} x {seconds}s each at {CONNECTIONS} connections")
             for _, base, _ in targets if (not ctx.quick or mode == "post-orders") else ():
-                wrk(base, mode, connections=CONNECTIONS, seconds=warmup, max_requests=warmup * 20_000,
-                    expect=expect, arg=arg)
+                wrk(
+                    base,
+                    mode,
+                    connections=CONNECTIONS,
+                    seconds=warmup,
+                    max_requests=warmup * 20_000,
+                    expect=expect,
+                    arg=arg,
+                )
             runs: dict[str, list[dict]] = {"gateway": [], "ceiling": []}
             client.config_resetstat()
             for _ in range(rounds):
                 for target, base, proc in targets:
                     memory_before = used_memory(client)
-                    result = wrk(base, mode, connections=CONNECTIONS, seconds=seconds, max_requests=seconds * 20_000,
-                                 expect=expect, arg=arg, server_pid=proc.pid, client=client)
+                    result = wrk(
+                        base,
+                        mode,
+                        connections=CONNECTIONS,
+                        seconds=seconds,
+                        max_requests=seconds * 20_000,
+                        expect=expect,
+                        arg=arg,
+                        server_pid=proc.pid,
+                        client=client,
+                    )
                     r = result.as_dict()
                     if mode == "post-orders" and target == "gateway":
                         created = result.requests - result.bad_status
-                        r["redis_bytes_per_order"] = round((used_memory(client) - memory_before) / created) if created else None
+                        r["redis_bytes_per_order"] = (
+                            round((used_memory(client) - memory_before) / created) if created else None
+                        )
                     runs[target].append(r)
             row: dict = {"endpoint": label}
             for target in runs:
                 row[target] = summarise(runs[target])
                 if mode == "post-orders" and target == "gateway":
-                    row[target]["redis_bytes_per_order"] = median([r["redis_bytes_per_order"] for r in runs[target]
-                                                                   if r.get("redis_bytes_per_order")] or [0])
+                    row[target]["redis_bytes_per_order"] = median(
+                        [r["redis_bytes_per_order"] for r in runs[target] if r.get("redis_bytes_per_order")] or [0]
+                    )
             # What the gateway asked of Redis (only the gateway talks to it), per command.
             row["redis_commands"] = {
                 name.removeprefix("cmdstat_"): {"calls": int(v["calls"]), "usec_per_call": float(v["usec_per_call"])}
@@ -115,9 +156,11 @@ def run(ctx) -> dict:
             g, c = row["gateway"], row["ceiling"]
             row["ratio"] = round(g["rps"] / c["rps"], 3) if c["rps"] else None
             row["cpu_ratio"] = round(c["server_cpu_ms_per_request"] / g["server_cpu_ms_per_request"], 3)
-            log(f"  gateway {g['rps']:,.0f} req/s (p50 {g['p50_ms']:.1f} ms, p99 {g['p99_ms']:.1f} ms), "
+            log(
+                f"  gateway {g['rps']:,.0f} req/s (p50 {g['p50_ms']:.1f} ms, p99 {g['p99_ms']:.1f} ms), "
                 f"ceiling {c['rps']:,.0f} req/s: ratio {row['ratio']}"
-                + (f"; {g['bad_status']} unexpected statuses" if g["bad_status"] else ""))
+                + (f"; {g['bad_status']} unexpected statuses" if g["bad_status"] else "")
+            )
             if mode == "post-orders":
                 # Ids for GET /orders/{id}; then drop the stream so that the backlog bound
                 # (MAX_STREAM_BACKLOG; no worker runs here) is never reached.

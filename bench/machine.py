@@ -50,8 +50,10 @@ def machine() -> dict:
 
     return {
         "cores": os.cpu_count(),
-        "cpu": cpu_model + (f" (family {family})" if family else "") + (f", {mhz} MHz" if mhz else "")
-               + (", virtual machine" if virtual else ""),
+        "cpu": cpu_model
+        + (f" (family {family})" if family else "")
+        + (f", {mhz} MHz" if mhz else "")
+        + (", virtual machine" if virtual else ""),
         "memory_gib": mem_gib,
         "os": platform.platform(),
         "python": platform.python_version(),

@@ -60,9 +60,9 @@ LISTPACK_VALUE = 1024
 
 
 def what_if_listpack(ctx, encoded, n: int, deadline: Deadline) -> dict:
-    from tools.redis_server import redis_server
-
     import redis as redis_py
+
+    from tools.redis_server import redis_server
 
     from .store import REDIS_ARGS
 
@@ -73,11 +73,17 @@ def what_if_listpack(ctx, encoded, n: int, deadline: Deadline) -> dict:
         after = used_memory(client)
         size, encoding = sample_keys(client, keys.order_key("*"))
         client.close()
-    result = {"hash_max_listpack_value": LISTPACK_VALUE, "bytes_per_order_pending": round((after - base) / n),
-              "mib_per_100k_pending": round((after - base) * 100_000 / n / 2**20, 1),
-              "order_hash_bytes": size, "order_hash_encoding": encoding}
-    log(f"  what if hash-max-listpack-value {LISTPACK_VALUE}: {result['mib_per_100k_pending']} MiB per 100k pending "
-        f"({encoding})")
+    result = {
+        "hash_max_listpack_value": LISTPACK_VALUE,
+        "bytes_per_order_pending": round((after - base) / n),
+        "mib_per_100k_pending": round((after - base) * 100_000 / n / 2**20, 1),
+        "order_hash_bytes": size,
+        "order_hash_encoding": encoding,
+    }
+    log(
+        f"  what if hash-max-listpack-value {LISTPACK_VALUE}: {result['mib_per_100k_pending']} MiB per 100k pending "
+        f"({encoding})"
+    )
     return result
 
 
@@ -110,18 +116,24 @@ def run(ctx) -> dict:
         decided_bytes, decided_encoding = sample_keys(client, keys.order_key("*"))
         scale = 100_000 / n
         out["preloaded"] = {
-            "used_memory_before": base, "used_memory_pending": pending, "used_memory_decided": decided,
+            "used_memory_before": base,
+            "used_memory_pending": pending,
+            "used_memory_decided": decided,
             "bytes_per_order_pending": round((pending - base) / n),
             "bytes_per_order_decided": round((decided - base) / n),
             "mib_per_100k_pending": round((pending - base) * scale / 2**20, 1),
             "mib_per_100k_decided": round((decided - base) * scale / 2**20, 1),
             "stream_bytes_per_entry": round(stream_bytes / n, 1) if stream_bytes else None,
-            "order_hash_bytes": order_bytes, "order_hash_encoding": order_encoding,
-            "decided_order_hash_bytes": decided_bytes, "decided_order_hash_encoding": decided_encoding,
+            "order_hash_bytes": order_bytes,
+            "order_hash_encoding": order_encoding,
+            "decided_order_hash_bytes": decided_bytes,
+            "decided_order_hash_encoding": decided_encoding,
             "xlen_after_trim": left,
         }
-        log(f"  {out['preloaded']['mib_per_100k_pending']} MiB per 100k pending, "
-            f"{out['preloaded']['mib_per_100k_decided']} MiB per 100k decided (hash encoding {order_encoding})")
+        log(
+            f"  {out['preloaded']['mib_per_100k_pending']} MiB per 100k pending, "
+            f"{out['preloaded']['mib_per_100k_decided']} MiB per 100k decided (hash encoding {order_encoding})"
+        )
 
         # What if Redis kept such hashes compact: the same orders on a Redis whose listpack limit
         # admits the items JSON (not the configuration the services ship with).
@@ -141,14 +153,21 @@ def run(ctx) -> dict:
         after = used_memory(client)
         idem_bytes, idem_encoding = sample_keys(client, keys.IDEMPOTENCY_PREFIX + "*")
         out["flow"] = {
-            "rate": rate, "seconds": flow_seconds, "orders": len(ids), "undecided": still_open,
+            "rate": rate,
+            "seconds": flow_seconds,
+            "orders": len(ids),
+            "undecided": still_open,
             "bytes_per_order": round((after - before) / len(ids)) if ids else None,
             "mib_per_100k": round((after - before) / len(ids) * 100_000 / 2**20, 1) if ids else None,
-            "idempotency_record_bytes": idem_bytes, "idempotency_record_encoding": idem_encoding,
-            "max_xlen": sampler.max_xlen, "xlen_after_trim": left,
+            "idempotency_record_bytes": idem_bytes,
+            "idempotency_record_encoding": idem_encoding,
+            "max_xlen": sampler.max_xlen,
+            "xlen_after_trim": left,
             "expected_bound": round(rate * interval_ms / 1000),
             "xlen_series": [(round(t, 2), x) for t, x, _ in sampler.samples[:: max(len(sampler.samples) // 200, 1)]],
         }
-        log(f"  {out['flow']['bytes_per_order']} bytes per order through the gateway; max XLEN "
-            f"{sampler.max_xlen} (rate x interval = {out['flow']['expected_bound']})")
+        log(
+            f"  {out['flow']['bytes_per_order']} bytes per order through the gateway; max XLEN "
+            f"{sampler.max_xlen} (rate x interval = {out['flow']['expected_bound']})"
+        )
     return out

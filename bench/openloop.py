@@ -40,8 +40,10 @@ def order_body(rng: random.Random, seq: int, tickets: list[str]) -> bytes:
     """The same mix as bench/wrk.lua: 60 % one ticket type, 40 % two or three; 1..3 tickets a line."""
     n = 1 if rng.random() < 0.6 else rng.choice([2, 3])
     items = ",".join(f'{{"ticketId":"{t}","qty":{rng.randint(1, 3)}}}' for t in rng.sample(tickets, n))
-    return (f'{{"customer":{{"name":"Bench Customer {seq}","email":"bench+{seq}@example.com"}},'
-            f'"items":[{items}],"paymentMethod":"credit_card"}}').encode()
+    return (
+        f'{{"customer":{{"name":"Bench Customer {seq}","email":"bench+{seq}@example.com"}},'
+        f'"items":[{items}],"paymentMethod":"credit_card"}}'
+    ).encode()
 
 
 def build_requests(host: str, count: int, tickets: list[str], seed: int) -> list[bytes]:
@@ -85,11 +87,11 @@ class Connection(asyncio.Protocol):
         i = head.find(b"content-length:")
         if i >= 0:
             j = head.find(b"\r\n", i)
-            length = int(head[i + 15: j if j >= 0 else len(head)])
+            length = int(head[i + 15 : j if j >= 0 else len(head)])
         if len(self.buf) < end + 4 + length:
             return
         status = int(self.buf[9:12])
-        body = bytes(self.buf[end + 4: end + 4 + length])
+        body = bytes(self.buf[end + 4 : end + 4 + length])
         del self.buf[: end + 4 + length]
         self.waiter.set_result((status, body, b"connection: close" in head))
 
@@ -137,8 +139,9 @@ class Pool:
             self.free.notify()
 
 
-async def drive(url: str, rate: float, duration: float, tickets: list[str], max_connections: int,
-                grace: float, seed: int) -> dict:
+async def drive(
+    url: str, rate: float, duration: float, tickets: list[str], max_connections: int, grace: float, seed: int
+) -> dict:
     parts = urlsplit(url)
     host, port = parts.hostname, parts.port or 80
     count = max(int(rate * duration), 1)
@@ -171,7 +174,7 @@ async def drive(url: str, rate: float, duration: float, tickets: list[str], max_
         if status == 201:
             i = body.find(b'"orderId":"')
             if i >= 0:
-                order_ids.append(body[i + 11: body.find(b'"', i + 11)].decode())
+                order_ids.append(body[i + 11 : body.find(b'"', i + 11)].decode())
         await pool.release(conn, not close)
 
     tasks: set[asyncio.Task] = set()
@@ -195,11 +198,19 @@ async def drive(url: str, rate: float, duration: float, tickets: list[str], max_
     for task in list(tasks):
         task.cancel()
     return {
-        "rate": rate, "duration_s": duration, "scheduled": count, "answered": len(latencies),
+        "rate": rate,
+        "duration_s": duration,
+        "scheduled": count,
+        "answered": len(latencies),
         "achieved_rps": round(len(latencies) / (max(clock(), last_slot) - t0), 1),
-        "by_status": {str(k): v for k, v in sorted(by_status.items())}, "errors": errors, "timeouts": timeouts,
-        "latency_ms": percentiles_ms(latencies, digits=3), "send_lateness_ms": percentiles_ms(lateness, digits=3),
-        "connections_opened": pool.opened_total, "started_at": wall_t0, "order_ids": order_ids,
+        "by_status": {str(k): v for k, v in sorted(by_status.items())},
+        "errors": errors,
+        "timeouts": timeouts,
+        "latency_ms": percentiles_ms(latencies, digits=3),
+        "send_lateness_ms": percentiles_ms(lateness, digits=3),
+        "connections_opened": pool.opened_total,
+        "started_at": wall_t0,
+        "order_ids": order_ids,
     }
 
 
@@ -225,17 +236,43 @@ def main() -> None:
         json.dump(result, f)
 
 
-def run_openloop(url: str, rate: float, duration: float, workdir: Path, tickets: list[str] = TICKET_IDS,
-                 max_connections: int = 256, grace: float = 10.0) -> tuple[dict, float]:
+def run_openloop(
+    url: str,
+    rate: float,
+    duration: float,
+    workdir: Path,
+    tickets: list[str] = TICKET_IDS,
+    max_connections: int = 256,
+    grace: float = 10.0,
+) -> tuple[dict, float]:
     """Run this driver as its own process (its CPU apart from the benchmark's); (its result, its CPU seconds)."""
     out_file = workdir / "openloop.json"
     workdir.mkdir(parents=True, exist_ok=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.openloop", "--url", url, "--rate", f"{rate:.3f}", "--duration", str(duration),
-         "--tickets", ",".join(tickets), "--max-connections", str(max_connections), "--grace", str(grace),
-         "--out", str(out_file)],
-        capture_output=True, text=True, timeout=duration + grace + 60, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "bench.openloop",
+            "--url",
+            url,
+            "--rate",
+            f"{rate:.3f}",
+            "--duration",
+            str(duration),
+            "--tickets",
+            ",".join(tickets),
+            "--max-connections",
+            str(max_connections),
+            "--grace",
+            str(grace),
+            "--out",
+            str(out_file),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=duration + grace + 60,
+        cwd=ROOT,
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:

@@ -17,7 +17,9 @@ from .fixtures import random_lines
 from .rawredis import RawRedis, reply_errors, resp
 
 
-def encode_orders(count: int, rng: random.Random, *, lines=random_lines, batch: int = 1000) -> list[tuple[list[str], bytes]]:
+def encode_orders(
+    count: int, rng: random.Random, *, lines=random_lines, batch: int = 1000
+) -> list[tuple[list[str], bytes]]:
     """`count` new pending orders as the gateway leaves them in Redis: the order hash (HSET, built
     with the shared contract's new_order_fields) and its stream entry (XADD), pre-encoded in
     batches: [(order ids, commands), ...]. (The gateway does both in one Lua step, with its
@@ -31,9 +33,13 @@ def encode_orders(count: int, rng: random.Random, *, lines=random_lines, batch: 
             seq += 1
             order_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))  # as the gateway names orders
             fields = new_order_fields(
-                order_id=order_id, customer_name=f"Bench Customer {seq}",
-                customer_email=f"bench+{seq}@example.com", payment_method=PaymentMethod.CREDIT_CARD,
-                lines=lines(rng), currency="EUR", created_at=created_at,
+                order_id=order_id,
+                customer_name=f"Bench Customer {seq}",
+                customer_email=f"bench+{seq}@example.com",
+                payment_method=PaymentMethod.CREDIT_CARD,
+                lines=lines(rng),
+                currency="EUR",
+                created_at=created_at,
             )
             flat = [x for kv in fields.items() for x in kv]
             cmds.append(resp("HSET", keys.order_key(order_id), *flat))
@@ -43,8 +49,9 @@ def encode_orders(count: int, rng: random.Random, *, lines=random_lines, batch: 
     return out
 
 
-def load_encoded(url: str, client: redis.Redis, encoded: list[tuple[list[str], bytes]],
-                 deadline: Deadline | None = None) -> list[str]:
+def load_encoded(
+    url: str, client: redis.Redis, encoded: list[tuple[list[str], bytes]], deadline: Deadline | None = None
+) -> list[str]:
     """Write pre-encoded orders into Redis; returns their ids."""
     raw = RawRedis(url)
     ids: list[str] = []

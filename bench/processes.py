@@ -24,7 +24,7 @@ class Services:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.processes: list[stack.Process] = []
 
-    def __enter__(self) -> "Services":
+    def __enter__(self) -> Services:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -65,7 +65,8 @@ class Services:
         path.write_text(json.dumps(cat or catalogue()))
         port = free_port()
         service = stack.Service(
-            "ceiling", [sys.executable, "-m", "bench.ceiling_app"],
+            "ceiling",
+            [sys.executable, "-m", "bench.ceiling_app"],
             {"PORT": str(port), "REDIS_URL": self.redis_url, "CATALOGUE_PATH": str(path), **env},
             f"http://127.0.0.1:{port}/readyz",
         )
@@ -73,8 +74,9 @@ class Services:
         return p, f"http://127.0.0.1:{port}"
 
     def workers(self, k: int, prefix: str = "bench-worker", **env: str) -> list[stack.Process]:
-        return self.start([stack.worker_service(f"{prefix}-{i + 1}", free_port(), self.redis_url, **env)
-                           for i in range(k)])
+        return self.start(
+            [stack.worker_service(f"{prefix}-{i + 1}", free_port(), self.redis_url, **env) for i in range(k)]
+        )
 
 
 def pause(processes: list[stack.Process]) -> None:

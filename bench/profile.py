@@ -42,8 +42,21 @@ def py_spy() -> str:
 
 
 def record(pid: int, seconds: float, out: Path, subprocesses: bool, fmt: str = "raw") -> None:
-    argv = [py_spy(), "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200",
-            "--gil", "--format", fmt, "--output", str(out)]
+    argv = [
+        py_spy(),
+        "record",
+        "--pid",
+        str(pid),
+        "--duration",
+        str(int(seconds)),
+        "--rate",
+        "200",
+        "--gil",
+        "--format",
+        fmt,
+        "--output",
+        str(out),
+    ]
     if subprocesses:
         argv.append("--subprocesses")
     subprocess.run(argv, check=True, capture_output=True, timeout=seconds + 60)
@@ -111,8 +124,13 @@ def profile_gateway(seconds: float, endpoint: str) -> Path:
             ids.write_text("\n".join(f["orderId"] for _, f in client.xrange("ticketing:orders", count=5000)) + "\n")
             arg = str(ids)
         expect = 201 if endpoint == "post-orders" else 200
-        load = threading.Thread(target=wrk, args=(gateway, endpoint), kwargs=dict(
-            connections=32, seconds=seconds + 3, max_requests=int((seconds + 3) * 5000), expect=expect, arg=arg))
+        load = threading.Thread(
+            target=wrk,
+            args=(gateway, endpoint),
+            kwargs=dict(
+                connections=32, seconds=seconds + 3, max_requests=int((seconds + 3) * 5000), expect=expect, arg=arg
+            ),
+        )
         load.start()
         time.sleep(3)  # every gunicorn worker booted and warm before sampling
         log(f"sampling the gateway's gunicorn workers for {seconds:.0f}s under {endpoint} load")
@@ -152,8 +170,11 @@ def main() -> None:
     a = p.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = profile_gateway(a.seconds, a.endpoint) if a.what == "gateway" else profile_worker(a.orders)
-    focus = (("ThreadWorker.handle", "Flask.wsgi_app", "create_order", "place_order") if a.what == "gateway"
-             else ("OrderConsumer.read_loop", "OrderConsumer.process", "decide_batch", "Pipeline.execute"))
+    focus = (
+        ("ThreadWorker.handle", "Flask.wsgi_app", "create_order", "place_order")
+        if a.what == "gateway"
+        else ("OrderConsumer.read_loop", "OrderConsumer.process", "decide_batch", "Pipeline.execute")
+    )
     summary = summarise(out.with_suffix(".txt"), focus=focus)
     out.with_suffix(".summary.txt").write_text(summary + "\n")
     print(summary)

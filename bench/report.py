@@ -23,7 +23,11 @@ def machine(m: dict, meta: dict) -> list[str]:
         f"Machine: {m['cores']} cores, {m['cpu']}, {m['memory_gib']} GiB; {m['os']}; Python {m['python']}, "
         f"Redis {m['redis_server']} (redis-py {m['redis_py']}), gunicorn {m['gunicorn']}, wrk {m['wrk']}; "
         f"load average (1, 5, 15 min) at start {', '.join(str(x) for x in m['load_average_at_start'])}"
-        + (f", at end {', '.join(str(x) for x in meta['load_average_at_end'])}" if meta.get("load_average_at_end") else "")
+        + (
+            f", at end {', '.join(str(x) for x in meta['load_average_at_end'])}"
+            if meta.get("load_average_at_end")
+            else ""
+        )
         + ".",
         "",
     ]
@@ -33,32 +37,62 @@ def intake(r: dict) -> list[str]:
     rows = []
     for e in r["endpoints"]:
         g, c = e["gateway"], e["ceiling"]
-        rows.append([
-            f"`{e['endpoint']}`", _n(g["rps"]), _n(g["p50_ms"], 1), _n(g["p99_ms"], 1),
-            _n(c["rps"]), _n(c["p50_ms"], 1), _n(c["p99_ms"], 1), f"**{e['ratio']:.2f}**",
-            f"{g['server_cpu_ms_per_request']:.2f} / {c['server_cpu_ms_per_request']:.2f}",
-            _n(g["redis_cpu_us_per_request"]),
-        ])
+        rows.append(
+            [
+                f"`{e['endpoint']}`",
+                _n(g["rps"]),
+                _n(g["p50_ms"], 1),
+                _n(g["p99_ms"], 1),
+                _n(c["rps"]),
+                _n(c["p50_ms"], 1),
+                _n(c["p99_ms"], 1),
+                f"**{e['ratio']:.2f}**",
+                f"{g['server_cpu_ms_per_request']:.2f} / {c['server_cpu_ms_per_request']:.2f}",
+                _n(g["redis_cpu_us_per_request"]),
+            ]
+        )
     out = [
         f"### 1. Gateway intake (wrk, closed loop, {r['connections']} connections; median of {r['rounds']} "
         f"alternating rounds of {r['seconds_per_run']} s; gunicorn {r.get('gateway_workers')} workers x "
         f"{r.get('gateway_threads_per_worker')} threads)",
         "",
-        *_table(["endpoint", "gateway req/s", "p50 ms", "p99 ms", "ceiling req/s", "p50 ms", "p99 ms",
-                 "gateway / ceiling", "server CPU ms/req (gateway / ceiling)", "Redis CPU µs/req"], rows),
+        *_table(
+            [
+                "endpoint",
+                "gateway req/s",
+                "p50 ms",
+                "p99 ms",
+                "ceiling req/s",
+                "p50 ms",
+                "p99 ms",
+                "gateway / ceiling",
+                "server CPU ms/req (gateway / ceiling)",
+                "Redis CPU µs/req",
+            ],
+            rows,
+        ),
         "",
     ]
     post = r["endpoints"][0]["gateway"]
     if post.get("redis_bytes_per_order"):
-        out += [f"Redis memory written per accepted order (hash, stream entry, idempotency record): "
-                f"{_n(post['redis_bytes_per_order'])} bytes.", ""]
+        out += [
+            f"Redis memory written per accepted order (hash, stream entry, idempotency record): "
+            f"{_n(post['redis_bytes_per_order'])} bytes.",
+            "",
+        ]
     commands = "; ".join(
-        f"{e['endpoint']}: " + ", ".join(f"{k.upper()} {v['usec_per_call']:.1f} µs" for k, v in e.get("redis_commands", {}).items())
-        for e in r["endpoints"] if e.get("redis_commands"))
+        f"{e['endpoint']}: "
+        + ", ".join(f"{k.upper()} {v['usec_per_call']:.1f} µs" for k, v in e.get("redis_commands", {}).items())
+        for e in r["endpoints"]
+        if e.get("redis_commands")
+    )
     if commands:
         out += [f"Redis time per command the gateway sent (INFO commandstats): {commands}.", ""]
-    spread = "; ".join(f"{e['endpoint']}: gateway {_n(e['gateway']['rps_min'])}–{_n(e['gateway']['rps_max'])}, "
-                       f"ceiling {_n(e['ceiling']['rps_min'])}–{_n(e['ceiling']['rps_max'])}" for e in r["endpoints"])
+    spread = "; ".join(
+        f"{e['endpoint']}: gateway {_n(e['gateway']['rps_min'])}–{_n(e['gateway']['rps_max'])}, "
+        f"ceiling {_n(e['ceiling']['rps_min'])}–{_n(e['ceiling']['rps_max'])}"
+        for e in r["endpoints"]
+    )
     out += [f"Spread of req/s over the rounds: {spread}.", ""]
     return out
 
@@ -68,23 +102,56 @@ def workers(r: dict) -> list[str]:
     rows = []
     for run in r["runs"]:
         k = f"{run['k']}" + (f" (on {r['cores']} cores)" if run["k"] > r["cores"] else "")
-        rows.append([k, _n(run["orders_per_s"]), f"{run['speedup_vs_k1']:.2f}x",
-                     f"**{run['ratio_to_ceiling']:.2f}**", _n(run["worker_cpu_us_per_order"]),
-                     _n(run["redis_cpu_us_per_order"]), _n(run["redis_evalsha_us_per_call"], 1), run["invariants"]])
-    rows.append(["ceiling: 1 client, EVALSHA pipelined", _n(c["orders_per_s"]), "", "1.00", "–",
-                 _n(c["redis_cpu_us_per_order"]), _n(c["redis_evalsha_us_per_call"], 1), c["invariants"]])
+        rows.append(
+            [
+                k,
+                _n(run["orders_per_s"]),
+                f"{run['speedup_vs_k1']:.2f}x",
+                f"**{run['ratio_to_ceiling']:.2f}**",
+                _n(run["worker_cpu_us_per_order"]),
+                _n(run["redis_cpu_us_per_order"]),
+                _n(run["redis_evalsha_us_per_call"], 1),
+                run["invariants"],
+            ]
+        )
+    rows.append(
+        [
+            "ceiling: 1 client, EVALSHA pipelined",
+            _n(c["orders_per_s"]),
+            "",
+            "1.00",
+            "–",
+            _n(c["redis_cpu_us_per_order"]),
+            _n(c["redis_evalsha_us_per_call"], 1),
+            c["invariants"],
+        ]
+    )
     width = 48
     top = max([c["orders_per_s"]] + [run["orders_per_s"] for run in r["runs"]]) or 1
-    bars = [f"K={run['k']:<8} {'#' * max(round(run['orders_per_s'] / top * width), 1):<{width}} "
-            f"{run['orders_per_s']:>9,.0f}/s" + (f"  ({r['cores']} cores)" if run["k"] > r["cores"] else "")
-            for run in r["runs"]]
-    bars.append(f"{'ceiling':<10} {'#' * max(round(c['orders_per_s'] / top * width), 1):<{width}} "
-                f"{c['orders_per_s']:>9,.0f}/s")
+    bars = [
+        f"K={run['k']:<8} {'#' * max(round(run['orders_per_s'] / top * width), 1):<{width}} "
+        f"{run['orders_per_s']:>9,.0f}/s" + (f"  ({r['cores']} cores)" if run["k"] > r["cores"] else "")
+        for run in r["runs"]
+    ]
+    bars.append(
+        f"{'ceiling':<10} {'#' * max(round(c['orders_per_s'] / top * width), 1):<{width}} {c['orders_per_s']:>9,.0f}/s"
+    )
     return [
         f"### 2. Worker decision rate ({r['orders']:,} preloaded orders, batches of {r['batch']})",
         "",
-        *_table(["worker processes (K)", "orders/s", "vs K=1", "vs ceiling", "worker CPU µs/order",
-                 "Redis CPU µs/order", "EVALSHA µs/call", "invariants"], rows),
+        *_table(
+            [
+                "worker processes (K)",
+                "orders/s",
+                "vs K=1",
+                "vs ceiling",
+                "worker CPU µs/order",
+                "Redis CPU µs/order",
+                "EVALSHA µs/call",
+                "invariants",
+            ],
+            rows,
+        ),
         "",
         "Scaling curve (decisions per second):",
         "",
@@ -100,16 +167,47 @@ def e2e(r: dict) -> list[str]:
     for lv in r["levels"]:
         lat, ttd = lv["intake_latency_ms"], lv["time_to_decision_ms"]
         bad = lv["scheduled"] - lv["by_status"].get("201", 0)
-        rows.append([f"{lv['level']:.0%}", _n(lv["target_rps"]), _n(lv["achieved_rps"]),
-                     _n(lat.get("p50"), 1), _n(lat.get("p90"), 1), _n(lat.get("p99"), 1), _n(lat.get("max"), 1),
-                     _n(ttd.get("p50")), _n(ttd.get("p90")), _n(ttd.get("p99")), _n(ttd.get("max")),
-                     _n(lv["max_xlen"]), _n(bad), _n(lv["driver_send_lateness_ms"].get("p99"), 1)])
+        rows.append(
+            [
+                f"{lv['level']:.0%}",
+                _n(lv["target_rps"]),
+                _n(lv["achieved_rps"]),
+                _n(lat.get("p50"), 1),
+                _n(lat.get("p90"), 1),
+                _n(lat.get("p99"), 1),
+                _n(lat.get("max"), 1),
+                _n(ttd.get("p50")),
+                _n(ttd.get("p90")),
+                _n(ttd.get("p99")),
+                _n(ttd.get("max")),
+                _n(lv["max_xlen"]),
+                _n(bad),
+                _n(lv["driver_send_lateness_ms"].get("p99"), 1),
+            ]
+        )
     return [
         f"### 3. End to end at a fixed arrival rate (open loop, {r['seconds_per_level']} s a level, "
         f"{r['workers']} workers; capacity {_n(r['capacity_rps'])} orders/s from {r['capacity_source']})",
         "",
-        *_table(["load", "target/s", "achieved/s", "intake p50 ms", "p90", "p99", "max",
-                 "decision p50 ms", "p90", "p99", "max", "max XLEN", "not 201", "driver lateness p99 ms"], rows),
+        *_table(
+            [
+                "load",
+                "target/s",
+                "achieved/s",
+                "intake p50 ms",
+                "p90",
+                "p99",
+                "max",
+                "decision p50 ms",
+                "p90",
+                "p99",
+                "max",
+                "max XLEN",
+                "not 201",
+                "driver lateness p99 ms",
+            ],
+            rows,
+        ),
         "",
         "Intake latency runs from each request's scheduled time to its complete answer; time to decision is "
         "decidedAt − createdAt (millisecond timestamps) of every order answered 201.",
@@ -122,11 +220,34 @@ def contention(r: dict) -> list[str]:
     return [
         "### 4. Contention (every order on one ticket type)",
         "",
-        *_table(["orders", "stock", "workers", "orders/s", "vs uncontended K=2", "confirmed", "rejected",
-                 "sold", "oversold", "invariants"],
-                [[_n(r["orders"]), _n(r["stock_initial"]), r["k"], _n(r["orders_per_s"]),
-                  _n(r.get("ratio_to_uncontended_k2"), 2), _n(s.get("confirmed", 0)), _n(s.get("rejected", 0)),
-                  _n(r["sold"]), _n(r["oversold"]), r["invariants"]]]),
+        *_table(
+            [
+                "orders",
+                "stock",
+                "workers",
+                "orders/s",
+                "vs uncontended K=2",
+                "confirmed",
+                "rejected",
+                "sold",
+                "oversold",
+                "invariants",
+            ],
+            [
+                [
+                    _n(r["orders"]),
+                    _n(r["stock_initial"]),
+                    r["k"],
+                    _n(r["orders_per_s"]),
+                    _n(r.get("ratio_to_uncontended_k2"), 2),
+                    _n(s.get("confirmed", 0)),
+                    _n(s.get("rejected", 0)),
+                    _n(r["sold"]),
+                    _n(r["oversold"]),
+                    r["invariants"],
+                ]
+            ],
+        ),
         "",
     ]
 
@@ -135,17 +256,34 @@ def memory(r: dict) -> list[str]:
     p, f = r["preloaded"], r["flow"]
     w = r.get("what_if_listpack")
     rows = [
-        ["pending: order hash + stream entry", _n(p["bytes_per_order_pending"]), _n(p["mib_per_100k_pending"], 1),
-         f"hash {p['order_hash_encoding']}, {_n(p['order_hash_bytes'])} B; stream {_n(p['stream_bytes_per_entry'])} B/entry"],
-        ["decided: order hash (stream trimmed)", _n(p["bytes_per_order_decided"]), _n(p["mib_per_100k_decided"], 1),
-         f"hash {p['decided_order_hash_encoding']}, {_n(p['decided_order_hash_bytes'])} B"],
-        ["decided, through the gateway (+ idempotency record)", _n(f["bytes_per_order"]), _n(f["mib_per_100k"], 1),
-         f"idempotency record {f['idempotency_record_encoding']}, {_n(f['idempotency_record_bytes'])} B"],
+        [
+            "pending: order hash + stream entry",
+            _n(p["bytes_per_order_pending"]),
+            _n(p["mib_per_100k_pending"], 1),
+            f"hash {p['order_hash_encoding']}, {_n(p['order_hash_bytes'])} B; stream {_n(p['stream_bytes_per_entry'])} B/entry",
+        ],
+        [
+            "decided: order hash (stream trimmed)",
+            _n(p["bytes_per_order_decided"]),
+            _n(p["mib_per_100k_decided"], 1),
+            f"hash {p['decided_order_hash_encoding']}, {_n(p['decided_order_hash_bytes'])} B",
+        ],
+        [
+            "decided, through the gateway (+ idempotency record)",
+            _n(f["bytes_per_order"]),
+            _n(f["mib_per_100k"], 1),
+            f"idempotency record {f['idempotency_record_encoding']}, {_n(f['idempotency_record_bytes'])} B",
+        ],
     ]
     if w:
-        rows.append([f"what if `hash-max-listpack-value {w['hash_max_listpack_value']}`: pending",
-                     _n(w["bytes_per_order_pending"]), _n(w["mib_per_100k_pending"], 1),
-                     f"hash {w['order_hash_encoding']}, {_n(w['order_hash_bytes'])} B"])
+        rows.append(
+            [
+                f"what if `hash-max-listpack-value {w['hash_max_listpack_value']}`: pending",
+                _n(w["bytes_per_order_pending"]),
+                _n(w["mib_per_100k_pending"], 1),
+                f"hash {w['order_hash_encoding']}, {_n(w['order_hash_bytes'])} B",
+            ]
+        )
     return [
         f"### 5. Memory (used_memory; {r['orders']:,} preloaded orders)",
         "",
@@ -162,7 +300,7 @@ SECTIONS = {"intake": intake, "workers": workers, "e2e": e2e, "contention": cont
 
 
 def render(results: dict) -> str:
-    lines = ["## Results", ""] + machine(results["machine"], results["meta"])
+    lines = ["## Results", "", *machine(results["machine"], results["meta"])]
     for name, render_one in SECTIONS.items():
         r = results["benchmarks"].get(name)
         if r is None:

@@ -14,8 +14,15 @@ def percentiles_ms(values_s: list[float], digits: int = 1) -> dict:
     def p(q: float) -> float:
         return round(s[min(int(q / 100 * len(s)), len(s) - 1)] * 1000, digits)
 
-    return {"count": len(s), "p50": p(50), "p90": p(90), "p99": p(99), "p999": p(99.9),
-            "max": round(s[-1] * 1000, digits), "mean": round(sum(s) / len(s) * 1000, digits)}
+    return {
+        "count": len(s),
+        "p50": p(50),
+        "p90": p(90),
+        "p99": p(99),
+        "p999": p(99.9),
+        "max": round(s[-1] * 1000, digits),
+        "mean": round(sum(s) / len(s) * 1000, digits),
+    }
 
 
 def iso_seconds(value: str) -> float:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import redis
 
@@ -64,7 +64,7 @@ def wait_decided(client: redis.Redis, order_ids: list[str], timeout: float) -> i
         pipe = client.pipeline(transaction=False)
         for oid in open_ids:
             pipe.hget(keys.order_key(oid), "status")
-        open_ids = [o for o, s in zip(open_ids, pipe.execute()) if s not in TERMINAL_STATUSES]
+        open_ids = [o for o, s in zip(open_ids, pipe.execute(), strict=True) if s not in TERMINAL_STATUSES]
         if not open_ids or time.monotonic() > deadline:
             break
         time.sleep(0.2)
@@ -103,7 +103,7 @@ class StreamSampler:
             self.samples.append((time.perf_counter() - t0, int(length), int(memory["used_memory"])))
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> "StreamSampler":
+    def __enter__(self) -> StreamSampler:
         self._thread.start()
         return self
 

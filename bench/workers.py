@@ -81,8 +81,16 @@ def decided_count(client: redis.Redis, n: int) -> int:
     return max(min(read, n) - pending, 0)
 
 
-def run_workers(url: str, client: redis.Redis, workdir: Path, encoded, k: int, deadline: Deadline,
-                stock: dict[str, int] | None = None, **env: str) -> dict:
+def run_workers(
+    url: str,
+    client: redis.Redis,
+    workdir: Path,
+    encoded,
+    k: int,
+    deadline: Deadline,
+    stock: dict[str, int] | None = None,
+    **env: str,
+) -> dict:
     """Preload `encoded`, let k paused workers loose, time until every order is decided."""
     client.flushall()
     init_stock(client, stock or {t: BIG_STOCK for t in TICKET_IDS})
@@ -109,12 +117,19 @@ def run_workers(url: str, client: redis.Redis, workdir: Path, encoded, k: int, d
         decided = n if complete else decided_count(client, n)
     invariants, statuses = check(client, ids) if complete else ("not checked (time budget)", {})
     return {
-        "k": k, "orders": n, "decided": decided, "complete": complete, "seconds": round(elapsed, 3),
+        "k": k,
+        "orders": n,
+        "decided": decided,
+        "complete": complete,
+        "seconds": round(elapsed, 3),
         "orders_per_s": round(decided / elapsed, 1) if elapsed else 0.0,
-        "worker_cpu_s": round(worker_cpu, 2), "redis_cpu_s": round(redis_cpu, 2),
+        "worker_cpu_s": round(worker_cpu, 2),
+        "redis_cpu_s": round(redis_cpu, 2),
         "worker_cpu_us_per_order": round(worker_cpu / decided * 1e6, 1) if decided else None,
         "redis_cpu_us_per_order": round(redis_cpu / decided * 1e6, 1) if decided else None,
-        "redis_evalsha_us_per_call": usec, "statuses": statuses, "invariants": invariants,
+        "redis_evalsha_us_per_call": usec,
+        "statuses": statuses,
+        "invariants": invariants,
     }
 
 
@@ -135,8 +150,22 @@ def run_ceiling(url: str, client: redis.Redis, encoded, deadline: Deadline, batc
     sha = client.script_load(DECIDE_LUA)
     now = utc_timestamp()
     payloads = [
-        b"".join(resp("EVALSHA", sha, 4, keys.order_key(oid), keys.STOCK, keys.STOCK_SOLD, keys.ORDER_STREAM,
-                      keys.CONSUMER_GROUP, eid, now, 0) for eid, oid in entries[i:i + batch])
+        b"".join(
+            resp(
+                "EVALSHA",
+                sha,
+                4,
+                keys.order_key(oid),
+                keys.STOCK,
+                keys.STOCK_SOLD,
+                keys.ORDER_STREAM,
+                keys.CONSUMER_GROUP,
+                eid,
+                now,
+                0,
+            )
+            for eid, oid in entries[i : i + batch]
+        )
         for i in range(0, len(entries), batch)
     ]
     raw = RawRedis(url)
@@ -155,11 +184,18 @@ def run_ceiling(url: str, client: redis.Redis, encoded, deadline: Deadline, batc
     complete = decided == len(entries)
     invariants, statuses = check(client, ids) if complete else ("not checked (time budget)", {})
     return {
-        "orders": len(ids), "decided": decided, "complete": complete, "batch": batch, "errors": errors,
-        "seconds": round(elapsed, 3), "orders_per_s": round(decided / elapsed, 1) if elapsed else 0.0,
+        "orders": len(ids),
+        "decided": decided,
+        "complete": complete,
+        "batch": batch,
+        "errors": errors,
+        "seconds": round(elapsed, 3),
+        "orders_per_s": round(decided / elapsed, 1) if elapsed else 0.0,
         "redis_cpu_s": round(redis_cpu, 2),
         "redis_cpu_us_per_order": round(redis_cpu / decided * 1e6, 1) if decided else None,
-        "redis_evalsha_us_per_call": evalsha_usec_per_call(client), "statuses": statuses, "invariants": invariants,
+        "redis_evalsha_us_per_call": evalsha_usec_per_call(client),
+        "statuses": statuses,
+        "invariants": invariants,
     }
 
 

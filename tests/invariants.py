@@ -25,7 +25,7 @@ def wait_until_all_terminal(r: redis.Redis, order_ids: list[str], timeout: float
         pipe = r.pipeline(transaction=False)
         for order_id in order_ids:
             pipe.hget(keys.order_key(order_id), "status")
-        statuses = dict(zip(order_ids, pipe.execute()))
+        statuses = dict(zip(order_ids, pipe.execute(), strict=True))
         open_orders = [o for o, s in statuses.items() if s not in TERMINAL_STATUSES]
         if not open_orders:
             return statuses
@@ -55,7 +55,7 @@ def check_invariants(r: redis.Redis, order_ids: list[str]) -> Counter:
 
     statuses: Counter = Counter()
     confirmed_qty: Counter = Counter()
-    for order_id, (status, items, order_generation) in zip(stored, records):
+    for order_id, (status, items, order_generation) in zip(stored, records, strict=True):
         assert status in TERMINAL_STATUSES, f"order {order_id} is {status!r}, not terminal"
         assert (order_generation or "0") == generation, (
             f"order {order_id} is of generation {order_generation}, not the current {generation}"

@@ -14,8 +14,8 @@ LUA_FILES = sorted(ROOT.glob("*/*/*.lua"))
 
 # Words a script may use that are not part of the order contract.
 DEAD_LETTER_FIELDS = {"entryId", "deliveries", "reason"}  # fields of a dead-letter entry
-IDEMPOTENCY_FIELDS = {"fingerprint", "response"}      # fields of an idempotency record
-XINFO_FIELDS = {"name", "lag", "pending"}              # fields of Redis's XINFO GROUPS reply
+IDEMPOTENCY_FIELDS = {"fingerprint", "response"}  # fields of an idempotency record
+XINFO_FIELDS = {"name", "lag", "pending"}  # fields of Redis's XINFO GROUPS reply
 LUA_TYPE_NAMES = {"string", "number", "table", "nil", "boolean"}
 
 
@@ -32,9 +32,14 @@ def test_there_are_lua_scripts_to_check():
 @pytest.mark.parametrize("path", LUA_FILES, ids=lambda p: p.name)
 def test_every_word_a_script_uses_is_defined_in_the_contract(path):
     known = (
-        set(order_record.FIELDS) | {s.value for s in OrderStatus} | {r.value for r in Reason}
-        | {o.value for o in DecisionOutcome} | {o.value for o in IntakeOutcome}
-        | DEAD_LETTER_FIELDS | IDEMPOTENCY_FIELDS | XINFO_FIELDS
+        set(order_record.FIELDS)
+        | {s.value for s in OrderStatus}
+        | {r.value for r in Reason}
+        | {o.value for o in DecisionOutcome}
+        | {o.value for o in IntakeOutcome}
+        | DEAD_LETTER_FIELDS
+        | IDEMPOTENCY_FIELDS
+        | XINFO_FIELDS
     )
     # Words only: error messages (with spaces), Redis commands and options (upper case)
     # and stream id specials (~ * + -) are not contract.
@@ -46,6 +51,7 @@ def test_every_word_a_script_uses_is_defined_in_the_contract(path):
 @pytest.mark.parametrize("path", LUA_FILES, ids=lambda p: p.name)
 def test_every_script_documents_its_keys_argv_and_return_value_in_its_header(path):
     lines = path.read_text().splitlines()
-    header = "\n".join(line for line in lines[:next(i for i, l in enumerate(lines)
-                                                      if l.strip() and not l.startswith(("--", "#!")))])
+    header = "\n".join(
+        line for line in lines[: next(i for i, l in enumerate(lines) if l.strip() and not l.startswith(("--", "#!")))]
+    )
     assert "KEYS[1]" in header and "ARGV[1]" in header and "Returns" in header

@@ -13,8 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.parametrize(
     "settings_class, readme",
-    [(GatewaySettings, "README.md"), (WorkerSettings, "README.md"),
-     (WorkloadSettings, "workload-generator/README.md")],
+    [(GatewaySettings, "README.md"), (WorkerSettings, "README.md"), (WorkloadSettings, "workload-generator/README.md")],
     ids=lambda v: getattr(v, "__name__", v),
 )
 def test_every_setting_is_documented(settings_class, readme):

@@ -21,8 +21,13 @@ ARTIFACTS = stack.ROOT / "test-artifacts"
 
 
 def main() -> int:
-    ports = stack.Ports(redis=free_port(), gateway=free_port(), workers=(free_port(), free_port()),
-                        generator=free_port(), web=free_port())
+    ports = stack.Ports(
+        redis=free_port(),
+        gateway=free_port(),
+        workers=(free_port(), free_port()),
+        generator=free_port(),
+        web=free_port(),
+    )
     with tempfile.TemporaryDirectory(prefix="e2e-") as tmp:
         run_dir = Path(tmp)
         services = stack.local_stack(run_dir, ports)
@@ -32,8 +37,11 @@ def main() -> int:
         processes = stack.start(services, run_dir / "logs")
         returncode = 1
         try:
-            env = {**os.environ, "BASE_URL": f"http://127.0.0.1:{ports.web}",
-                   "SCREENSHOT_DIR": str(ARTIFACTS / "screenshots")}
+            env = {
+                **os.environ,
+                "BASE_URL": f"http://127.0.0.1:{ports.web}",
+                "SCREENSHOT_DIR": str(ARTIFACTS / "screenshots"),
+            }
             returncode = subprocess.run(["npm", "run", "test:e2e"], cwd=stack.ROOT / "frontend", env=env).returncode
         finally:
             stack.stop(processes)

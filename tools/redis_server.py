@@ -7,9 +7,8 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Iterator
 
 
 def free_port() -> int:
@@ -38,8 +37,20 @@ def redis_server(*extra_args: str, port: int | None = None) -> Iterator[str]:
     port = port or free_port()
     with tempfile.TemporaryDirectory(prefix="redis-") as workdir:
         proc = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", workdir,
-             "--save", "", "--appendonly", "no", *extra_args],
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                workdir,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                *extra_args,
+            ],
             stdout=subprocess.DEVNULL,
         )
         try:

@@ -47,11 +47,15 @@ class Process:
         else:
             log_dir.mkdir(parents=True, exist_ok=True)
             self.log_path = log_dir / f"{service.name}.log"
-            out = open(self.log_path, "ab")
+            out = open(self.log_path, "ab")  # noqa: SIM115 - the service's stdout for its whole life
         # Own session: a Ctrl-C in the terminal reaches the supervisor only, which then
         # stops every service in order instead of all at once.
         self.popen = subprocess.Popen(
-            service.argv, env=env, cwd=service.cwd, stdout=out, stderr=subprocess.STDOUT if out else None,
+            service.argv,
+            env=env,
+            cwd=service.cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
             start_new_session=True,
         )
 
@@ -146,8 +150,9 @@ def redis_service(port: int, data_dir: Path, appendfsync: str = "everysec") -> S
     plus only what a local process must change: its port, loopback, its data folder, the fsync policy."""
     data_dir.mkdir(parents=True, exist_ok=True)
     conf = data_dir / "redis.conf"
-    conf.write_text(local_redis_conf(
-        {"port": str(port), "bind": "127.0.0.1", "dir": str(data_dir), "appendfsync": appendfsync}))
+    conf.write_text(
+        local_redis_conf({"port": str(port), "bind": "127.0.0.1", "dir": str(data_dir), "appendfsync": appendfsync})
+    )
     return Service("redis", ["redis-server", str(conf)], ready_url=f"tcp://127.0.0.1:{port}")
 
 
@@ -168,14 +173,17 @@ def reach(host: str) -> str:
 
 def gateway_service(port: int, redis_url: str, host: str = LOOPBACK, **env: str) -> Service:
     return Service(
-        "api-gateway", [PYTHON, "-m", "api_gateway"],
-        {"HOST": host, "PORT": str(port), "REDIS_URL": redis_url, **env}, f"http://{reach(host)}:{port}/readyz",
+        "api-gateway",
+        [PYTHON, "-m", "api_gateway"],
+        {"HOST": host, "PORT": str(port), "REDIS_URL": redis_url, **env},
+        f"http://{reach(host)}:{port}/readyz",
     )
 
 
 def worker_service(name: str, port: int, redis_url: str, host: str = LOOPBACK, **env: str) -> Service:
     return Service(
-        name, [PYTHON, "-m", "order_worker"],
+        name,
+        [PYTHON, "-m", "order_worker"],
         {"HOST": host, "PORT": str(port), "REDIS_URL": redis_url, "CONSUMER_NAME": name, **env},
         f"http://{reach(host)}:{port}/readyz",
     )
@@ -183,8 +191,10 @@ def worker_service(name: str, port: int, redis_url: str, host: str = LOOPBACK, *
 
 def generator_service(port: int, target_api: str, host: str = LOOPBACK, **env: str) -> Service:
     return Service(
-        "workload-generator", [PYTHON, "-m", "workload_generator"],
-        {"HOST": host, "PORT": str(port), "TARGET_API": target_api, **env}, f"http://{reach(host)}:{port}/readyz",
+        "workload-generator",
+        [PYTHON, "-m", "workload_generator"],
+        {"HOST": host, "PORT": str(port), "TARGET_API": target_api, **env},
+        f"http://{reach(host)}:{port}/readyz",
     )
 
 
@@ -241,16 +251,25 @@ def nginx_service(port: int, api: str, workload: str, run_dir: Path, host: str =
     template = (ROOT / "frontend/nginx/default.conf.template").read_text()
     listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     static_root = ROOT / "frontend/dist"
-    values = {"NGINX_PORT": listen, "API_UPSTREAM": api, "WORKLOAD_UPSTREAM": workload,
-              "STATIC_ROOT": str(static_root)}
+    values = {"NGINX_PORT": listen, "API_UPSTREAM": api, "WORKLOAD_UPSTREAM": workload, "STATIC_ROOT": str(static_root)}
     (run_dir / "default.conf").write_text(render_template(template, values))
-    mime_types = next((p for p in ("/etc/nginx/mime.types", "/usr/local/etc/nginx/mime.types",
-                                   "/opt/homebrew/etc/nginx/mime.types") if Path(p).exists()), "mime.types")
+    mime_types = next(
+        (
+            p
+            for p in ("/etc/nginx/mime.types", "/usr/local/etc/nginx/mime.types", "/opt/homebrew/etc/nginx/mime.types")
+            if Path(p).exists()
+        ),
+        "mime.types",
+    )
     (run_dir / "nginx.conf").write_text(
-        NGINX_CONF.format(user=worker_user(static_root), run=run_dir, mime_types=mime_types))
+        NGINX_CONF.format(user=worker_user(static_root), run=run_dir, mime_types=mime_types)
+    )
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    return Service("nginx", [nginx, "-c", str(run_dir / "nginx.conf"), "-p", str(run_dir)],
-                   ready_url=f"http://{reach(host)}:{port}/")
+    return Service(
+        "nginx",
+        [nginx, "-c", str(run_dir / "nginx.conf"), "-p", str(run_dir)],
+        ready_url=f"http://{reach(host)}:{port}/",
+    )
 
 
 @dataclass(frozen=True)
@@ -273,13 +292,16 @@ def local_stack(run_dir: Path, ports: Ports, host: str = LOOPBACK) -> list[Servi
     # AOF fsync policy: everysec may lose the last second of writes if the machine dies;
     # always loses nothing acknowledged, at some cost in write latency.
     appendfsync = os.environ.get("REDIS_APPENDFSYNC", "everysec")
-    services = [redis_service(ports.redis, run_dir / "redis", appendfsync),
-                gateway_service(ports.gateway, redis_url, host)]
+    services = [
+        redis_service(ports.redis, run_dir / "redis", appendfsync),
+        gateway_service(ports.gateway, redis_url, host),
+    ]
     services += [worker_service(f"worker-{i + 1}", port, redis_url, host) for i, port in enumerate(ports.workers)]
     services.append(generator_service(ports.generator, gateway, host))
     if (ROOT / "frontend/dist/index.html").exists():
-        services.append(nginx_service(ports.web, gateway, f"http://{reach(host)}:{ports.generator}",
-                                      run_dir / "nginx", host))
+        services.append(
+            nginx_service(ports.web, gateway, f"http://{reach(host)}:{ports.generator}", run_dir / "nginx", host)
+        )
     return services
 
 
@@ -291,7 +313,10 @@ def busy_ports(ports: Ports, host: str = LOOPBACK) -> list[str]:
     """
     wanted = [(ports.redis, "redis", "REDIS_PORT", LOOPBACK), (ports.gateway, "api gateway", "GATEWAY_PORT", host)]
     wanted += [(p, f"order worker {i + 1}", "FIRST_WORKER_PORT", host) for i, p in enumerate(ports.workers)]
-    wanted += [(ports.generator, "workload generator", "GENERATOR_PORT", host), (ports.web, "web app", "FRONTEND_PORT", host)]
+    wanted += [
+        (ports.generator, "workload generator", "GENERATOR_PORT", host),
+        (ports.web, "web app", "FRONTEND_PORT", host),
+    ]
     taken = []
     for port, what, variable, address in wanted:
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
@@ -301,8 +326,10 @@ def busy_ports(ports: Ports, host: str = LOOPBACK) -> list[str]:
             try:
                 s.bind((address, port))
             except OSError:
-                taken.append(f"port {port} ({what}) is in use; set {variable}=<another port> (e.g. "
-                             f"{variable}={port + 1} make up)")
+                taken.append(
+                    f"port {port} ({what}) is in use; set {variable}=<another port> (e.g. "
+                    f"{variable}={port + 1} make up)"
+                )
     return taken
 
 
@@ -311,9 +338,11 @@ def check_exposure(host: str) -> str | None:
     (which sends load wherever it is told, within its allow-list) must need a token."""
     if is_loopback(host) or os.environ.get("WORKLOAD_TOKEN", "").strip():
         return None
-    return (f"HOST={host} makes the stack reachable from other machines: set WORKLOAD_TOKEN too "
-            f"(e.g. HOST={host} WORKLOAD_TOKEN=$(openssl rand -hex 16) make up), so that only "
-            "callers with the token can drive the load generator")
+    return (
+        f"HOST={host} makes the stack reachable from other machines: set WORKLOAD_TOKEN too "
+        f"(e.g. HOST={host} WORKLOAD_TOKEN=$(openssl rand -hex 16) make up), so that only "
+        "callers with the token can drive the load generator"
+    )
 
 
 def ports_from_env(workers: int) -> Ports:
@@ -373,8 +402,11 @@ def up(args: argparse.Namespace) -> int:
         while not stopping:
             dead = [p for p in processes if not p.alive()]
             if dead:
-                print(f"{dead[0].service.name} exited (code {dead[0].popen.returncode}); stopping the rest. "
-                      f"See {dead[0].log_path}", file=sys.stderr)
+                print(
+                    f"{dead[0].service.name} exited (code {dead[0].popen.returncode}); stopping the rest. "
+                    f"See {dead[0].log_path}",
+                    file=sys.stderr,
+                )
                 return_code = 1
                 break
             time.sleep(0.5)
@@ -390,7 +422,9 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     up_parser = sub.add_parser("up", help="start the whole stack on localhost until Ctrl-C")
     up_parser.add_argument("--workers", type=int, default=2, help="order workers to start (default 2)")
-    up_parser.add_argument("--run-dir", default=str(ROOT / ".run"), help="Redis data, logs, Nginx config (default .run)")
+    up_parser.add_argument(
+        "--run-dir", default=str(ROOT / ".run"), help="Redis data, logs, Nginx config (default .run)"
+    )
     args = parser.parse_args()
     raise SystemExit(up(args))
 

@@ -39,8 +39,9 @@ def reset_demo(settings: GatewaySettings, confirmed: bool) -> None:
     if not confirmed:
         print("reset-demo deletes every order and resets all stock; run again with --yes", file=sys.stderr)
         raise SystemExit(1)
-    client = redis.Redis.from_url(settings.redis_url, decode_responses=True,
-                                  socket_connect_timeout=settings.redis_socket_timeout)
+    client = redis.Redis.from_url(
+        settings.redis_url, decode_responses=True, socket_connect_timeout=settings.redis_socket_timeout
+    )
     try:
         deleted = reset(client, load_catalogue(settings.catalogue_path))
     except (redis.ConnectionError, redis.TimeoutError) as e:

@@ -27,8 +27,10 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
     catalogue = load_catalogue(settings.catalogue_path)
     if client is None:
         client = redis.Redis.from_url(
-            settings.redis_url, decode_responses=True,
-            socket_timeout=settings.redis_socket_timeout, socket_connect_timeout=settings.redis_socket_timeout,
+            settings.redis_url,
+            decode_responses=True,
+            socket_timeout=settings.redis_socket_timeout,
+            socket_connect_timeout=settings.redis_socket_timeout,
             health_check_interval=30,
         )
 

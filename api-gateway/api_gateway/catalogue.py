@@ -30,7 +30,7 @@ class Catalogue(BaseModel):
     _by_id: dict[str, CatalogueTicket] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> "Catalogue":
+    def _unique_ids(self) -> Catalogue:
         ids = [t.id for t in self.tickets]
         if len(ids) != len(set(ids)):
             raise ValueError("ticket ids must be unique")

@@ -48,5 +48,5 @@ def _delete_older(client: redis.Redis, order_keys: list[str], generation: int) -
     pipe = client.pipeline(transaction=False)
     for key in order_keys:
         pipe.hget(key, order_record.GENERATION)
-    older = [k for k, g in zip(order_keys, pipe.execute()) if int(g or 0) < generation]
+    older = [k for k, g in zip(order_keys, pipe.execute(), strict=True) if int(g or 0) < generation]
     return client.unlink(*older) if older else 0

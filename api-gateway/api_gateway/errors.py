@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import redis
-
 from flask import Flask, jsonify
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException

@@ -48,8 +48,10 @@ def write_json_error(sock, status_int: int, reason: str, mesg: str) -> None:
     them) as the API's JSON error body instead of its HTML page."""
     detail = mesg[:200]  # gunicorn's message may quote the offending request; keep the body small
     body = json.dumps({"error": f"{reason.lower()}: {detail}" if detail else reason.lower()}).encode()
-    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
     util.write_nonblock(sock, head.encode("latin-1") + body)
 
 

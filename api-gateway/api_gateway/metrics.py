@@ -19,7 +19,9 @@ from ticketing_common.backlog import group_backlog
 
 REQUESTS = Counter("gateway_http_requests_total", "HTTP requests answered", ["method", "route", "status"])
 REQUEST_SECONDS = Histogram(
-    "gateway_http_request_duration_seconds", "time to answer an HTTP request", ["method", "route"],
+    "gateway_http_request_duration_seconds",
+    "time to answer an HTTP request",
+    ["method", "route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 ORDERS_CREATED = Counter("gateway_orders_created_total", "orders accepted (201) and queued for a decision")

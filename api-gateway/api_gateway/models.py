@@ -27,11 +27,13 @@ def _no_control_characters(value: str) -> str:
     return value
 
 
-def Text(min_length: int, max_length: int):  # noqa: N802 (a type, as the fields read it)
+def Text(min_length: int, max_length: int):
     """Free text from a client: stripped, bounded, and without control characters."""
     return Annotated[
-        str, StringConstraints(min_length=min_length, max_length=max_length),
-        AfterValidator(_no_control_characters), Field(json_schema_extra={"pattern": NO_CONTROL_CHARACTERS}),
+        str,
+        StringConstraints(min_length=min_length, max_length=max_length),
+        AfterValidator(_no_control_characters),
+        Field(json_schema_extra={"pattern": NO_CONTROL_CHARACTERS}),
     ]
 
 
@@ -154,8 +156,10 @@ AdminKey = Annotated[str, StringConstraints(min_length=1, max_length=200, patter
 
 class CreateRedisEntry(_Strict):
     key: Annotated[AdminKey, Field(examples=["user:1001"])]
-    value: Annotated[dict, Field(description="JSON object to store at the key",
-                                 examples=[{"name": "Alice", "age": 25, "role": "admin"}])]
+    value: Annotated[
+        dict,
+        Field(description="JSON object to store at the key", examples=[{"name": "Alice", "age": 25, "role": "admin"}]),
+    ]
 
 
 class UpdateRedisEntry(_Strict):

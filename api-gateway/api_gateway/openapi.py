@@ -51,17 +51,24 @@ BODY_ERRORS = {
 }
 
 
-def operation(*, operation_id: str, summary: str, tags: list[str],
-              responses: dict[int, tuple[type[BaseModel] | None, str]],
-              body: type[BaseModel] | None = None, params: list[Param] = (),
-              security: list[JSON] = ()) -> Callable:
+def operation(
+    *,
+    operation_id: str,
+    summary: str,
+    tags: list[str],
+    responses: dict[int, tuple[type[BaseModel] | None, str]],
+    body: type[BaseModel] | None = None,
+    params: list[Param] = (),
+    security: list[JSON] = (),
+) -> Callable:
     """Record how a view is documented; build_openapi reads it from the view."""
     if body is not None:
         responses = {**BODY_ERRORS, **responses}
 
     def mark(view: Callable) -> Callable:
-        view.openapi = Operation(operation_id, summary, tuple(tags), dict(sorted(responses.items())), body,
-                                 tuple(params), tuple(security))
+        view.openapi = Operation(
+            operation_id, summary, tuple(tags), dict(sorted(responses.items())), body, tuple(params), tuple(security)
+        )
         return view
 
     return mark
@@ -75,8 +82,12 @@ def _parameter(param: Param, context: dict[str, list]) -> JSON:
     schema = dict(param.schema)
     if param.enum_from:
         schema["enum"] = list(context[param.enum_from])
-    document = {"in": param.location, "name": param.name, "required": param.required or param.location == "path",
-                "schema": schema}
+    document = {
+        "in": param.location,
+        "name": param.name,
+        "required": param.required or param.location == "path",
+        "schema": schema,
+    }
     if param.description:
         document["description"] = param.description
     return document
@@ -84,8 +95,11 @@ def _parameter(param: Param, context: dict[str, list]) -> JSON:
 
 def _operation(op: Operation, path_args: list[str], context: dict[str, list]) -> JSON:
     declared = {(p.location, p.name) for p in op.params}
-    params = [_parameter(Param("path", name, {"type": "string"}), context)
-              for name in path_args if ("path", name) not in declared]
+    params = [
+        _parameter(Param("path", name, {"type": "string"}), context)
+        for name in path_args
+        if ("path", name) not in declared
+    ]
     params += [_parameter(p, context) for p in op.params]
     document: JSON = {"tags": list(op.tags), "summary": op.summary, "operationId": op.operation_id}
     if op.security:
@@ -95,8 +109,10 @@ def _operation(op: Operation, path_args: list[str], context: dict[str, list]) ->
     if op.body is not None:
         document["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(op.body)}}}
     document["responses"] = {
-        str(status): {"description": description,
-                      **({"content": {"application/json": {"schema": _ref(model)}}} if model else {})}
+        str(status): {
+            "description": description,
+            **({"content": {"application/json": {"schema": _ref(model)}}} if model else {}),
+        }
         for status, (model, description) in op.responses.items()
     }
     return document
@@ -151,14 +167,20 @@ def build_openapi(app: Flask, version: str, max_tickets_per_order: int, ticket_t
         # /api/v1/... through its proxy, and /v1/... when the gateway is reached directly.
         "servers": [{"url": "v1"}, {"url": "."}],
         "tags": [
-            {"name": "tickets"}, {"name": "orders"}, {"name": "system"},
-            {"name": "admin", "description": "The Database API: JSON values under their own `admin:` namespace, "
-                                             "never stock or orders. Off unless ADMIN_TOKEN is set."},
+            {"name": "tickets"},
+            {"name": "orders"},
+            {"name": "system"},
+            {
+                "name": "admin",
+                "description": "The Database API: JSON values under their own `admin:` namespace, "
+                "never stock or orders. Off unless ADMIN_TOKEN is set.",
+            },
         ],
         "paths": paths,
         "components": {
             "schemas": defs["$defs"],
-            "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer",
-                                               "description": "the gateway's ADMIN_TOKEN"}},
+            "securitySchemes": {
+                "adminToken": {"type": "http", "scheme": "bearer", "description": "the gateway's ADMIN_TOKEN"}
+            },
         },
     }

@@ -19,7 +19,12 @@ from ticketing_common.status import IntakeOutcome
 from . import metrics
 from .catalogue import Catalogue
 from .domain_errors import (
-    BacklogFull, IdempotencyConflict, OrderNotFound, TicketListedTwice, TooManyTickets, UnknownTicket,
+    BacklogFull,
+    IdempotencyConflict,
+    OrderNotFound,
+    TicketListedTwice,
+    TooManyTickets,
+    UnknownTicket,
 )
 from .models import CreateOrderRequest, CreateOrderResponse, Order
 
@@ -40,8 +45,9 @@ def price_order(request: CreateOrderRequest, catalogue: Catalogue, max_tickets: 
         if ticket is None:
             raise UnknownTicket(f"unknown ticket {item.ticketId!r}", f"items[{i}].ticketId")
         if item.ticketId in seen:
-            raise TicketListedTwice(f"ticket {item.ticketId!r} is listed twice; give its total quantity once",
-                                    f"items[{i}].ticketId")
+            raise TicketListedTwice(
+                f"ticket {item.ticketId!r} is listed twice; give its total quantity once", f"items[{i}].ticketId"
+            )
         seen.add(item.ticketId)
         if item.qty > max_tickets:
             raise TooManyTickets(f"at most {max_tickets} tickets per order", f"items[{i}].qty")
@@ -100,8 +106,15 @@ def place_order(
     script_keys = [keys.order_key(order_id), keys.ORDER_STREAM, keys.GENERATION]
     if idempotency_key is not None:
         script_keys.append(keys.idempotency_key(idempotency_key))
-    args = [order_id, keys.STREAM_ORDER_ID_FIELD, keys.CONSUMER_GROUP, limits.max_backlog,
-            fingerprint(request), limits.idempotency_ttl, response.model_dump_json()]
+    args = [
+        order_id,
+        keys.STREAM_ORDER_ID_FIELD,
+        keys.CONSUMER_GROUP,
+        limits.max_backlog,
+        fingerprint(request),
+        limits.idempotency_ttl,
+        response.model_dump_json(),
+    ]
     for name, value in fields.items():
         args += [name, value]
     reply, detail = enqueue(keys=script_keys, args=args, client=client)
@@ -112,8 +125,9 @@ def place_order(
         raise IdempotencyConflict("this key was already used with a different request body", "Idempotency-Key")
     if outcome == IntakeOutcome.BACKLOG_FULL:
         metrics.ORDERS_REFUSED.labels("backpressure").inc()
-        raise BacklogFull(f"too many orders waiting for a decision ({detail}); retry shortly",
-                          retry_after=BACKPRESSURE_RETRY_AFTER_S)
+        raise BacklogFull(
+            f"too many orders waiting for a decision ({detail}); retry shortly", retry_after=BACKPRESSURE_RETRY_AFTER_S
+        )
     return response, False
 
 

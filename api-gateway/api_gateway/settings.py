@@ -17,16 +17,20 @@ DEFAULT_CATALOGUE = Path(__file__).with_name("catalogue.json")
 class GatewaySettings(ServiceSettings):
     port: int = Field(8000, ge=1, le=65535, description="port gunicorn listens on")
     web_concurrency: int = Field(
-        default_factory=lambda: min(2 * (os.cpu_count() or 1) + 1, 8), ge=1, le=64,
+        default_factory=lambda: min(2 * (os.cpu_count() or 1) + 1, 8),
+        ge=1,
+        le=64,
         description="gunicorn worker processes (default: 2 x cores + 1, at most 8)",
     )
     gunicorn_threads: int = Field(4, ge=1, le=64, description="threads per gunicorn worker")
     catalogue_path: Path = Field(DEFAULT_CATALOGUE, description="the ticket catalogue (JSON)")
     max_tickets_per_order: int = Field(10, ge=1, le=1000, description="most tickets one order may hold")
     stock_check_interval_seconds: float = Field(
-        5.0, ge=0, le=3600,
+        5.0,
+        ge=0,
+        le=3600,
         description="how often each gateway process checks that Redis still has the stock, and "
-                    "initialises it again from the catalogue if not (0 = never)",
+        "initialises it again from the catalogue if not (0 = never)",
     )
     redis_startup_timeout: float = Field(30.0, ge=0, le=600, description="seconds to wait for Redis at start")
     idempotency_ttl_seconds: int = Field(

@@ -56,8 +56,9 @@ class StockKeeper:
             return 0
         initialised = initialise_stock(self.client, self.catalogue)
         if initialised:
-            log.warning("the stock was missing in redis; initialised again from the catalogue",
-                        extra={"tickets": initialised})
+            log.warning(
+                "the stock was missing in redis; initialised again from the catalogue", extra={"tickets": initialised}
+            )
         return initialised
 
     def start(self) -> None:

@@ -36,6 +36,6 @@ def system_status(client: redis.Redis, catalogue: Catalogue) -> SystemStatus:
         ),
         stock=[
             StockStatus(ticketId=t.id, type=t.type, initial=int(i or 0), available=int(a or 0), sold=int(s or 0))
-            for t, i, a, s in zip(catalogue.tickets, initial, available, sold)
+            for t, i, a, s in zip(catalogue.tickets, initial, available, sold, strict=True)
         ],
     )

@@ -21,7 +21,8 @@ def list_tickets(
     max_price: Decimal | None = None,
 ) -> list[Ticket]:
     chosen = [
-        t for t in catalogue.tickets
+        t
+        for t in catalogue.tickets
         if (type_ is None or t.type == type_)
         and (min_price is None or t.price >= min_price)
         and (max_price is None or t.price <= max_price)
@@ -30,7 +31,14 @@ def list_tickets(
         return []
     available = client.hmget(keys.STOCK, [t.id for t in chosen])
     return [
-        Ticket(id=t.id, name=t.name, type=t.type, price=money(t.price), currency=catalogue.currency,
-               description=t.description, available=int(a) if a is not None else 0)
-        for t, a in zip(chosen, available)
+        Ticket(
+            id=t.id,
+            name=t.name,
+            type=t.type,
+            price=money(t.price),
+            currency=catalogue.currency,
+            description=t.description,
+            available=int(a) if a is not None else 0,
+        )
+        for t, a in zip(chosen, available, strict=True)
     ]

@@ -33,8 +33,9 @@ def catalogue_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(catalogue_path: Path) -> GatewaySettings:
     # No stock keeper thread per test app: tests call StockKeeper.check() themselves.
-    return GatewaySettings(catalogue_path=catalogue_path, max_tickets_per_order=10, max_body_bytes=4096,
-                           stock_check_interval_seconds=0)
+    return GatewaySettings(
+        catalogue_path=catalogue_path, max_tickets_per_order=10, max_body_bytes=4096, stock_check_interval_seconds=0
+    )
 
 
 @pytest.fixture

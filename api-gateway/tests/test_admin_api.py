@@ -13,8 +13,9 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 @pytest.fixture
 def admin_client(catalogue_path, real_redis):
     # A body limit above the admin value limit (64 KiB), so that check is reached.
-    settings = GatewaySettings(catalogue_path=catalogue_path, admin_token=TOKEN, max_body_bytes=256 * 1024,
-                               stock_check_interval_seconds=0)
+    settings = GatewaySettings(
+        catalogue_path=catalogue_path, admin_token=TOKEN, max_body_bytes=256 * 1024, stock_check_interval_seconds=0
+    )
     return create_app(settings, real_redis).test_client()
 
 
@@ -97,8 +98,9 @@ def test_a_short_admin_token_is_refused_and_an_empty_one_means_off(catalogue_pat
 
 
 def test_a_value_with_nan_is_400_not_stored_as_invalid_json(admin_client, real_redis):
-    response = admin_client.post("/redis", data='{"key": "b", "value": {"x": NaN}}',
-                                 content_type="application/json", headers=AUTH)
+    response = admin_client.post(
+        "/redis", data='{"key": "b", "value": {"x": NaN}}', content_type="application/json", headers=AUTH
+    )
     assert response.status_code == 400
     assert response.get_json() == {"error": "body: is not valid JSON", "field": "body"}
     assert not real_redis.exists("admin:b")

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from pydantic import SecretStr
 
 from api_gateway.app import create_app
@@ -24,9 +23,12 @@ def snapshot(r) -> dict:
     for key in r.scan_iter("*"):
         kind = r.type(key)
         dump[key] = (
-            r.hgetall(key) if kind == "hash"
-            else r.xrange(key) if kind == "stream"
-            else r.get(key) if kind == "string"
+            r.hgetall(key)
+            if kind == "hash"
+            else r.xrange(key)
+            if kind == "stream"
+            else r.get(key)
+            if kind == "string"
             else kind
         )
     return dump
@@ -71,8 +73,11 @@ BAD_ORDERS = [
     ("qty fractional", with_value("items.0.qty", 1.5), "items[0].qty"),
     ("qty boolean", with_value("items.0.qty", True), "items[0].qty"),
     ("qty above the per-order limit", with_value("items.0.qty", 11), "items[0].qty"),
-    ("order total above the limit",
-     order_body(items=[{"ticketId": "adult", "qty": 9}, {"ticketId": "vip", "qty": 2}]), "items"),
+    (
+        "order total above the limit",
+        order_body(items=[{"ticketId": "adult", "qty": 9}, {"ticketId": "vip", "qty": 2}]),
+        "items",
+    ),
     ("malformed email", with_value("customer.email", "not-an-email"), "customer.email"),
     ("email not a string", with_value("customer.email", 42), "customer.email"),
     ("empty name", with_value("customer.name", "   "), "customer.name"),
@@ -118,12 +123,14 @@ def test_a_body_that_is_not_a_json_object_is_400_and_changes_nothing(real_client
 @pytest.mark.parametrize("path", ["/orders", "/redis"])
 @pytest.mark.parametrize(
     "data, content_type",
-    [(json.dumps(order_body()), "text/plain"), ("customer=ada", "application/x-www-form-urlencoded"),
-     (json.dumps(order_body()), None)],
+    [
+        (json.dumps(order_body()), "text/plain"),
+        ("customer=ada", "application/x-www-form-urlencoded"),
+        (json.dumps(order_body()), None),
+    ],
     ids=["JSON sent as text/plain", "a form", "no Content-Type"],
 )
-def test_a_body_of_another_content_type_is_415_and_changes_nothing(admin_client, real_redis, path, data,
-                                                                    content_type):
+def test_a_body_of_another_content_type_is_415_and_changes_nothing(admin_client, real_redis, path, data, content_type):
     before = snapshot(real_redis)
     headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     response = admin_client.post(path, data=data, content_type=content_type, headers=headers)
@@ -165,7 +172,9 @@ def test_an_unknown_field_in_an_admin_body_is_400_naming_it(admin_client, real_r
     assert response.get_json() == {"error": f"{field}: unknown field", "field": field}
 
 
-@pytest.mark.parametrize("name", ["Ada\x00Lovelace", "Ada\nLovelace", "Ada\x1b[2J", "Ada\x7f", "Ada\u0085Lovelace", "Ada\ud800"])
+@pytest.mark.parametrize(
+    "name", ["Ada\x00Lovelace", "Ada\nLovelace", "Ada\x1b[2J", "Ada\x7f", "Ada\u0085Lovelace", "Ada\ud800"]
+)
 def test_a_name_with_control_characters_is_400_and_changes_nothing(real_client, real_redis, name):
     before = snapshot(real_redis)
     body = json.dumps(with_value("customer.name", name))  # json.dumps escapes the lone surrogate as JSON does

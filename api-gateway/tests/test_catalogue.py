@@ -4,8 +4,8 @@ import pytest
 
 from api_gateway.catalogue import CatalogueError, load_catalogue
 from api_gateway.demo_reset import reset_demo
-from api_gateway.stock import initialise_stock
 from api_gateway.settings import DEFAULT_CATALOGUE
+from api_gateway.stock import initialise_stock
 from ticketing_common import keys
 
 

@@ -28,8 +28,11 @@ def test_a_retry_with_the_same_key_and_body_returns_the_same_order_and_buys_noth
 
 def test_the_same_body_is_recognised_whatever_its_formatting(real_client, real_redis):
     body = order_body()
-    reordered = {"paymentMethod": body["paymentMethod"], "items": body["items"],
-                 "customer": {"email": "ada@example.com", "name": "  Ada Lovelace "}}
+    reordered = {
+        "paymentMethod": body["paymentMethod"],
+        "items": body["items"],
+        "customer": {"email": "ada@example.com", "name": "  Ada Lovelace "},
+    }
     first = post(real_client, body, key="k").get_json()
     assert post(real_client, reordered, key="k").get_json()["orderId"] == first["orderId"]
 
@@ -93,8 +96,8 @@ def test_the_backlog_counts_undecided_entries_only(settings, real_redis):
     real_redis.xgroup_create(keys.ORDER_STREAM, keys.CONSUMER_GROUP, id="0")
     [[_, entries]] = real_redis.xreadgroup(keys.CONSUMER_GROUP, "w", {keys.ORDER_STREAM: ">"})
     real_redis.xack(keys.ORDER_STREAM, keys.CONSUMER_GROUP, entries[0][0])  # one decided
-    assert post(client, order_body()).status_code == 201   # backlog 1 < 2
-    assert post(client, order_body()).status_code == 503   # backlog 2
+    assert post(client, order_body()).status_code == 201  # backlog 1 < 2
+    assert post(client, order_body()).status_code == 503  # backlog 2
 
 
 def test_a_replay_is_answered_even_when_the_backlog_is_full(settings, real_redis):

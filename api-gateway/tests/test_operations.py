@@ -49,9 +49,7 @@ def test_openapi_document_is_valid_3_1_and_comes_from_the_request_models(client)
     validate(document)
     assert document["openapi"] == "3.1.0"
     schema = document["components"]["schemas"]["CreateOrderRequest"]
-    assert set(schema["required"]) == {
-        name for name, f in CreateOrderRequest.model_fields.items() if f.is_required()
-    }
+    assert set(schema["required"]) == {name for name, f in CreateOrderRequest.model_fields.items() if f.is_required()}
     assert {"/tickets", "/orders", "/orders/{orderId}", "/system/status"} <= set(document["paths"])
 
 
@@ -68,8 +66,11 @@ def test_every_public_route_is_documented(client):
 
 def run_gateway(**env):
     return subprocess.run(
-        [sys.executable, "-m", "api_gateway"], env={**os.environ, **env},
-        capture_output=True, text=True, timeout=30,
+        [sys.executable, "-m", "api_gateway"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
 
 
@@ -107,12 +108,15 @@ def test_cors_is_closed_unless_configured(real_client):
 def test_cors_allows_only_the_configured_origins(catalogue_path, real_redis):
     from api_gateway.settings import GatewaySettings
 
-    settings = GatewaySettings(catalogue_path=catalogue_path, cors_allowed_origins="https://shop.example, https://b.example/")
+    settings = GatewaySettings(
+        catalogue_path=catalogue_path, cors_allowed_origins="https://shop.example, https://b.example/"
+    )
     client = create_app(settings, real_redis).test_client()
     allowed = client.get("/tickets", headers={"Origin": "https://b.example"})
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://b.example"
-    preflight = client.options("/orders", headers={"Origin": "https://shop.example",
-                                                   "Access-Control-Request-Method": "POST"})
+    preflight = client.options(
+        "/orders", headers={"Origin": "https://shop.example", "Access-Control-Request-Method": "POST"}
+    )
     assert preflight.headers["Access-Control-Allow-Origin"] == "https://shop.example"
     assert "Idempotency-Key" in preflight.headers["Access-Control-Allow-Headers"]
     other = client.get("/tickets", headers={"Origin": "https://evil.example"})
@@ -146,12 +150,14 @@ def test_reset_demo_with_redis_unreachable_says_so_in_one_line(catalogue_path):
     result = subprocess.run(
         [sys.executable, "-m", "api_gateway", "reset-demo", "--yes"],
         env={**os.environ, "REDIS_URL": url, "CATALOGUE_PATH": str(catalogue_path)},
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"reset-demo: cannot reach Redis at redis://:***@127.0.0.1:")
+    assert lines[0].startswith("reset-demo: cannot reach Redis at redis://:***@127.0.0.1:")
     assert "s3cret" not in result.stderr + result.stdout
 
 
@@ -170,10 +176,14 @@ def test_the_document_s_paths_come_from_the_routes_each_once(client, settings, f
     extra = Blueprint("extra", __name__)
 
     @extra.get("/things/<thingId>")
-    @operation(operation_id="getThing", summary="A thing", tags=["things"],
-               params=[Param("query", "colour", {"type": "string"}, enum_from="ticket_types")],
-               responses={200: (SuccessMessage, "The thing"), 404: (Error, "No such thing")})
-    def get_thing(thingId):  # noqa: N803
+    @operation(
+        operation_id="getThing",
+        summary="A thing",
+        tags=["things"],
+        params=[Param("query", "colour", {"type": "string"}, enum_from="ticket_types")],
+        responses={200: (SuccessMessage, "The thing"), 404: (Error, "No such thing")},
+    )
+    def get_thing(thingId):
         return {}
 
     app.register_blueprint(extra)

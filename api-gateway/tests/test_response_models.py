@@ -23,18 +23,29 @@ def test_the_logic_returns_the_documented_models(real_client, real_redis, catalo
 
 def test_a_stored_field_the_order_model_does_not_document_cannot_reach_a_body():
     with pytest.raises(ValidationError):
-        models.Order.model_validate({
-            "orderId": "o", "customer": {"name": "A", "email": "a@b.co"}, "items": [], "grandTotal": 0,
-            "currency": "EUR", "paymentMethod": "paypal", "status": "pending",
-            "createdAt": "2027-01-01T00:00:00.000Z", "internalNote": "secret"})
+        models.Order.model_validate(
+            {
+                "orderId": "o",
+                "customer": {"name": "A", "email": "a@b.co"},
+                "items": [],
+                "grandTotal": 0,
+                "currency": "EUR",
+                "paymentMethod": "paypal",
+                "status": "pending",
+                "createdAt": "2027-01-01T00:00:00.000Z",
+                "internalNote": "secret",
+            }
+        )
 
 
 def test_an_order_body_leaves_out_what_is_not_set_yet(real_client, real_redis):
     order_id = real_client.post("/orders", json=order_body()).get_json()["orderId"]
     body = real_client.get(f"/orders/{order_id}").get_json()
     assert "decidedAt" not in body and "reason" not in body
-    real_redis.hset(keys.order_key(order_id), mapping={"status": "rejected", "reason": "insufficient_stock",
-                                                       "decidedAt": "2027-01-01T00:00:00.000Z"})
+    real_redis.hset(
+        keys.order_key(order_id),
+        mapping={"status": "rejected", "reason": "insufficient_stock", "decidedAt": "2027-01-01T00:00:00.000Z"},
+    )
     body = real_client.get(f"/orders/{order_id}").get_json()
     assert body["reason"] == "insufficient_stock" and body["decidedAt"] == "2027-01-01T00:00:00.000Z"
     assert models.Order.model_validate(body).status == "rejected"

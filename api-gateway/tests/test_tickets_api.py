@@ -11,8 +11,13 @@ def test_tickets_have_the_spec_fields_and_live_availability(client, fake_redis):
     fake_redis.hset(keys.STOCK, "vip", 2)
     tickets = {t["id"]: t for t in client.get("/tickets").get_json()["tickets"]}
     assert tickets["adult"] == {
-        "id": "adult", "name": "Adult", "type": "adult", "price": 40.0, "currency": "EUR",
-        "description": "Adult entry", "available": 100,
+        "id": "adult",
+        "name": "Adult",
+        "type": "adult",
+        "price": 40.0,
+        "currency": "EUR",
+        "description": "Adult entry",
+        "available": 100,
     }
     assert tickets["vip"]["available"] == 2
 
@@ -60,17 +65,24 @@ def test_an_unknown_type_is_400_naming_the_known_types(client):
     response = client.get("/tickets?type=dragon")
     assert response.status_code == 400
     assert response.get_json() == {
-        "error": "type: unknown ticket type 'dragon'; known types: adult, student, vip", "field": "type"}
+        "error": "type: unknown ticket type 'dragon'; known types: adult, student, vip",
+        "field": "type",
+    }
 
 
 def test_an_unknown_query_parameter_is_400_naming_the_known_ones(client):
     response = client.get("/tickets?colour=red")
     assert response.status_code == 400
     assert response.get_json() == {
-        "error": "colour: unknown query parameter; known: max_price, min_price, type", "field": "colour"}
+        "error": "colour: unknown query parameter; known: max_price, min_price, type",
+        "field": "colour",
+    }
 
 
 def test_the_openapi_document_lists_the_known_types(client):
-    [param] = [p for p in client.get("/openapi.json").get_json()["paths"]["/tickets"]["get"]["parameters"]
-               if p["name"] == "type"]
+    [param] = [
+        p
+        for p in client.get("/openapi.json").get_json()["paths"]["/tickets"]["get"]["parameters"]
+        if p["name"] == "type"
+    ]
     assert param["schema"]["enum"] == ["adult", "student", "vip"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,8 +30,20 @@ DECIDED_AT = "decidedAt"  # ISO 8601, UTC, set with the terminal status
 GENERATION = "generation"  # the stock generation the order was accepted in (set by enqueue_order.lua)
 
 FIELDS = frozenset(
-    {ORDER_ID, CUSTOMER_NAME, CUSTOMER_EMAIL, PAYMENT_METHOD, ITEMS, GRAND_TOTAL,
-     CURRENCY, STATUS, REASON, CREATED_AT, DECIDED_AT, GENERATION}
+    {
+        ORDER_ID,
+        CUSTOMER_NAME,
+        CUSTOMER_EMAIL,
+        PAYMENT_METHOD,
+        ITEMS,
+        GRAND_TOTAL,
+        CURRENCY,
+        STATUS,
+        REASON,
+        CREATED_AT,
+        DECIDED_AT,
+        GENERATION,
+    }
 )
 
 
@@ -49,7 +61,7 @@ class OrderLine:
 
 def utc_timestamp() -> str:
     """Now, as createdAt and decidedAt are stored: ISO 8601, UTC, milliseconds, e.g. 2027-07-16T12:00:00.000Z."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def money(value: Decimal) -> float:
@@ -69,8 +81,13 @@ def new_order_fields(
 ) -> dict[str, str]:
     """The hash of a new, pending order."""
     items = [
-        {"ticketId": l.ticket_id, "type": l.type, "qty": l.qty,
-         "unitPrice": money(l.unit_price), "total": money(l.total)}
+        {
+            "ticketId": l.ticket_id,
+            "type": l.type,
+            "qty": l.qty,
+            "unitPrice": money(l.unit_price),
+            "total": money(l.total),
+        }
         for l in lines
     ]
     grand_total = sum((l.total for l in lines), Decimal(0))

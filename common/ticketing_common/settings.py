@@ -23,9 +23,7 @@ class ServiceSettings(BaseSettings):
     # Containers set HOST=0.0.0.0 (their network namespace is the boundary there).
     host: str = Field("127.0.0.1", min_length=1, description="address the service listens on")
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis connection URL")
-    redis_socket_timeout: float = Field(
-        5.0, gt=0, le=300, description="seconds a Redis call may take before it fails"
-    )
+    redis_socket_timeout: float = Field(5.0, gt=0, le=300, description="seconds a Redis call may take before it fails")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="log level of the JSON logs on stdout"
     )

@@ -18,12 +18,16 @@ def main() -> None:
     from .app import create_app
 
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port,
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
         # workers=1 explicitly: uvicorn otherwise takes WEB_CONCURRENCY (set by platforms for web
         # processes) as a worker count and exits, as it cannot fork an app object. One process
         # per worker; scale out by running more of them.
         workers=1,
-        log_config=None, access_log=False, timeout_graceful_shutdown=25,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=25,
     )
 
 

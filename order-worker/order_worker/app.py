@@ -22,8 +22,10 @@ log = logging.getLogger(__name__)
 
 def redis_client(settings: WorkerSettings) -> redis.Redis:
     return redis.Redis.from_url(
-        settings.redis_url, decode_responses=True,
-        socket_timeout=settings.redis_socket_timeout, socket_connect_timeout=settings.redis_socket_timeout,
+        settings.redis_url,
+        decode_responses=True,
+        socket_timeout=settings.redis_socket_timeout,
+        socket_connect_timeout=settings.redis_socket_timeout,
         health_check_interval=30,
     )
 

@@ -9,6 +9,7 @@ finishes and acknowledges the batch in hand before the process exits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -48,8 +49,12 @@ def stream_was_reset(error: ResponseError) -> bool:
     group was deleted under it, as a reset does). Not a worker error.
     """
     message = str(error)
-    return ("NOGROUP" in message or "no such key" in message.lower() or "requires the key to exist" in message
-            or ("UNBLOCKED" in message and "no longer exists" in message))
+    return (
+        "NOGROUP" in message
+        or "no such key" in message.lower()
+        or "requires the key to exist" in message
+        or ("UNBLOCKED" in message and "no longer exists" in message)
+    )
 
 
 class OrderConsumer:
@@ -67,7 +72,7 @@ class OrderConsumer:
             await asyncio.sleep(self.settings.worker_simulated_work_ms * len(entries) / 1000)
         results = await decide_batch(self.client, self.scripts, entries, self.settings.order_ttl_seconds)
         decided_at = time.time()
-        for entry, result in zip(entries, results):
+        for entry, result in zip(entries, results, strict=True):
             if isinstance(result, Exception):
                 self._error(f"deciding entry {entry.entry_id}: {result}")
                 continue
@@ -99,8 +104,11 @@ class OrderConsumer:
                     joined = True
                 block = None if next_id != ">" else self.settings.worker_block_ms
                 response = await self.client.xreadgroup(
-                    keys.CONSUMER_GROUP, self.name, {keys.ORDER_STREAM: next_id},
-                    count=self.settings.worker_batch_size, block=block,
+                    keys.CONSUMER_GROUP,
+                    self.name,
+                    {keys.ORDER_STREAM: next_id},
+                    count=self.settings.worker_batch_size,
+                    block=block,
                 )
                 entries = parse_entries(response[0][1]) if response else []
                 if next_id != ">":
@@ -134,8 +142,12 @@ class OrderConsumer:
         # First, before anything that can fail on a missing stream: this worker is alive.
         await recovery.heartbeat(self.client, self.scripts, self.name, stale_ms=s.worker_stale_consumer_ms)
         dead = await recovery.dead_letter_exhausted(
-            self.client, self.scripts, min_idle_ms=s.worker_claim_idle_ms, max_deliveries=s.worker_max_deliveries,
-            count=s.worker_batch_size, order_ttl=s.order_ttl_seconds,
+            self.client,
+            self.scripts,
+            min_idle_ms=s.worker_claim_idle_ms,
+            max_deliveries=s.worker_max_deliveries,
+            count=s.worker_batch_size,
+            order_ttl=s.order_ttl_seconds,
         )
         if dead:
             self.stats.dead_lettered += dead
@@ -178,10 +190,8 @@ class OrderConsumer:
                 log.exception("unexpected error in recovery")
                 self._error(f"recovery: unexpected: {e!r}")
                 delay = backoff.next_delay()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
-            except asyncio.TimeoutError:
-                pass
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("consumer starting", extra={"consumer": self.name, "group": keys.CONSUMER_GROUP})
@@ -193,8 +203,10 @@ class OrderConsumer:
         """Stopping gracefully: no heartbeat left behind, and no empty consumer in the group."""
         try:
             removed = await recovery.leave(self.client, self.scripts, self.name)
-            log.info("left the consumer group" if removed else "left; entries stay pending in this name",
-                     extra={"consumer": self.name})
+            log.info(
+                "left the consumer group" if removed else "left; entries stay pending in this name",
+                extra={"consumer": self.name},
+            )
         except ResponseError as e:
             if not stream_was_reset(e):
                 self._error(f"leaving the group: {e}")
@@ -209,7 +221,5 @@ class OrderConsumer:
 
     async def _retry_later(self, backoff: recovery.Backoff, message: str, stop: asyncio.Event) -> None:
         self._error(message)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=backoff.next_delay())
-        except asyncio.TimeoutError:
-            pass

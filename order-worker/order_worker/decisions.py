@@ -48,23 +48,30 @@ async def decide_batch(
             await dead_letter(pipe, scripts, entry, min_deliveries=1, min_idle_ms=0, order_ttl=order_ttl, now=now)
         else:
             await scripts.decide_order(
-                keys=[keys.order_key(entry.order_id), keys.STOCK, keys.STOCK_SOLD, keys.ORDER_STREAM,
-                      keys.GENERATION],
+                keys=[keys.order_key(entry.order_id), keys.STOCK, keys.STOCK_SOLD, keys.ORDER_STREAM, keys.GENERATION],
                 args=[keys.CONSUMER_GROUP, entry.entry_id, now, order_ttl],
                 client=pipe,
             )
     results = await pipe.execute(raise_on_error=False)
     return [
-        (DecisionOutcome.MALFORMED, "") if entry.order_id is None and not isinstance(result, Exception)
-        else result if isinstance(result, Exception)
+        (DecisionOutcome.MALFORMED, "")
+        if entry.order_id is None and not isinstance(result, Exception)
+        else result
+        if isinstance(result, Exception)
         else (result[0], result[1])
-        for entry, result in zip(entries, results)
+        for entry, result in zip(entries, results, strict=True)
     ]
 
 
 async def dead_letter(
-    client: redis.Redis, scripts: Scripts, entry: StreamEntry, *, min_deliveries: int, min_idle_ms: int,
-    order_ttl: int, now: str | None = None,
+    client: redis.Redis,
+    scripts: Scripts,
+    entry: StreamEntry,
+    *,
+    min_deliveries: int,
+    min_idle_ms: int,
+    order_ttl: int,
+    now: str | None = None,
 ):
     """Move an entry to the dead-letter stream and fail its order if still pending (dead_letter.lua).
 
@@ -74,7 +81,16 @@ async def dead_letter(
     order_id = entry.order_id or ""
     return await scripts.dead_letter(
         keys=[keys.order_key(order_id), keys.ORDER_STREAM, keys.DEAD_LETTER_STREAM],
-        args=[keys.CONSUMER_GROUP, entry.entry_id, order_id, min_deliveries, now or utc_timestamp(), order_ttl,
-              DEAD_LETTER_MAXLEN, keys.STREAM_ORDER_ID_FIELD, min_idle_ms],
+        args=[
+            keys.CONSUMER_GROUP,
+            entry.entry_id,
+            order_id,
+            min_deliveries,
+            now or utc_timestamp(),
+            order_ttl,
+            DEAD_LETTER_MAXLEN,
+            keys.STREAM_ORDER_ID_FIELD,
+            min_idle_ms,
+        ],
         client=client,
     )

@@ -15,7 +15,8 @@ DECISION_SECONDS = Histogram(
 )
 BATCHES = Counter("worker_batches_total", "batches decided")
 BATCH_SECONDS = Histogram(
-    "worker_batch_seconds", "time to decide one batch (simulated work included)",
+    "worker_batch_seconds",
+    "time to decide one batch (simulated work included)",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 RECLAIMED = Counter("worker_entries_reclaimed_total", "entries taken over from stuck or dead workers")

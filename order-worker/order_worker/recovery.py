@@ -56,8 +56,12 @@ async def dead_letter_exhausted(
         entry = parse_entries(found)[0] if found else StreamEntry(entry_id, None)
         # -1: another worker got there first: it dead-lettered, decided or claimed the entry since
         # the XPENDING read (the script checks pending, idle time and deliveries again).
-        if await dead_letter(client, scripts, entry, min_deliveries=max_deliveries, min_idle_ms=min_idle_ms,
-                             order_ttl=order_ttl) != -1:
+        if (
+            await dead_letter(
+                client, scripts, entry, min_deliveries=max_deliveries, min_idle_ms=min_idle_ms, order_ttl=order_ttl
+            )
+            != -1
+        ):
             moved += 1
     return moved
 
@@ -81,7 +85,8 @@ async def remove_idle_consumer(client: redis.Redis, scripts: Scripts, name: str,
     1 removed (and its heartbeat), 0 it holds entries, -1 it is alive (remove_idle_consumer.lua).
     """
     return await scripts.remove_idle_consumer(
-        keys=[keys.ORDER_STREAM, keys.CONSUMER_HEARTBEATS], args=[keys.CONSUMER_GROUP, name, stale_ms],
+        keys=[keys.ORDER_STREAM, keys.CONSUMER_HEARTBEATS],
+        args=[keys.CONSUMER_GROUP, name, stale_ms],
         client=client,
     )
 
@@ -94,9 +99,9 @@ async def remove_stale_consumers(client: redis.Redis, scripts: Scripts, me: str,
     """
     removed = []
     for c in await client.xinfo_consumers(keys.ORDER_STREAM, keys.CONSUMER_GROUP):
-        if c["name"] != me and int(c["pending"]) == 0 and int(c["idle"]) >= stale_ms:
-            if await remove_idle_consumer(client, scripts, c["name"], stale_ms=stale_ms) == 1:
-                removed.append(c["name"])
+        quiet = c["name"] != me and int(c["pending"]) == 0 and int(c["idle"]) >= stale_ms
+        if quiet and await remove_idle_consumer(client, scripts, c["name"], stale_ms=stale_ms) == 1:
+            removed.append(c["name"])
     return removed
 
 

@@ -20,7 +20,7 @@ class Scripts:
     heartbeat: object
 
     @classmethod
-    def register(cls, client: redis.Redis) -> "Scripts":
+    def register(cls, client: redis.Redis) -> Scripts:
         return cls(
             decide_order=client.register_script(lua("decide_order.lua")),
             dead_letter=client.register_script(lua("dead_letter.lua")),

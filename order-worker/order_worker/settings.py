@@ -18,13 +18,17 @@ def _default_consumer_name() -> str:
 class WorkerSettings(ServiceSettings):
     port: int = Field(8001, ge=1, le=65535, description="port of the health, stats and metrics API")
     consumer_name: str = Field(
-        default_factory=_default_consumer_name, min_length=1, max_length=200,
+        default_factory=_default_consumer_name,
+        min_length=1,
+        max_length=200,
         description="this worker's name in the consumer group (the pod name in Kubernetes)",
     )
     worker_batch_size: int = Field(100, ge=1, le=10_000, description="entries read and decided per batch")
     worker_block_ms: int = Field(2000, ge=1, le=60_000, description="how long a read waits for new entries")
     worker_claim_idle_ms: int = Field(
-        30_000, ge=100, le=3_600_000,
+        30_000,
+        ge=100,
+        le=3_600_000,
         description="an entry unacknowledged this long in another worker's pending list is reclaimed",
     )
     worker_max_deliveries: int = Field(
@@ -34,20 +38,21 @@ class WorkerSettings(ServiceSettings):
         5000, ge=100, le=600_000, description="how often to reclaim, dead-letter, trim and prune"
     )
     worker_stale_consumer_ms: int = Field(
-        300_000, ge=1000,
+        300_000,
+        ge=1000,
         description="a consumer whose worker has not heartbeaten for this long (it is dead) and that holds "
-                    "nothing is removed from the group",
+        "nothing is removed from the group",
     )
     worker_simulated_work_ms: int = Field(
-        0, ge=0, le=60_000,
+        0,
+        ge=0,
+        le=60_000,
         description="pretend work per order (a payment call, say) before deciding; 0 = none. For demos of backlog and autoscaling",
     )
-    order_ttl_seconds: int = Field(
-        0, ge=0, description="expire decided orders after this many seconds (0 = keep them)"
-    )
+    order_ttl_seconds: int = Field(0, ge=0, description="expire decided orders after this many seconds (0 = keep them)")
 
     @model_validator(mode="after")
-    def _consistent_timings(self) -> "WorkerSettings":
+    def _consistent_timings(self) -> WorkerSettings:
         # A blocking XREADGROUP holds the connection silent for BLOCK ms; the client must
         # not take that silence for a dead socket.
         if self.worker_block_ms >= self.redis_socket_timeout * 1000:

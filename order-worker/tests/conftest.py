@@ -22,8 +22,12 @@ def queue_order(r: redis.Redis, *items: tuple[str, int]) -> tuple[str, str]:
     """Store a pending order and add its stream entry; returns (order id, entry id)."""
     order_id = str(uuid.uuid4())
     fields = new_order_fields(
-        order_id=order_id, customer_name="T", customer_email="t@example.com", payment_method="paypal",
-        lines=[OrderLine(t, t, q, Decimal("10")) for t, q in items], currency="EUR",
+        order_id=order_id,
+        customer_name="T",
+        customer_email="t@example.com",
+        payment_method="paypal",
+        lines=[OrderLine(t, t, q, Decimal("10")) for t, q in items],
+        currency="EUR",
         created_at="2026-01-01T00:00:00.000Z",
     )
     r.hset(keys.order_key(order_id), mapping=fields)

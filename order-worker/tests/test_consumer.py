@@ -7,9 +7,8 @@ import sys
 
 from redis.exceptions import ResponseError
 
-from ticketing_common import keys
-
 from order_worker.consumer import OrderConsumer
+from ticketing_common import keys
 
 from .conftest import queue_order, run, until, with_client, with_consumer, worker_settings
 
@@ -28,6 +27,7 @@ def test_orders_queued_before_any_worker_existed_are_decided(stocked, redis_url)
         await until(lambda: _all_decided(consumer.client, orders))
         stop.set()
         await task
+
     run(with_consumer(redis_url, body))
     assert statuses(stocked, orders) == ["confirmed"] * 5
     assert stocked.hget(keys.STOCK, "adult") == "5"
@@ -50,6 +50,7 @@ def test_a_restarted_worker_first_finishes_the_entries_it_already_held(stocked, 
         stop.set()
         await task
         return consumer.stats
+
     # Same name, long claim idle time: only its own history read can have decided it.
     stats = run(with_consumer(redis_url, body, name="worker-a", worker_claim_idle_ms=3_600_000))
     assert statuses(stocked, [held]) == ["confirmed"]
@@ -66,6 +67,7 @@ def test_stop_finishes_and_acknowledges_the_batch_in_hand(stocked, redis_url):
         await until(lambda: _pending(consumer.client, 5))
         stop.set()  # as SIGTERM does, in the middle of the simulated work
         await task
+
     run(with_consumer(redis_url, body, worker_simulated_work_ms=200))
     assert statuses(stocked, orders) == ["confirmed"] * 5
     assert stocked.xpending(keys.ORDER_STREAM, keys.CONSUMER_GROUP)["pending"] == 0
@@ -91,6 +93,7 @@ def test_the_worker_carries_on_after_the_stream_and_group_are_deleted(stocked, r
         stop.set()
         await task
         return second
+
     second = run(with_consumer(redis_url, body))
     assert statuses(stocked, [first, second]) == ["confirmed", "confirmed"]
 
@@ -98,7 +101,10 @@ def test_the_worker_carries_on_after_the_stream_and_group_are_deleted(stocked, r
 def test_a_bad_setting_stops_the_worker_with_one_line_naming_it():
     result = subprocess.run(
         [sys.executable, "-m", "order_worker"],
-        env={**os.environ, "WORKER_BATCH_SIZE": "0"}, capture_output=True, text=True, timeout=30,
+        env={**os.environ, "WORKER_BATCH_SIZE": "0"},
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "WORKER_BATCH_SIZE" in result.stderr
@@ -108,7 +114,9 @@ def test_a_blocking_read_longer_than_the_socket_timeout_is_refused_at_start():
     result = subprocess.run(
         [sys.executable, "-m", "order_worker"],
         env={**os.environ, "WORKER_BLOCK_MS": "5000", "REDIS_SOCKET_TIMEOUT": "2"},
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 2
     assert "WORKER_BLOCK_MS" in result.stderr and "REDIS_SOCKET_TIMEOUT" in result.stderr
@@ -137,10 +145,12 @@ def test_the_read_loop_survives_a_failure_to_create_the_group(stocked, redis_url
         stop.set()
         await task
         return consumer.stats
+
     async def without_group(consumer):
         # with_consumer created the group; drop it so the loop meets NOGROUP.
         await consumer.client.xgroup_destroy(keys.ORDER_STREAM, keys.CONSUMER_GROUP)
         return await body(consumer)
+
     stats = run(with_consumer(redis_url, without_group))
     assert calls["n"] >= 2
     assert "creating the group" in stats.last_error
@@ -150,9 +160,15 @@ def test_the_read_loop_survives_a_failure_to_create_the_group(stocked, redis_url
 def test_claim_idle_time_shorter_than_a_batch_is_refused_at_start():
     result = subprocess.run(
         [sys.executable, "-m", "order_worker"],
-        env={**os.environ, "WORKER_BATCH_SIZE": "100", "WORKER_SIMULATED_WORK_MS": "50",
-             "WORKER_CLAIM_IDLE_MS": "3000"},
-        capture_output=True, text=True, timeout=30,
+        env={
+            **os.environ,
+            "WORKER_BATCH_SIZE": "100",
+            "WORKER_SIMULATED_WORK_MS": "50",
+            "WORKER_CLAIM_IDLE_MS": "3000",
+        },
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 2
     assert "WORKER_CLAIM_IDLE_MS" in result.stderr and result.stderr.count("\n") == 1
@@ -174,6 +190,7 @@ def test_a_running_worker_heartbeats_and_on_stop_leaves_no_heartbeat_nor_empty_c
         stop.set()  # as SIGTERM does
         await task
         return joined, consumer.stats
+
     joined, stats = run(with_consumer(redis_url, body, name="leaving"))
     assert joined == {"leaving"}
     assert group_consumers(stocked) == set()
@@ -195,6 +212,7 @@ def test_a_stopping_worker_that_still_holds_entries_keeps_its_consumer_but_drops
 
     async def body(consumer):
         return await recovery.leave(consumer.client, consumer.scripts, "holder")
+
     assert run(with_consumer(redis_url, body)) is False
     assert group_consumers(stocked) == {"holder"}  # its entry stays pending, for the others to reclaim
     assert stocked.zscore(keys.CONSUMER_HEARTBEATS, "holder") is None
@@ -209,6 +227,7 @@ def test_a_worker_started_before_the_stream_exists_joins_the_group_without_an_er
         stop.set()
         await task
         return consumer.stats
+
     assert not real_redis.exists(keys.ORDER_STREAM)
     stats = run(with_client(redis_url, body))
     assert (stats.errors, stats.last_error) == (0, None)
@@ -226,6 +245,7 @@ def test_an_idle_worker_is_back_in_the_group_after_a_reset_before_its_next_order
         await until(lambda: _is_consumer(consumer.client, consumer.name))
         stop.set()
         await task
+
     run(with_consumer(redis_url, body, name="idle", worker_block_ms=500))
 
 
@@ -256,13 +276,14 @@ def test_a_reset_under_a_blocking_read_is_not_a_worker_error(stocked, redis_url)
         task = asyncio.create_task(consumer.read_loop(stop))
         await until(lambda: _all_decided(consumer.client, [first]))
         await until(lambda: _blocked_reads(consumer.client))  # waiting in XREADGROUP ... BLOCK
-        await consumer.client.delete(keys.ORDER_STREAM)         # as a reset does: UNBLOCKED
-        await until(lambda: _group_exists(consumer.client))   # created again by the worker
+        await consumer.client.delete(keys.ORDER_STREAM)  # as a reset does: UNBLOCKED
+        await until(lambda: _group_exists(consumer.client))  # created again by the worker
         second, _ = queue_order(stocked, ("adult", 1))
         await until(lambda: _all_decided(consumer.client, [second]))
         stop.set()
         await task
         return second, consumer.stats
+
     second, stats = run(with_consumer(redis_url, body, worker_block_ms=2000))
     assert statuses(stocked, [first, second]) == ["confirmed", "confirmed"]
     assert (stats.errors, stats.last_error) == (0, None)
@@ -272,7 +293,9 @@ def test_a_stale_time_shorter_than_three_recovery_passes_is_refused_at_start():
     result = subprocess.run(
         [sys.executable, "-m", "order_worker"],
         env={**os.environ, "WORKER_STALE_CONSUMER_MS": "1000", "WORKER_RECOVERY_INTERVAL_MS": "500"},
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "WORKER_STALE_CONSUMER_MS" in result.stderr and "WORKER_RECOVERY_INTERVAL_MS" in result.stderr

@@ -14,6 +14,7 @@ from .conftest import STOCK, queue_order, run, with_consumer
 def decide(redis_url, *entries, ttl=0):
     async def body(consumer):
         return await decide_batch(consumer.client, consumer.scripts, list(entries), ttl)
+
     return run(with_consumer(redis_url, body))
 
 
@@ -49,7 +50,7 @@ def test_an_order_short_of_one_item_is_rejected_and_touches_no_stock(group, redi
 
 
 def test_an_order_for_a_ticket_without_stock_entry_is_rejected_as_unknown(group, redis_url):
-    order_id, _ = queue_order(group, ("adult", 1), ("balcony", 1))
+    _order_id, _ = queue_order(group, ("adult", 1), ("balcony", 1))
     [result] = decide(redis_url, *read_as_worker(group))
     assert result == ("rejected", "unknown_ticket")
     assert group.hget(keys.STOCK, "adult") == "10"
@@ -62,7 +63,7 @@ def test_the_decision_acknowledges_the_entry(group, redis_url):
 
 
 def test_a_redelivered_entry_is_only_acknowledged_never_applied_twice(group, redis_url):
-    order_id, entry_id = queue_order(group, ("adult", 4))
+    _order_id, _entry_id = queue_order(group, ("adult", 4))
     [entry] = read_as_worker(group)
     assert decide(redis_url, entry) == [("confirmed", "")]
     # The same entry again, as after a worker died before it could see its own ack.
@@ -92,7 +93,7 @@ def test_an_order_with_unreadable_items_raises_writes_nothing_and_stays_pending(
 def test_one_bad_entry_does_not_stop_the_rest_of_its_batch(group, redis_url):
     bad, _ = queue_order(group, ("adult", 1))
     group.hset(keys.order_key(bad), "items", "not json")
-    good, _ = queue_order(group, ("adult", 2))
+    _good, _ = queue_order(group, ("adult", 2))
     results = decide(redis_url, *read_as_worker(group))
     assert isinstance(results[0], Exception)
     assert results[1] == ("confirmed", "")
@@ -117,14 +118,23 @@ def test_decided_orders_expire_when_a_ttl_is_set(group, redis_url):
 def test_pending_orders_never_expire(group):
     # Written by the gateway's own intake (enqueue_order.lua, with an Idempotency-Key so the path
     # that sets a TTL on the idempotency record runs too): a TTL on the order would lose it.
-    catalogue = Catalogue.model_validate({"currency": "EUR", "tickets": [
-        {"id": t, "name": t, "type": t, "price": 10, "stock": n} for t, n in STOCK.items()]})
-    request = CreateOrderRequest.model_validate({
-        "customer": {"name": "T", "email": "t@example.com"}, "items": [{"ticketId": "adult", "qty": 1}],
-        "paymentMethod": "paypal"})
+    catalogue = Catalogue.model_validate(
+        {
+            "currency": "EUR",
+            "tickets": [{"id": t, "name": t, "type": t, "price": 10, "stock": n} for t, n in STOCK.items()],
+        }
+    )
+    request = CreateOrderRequest.model_validate(
+        {
+            "customer": {"name": "T", "email": "t@example.com"},
+            "items": [{"ticketId": "adult", "qty": 1}],
+            "paymentMethod": "paypal",
+        }
+    )
     limits = IntakeLimits(max_tickets=10, max_backlog=0, idempotency_ttl=3600)
-    response, _replayed = place_order(group, group.register_script(ENQUEUE_ORDER_LUA), request, catalogue,
-                                      limits, idempotency_key="never-expire")
+    response, _replayed = place_order(
+        group, group.register_script(ENQUEUE_ORDER_LUA), request, catalogue, limits, idempotency_key="never-expire"
+    )
     order_key = keys.order_key(response.orderId)
     assert group.hget(order_key, "status") == "pending"
     assert group.ttl(order_key) == -1

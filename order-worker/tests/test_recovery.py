@@ -27,6 +27,7 @@ def test_entries_held_by_a_dead_worker_are_reclaimed_and_decided(stocked, redis_
     async def body(consumer):
         await consumer.recover_once()
         return consumer.stats
+
     stats = run(with_consumer(redis_url, body, worker_claim_idle_ms=100))
 
     assert stats.reclaimed == 3
@@ -41,6 +42,7 @@ def test_entries_not_yet_idle_long_enough_are_left_to_their_worker(stocked, redi
 
     async def body(consumer):
         await consumer.recover_once()
+
     run(with_consumer(redis_url, body, worker_claim_idle_ms=60_000))
 
     assert stocked.hget(keys.order_key(order_id), "status") == "pending"
@@ -60,6 +62,7 @@ def test_an_entry_delivered_too_often_is_dead_lettered_and_its_order_failed(stoc
     async def body(consumer):
         await consumer.recover_once()
         return consumer.stats
+
     stats = run(with_consumer(redis_url, body, worker_claim_idle_ms=100, worker_max_deliveries=3))
 
     assert stats.dead_lettered == 1
@@ -73,13 +76,14 @@ def test_an_entry_delivered_too_often_is_dead_lettered_and_its_order_failed(stoc
 
 def test_dead_lettering_an_already_decided_order_leaves_its_status(stocked, redis_url):
     setup_group(stocked)
-    order_id, entry_id = queue_order(stocked, ("adult", 1))
+    order_id, _entry_id = queue_order(stocked, ("adult", 1))
     deliver(stocked, "w1")
     stocked.hset(keys.order_key(order_id), "status", "confirmed")
     time.sleep(0.15)
 
     async def body(consumer):
         await consumer.recover_once()
+
     run(with_consumer(redis_url, body, worker_claim_idle_ms=100, worker_max_deliveries=1))
     assert stocked.hget(keys.order_key(order_id), "status") == "confirmed"
     assert stocked.xlen(keys.DEAD_LETTER_STREAM) == 1
@@ -88,12 +92,13 @@ def test_dead_lettering_an_already_decided_order_leaves_its_status(stocked, redi
 def test_an_idle_consumer_is_removed_only_when_it_holds_nothing(stocked, redis_url):
     setup_group(stocked)
     queue_order(stocked, ("adult", 1))
-    deliver(stocked, "holder")                         # idle, but holds an entry
+    deliver(stocked, "holder")  # idle, but holds an entry
     stocked.xgroup_createconsumer(keys.ORDER_STREAM, keys.CONSUMER_GROUP, "gone")  # idle, holds nothing
     time.sleep(1.1)
 
     async def body(consumer):
         return await recovery.remove_stale_consumers(consumer.client, consumer.scripts, "me", stale_ms=1000)
+
     removed = run(with_consumer(redis_url, body))
 
     assert removed == ["gone"]
@@ -104,11 +109,12 @@ def test_an_idle_consumer_is_removed_only_when_it_holds_nothing(stocked, redis_u
 def test_trimming_keeps_every_entry_not_yet_acknowledged(stocked, redis_url):
     setup_group(stocked)
     ids = [queue_order(stocked, ("adult", 1))[1] for _ in range(6)]
-    deliver(stocked, "w1", count=4)                    # 4 delivered, 2 never delivered
+    deliver(stocked, "w1", count=4)  # 4 delivered, 2 never delivered
     stocked.xack(keys.ORDER_STREAM, keys.CONSUMER_GROUP, ids[0], ids[1], ids[3])  # ids[2] still pending
 
     async def body(consumer):
         return await recovery.trim_acknowledged(consumer.client)
+
     removed = run(with_consumer(redis_url, body))
 
     remaining = [i for i, _ in stocked.xrange(keys.ORDER_STREAM)]
@@ -124,6 +130,7 @@ def test_trimming_with_nothing_pending_keeps_the_undelivered(stocked, redis_url)
 
     async def body(consumer):
         return await recovery.trim_acknowledged(consumer.client)
+
     run(with_consumer(redis_url, body))
     assert [i for i, _ in stocked.xrange(keys.ORDER_STREAM)] == ids[2:]
 
@@ -139,16 +146,21 @@ def test_backoff_grows_exponentially_to_its_cap_and_resets():
 
 def test_two_workers_dead_lettering_the_same_entry_move_it_once(stocked, redis_url):
     setup_group(stocked)
-    order_id, entry_id = queue_order(stocked, ("adult", 1))
+    order_id, _entry_id = queue_order(stocked, ("adult", 1))
     deliver(stocked, "w1")
     time.sleep(0.15)
 
     async def body(consumer):
-        first, second = await asyncio.gather(*(
-            recovery.dead_letter_exhausted(consumer.client, consumer.scripts, min_idle_ms=100,
-                                           max_deliveries=1, count=10, order_ttl=0)
-            for _ in range(2)))
+        first, second = await asyncio.gather(
+            *(
+                recovery.dead_letter_exhausted(
+                    consumer.client, consumer.scripts, min_idle_ms=100, max_deliveries=1, count=10, order_ttl=0
+                )
+                for _ in range(2)
+            )
+        )
         return first + second
+
     moved = run(with_consumer(redis_url, body))
 
     assert moved == 1
@@ -163,6 +175,7 @@ def test_the_removal_script_itself_keeps_a_consumer_that_holds_entries(stocked, 
 
     async def body(consumer):  # no heartbeat: dead, but it holds an entry
         return await recovery.remove_idle_consumer(consumer.client, consumer.scripts, "holder", stale_ms=1000)
+
     assert run(with_consumer(redis_url, body)) == 0
     assert stocked.xpending(keys.ORDER_STREAM, keys.CONSUMER_GROUP)["consumers"][0]["name"] == "holder"
 
@@ -178,13 +191,19 @@ def test_decisions_and_dead_letters_are_written_even_at_maxmemory(stocked, redis
 
     async def body(consumer):
         stocked.config_set("maxmemory", "1")  # every ordinary write is refused from now on
-        results = await decide_batch(consumer.client, consumer.scripts,
-                                     [StreamEntry(entries[0][0], confirmed)], 0)
-        await dead_letter(consumer.client, consumer.scripts, StreamEntry(failed_entry, failed),
-                          min_deliveries=1, min_idle_ms=0, order_ttl=0)
+        results = await decide_batch(consumer.client, consumer.scripts, [StreamEntry(entries[0][0], confirmed)], 0)
+        await dead_letter(
+            consumer.client,
+            consumer.scripts,
+            StreamEntry(failed_entry, failed),
+            min_deliveries=1,
+            min_idle_ms=0,
+            order_ttl=0,
+        )
         # A live worker still says so, or the others would take it for dead.
         await recovery.heartbeat(consumer.client, consumer.scripts, "w1", stale_ms=60_000)
         return results
+
     try:
         results = run(with_consumer(redis_url, body))
     finally:
@@ -207,11 +226,14 @@ def test_an_entry_claimed_after_the_pending_read_is_not_dead_lettered(stocked, r
     async def claimed_meanwhile(client, *args, **kwargs):
         await client.xclaim(keys.ORDER_STREAM, keys.CONSUMER_GROUP, "reclaimer", 0, [entry_id])
         return await real_dead_letter(client, *args, **kwargs)
+
     monkeypatch.setattr(recovery, "dead_letter", claimed_meanwhile)
 
     async def body(consumer):
-        return await recovery.dead_letter_exhausted(consumer.client, consumer.scripts, min_idle_ms=100,
-                                                    max_deliveries=1, count=10, order_ttl=0)
+        return await recovery.dead_letter_exhausted(
+            consumer.client, consumer.scripts, min_idle_ms=100, max_deliveries=1, count=10, order_ttl=0
+        )
+
     assert run(with_consumer(redis_url, body)) == 0
     assert stocked.hget(keys.order_key(order_id), "status") == "pending"
     assert not stocked.exists(keys.DEAD_LETTER_STREAM)
@@ -227,8 +249,15 @@ def test_the_dead_letter_script_itself_refuses_an_entry_delivered_fewer_times_th
     deliver(stocked, "w1")  # delivered once
 
     async def body(consumer):
-        return await dead_letter(consumer.client, consumer.scripts, StreamEntry(entry_id, order_id),
-                                 min_deliveries=2, min_idle_ms=0, order_ttl=0)
+        return await dead_letter(
+            consumer.client,
+            consumer.scripts,
+            StreamEntry(entry_id, order_id),
+            min_deliveries=2,
+            min_idle_ms=0,
+            order_ttl=0,
+        )
+
     assert run(with_consumer(redis_url, body)) == -1
     assert stocked.hget(keys.order_key(order_id), "status") == "pending"
     assert not stocked.exists(keys.DEAD_LETTER_STREAM)
@@ -263,11 +292,13 @@ def test_two_live_idle_workers_keep_each_other_in_the_group(stocked, redis_url):
         async def both_long_idle_or_one_gone():
             consumers = {c["name"]: c for c in await client.xinfo_consumers(keys.ORDER_STREAM, keys.CONSUMER_GROUP)}
             return set(consumers) != {"a", "b"} or min(c["idle"] for c in consumers.values()) >= 2 * stale_ms
+
         await until(both_long_idle_or_one_gone)
         names = {c["name"] for c in await client.xinfo_consumers(keys.ORDER_STREAM, keys.CONSUMER_GROUP)}
         stop.set()
         await asyncio.gather(*tasks)
         return names, [w.stats.consumers_removed for w in workers]
+
     names, removed = run(with_client(redis_url, body))
     assert names == {"a", "b"}
     assert removed == [0, 0]
@@ -284,6 +315,7 @@ def test_a_dead_worker_holding_nothing_is_removed_with_its_heartbeat(stocked, re
 
     async def body(consumer):
         return await recovery.remove_stale_consumers(consumer.client, consumer.scripts, "me", stale_ms=1000)
+
     assert run(with_consumer(redis_url, body)) == ["dead"]
     assert consumer_names(stocked) == {"live"}
     assert stocked.zscore(keys.CONSUMER_HEARTBEATS, "dead") is None
@@ -296,6 +328,7 @@ def test_the_removal_script_itself_keeps_a_consumer_whose_heartbeat_is_fresh(sto
 
     async def body(consumer):
         return await recovery.remove_idle_consumer(consumer.client, consumer.scripts, "live", stale_ms=60_000)
+
     assert run(with_consumer(redis_url, body)) == -1
     assert consumer_names(stocked) == {"live"}
 
@@ -306,6 +339,7 @@ def test_the_heartbeat_is_redis_time_and_drops_heartbeats_gone_stale(stocked, re
 
     async def body(consumer):
         return await recovery.heartbeat(consumer.client, consumer.scripts, "me", stale_ms=1000)
+
     beat = run(with_consumer(redis_url, body))
     assert before <= beat <= redis_ms(stocked)
     assert stocked.zrange(keys.CONSUMER_HEARTBEATS, 0, -1, withscores=True) == [("me", beat)]

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,7 @@ def kustomizations() -> list[str]:
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _render(kustomization: str) -> tuple[list[dict[str, Any]] | None, str]:
     proc = subprocess.run(
         [tool("kubectl"), "kustomize", str(K8S / kustomization)], capture_output=True, text=True, timeout=60
@@ -152,13 +152,11 @@ def container_env(objects: list[dict], container: dict, pod_name: str = "pod-0")
 
 
 def settings_class(service: str):
-    package, module, cls, _port = PYTHON_SERVICES[service]
+    _package, module, cls, _port = PYTHON_SERVICES[service]
     try:
         return getattr(importlib.import_module(module), cls)
     except ImportError as e:
-        pytest.fail(
-            f"cannot import {module}.{cls} ({e}): install the services into .venv (make venv)", pytrace=False
-        )
+        pytest.fail(f"cannot import {module}.{cls} ({e}): install the services into .venv (make venv)", pytrace=False)
 
 
 def settings_env_names(cls) -> set[str]:
@@ -186,6 +184,7 @@ def load_yaml(path: Path) -> Any:
 
 # --- Dockerfiles ------------------------------------------------------------------------------
 
+
 def image_build(service: str) -> tuple[Path, dict[str, str]]:
     """How the image of a service is built: (Dockerfile, build arguments). Compose, CI and
     k8s/demo.sh must each build it this way (tests check all three)."""
@@ -210,7 +209,7 @@ class Dockerfile:
     args: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def of(cls, service: str) -> "Dockerfile":
+    def of(cls, service: str) -> Dockerfile:
         path, args = image_build(service)
         return cls(path, tuple(sorted(args.items())))
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 import yaml
-
 from manifest_lib import (
     KUBERNETES_VERSIONS,
     ROOT,
@@ -59,7 +58,9 @@ def test_the_pipeline_runs_test_then_build_then_deploy(ci):
 def test_every_image_is_built_by_kaniko_without_privileges_and_tagged_with_the_commit(ci):
     build = ci["build"]
     assert build["stage"] == "build"
-    assert build["image"]["name"].startswith("gcr.io/kaniko-project/executor:") and build["image"]["name"].endswith("-debug")
+    assert build["image"]["name"].startswith("gcr.io/kaniko-project/executor:") and build["image"]["name"].endswith(
+        "-debug"
+    )
     assert build["image"]["entrypoint"] == [""]
     assert "services" not in build, "no Docker-in-Docker"
     script = " ".join(build["script"])
@@ -120,7 +121,8 @@ def test_the_release_script_deploys_the_commit_images_with_the_real_tokens():
     assert container_env(objects, containers(generator)[0])["WORKLOAD_TOKEN"] == RELEASE["WORKLOAD_TOKEN"]
     (tokens,) = [s for s in of_kind(objects, "Secret") if s["metadata"]["name"].startswith("ticketing-secrets")]
     assert {k: base64.b64decode(v).decode() for k, v in tokens["data"].items()} == {
-        "WORKLOAD_TOKEN": RELEASE["WORKLOAD_TOKEN"], "ADMIN_TOKEN": RELEASE["ADMIN_TOKEN"],
+        "WORKLOAD_TOKEN": RELEASE["WORKLOAD_TOKEN"],
+        "ADMIN_TOKEN": RELEASE["ADMIN_TOKEN"],
     }
     (pull,) = [s for s in of_kind(objects, "Secret") if s["type"] == "kubernetes.io/dockerconfigjson"]
     auths = json.loads(base64.b64decode(pull["data"][".dockerconfigjson"]))["auths"]
@@ -167,7 +169,10 @@ def test_the_demo_builds_each_image_from_its_dockerfile_with_its_build_arguments
     proc = subprocess.run(
         ["bash", str(ROOT / "k8s" / "demo.sh")],
         env={"PATH": f"{fake}:{os.environ['PATH']}", "DOCKER_LOG": str(log), "LOAD_INTO": "none"},
-        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
     )
     assert proc.returncode == 3, proc.stdout + proc.stderr
     builds = {}

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from manifest_lib import ROOT, SERVICE_PORTS, SERVICES, load_yaml
 
 pytestmark = pytest.mark.manifests
@@ -20,8 +19,10 @@ def compose_schema() -> dict:
     try:
         import check_jsonschema
     except ImportError:
-        pytest.fail("check-jsonschema is not installed: pip install check-jsonschema==0.39.0 (requirements-dev.txt)",
-                    pytrace=False)
+        pytest.fail(
+            "check-jsonschema is not installed: pip install check-jsonschema==0.39.0 (requirements-dev.txt)",
+            pytrace=False,
+        )
     path = Path(check_jsonschema.__file__).parent / "builtin_schemas" / "vendor" / "compose-spec.json"
     return json.loads(path.read_text())
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from manifest_lib import ROOT, load_yaml, named, render
 
 pytestmark = pytest.mark.manifests
@@ -20,12 +19,30 @@ def doc() -> str:
 
 def test_the_deploy_doc_covers_compose_and_kubernetes_from_prerequisites_to_teardown(doc):
     headings = re.findall(r"^#+ (.+)$", doc, flags=re.MULTILINE)
-    for heading in ("Docker Compose", "Kubernetes", "Prerequisites", "Deploy", "Start the load",
-                    "Watch the autoscaling", "The timeline to expect", "Real secrets", "Tear down"):
+    for heading in (
+        "Docker Compose",
+        "Kubernetes",
+        "Prerequisites",
+        "Deploy",
+        "Start the load",
+        "Watch the autoscaling",
+        "The timeline to expect",
+        "Real secrets",
+        "Tear down",
+    ):
         assert any(heading.lower() in h.lower() for h in headings), heading
-    for must in ("docker compose up --build", "metrics-server", "KEDA", "kind load docker-image",
-                 "kubectl apply -k k8s/overlays/local", "kubectl get hpa -w -n ticketing",
-                 "kubectl get pods -w -n ticketing", "make k8s-demo", "make k8s-down", "--grace-period=0 --force"):
+    for must in (
+        "docker compose up --build",
+        "metrics-server",
+        "KEDA",
+        "kind load docker-image",
+        "kubectl apply -k k8s/overlays/local",
+        "kubectl get hpa -w -n ticketing",
+        "kubectl get pods -w -n ticketing",
+        "make k8s-demo",
+        "make k8s-down",
+        "--grace-period=0 --force",
+    ):
         assert must in doc, must
 
 
@@ -40,7 +57,8 @@ def test_the_timeline_states_the_hpa_behaviour_the_manifests_have(doc):
 
 def test_the_doc_quotes_the_worker_and_keda_settings_in_force(doc):
     worker_env = dict(
-        line.split("=", 1) for line in (ROOT / "k8s/base/config/order-worker.env").read_text().splitlines()
+        line.split("=", 1)
+        for line in (ROOT / "k8s/base/config/order-worker.env").read_text().splitlines()
         if line and not line.startswith("#")
     )
     assert f"`WORKER_CLAIM_IDLE_MS` ({int(worker_env['WORKER_CLAIM_IDLE_MS']) // 1000} s)" in doc

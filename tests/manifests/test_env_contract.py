@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from pydantic import ValidationError
-
 from manifest_lib import (
     PYTHON_SERVICES,
     ROOT,
@@ -22,6 +20,7 @@ from manifest_lib import (
     settings_class,
     settings_env_names,
 )
+from pydantic import ValidationError
 
 pytestmark = pytest.mark.manifests
 
@@ -93,9 +92,19 @@ def test_the_frontend_image_substitutes_only_the_template_variables():
     pattern = re.search(r'NGINX_ENVSUBST_FILTER="([^"]+)"', dockerfile).group(1)
     nginx_variables = set(re.findall(r"\$([a-z_][a-z0-9_]*)", TEMPLATE.read_text()))
     assert {"host", "uri", "remote_addr"} <= nginx_variables
-    environment = template_variables() | nginx_variables | {
-        "HOSTNAME", "HOME", "PATH", "NGINX_VERSION", "PKG_RELEASE", "NGINX_ENVSUBST_FILTER", "API_GATEWAY_PORT",
-    }
+    environment = (
+        template_variables()
+        | nginx_variables
+        | {
+            "HOSTNAME",
+            "HOME",
+            "PATH",
+            "NGINX_VERSION",
+            "PKG_RELEASE",
+            "NGINX_ENVSUBST_FILTER",
+            "API_GATEWAY_PORT",
+        }
+    )
     substituted = {name for name in environment if re.search(pattern, name)}
     assert substituted == template_variables()
 
@@ -194,14 +203,18 @@ def test_no_secret_carries_a_value_that_looks_real(kustomization):
     assert secrets
     for secret in secrets:
         assert not secret.get("stringData"), secret["metadata"]["name"]
-        for key, value in container_env([secret], {"envFrom": [{"secretRef": {"name": secret["metadata"]["name"]}}]}).items():
+        for key, value in container_env(
+            [secret], {"envFrom": [{"secretRef": {"name": secret["metadata"]["name"]}}]}
+        ).items():
             # Empty is fine too: it leaves the feature off (the admin API without ADMIN_TOKEN).
-            assert value == "" or looks_like_placeholder(value), f"Secret {secret['metadata']['name']} key {key} looks real"
+            assert value == "" or looks_like_placeholder(value), (
+                f"Secret {secret['metadata']['name']} key {key} looks real"
+            )
 
 
 def test_compose_hardcodes_no_token():
     for name, service in load_yaml(COMPOSE)["services"].items():
         environment = service.get("environment", {})
-        for key, value in (environment.items() if isinstance(environment, dict) else []):
+        for key, value in environment.items() if isinstance(environment, dict) else []:
             if "TOKEN" in key or "PASSWORD" in key:
                 assert re.fullmatch(r"\$\{" + key + r":?-?\}", str(value)), f"{name}: {key} must come from the shell"

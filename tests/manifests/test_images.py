@@ -13,7 +13,6 @@ import subprocess
 import sys
 
 import pytest
-
 from manifest_lib import (
     PYTHON_SERVICES,
     PYTHON_TEMPLATE,
@@ -122,8 +121,9 @@ def _builder_run(marker: str) -> str:
 
 
 def _sh(command: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["sh", "-c", command], env={"PATH": os.environ["PATH"], **env},
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        ["sh", "-c", command], env={"PATH": os.environ["PATH"], **env}, capture_output=True, text=True, timeout=30
+    )
 
 
 @pytest.mark.parametrize("service", PYTHON_SERVICES)
@@ -133,12 +133,15 @@ def test_the_template_accepts_each_service_with_its_port(service):
     assert proc.returncode == 0, proc.stderr
 
 
-@pytest.mark.parametrize("args, complaint", [
-    ({"PORT": "8000"}, "--build-arg SERVICE="),
-    ({"SERVICE": "frontend", "PORT": "8080"}, "--build-arg SERVICE="),
-    ({"SERVICE": "api-gateway"}, "--build-arg PORT="),
-    ({"SERVICE": "api-gateway", "PORT": "80a"}, "--build-arg PORT="),
-])
+@pytest.mark.parametrize(
+    "args, complaint",
+    [
+        ({"PORT": "8000"}, "--build-arg SERVICE="),
+        ({"SERVICE": "frontend", "PORT": "8080"}, "--build-arg SERVICE="),
+        ({"SERVICE": "api-gateway"}, "--build-arg PORT="),
+        ({"SERVICE": "api-gateway", "PORT": "80a"}, "--build-arg PORT="),
+    ],
+)
 def test_the_template_refuses_a_build_without_a_known_service_and_a_port(args, complaint):
     proc = _sh(_builder_run("--build-arg SERVICE="), **args)
     assert proc.returncode != 0
@@ -190,7 +193,8 @@ def test_the_frontend_is_built_with_node_and_served_by_unprivileged_nginx_from_t
 
 def _dockerignore_patterns() -> list[str]:
     return [
-        line.strip().rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()
+        line.strip().rstrip("/")
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
 
@@ -200,7 +204,8 @@ def _ignored(path: str) -> bool:
     prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
     return any(
         fnmatch.fnmatch(prefix, p) or (p.startswith("**/") and fnmatch.fnmatch(prefix.split("/")[-1], p[3:]))
-        for p in _dockerignore_patterns() for prefix in prefixes
+        for p in _dockerignore_patterns()
+        for prefix in prefixes
     )
 
 

@@ -9,21 +9,42 @@ from __future__ import annotations
 
 import kubernetes_validate
 import pytest
+from manifest_lib import KUBERNETES_VERSIONS, named, of_kind, render
 
 from ticketing_common import keys
-
-from manifest_lib import KUBERNETES_VERSIONS, named, of_kind, render
 
 pytestmark = pytest.mark.manifests
 
 SCALED_OBJECT_SPEC_FIELDS = {
-    "scaleTargetRef", "pollingInterval", "cooldownPeriod", "initialCooldownPeriod", "idleReplicaCount",
-    "minReplicaCount", "maxReplicaCount", "fallback", "advanced", "triggers",
+    "scaleTargetRef",
+    "pollingInterval",
+    "cooldownPeriod",
+    "initialCooldownPeriod",
+    "idleReplicaCount",
+    "minReplicaCount",
+    "maxReplicaCount",
+    "fallback",
+    "advanced",
+    "triggers",
 }
 REDIS_STREAMS_METADATA = {
-    "address", "addressFromEnv", "host", "hostFromEnv", "port", "portFromEnv", "usernameFromEnv",
-    "passwordFromEnv", "stream", "consumerGroup", "pendingEntriesCount", "streamLength", "lagCount",
-    "activationLagCount", "enableTLS", "unsafeSsl", "databaseIndex",
+    "address",
+    "addressFromEnv",
+    "host",
+    "hostFromEnv",
+    "port",
+    "portFromEnv",
+    "usernameFromEnv",
+    "passwordFromEnv",
+    "stream",
+    "consumerGroup",
+    "pendingEntriesCount",
+    "streamLength",
+    "lagCount",
+    "activationLagCount",
+    "enableTLS",
+    "unsafeSsl",
+    "databaseIndex",
 }
 
 
@@ -51,7 +72,11 @@ def test_the_keda_overlay_replaces_the_worker_hpa_with_a_scaled_object(objects, 
 def test_the_scaled_object_has_only_fields_keda_knows(scaled_object):
     spec = scaled_object["spec"]
     assert set(spec) <= SCALED_OBJECT_SPEC_FIELDS, set(spec) - SCALED_OBJECT_SPEC_FIELDS
-    assert set(spec["advanced"]) <= {"horizontalPodAutoscalerConfig", "restoreToOriginalReplicaCount", "scalingModifiers"}
+    assert set(spec["advanced"]) <= {
+        "horizontalPodAutoscalerConfig",
+        "restoreToOriginalReplicaCount",
+        "scalingModifiers",
+    }
     assert set(spec["advanced"]["horizontalPodAutoscalerConfig"]) <= {"name", "behavior"}
     for field in ("pollingInterval", "cooldownPeriod", "minReplicaCount", "maxReplicaCount"):
         assert isinstance(spec[field], int) and spec[field] >= 0, field

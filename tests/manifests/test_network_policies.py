@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from manifest_lib import NAMESPACE, kustomizations, of_kind, render, workloads
 
 pytestmark = pytest.mark.manifests
@@ -29,7 +28,9 @@ def selects(selector: dict, labels: dict) -> bool:
 
 def pod_labels(objects: list[dict]) -> dict[str, dict]:
     return {
-        w["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]: w["spec"]["template"]["metadata"]["labels"]
+        w["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]: w["spec"]["template"]["metadata"][
+            "labels"
+        ]
         for w in workloads(objects)
     }
 
@@ -53,8 +54,11 @@ def allowed(policies: list[dict], direction: str, subject: dict, peer: dict, pee
     """Kubernetes semantics: isolated in a direction if any policy selecting the pod lists it;
     then allowed if any rule of any such policy matches peer and port."""
     key, peers_key = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
-    relevant = [p for p in policies if selects(p["spec"]["podSelector"], subject)
-                and direction in p["spec"].get("policyTypes", ["Ingress"])]
+    relevant = [
+        p
+        for p in policies
+        if selects(p["spec"]["podSelector"], subject) and direction in p["spec"].get("policyTypes", ["Ingress"])
+    ]
     if not relevant:
         return True
     for policy in relevant:
@@ -70,7 +74,10 @@ def reachable(objects: list[dict]) -> set[tuple[str, str]]:
     labels = pod_labels(objects)
     here = {"kubernetes.io/metadata.name": NAMESPACE}
     return {
-        (src, dst) for src in APPS for dst in APPS if src != dst
+        (src, dst)
+        for src in APPS
+        for dst in APPS
+        if src != dst
         if allowed(policies, "Egress", labels[src], labels[dst], here, PORTS[dst])
         and allowed(policies, "Ingress", labels[dst], labels[src], here, PORTS[dst])
     }
@@ -89,7 +96,8 @@ def test_only_the_gateway_and_the_workers_reach_redis(kustomization):
 @pytest.mark.parametrize("kustomization", KUSTOMIZATIONS)
 def test_a_default_policy_denies_everything_else_in_both_directions(kustomization):
     defaults = [
-        p for p in of_kind(render(kustomization), "NetworkPolicy")
+        p
+        for p in of_kind(render(kustomization), "NetworkPolicy")
         if p["spec"]["podSelector"] == {} and not p["spec"].get("ingress") and not p["spec"].get("egress")
     ]
     assert defaults and set(defaults[0]["spec"]["policyTypes"]) == {"Ingress", "Egress"}

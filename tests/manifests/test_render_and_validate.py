@@ -6,7 +6,6 @@ import copy
 
 import kubernetes_validate
 import pytest
-
 from manifest_lib import (
     CUSTOM_RESOURCE_GROUPS,
     KUBERNETES_VERSIONS,

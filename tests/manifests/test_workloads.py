@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from manifest_lib import (
     PYTHON_SERVICES,
     SERVICE_PORTS,
@@ -133,8 +132,7 @@ def test_every_service_selects_pods_that_exist_on_ports_they_declare(kustomizati
     for svc in of_kind(objects, "Service"):
         selector = svc["spec"]["selector"]
         matching = [
-            w for w in workloads(objects)
-            if selector.items() <= w["spec"]["template"]["metadata"]["labels"].items()
+            w for w in workloads(objects) if selector.items() <= w["spec"]["template"]["metadata"]["labels"].items()
         ]
         assert matching, f"Service {svc['metadata']['name']} selects no pods"
         for port in svc["spec"]["ports"]:
@@ -214,7 +212,8 @@ def test_replicated_deployments_have_a_disruption_budget_that_lets_a_node_drain(
             continue
         labels = deployment["spec"]["template"]["metadata"]["labels"]
         budgets = [
-            p for p in of_kind(objects, "PodDisruptionBudget")
+            p
+            for p in of_kind(objects, "PodDisruptionBudget")
             if p["spec"]["selector"]["matchLabels"].items() <= labels.items()
         ]
         assert len(budgets) == 1, f"{name}: {len(budgets)} PodDisruptionBudgets"
@@ -252,9 +251,7 @@ def test_redis_keeps_its_data_on_a_volume_claim_with_the_append_only_file_on(kus
     assert mounts.get("data") == "/data" and "data" in claims
     config_volume = next(v for v in pod_spec(redis)["volumes"] if v["name"] == "config")
     config = named(objects, "ConfigMap", config_volume["configMap"]["name"])["data"]["redis.conf"]
-    directives = dict(
-        line.split(None, 1) for line in config.splitlines() if line.strip() and not line.startswith("#")
-    )
+    directives = dict(line.split(None, 1) for line in config.splitlines() if line.strip() and not line.startswith("#"))
     assert directives["appendonly"] == "yes"
     assert directives["appendfsync"] in ("always", "everysec", "no")
     assert directives["dir"] == "/data"

@@ -38,8 +38,11 @@ class Stack:
         catalogue.write_text(json.dumps(CATALOGUE))
         port = free_port()
         self.processes += stack.start(
-            [stack.gateway_service(port, self.redis_url, **{"CATALOGUE_PATH": str(catalogue),
-                                                             "WEB_CONCURRENCY": "2", **env})],
+            [
+                stack.gateway_service(
+                    port, self.redis_url, **{"CATALOGUE_PATH": str(catalogue), "WEB_CONCURRENCY": "2", **env}
+                )
+            ],
             self.workdir / "logs",
         )
         self.gateway_url = f"http://127.0.0.1:{port}"
@@ -47,9 +50,7 @@ class Stack:
 
     def start_worker(self, name: str, **env: str) -> tuple[stack.Process, str]:
         port = free_port()
-        [process] = stack.start(
-            [stack.worker_service(name, port, self.redis_url, **env)], self.workdir / "logs"
-        )
+        [process] = stack.start([stack.worker_service(name, port, self.redis_url, **env)], self.workdir / "logs")
         self.processes.append(process)
         return process, f"http://127.0.0.1:{port}"
 

@@ -18,14 +18,28 @@ SEED = 20261122  # fixed, so that CI is reproducible; change it to explore furth
 def test_schemathesis_finds_no_5xx_and_no_answer_off_the_documented_schema(system, tmp_path):
     gateway = system.start_gateway(ADMIN_TOKEN=ADMIN_TOKEN)
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "schemathesis"), "run", f"{gateway}/openapi.json",
-         "--max-examples", str(CASES_PER_OPERATION), "--seed", str(SEED),
-         "--checks", "all",
-         # Valid-by-schema requests may still be refused on meaning (an unknown ticket id,
-         # min_price above max_price): the API's rules go beyond what a schema can say.
-         "--exclude-checks", "positive_data_acceptance",
-         "--header", f"Authorization: Bearer {ADMIN_TOKEN}",
-         "--request-timeout", "10"],
-        capture_output=True, text=True, timeout=540, cwd=tmp_path,
+        [
+            str(Path(sys.executable).parent / "schemathesis"),
+            "run",
+            f"{gateway}/openapi.json",
+            "--max-examples",
+            str(CASES_PER_OPERATION),
+            "--seed",
+            str(SEED),
+            "--checks",
+            "all",
+            # Valid-by-schema requests may still be refused on meaning (an unknown ticket id,
+            # min_price above max_price): the API's rules go beyond what a schema can say.
+            "--exclude-checks",
+            "positive_data_acceptance",
+            "--header",
+            f"Authorization: Bearer {ADMIN_TOKEN}",
+            "--request-timeout",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=540,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

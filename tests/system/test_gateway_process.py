@@ -14,8 +14,11 @@ def test_metrics_add_up_every_gunicorn_worker_whichever_answers_the_scrape(syste
     for _ in range(6):
         with httpx.Client() as client:
             text = client.get(f"{gateway}/metrics").text
-        line = next(l for l in text.splitlines()
-                    if l.startswith('gateway_http_requests_total{method="GET",route="/tickets",status="200"}'))
+        line = next(
+            l
+            for l in text.splitlines()
+            if l.startswith('gateway_http_requests_total{method="GET",route="/tickets",status="200"}')
+        )
         assert float(line.rsplit(" ", 1)[1]) == 30.0
 
 

@@ -44,7 +44,7 @@ def listen_addresses(port: int) -> set[str]:
             if fields[3] == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
                 raw = bytes.fromhex(address)
                 # /proc/net prints each 32-bit word in host (little-endian) order.
-                raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+                raw = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
                 found.add(socket.inet_ntop(family, raw))
     return found
 
@@ -70,14 +70,19 @@ def checkout_for_the_test(tmp_path: Path) -> Path:
 def make_up(checkout: Path, run_dir: Path, env: dict, workers: int = 1) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "tools.stack", "up", "--workers", str(workers), "--run-dir", str(run_dir)],
-        cwd=checkout, env={**os.environ, "PYTHONPATH": str(checkout), **env},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=checkout,
+        env={**os.environ, "PYTHONPATH": str(checkout), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
 def free_ports() -> dict[str, str]:
-    return {name: str(free_port()) for name in
-            ("REDIS_PORT", "GATEWAY_PORT", "FIRST_WORKER_PORT", "GENERATOR_PORT", "FRONTEND_PORT")}
+    return {
+        name: str(free_port())
+        for name in ("REDIS_PORT", "GATEWAY_PORT", "FIRST_WORKER_PORT", "GENERATOR_PORT", "FRONTEND_PORT")
+    }
 
 
 def base_env() -> dict[str, str]:

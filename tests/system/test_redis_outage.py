@@ -3,7 +3,6 @@ appendfsync always), intake says 503 meanwhile, and every service recovers witho
 
 import asyncio
 import signal
-import subprocess
 
 import httpx
 import pytest
@@ -48,9 +47,7 @@ def test_orders_survive_a_redis_crash_and_everything_recovers_by_itself(tmp_path
                 outage["readyz_during"] = (await client.get(f"{gateway}/readyz")).status_code
             redis_process = start_redis(port, data_dir)
 
-        created, refused = asyncio.run(
-            place_orders_through_outage(gateway, 1500, 8, TICKET_IDS, crash_and_restart)
-        )
+        created, refused = asyncio.run(place_orders_through_outage(gateway, 1500, 8, TICKET_IDS, crash_and_restart))
         assert outage["done"], "the outage never happened"
         assert outage["readyz_during"] == 503
         assert refused > 0, "no request met the outage"

@@ -44,8 +44,11 @@ def test_orders_read_before_a_reset_are_never_decided_against_the_new_stock(syst
 
     def load() -> None:
         try:
-            outcome["created"], _ = asyncio.run(place_orders_through_outage(
-                gateway, count=2500, concurrency=8, ticket_ids=TICKET_IDS, on_progress=progress))
+            outcome["created"], _ = asyncio.run(
+                place_orders_through_outage(
+                    gateway, count=2500, concurrency=8, ticket_ids=TICKET_IDS, on_progress=progress
+                )
+            )
         except BaseException as e:  # handed to the test below, never lost in the thread
             outcome["error"] = e
         finally:
@@ -79,9 +82,14 @@ def test_an_order_of_an_older_generation_is_acknowledged_as_stale_and_touches_no
 
     real_redis.hset(keys.STOCK, "alpha", 10)
     real_redis.xgroup_create(keys.ORDER_STREAM, keys.CONSUMER_GROUP, id="0", mkstream=True)
-    real_redis.hset(keys.order_key("o1"), mapping={
-        order_record.STATUS: "pending", order_record.ITEMS: '[{"ticketId":"alpha","qty":2}]',
-        order_record.GENERATION: "0"})
+    real_redis.hset(
+        keys.order_key("o1"),
+        mapping={
+            order_record.STATUS: "pending",
+            order_record.ITEMS: '[{"ticketId":"alpha","qty":2}]',
+            order_record.GENERATION: "0",
+        },
+    )
     entry_id = real_redis.xadd(keys.ORDER_STREAM, {keys.STREAM_ORDER_ID_FIELD: "o1"})
     real_redis.xreadgroup(keys.CONSUMER_GROUP, "w", {keys.ORDER_STREAM: ">"})
     real_redis.incr(keys.GENERATION)

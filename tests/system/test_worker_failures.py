@@ -20,8 +20,10 @@ FAST_RECOVERY = {"WORKER_CLAIM_IDLE_MS": "1500", "WORKER_RECOVERY_INTERVAL_MS": 
 
 
 def pending_of(r, consumer: str) -> list[str]:
-    return [p["message_id"] for p in
-            r.xpending_range(keys.ORDER_STREAM, keys.CONSUMER_GROUP, "-", "+", 1000, consumername=consumer)]
+    return [
+        p["message_id"]
+        for p in r.xpending_range(keys.ORDER_STREAM, keys.CONSUMER_GROUP, "-", "+", 1000, consumername=consumer)
+    ]
 
 
 def wait_for(predicate, timeout=60.0, what="condition"):

@@ -19,8 +19,11 @@ pytestmark = pytest.mark.system
 
 STALE_MS = 1000
 # Heartbeats every 200 ms against a stale time of 1 s: live workers are never near stale.
-SHORT_STALE = {"WORKER_STALE_CONSUMER_MS": str(STALE_MS), "WORKER_RECOVERY_INTERVAL_MS": "200",
-               "WORKER_BLOCK_MS": "500"}
+SHORT_STALE = {
+    "WORKER_STALE_CONSUMER_MS": str(STALE_MS),
+    "WORKER_RECOVERY_INTERVAL_MS": "200",
+    "WORKER_BLOCK_MS": "500",
+}
 
 
 def wait_for(predicate, timeout=60.0, what="condition"):
@@ -50,6 +53,7 @@ def test_idle_workers_stay_a_killed_one_goes_a_stopped_one_leaves_and_a_reset_is
     def both_long_idle_or_one_gone():
         c = consumers(real_redis)
         return set(c) != {"idle-a", "idle-b"} or min(x["idle"] for x in c.values()) >= 3 * STALE_MS
+
     wait_for(both_long_idle_or_one_gone, what="both consumers idle for three stale times")
     assert set(consumers(real_redis)) == {"idle-a", "idle-b"}
     assert [stats(u)["consumersRemoved"] for u in (a_url, b_url)] == [0, 0]

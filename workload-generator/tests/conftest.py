@@ -33,8 +33,11 @@ class FakeGateway:
         self._http.post("/_control", json=changes).raise_for_status()
 
     def create_order(self, ticket: str = "adult") -> str:
-        body = {"customer": {"name": "A", "email": "a@example.com"}, "items": [{"ticketId": ticket, "qty": 1}],
-                "paymentMethod": "paypal"}
+        body = {
+            "customer": {"name": "A", "email": "a@example.com"},
+            "items": [{"ticketId": ticket, "qty": 1}],
+            "paymentMethod": "paypal",
+        }
         return self._http.post("/orders", json=body).json()["orderId"]
 
     def record(self) -> dict:
@@ -99,8 +102,9 @@ class FakeClock:
     late, as if the event loop had been blocked.
     """
 
-    def __init__(self, start: float = 1000.0, wall: float = 1_700_000_000.0,
-                 stall_at: float | None = None, stall_s: float = 0.0) -> None:
+    def __init__(
+        self, start: float = 1000.0, wall: float = 1_700_000_000.0, stall_at: float | None = None, stall_s: float = 0.0
+    ) -> None:
         self.t = start
         self._wall_offset = wall - start
         self.stall_at, self.stall_s = stall_at, stall_s

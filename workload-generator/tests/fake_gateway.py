@@ -18,10 +18,34 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TICKETS = [
-    {"id": "adult", "name": "Adult", "type": "adult", "price": 40.0, "currency": "EUR", "description": "", "available": 100},
-    {"id": "student", "name": "Student", "type": "student", "price": 25.5, "currency": "EUR", "description": "", "available": 50},
+    {
+        "id": "adult",
+        "name": "Adult",
+        "type": "adult",
+        "price": 40.0,
+        "currency": "EUR",
+        "description": "",
+        "available": 100,
+    },
+    {
+        "id": "student",
+        "name": "Student",
+        "type": "student",
+        "price": 25.5,
+        "currency": "EUR",
+        "description": "",
+        "available": 50,
+    },
     {"id": "vip", "name": "VIP", "type": "vip", "price": 150.0, "currency": "EUR", "description": "", "available": 5},
-    {"id": "gone", "name": "Sold out", "type": "adult", "price": 10.0, "currency": "EUR", "description": "", "available": 0},
+    {
+        "id": "gone",
+        "name": "Sold out",
+        "type": "adult",
+        "price": 10.0,
+        "currency": "EUR",
+        "description": "",
+        "available": 0,
+    },
 ]
 
 
@@ -55,8 +79,11 @@ class State:
     def record(self) -> dict:
         with self.lock:
             return {
-                "orders": list(self.orders), "orderItems": dict(self.order_items), "polls": dict(self.polls),
-                "maxInFlight": self.max_in_flight, "maxPollsInFlight": self.max_polls_in_flight,
+                "orders": list(self.orders),
+                "orderItems": dict(self.order_items),
+                "polls": dict(self.polls),
+                "maxInFlight": self.max_in_flight,
+                "maxPollsInFlight": self.max_polls_in_flight,
                 "requests": self.requests,
             }
 

@@ -19,8 +19,9 @@ TOKEN = "s3cret-token"
 def with_api(gateway, body, clock=None, peer="127.0.0.1", **settings):
     """Run `body(api, controller)` against the app, with an httpx client on it from `peer`; the run is shut down after."""
     # A wide slack: on a busy test machine a late slot is still sent rather than dropped.
-    settings = WorkloadSettings(**{"target_api": gateway.url, "target_rps": 5, "workload_schedule_slack_ms": 500,
-                                   **settings})
+    settings = WorkloadSettings(
+        **{"target_api": gateway.url, "target_rps": 5, "workload_schedule_slack_ms": 500, **settings}
+    )
 
     async def main():
         controller = build_controller(settings, **({"clock": clock} if clock else {}))
@@ -162,23 +163,47 @@ def test_stats_shape_and_outcomes_http_status_apart_from_decisions(gateway):
     gateway.set(statuses=[201, 201, 503, 400], rejects=["vip"])
 
     async def body(api, controller):
-        await api.post("/start", json={
-            "rps": 40, "durationS": 1.5, "followShare": 1.0,
-            "mix": {"tickets": [{"ticketId": "adult", "weight": 1}, {"ticketId": "vip", "weight": 1}]},
-        })
+        await api.post(
+            "/start",
+            json={
+                "rps": 40,
+                "durationS": 1.5,
+                "followShare": 1.0,
+                "mix": {"tickets": [{"ticketId": "adult", "weight": 1}, {"ticketId": "vip", "weight": 1}]},
+            },
+        )
         await asyncio.wait_for(controller.wait(), 20)  # load over and every followed order decided
         return (await api.get("/stats")).json()
 
     s = with_api(gateway, body)
-    assert set(s) >= {"running", "startedAt", "elapsedS", "config", "targetRps", "achievedRps", "requests",
-                      "latencyMs", "decisions", "series"}
+    assert set(s) >= {
+        "running",
+        "startedAt",
+        "elapsedS",
+        "config",
+        "targetRps",
+        "achievedRps",
+        "requests",
+        "latencyMs",
+        "decisions",
+        "series",
+    }
     assert s["running"] is False and isinstance(s["startedAt"], str)
     assert set(s["achievedRps"]) >= {"last10s", "overall"}
     assert set(s["latencyMs"]) >= {"p50", "p90", "p99", "p999", "max", "mean"}
     assert all(isinstance(v, (int, float)) for v in s["latencyMs"].values())
     assert set(s["decisions"]) >= {"followed", "confirmed", "rejected", "failed", "pending", "timeToDecisionMs"}
     assert set(s["decisions"]["timeToDecisionMs"]) >= {"p50", "p90", "p99", "max"}
-    assert set(s["config"]) >= {"targetApi", "rps", "durationS", "profile", "mix", "timeoutS", "maxInFlight", "followShare"}
+    assert set(s["config"]) >= {
+        "targetApi",
+        "rps",
+        "durationS",
+        "profile",
+        "mix",
+        "timeoutS",
+        "maxInFlight",
+        "followShare",
+    }
 
     r = s["requests"]
     assert set(r) >= {"sent", "succeeded", "failed", "dropped", "inFlight", "byStatus", "byError"}
@@ -186,8 +211,11 @@ def test_stats_shape_and_outcomes_http_status_apart_from_decisions(gateway):
     assert r["sent"] + r["dropped"] == 60 and r["inFlight"] == 0
     record = gateway.record()
     n = len(record["orders"])  # the target answered them 201, 201, 503, 400, 201, ... in arrival order
-    expected = {"201": sum(i % 4 < 2 for i in range(n)), "503": sum(i % 4 == 2 for i in range(n)),
-                "400": sum(i % 4 == 3 for i in range(n))}
+    expected = {
+        "201": sum(i % 4 < 2 for i in range(n)),
+        "503": sum(i % 4 == 2 for i in range(n)),
+        "400": sum(i % 4 == 3 for i in range(n)),
+    }
     assert r["sent"] == n >= 50
     assert r["byStatus"] == expected
     assert r["succeeded"] == expected["201"] and r["failed"] == expected["503"] + expected["400"]
@@ -210,8 +238,7 @@ def test_stats_shape_and_outcomes_http_status_apart_from_decisions(gateway):
 
 def test_tickets_come_from_the_target_without_the_sold_out_ones(gateway):
     async def body(api, controller):
-        await api.post("/start", json={"rps": 50, "durationS": 1, "followShare": 0,
-                                       "mix": {"multiItemShare": 0.5}})
+        await api.post("/start", json={"rps": 50, "durationS": 1, "followShare": 0, "mix": {"multiItemShare": 0.5}})
         await asyncio.wait_for(controller.wait(), 10)
 
     with_api(gateway, body)
@@ -279,6 +306,7 @@ def test_autostart_starts_the_load_with_the_service_and_shutdown_stops_it(gatewa
 
 # --- who may drive the load, and where -----------------------------------------------------------
 
+
 def test_a_target_not_on_the_allow_list_is_403_and_nothing_is_sent_nor_changed(gateway, other_gateway):
     other = other_gateway  # a live server the operator did not allow: it must get no request at all
 
@@ -306,8 +334,15 @@ def test_an_allowed_target_may_be_chosen(gateway, other_gateway):
     other = other_gateway
 
     async def body(api, controller):
-        r = await api.post("/start", json={"targetApi": other.url.replace("http://", "HTTP://") + "/",
-                                           "rps": 20, "durationS": 0.5, "followShare": 0})
+        r = await api.post(
+            "/start",
+            json={
+                "targetApi": other.url.replace("http://", "HTTP://") + "/",
+                "rps": 20,
+                "durationS": 0.5,
+                "followShare": 0,
+            },
+        )
         assert r.status_code == 200, r.text
         await asyncio.wait_for(controller.wait(), 10)
 
@@ -341,6 +376,7 @@ def test_with_a_token_control_from_outside_loopback_needs_it(gateway):
 
 # --- the error policy shared with the gateway ----------------------------------------------------
 
+
 def test_bodies_that_are_not_a_json_object_get_the_documented_errors(gateway):
     async def body(api, controller):
         for path in ("/start", "/config"):
@@ -350,7 +386,9 @@ def test_bodies_that_are_not_a_json_object_get_the_documented_errors(gateway):
             assert wrong_type.json() == {"error": "body: Content-Type must be application/json", "field": "body"}
             form = await api.request(method, path, data={"rps": "5"})
             assert form.status_code == 415
-            malformed = await api.request(method, path, content=b"{rps: 5", headers={"Content-Type": "application/json"})
+            malformed = await api.request(
+                method, path, content=b"{rps: 5", headers={"Content-Type": "application/json"}
+            )
             assert malformed.status_code == 400
             assert malformed.json() == {"error": "body: is not valid JSON", "field": "body"}
             not_object = await api.request(method, path, json=[1, 2])

@@ -19,11 +19,16 @@ def test_partial_update_changes_only_the_fields_given():
 
 
 def test_lists_replace_and_a_new_profile_kind_replaces_the_profile():
-    base = apply_patch(RunConfig(), {"profile": {"kind": "spike", "baseRps": 1, "spikeRps": 9, "everyS": 10, "forS": 2}})
-    updated = apply_patch(base, {
-        "profile": {"kind": "ramp", "fromRps": 1, "toRps": 9, "overS": 30},
-        "mix": {"quantities": [{"qty": 2, "weight": 1}]},
-    })
+    base = apply_patch(
+        RunConfig(), {"profile": {"kind": "spike", "baseRps": 1, "spikeRps": 9, "everyS": 10, "forS": 2}}
+    )
+    updated = apply_patch(
+        base,
+        {
+            "profile": {"kind": "ramp", "fromRps": 1, "toRps": 9, "overS": 30},
+            "mix": {"quantities": [{"qty": 2, "weight": 1}]},
+        },
+    )
     assert updated.profile == RampProfile(kind="ramp", fromRps=1, toRps=9, overS=30)
     assert [q.qty for q in updated.mix.quantities] == [2]
 
@@ -33,21 +38,24 @@ def test_same_profile_kind_merges():
     assert apply_patch(base, {"profile": {"toRps": 90}}).profile.toRps == 90
 
 
-@pytest.mark.parametrize("patch, field", [
-    ({"rps": -1}, "rps"),
-    ({"rps": "100"}, "rps"),
-    ({"durationS": 0}, "durationS"),
-    ({"targetApi": "ftp://example"}, "targetApi"),
-    ({"maxInFlight": 0}, "maxInFlight"),
-    ({"followShare": 1.5}, "followShare"),
-    ({"timeoutS": -2}, "timeoutS"),
-    ({"mix": {"tickets": [{"ticketId": "a", "weight": 0}]}}, "mix.tickets[0].weight"),
-    ({"mix": {"paymentMethods": [{"method": "cash", "weight": 1}]}}, "mix.paymentMethods[0].method"),
-    ({"mix": {"quantities": [{"qty": 11, "weight": 1}]}}, "mix.quantities[0]"),
-    ({"speed": 3}, "speed"),
-    ({"mix": 5}, "mix"),
-    ({"profile": "ramp"}, "profile"),
-])
+@pytest.mark.parametrize(
+    "patch, field",
+    [
+        ({"rps": -1}, "rps"),
+        ({"rps": "100"}, "rps"),
+        ({"durationS": 0}, "durationS"),
+        ({"targetApi": "ftp://example"}, "targetApi"),
+        ({"maxInFlight": 0}, "maxInFlight"),
+        ({"followShare": 1.5}, "followShare"),
+        ({"timeoutS": -2}, "timeoutS"),
+        ({"mix": {"tickets": [{"ticketId": "a", "weight": 0}]}}, "mix.tickets[0].weight"),
+        ({"mix": {"paymentMethods": [{"method": "cash", "weight": 1}]}}, "mix.paymentMethods[0].method"),
+        ({"mix": {"quantities": [{"qty": 11, "weight": 1}]}}, "mix.quantities[0]"),
+        ({"speed": 3}, "speed"),
+        ({"mix": 5}, "mix"),
+        ({"profile": "ramp"}, "profile"),
+    ],
+)
 def test_bad_values_are_rejected_naming_the_field(patch, field):
     with pytest.raises(ConfigError) as e:
         apply_patch(RunConfig(), patch)
@@ -55,7 +63,7 @@ def test_bad_values_are_rejected_naming_the_field(patch, field):
 
 
 def test_a_body_that_is_not_an_object_is_rejected():
-    with pytest.raises(ConfigError, match="^body: "):
+    with pytest.raises(ConfigError, match=r"^body: "):
         apply_patch(RunConfig(), [1, 2])
 
 
@@ -102,5 +110,5 @@ def test_the_allow_list_is_target_api_plus_the_listed_urls_in_one_spelling(monke
     for same in ("http://GATEWAY:8000", "http://gateway:8000/", "https://shop.example/api"):
         check_allowed(RunConfig(targetApi=same), allowed)
     for other in ("http://gateway:8001", "https://gateway:8000", "http://shop.example/api", "http://10.0.0.7/x"):
-        with pytest.raises(TargetNotAllowed, match="^targetApi: .* is not an allowed target"):
+        with pytest.raises(TargetNotAllowed, match=r"^targetApi: .* is not an allowed target"):
             check_allowed(RunConfig(targetApi=other), allowed)

@@ -10,6 +10,7 @@ import pytest
 from workload_generator.decisions import DecisionFollower
 from workload_generator.stats import Stats
 
+
 def create_orders(gateway, n: int, ticket: str = "adult") -> list[str]:
     return [gateway.create_order(ticket) for _ in range(n)]
 
@@ -19,8 +20,15 @@ def follow(gateway, clock, order_ids, *, concurrency=20, max_polls=30, capacity=
 
     async def main():
         async with httpx.AsyncClient(trust_env=False) as client:
-            follower = DecisionFollower(client, stats, clock, concurrency=concurrency, max_polls=max_polls,
-                                        capacity=capacity, timeout_s=lambda: 5.0)
+            follower = DecisionFollower(
+                client,
+                stats,
+                clock,
+                concurrency=concurrency,
+                max_polls=max_polls,
+                capacity=capacity,
+                timeout_s=lambda: 5.0,
+            )
             for order_id in order_ids:
                 follower.follow(f"{gateway.url}/orders/{order_id}", clock.now())
             await follower.drain(20)

@@ -40,7 +40,8 @@ def test_orders_never_exceed_the_ticket_cap_nor_repeat_a_ticket():
 def test_multi_item_share_and_weights_shape_the_orders():
     f = factory(
         tickets=[TicketWeight(ticketId="a", weight=3), TicketWeight(ticketId="b", weight=1)],
-        multiItemShare=0.3, maxItems=2,
+        multiItemShare=0.3,
+        maxItems=2,
         paymentMethods=[{"method": "paypal", "weight": 1}],
         quantities=[{"qty": 1, "weight": 1}, {"qty": 4, "weight": 1}],
     )

@@ -60,13 +60,16 @@ def test_profiles_come_from_config_json_by_kind():
     assert isinstance(RunConfig().profile, ConstantProfile)
 
 
-@pytest.mark.parametrize("profile, field", [
-    ({"kind": "spike", "baseRps": 1, "spikeRps": 5, "everyS": 10, "forS": 10}, "profile.forS"),
-    ({"kind": "step", "steps": []}, "profile.steps"),
-    ({"kind": "step", "steps": [{"rps": 5, "forS": 0}]}, "profile.steps[0].forS"),
-    ({"kind": "ramp", "fromRps": 1, "toRps": 100_000, "overS": 5}, "profile.toRps"),
-    ({"kind": "wave"}, "profile"),
-])
+@pytest.mark.parametrize(
+    "profile, field",
+    [
+        ({"kind": "spike", "baseRps": 1, "spikeRps": 5, "everyS": 10, "forS": 10}, "profile.forS"),
+        ({"kind": "step", "steps": []}, "profile.steps"),
+        ({"kind": "step", "steps": [{"rps": 5, "forS": 0}]}, "profile.steps[0].forS"),
+        ({"kind": "ramp", "fromRps": 1, "toRps": 100_000, "overS": 5}, "profile.toRps"),
+        ({"kind": "wave"}, "profile"),
+    ],
+)
 def test_invalid_profiles_are_rejected_naming_the_field(profile, field):
     with pytest.raises(ConfigError) as e:
         validate({"profile": profile})

@@ -25,8 +25,9 @@ def run_load(gateway, clock: Clock, slack_s: float = 0.1, during=None, **config)
 
     async def main():
         async with httpx.AsyncClient(trust_env=False, limits=httpx.Limits(max_connections=None)) as client:
-            run = LoadRun(config, TICKETS, client=client, clock=clock, limits=RunLimits(slack_s=slack_s),
-                          rng=random.Random(1))
+            run = LoadRun(
+                config, TICKETS, client=client, clock=clock, limits=RunLimits(slack_s=slack_s), rng=random.Random(1)
+            )
             task = asyncio.create_task(run.run(decision_wait_s=0))
             seen = await during(run) if during else None
             await asyncio.wait_for(task, 15)
@@ -77,8 +78,9 @@ def test_overload_drops_at_the_in_flight_cap_while_the_schedule_holds(gateway, f
     # the requests in flight pile up to the cap, and every slot beyond it is dropped, never queued.
     gateway.set(serial=True, delay_s=0.05)
     rps, duration, cap = 100, 2.5, 30
-    stats, _ = run_load(gateway, fake_clock().clock(), slack_s=1.0, rps=rps, durationS=duration, maxInFlight=cap,
-                        timeoutS=10)
+    stats, _ = run_load(
+        gateway, fake_clock().clock(), slack_s=1.0, rps=rps, durationS=duration, maxInFlight=cap, timeoutS=10
+    )
     r = stats["requests"]
     assert r["sent"] + r["dropped"] == rps * duration  # attempts kept to the schedule: the rate was not lowered
     assert r["droppedByReason"]["inFlightCap"] == r["dropped"] > 0

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -22,8 +23,11 @@ def free_port() -> int:
 
 
 def env(**overrides) -> dict:
-    base = {k: v for k, v in os.environ.items()
-            if not k.startswith(("TARGET_", "WORKLOAD_")) and k not in ("HOST", "WEB_CONCURRENCY")}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TARGET_", "WORKLOAD_")) and k not in ("HOST", "WEB_CONCURRENCY")
+    }
     base.update(overrides)
     return base
 
@@ -32,14 +36,17 @@ def generator(*args: str) -> list[str]:
     return [sys.executable, "-m", "workload_generator", *args]
 
 
-@pytest.mark.parametrize("name, value", [
-    ("TARGET_RPS", "abc"),
-    ("TARGET_API", "ftp://gateway"),
-    ("WORKLOAD_MAX_IN_FLIGHT", "0"),
-    ("PORT", "70000"),
-    ("WORKLOAD_PROFILE", '{"kind": "ramp"}'),
-    ("WORKLOAD_ALLOWED_TARGETS", "http://ok:8000,ftp://nope"),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("TARGET_RPS", "abc"),
+        ("TARGET_API", "ftp://gateway"),
+        ("WORKLOAD_MAX_IN_FLIGHT", "0"),
+        ("PORT", "70000"),
+        ("WORKLOAD_PROFILE", '{"kind": "ramp"}'),
+        ("WORKLOAD_ALLOWED_TARGETS", "http://ok:8000,ftp://nope"),
+    ],
+)
 def test_a_bad_setting_stops_the_service_with_a_one_line_reason(name, value):
     done = subprocess.run(generator(), env=env(**{name: value}), capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
@@ -52,7 +59,7 @@ def test_a_bad_setting_stops_the_service_with_a_one_line_reason(name, value):
 def listening_on(port: int) -> set[str]:
     """The local addresses a TCP socket listens on at `port` (from /proc/net/tcp)."""
     found = set()
-    for line in open("/proc/net/tcp").read().splitlines()[1:]:
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         local, state = line.split()[1], line.split()[3]
         address, hex_port = local.split(":")
         if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
@@ -64,8 +71,11 @@ def test_the_service_serves_the_control_api_with_json_logs_and_stops_on_sigterm(
     port = free_port()
     # WEB_CONCURRENCY, which a platform or a shell may set, is not uvicorn's worker count here.
     proc = subprocess.Popen(
-        generator(), env=env(PORT=str(port), TARGET_API=gateway.url, TARGET_RPS="20", WEB_CONCURRENCY="3"),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        generator(),
+        env=env(PORT=str(port), TARGET_API=gateway.url, TARGET_RPS="20", WEB_CONCURRENCY="3"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -100,15 +110,29 @@ def test_the_service_serves_the_control_api_with_json_logs_and_stops_on_sigterm(
 
 def test_cli_run_sends_a_bounded_load_and_prints_a_summary(gateway):
     done = subprocess.run(
-        generator("run", "--target", gateway.url, "--rps", "20", "--duration", "1.5", "--follow-share", "1",
-                  "--decision-wait", "5"),
-        env=env(WORKLOAD_SCHEDULE_SLACK_MS="1000"), capture_output=True, text=True, timeout=60,
+        generator(
+            "run",
+            "--target",
+            gateway.url,
+            "--rps",
+            "20",
+            "--duration",
+            "1.5",
+            "--follow-share",
+            "1",
+            "--decision-wait",
+            "5",
+        ),
+        env=env(WORKLOAD_SCHEDULE_SLACK_MS="1000"),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert re.search(r"target 20\.0/s\s+sent \d+", out)  # a progress line
     assert "Summary" in out
-    summary = out[out.index("Summary"):]
+    summary = out[out.index("Summary") :]
     sent = int(re.search(r"^sent\s+(\d+)$", summary, re.M).group(1))
     dropped = int(re.search(r"^dropped\s+(\d+)", summary, re.M).group(1))
     assert sent == gateway.order_count() >= 20
@@ -119,8 +143,15 @@ def test_cli_run_sends_a_bounded_load_and_prints_a_summary(gateway):
 
 
 def test_cli_rejects_a_bad_option_with_a_one_line_reason(gateway):
-    done = subprocess.run(generator("run", "--target", gateway.url, "--rps", "-1", "--duration", "1"),
-                          env=env(), capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        generator("run", "--target", gateway.url, "--rps", "-1", "--duration", "1"),
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 2
-    assert done.stderr.strip() == "workload-generator: bad configuration: rps: Input should be greater than or equal to 0"
+    assert (
+        done.stderr.strip() == "workload-generator: bad configuration: rps: Input should be greater than or equal to 0"
+    )
     assert gateway.order_count() == 0

@@ -132,8 +132,12 @@ def create_app(settings: WorkloadSettings, controller: Controller | None = None)
 
     guarded = [Depends(control_guard)]
 
-    @app.post("/start", dependencies=guarded, response_model=StatsResponse,
-              responses={**ERRORS, 409: {"model": ErrorBody}, 502: {"model": ErrorBody}})
+    @app.post(
+        "/start",
+        dependencies=guarded,
+        response_model=StatsResponse,
+        responses={**ERRORS, 409: {"model": ErrorBody}, 502: {"model": ErrorBody}},
+    )
     async def start(overrides: Annotated[ConfigPatch | None, Body(description="changes for this run only")] = None):
         """Start a run from the stored config, with `overrides` applied to this run only."""
         try:
@@ -155,8 +159,7 @@ def create_app(settings: WorkloadSettings, controller: Controller | None = None)
     async def get_config():
         return controller.config()
 
-    @app.put("/config", dependencies=guarded, response_model=RunConfig,
-             responses={**ERRORS, 502: {"model": ErrorBody}})
+    @app.put("/config", dependencies=guarded, response_model=RunConfig, responses={**ERRORS, 502: {"model": ErrorBody}})
     async def put_config(patch: Annotated[ConfigPatch | None, Body()] = None):
         """Change the stored config (and the running one, within a second); only the fields given change."""
         changes = {} if patch is None else patch.changes()

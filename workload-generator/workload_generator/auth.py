@@ -42,8 +42,11 @@ def check_control(header: str | None, token: str | None, peer: str | None) -> No
     """Raise Refused (401 wrong or missing token, 403 anonymous and not on loopback) unless allowed."""
     if token is None:
         if not is_loopback(peer):
-            raise Refused(403, f"control from {peer or 'an unknown address'} needs WORKLOAD_TOKEN to be set "
-                               "on the generator; without it only loopback may start, stop or reconfigure")
+            raise Refused(
+                403,
+                f"control from {peer or 'an unknown address'} needs WORKLOAD_TOKEN to be set "
+                "on the generator; without it only loopback may start, stop or reconfigure",
+            )
         return
     if not authorized(header, token):
         raise Refused(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})

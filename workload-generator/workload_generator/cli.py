@@ -24,13 +24,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", help="base URL of the API gateway (default: $TARGET_API)")
     p.add_argument("--rps", type=float, help="requests per second of the constant profile (default: $TARGET_RPS)")
     p.add_argument("--duration", type=float, help="seconds to run (default: $WORKLOAD_DURATION_S, else until Ctrl-C)")
-    p.add_argument("--profile", help='load profile as JSON, e.g. \'{"kind":"ramp","fromRps":10,"toRps":200,"overS":60}\'')
+    p.add_argument(
+        "--profile", help='load profile as JSON, e.g. \'{"kind":"ramp","fromRps":10,"toRps":200,"overS":60}\''
+    )
     p.add_argument("--config", type=Path, help="JSON file in the GET /config shape (partial allowed); flags win")
     p.add_argument("--max-in-flight", type=int, help="cap on requests in flight")
     p.add_argument("--timeout", type=float, help="per-request timeout in seconds")
     p.add_argument("--follow-share", type=float, help="share of created orders whose decision is polled (0..1)")
-    p.add_argument("--decision-wait", type=float, default=10.0,
-                   help="seconds to keep polling followed orders after the load ends (default 10)")
+    p.add_argument(
+        "--decision-wait",
+        type=float,
+        default=10.0,
+        help="seconds to keep polling followed orders after the load ends (default 10)",
+    )
     p.add_argument("--json", action="store_true", help="print the final stats as JSON instead of a table")
 
 
@@ -50,8 +56,14 @@ def build_config(settings: WorkloadSettings, args: argparse.Namespace) -> RunCon
             patch["profile"] = json.loads(args.profile)
         except ValueError:
             raise ConfigError("--profile", "must be valid JSON") from None
-    for flag, field in (("target", "targetApi"), ("rps", "rps"), ("duration", "durationS"),
-                        ("max_in_flight", "maxInFlight"), ("timeout", "timeoutS"), ("follow_share", "followShare")):
+    for flag, field in (
+        ("target", "targetApi"),
+        ("rps", "rps"),
+        ("duration", "durationS"),
+        ("max_in_flight", "maxInFlight"),
+        ("timeout", "timeoutS"),
+        ("follow_share", "followShare"),
+    ):
         value = getattr(args, flag)
         if value is not None:
             patch[field] = value
@@ -139,15 +151,27 @@ def summary(s: dict) -> str:
         ("sent", r["sent"]),
         ("succeeded (2xx)", r["succeeded"]),
         ("failed", r["failed"]),
-        ("dropped", f"{r['dropped']} (in-flight cap {r['droppedByReason']['inFlightCap']}, "
-                    f"behind schedule {r['droppedByReason']['behindSchedule']})"),
+        (
+            "dropped",
+            f"{r['dropped']} (in-flight cap {r['droppedByReason']['inFlightCap']}, "
+            f"behind schedule {r['droppedByReason']['behindSchedule']})",
+        ),
         ("by status", pairs(r["byStatus"])),
         ("by error", pairs(r["byError"])),
-        ("latency ms", f"p50 {lat['p50']:.1f}  p90 {lat['p90']:.1f}  p99 {lat['p99']:.1f}  "
-                       f"p99.9 {lat['p999']:.1f}  max {lat['max']:.1f}  mean {lat['mean']:.1f}"),
-        ("decisions", f"followed {d['followed']}: confirmed {d['confirmed']}, rejected {d['rejected']}, "
-                      f"failed {d['failed']}, pending {d['pending']}, unresolved {d['unresolved']}"),
-        ("time to decision", f"p50 {ttd['p50']:.1f}  p90 {ttd['p90']:.1f}  p99 {ttd['p99']:.1f}  max {ttd['max']:.1f} ms"),
+        (
+            "latency ms",
+            f"p50 {lat['p50']:.1f}  p90 {lat['p90']:.1f}  p99 {lat['p99']:.1f}  "
+            f"p99.9 {lat['p999']:.1f}  max {lat['max']:.1f}  mean {lat['mean']:.1f}",
+        ),
+        (
+            "decisions",
+            f"followed {d['followed']}: confirmed {d['confirmed']}, rejected {d['rejected']}, "
+            f"failed {d['failed']}, pending {d['pending']}, unresolved {d['unresolved']}",
+        ),
+        (
+            "time to decision",
+            f"p50 {ttd['p50']:.1f}  p90 {ttd['p90']:.1f}  p99 {ttd['p99']:.1f}  max {ttd['max']:.1f} ms",
+        ),
     ]
     width = max(len(k) for k, _ in rows)
     lines = ["", "Summary", "-" * (width + 40)] + [f"{k:<{width}}  {v}" for k, v in rows]

@@ -49,8 +49,14 @@ def _default_quantities() -> list[QtyWeight]:
 
 
 def _default_methods() -> list[MethodWeight]:
-    weights = {PaymentMethod.CREDIT_CARD: 40, PaymentMethod.DEBIT_CARD: 20, PaymentMethod.PAYPAL: 15,
-               PaymentMethod.APPLE_PAY: 10, PaymentMethod.GOOGLE_PAY: 10, PaymentMethod.BANK_TRANSFER: 5}
+    weights = {
+        PaymentMethod.CREDIT_CARD: 40,
+        PaymentMethod.DEBIT_CARD: 20,
+        PaymentMethod.PAYPAL: 15,
+        PaymentMethod.APPLE_PAY: 10,
+        PaymentMethod.GOOGLE_PAY: 10,
+        PaymentMethod.BANK_TRANSFER: 5,
+    }
     return [MethodWeight(method=m, weight=w) for m, w in weights.items()]
 
 
@@ -93,7 +99,9 @@ class Mix(Strict):
 
 
 class RunConfig(Strict):
-    targetApi: Annotated[str, Field(max_length=2000, description="base URL of the API gateway")] = "http://127.0.0.1:8000"
+    targetApi: Annotated[str, Field(max_length=2000, description="base URL of the API gateway")] = (
+        "http://127.0.0.1:8000"
+    )
     rps: Annotated[Rps, Field(description="rate of the constant profile")] = 5.0
     durationS: Annotated[float | None, Field(gt=0, le=7 * 24 * 3600, description="null: until stopped")] = None
     profile: Profile = Field(default_factory=ConstantProfile)

@@ -79,8 +79,15 @@ class Controller:
                 self._task.cancel()
                 await asyncio.gather(self._task, return_exceptions=True)
                 await self.run.abort()
-            self.run = LoadRun(config, tickets, client=self.client, clock=self.clock, limits=self.limits,
-                               rng=self.rng, metrics=self.metrics)
+            self.run = LoadRun(
+                config,
+                tickets,
+                client=self.client,
+                clock=self.clock,
+                limits=self.limits,
+                rng=self.rng,
+                metrics=self.metrics,
+            )
             self._task = asyncio.get_running_loop().create_task(self.run.run(decision_wait_s=self.decision_wait_s))
             log.info("load started", extra={"config": config.model_dump(mode="json"), "tickets": len(tickets)})
             return self.run

@@ -8,7 +8,7 @@ can never grow without bound when decisions stall.
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from collections.abc import Callable
 
 import httpx
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -26,22 +26,33 @@ class WorkloadMetrics:
         self._live = live or (lambda: {})
         r = self.registry
         self._requests = Counter(
-            "workload_requests", "orders sent that ended, by outcome "
+            "workload_requests",
+            "orders sent that ended, by outcome "
             "(success=2xx, backpressure=503, http_4xx/http_5xx, timeout, connection, other, cancelled)",
-            ["outcome"], registry=r,
+            ["outcome"],
+            registry=r,
         )
-        self._responses = Counter("workload_responses", "HTTP responses to POST /orders by status", ["status"], registry=r)
+        self._responses = Counter(
+            "workload_responses", "HTTP responses to POST /orders by status", ["status"], registry=r
+        )
         self._dropped = Counter(
-            "workload_dropped_requests", "scheduled orders not sent (in_flight_cap, behind_schedule)", ["reason"], registry=r
+            "workload_dropped_requests",
+            "scheduled orders not sent (in_flight_cap, behind_schedule)",
+            ["reason"],
+            registry=r,
         )
         self._latency = Histogram(
-            "workload_request_latency_seconds", "POST /orders latency from its scheduled start to the response",
-            buckets=LATENCY_BUCKETS, registry=r,
+            "workload_request_latency_seconds",
+            "POST /orders latency from its scheduled start to the response",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
         )
         self._decisions = Counter("workload_decisions", "followed orders by final status", ["status"], registry=r)
         self._time_to_decision = Histogram(
-            "workload_time_to_decision_seconds", "from the 201 to the poll that saw a final status",
-            buckets=DECISION_BUCKETS, registry=r,
+            "workload_time_to_decision_seconds",
+            "from the 201 to the poll that saw a final status",
+            buckets=DECISION_BUCKETS,
+            registry=r,
         )
         for name, help_text, key in (
             ("workload_running", "1 while a run is sending load", "running"),

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
@@ -61,7 +61,7 @@ class SpikeProfile(Strict):
         return value
 
 
-Profile = Annotated[Union[ConstantProfile, RampProfile, StepProfile, SpikeProfile], Field(discriminator="kind")]
+Profile = Annotated[ConstantProfile | RampProfile | StepProfile | SpikeProfile, Field(discriminator="kind")]
 PROFILE_KINDS = ("constant", "ramp", "step", "spike")
 
 

@@ -68,8 +68,12 @@ class LoadRun:
         self._profile_started = self.started
         self.factory = OrderFactory(config.mix, tickets, rng)
         self.follower = DecisionFollower(
-            client, self.stats, clock,
-            concurrency=limits.poll_concurrency, max_polls=limits.poll_max, capacity=limits.follow_capacity,
+            client,
+            self.stats,
+            clock,
+            concurrency=limits.poll_concurrency,
+            max_polls=limits.poll_max,
+            capacity=limits.follow_capacity,
             timeout_s=lambda: self.config.timeoutS,
         )
         self._requests: set[asyncio.Task] = set()
@@ -169,7 +173,7 @@ class LoadRun:
         except asyncio.CancelledError:
             self.stats.on_error("cancelled")
             raise
-        except Exception as e:  # noqa: BLE001 - every failure is counted by kind, none may kill the run
+        except Exception as e:
             self.stats.on_error(error_kind(e))
             return
         now = self.clock.now()

@@ -7,7 +7,7 @@ late is handed to `drop`, never silently skipped and never sent late in a burst.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .clock import Clock
 

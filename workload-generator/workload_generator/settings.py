@@ -35,7 +35,9 @@ class WorkloadSettings(ServiceSettings):
     workload_mix: Mix = Field(default_factory=Mix, description="default order mix (JSON)")
     workload_max_in_flight: int = Field(500, ge=1, le=100_000, description="default cap on requests in flight")
     workload_timeout_s: float = Field(5.0, gt=0, le=300, description="default per-request timeout")
-    workload_follow_share: float = Field(0.1, ge=0, le=1, description="default share of orders whose decision is polled")
+    workload_follow_share: float = Field(
+        0.1, ge=0, le=1, description="default share of orders whose decision is polled"
+    )
     workload_schedule_slack_ms: float = Field(
         100.0, ge=1, le=10_000, description="a request later than this behind its slot is dropped, not sent"
     )

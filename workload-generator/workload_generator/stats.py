@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from .clock import Clock
@@ -166,7 +166,7 @@ class Stats:
         d = self.decisions
         pending = d["followed"] - sum(d[k] for k in DECIDED) - d["unresolved"]
         return {
-            "startedAt": datetime.fromtimestamp(self.started_wall, timezone.utc).isoformat(timespec="milliseconds"),
+            "startedAt": datetime.fromtimestamp(self.started_wall, UTC).isoformat(timespec="milliseconds"),
             "elapsedS": round(self.elapsed_s, 3),
             "achievedRps": self.achieved_rps(),
             "requests": {
@@ -177,11 +177,13 @@ class Stats:
                 "inFlight": self.in_flight,
                 "byStatus": dict(sorted(self.by_status.items())),
                 "byError": dict(self.by_error),
-                "droppedByReason": {"inFlightCap": self.dropped["in_flight_cap"],
-                                    "behindSchedule": self.dropped["behind_schedule"]},
+                "droppedByReason": {
+                    "inFlightCap": self.dropped["in_flight_cap"],
+                    "behindSchedule": self.dropped["behind_schedule"],
+                },
             },
             "latencyMs": {
-                **dict(zip(("p50", "p90", "p99", "p999"), self.latency.percentiles_ms(50, 90, 99, 99.9))),
+                **dict(zip(("p50", "p90", "p99", "p999"), self.latency.percentiles_ms(50, 90, 99, 99.9), strict=True)),
                 "max": self.latency.max_ms(),
                 "mean": self.latency.mean_ms(),
                 "count": self.latency.count,
@@ -195,7 +197,7 @@ class Stats:
                 "unresolved": d["unresolved"],
                 "skipped": d["skipped"],
                 "timeToDecisionMs": {
-                    **dict(zip(("p50", "p90", "p99"), self.time_to_decision.percentiles_ms(50, 90, 99))),
+                    **dict(zip(("p50", "p90", "p99"), self.time_to_decision.percentiles_ms(50, 90, 99), strict=True)),
                     "max": self.time_to_decision.max_ms(),
                 },
             },

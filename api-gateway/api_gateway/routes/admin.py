@@ -24,8 +24,12 @@ COMMON = {
     401: (Error, "Missing or wrong bearer token"),
     404: (Error, "No such key, or the admin API is disabled (ADMIN_TOKEN unset)"),
 }
-KEY = Param("path", "key", {"type": "string", "minLength": 1, "maxLength": 200,
-                            "pattern": "^[A-Za-z0-9][A-Za-z0-9:._-]*$"}, required=True)
+KEY = Param(
+    "path",
+    "key",
+    {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[A-Za-z0-9][A-Za-z0-9:._-]*$"},
+    required=True,
+)
 
 
 @bp.before_request
@@ -47,8 +51,13 @@ def _valid_key(key: str) -> str:
 
 
 @bp.post("/redis")
-@operation(operation_id="adminCreate", summary="Create a key with a JSON value", **SECURED, body=CreateRedisEntry,
-           responses={201: (SuccessMessage, "Created"), **COMMON, 409: (Error, "The key exists already")})
+@operation(
+    operation_id="adminCreate",
+    summary="Create a key with a JSON value",
+    **SECURED,
+    body=CreateRedisEntry,
+    responses={201: (SuccessMessage, "Created"), **COMMON, 409: (Error, "The key exists already")},
+)
 def create():
     entry = json_body(CreateRedisEntry)
     s = services()
@@ -57,16 +66,27 @@ def create():
 
 
 @bp.get("/redis/<path:key>")
-@operation(operation_id="adminRead", summary="Read a key", **SECURED, params=[KEY],
-           responses={200: (RedisEntry, "The value"), **COMMON})
+@operation(
+    operation_id="adminRead",
+    summary="Read a key",
+    **SECURED,
+    params=[KEY],
+    responses={200: (RedisEntry, "The value"), **COMMON},
+)
 def read(key: str):
     key = _valid_key(key)
     return respond(RedisEntry(key=key, value=admin.read_entry(services().redis, key)))
 
 
 @bp.put("/redis/<path:key>")
-@operation(operation_id="adminReplace", summary="Replace an existing key's value", **SECURED, params=[KEY],
-           body=UpdateRedisEntry, responses={200: (SuccessMessage, "Replaced"), **COMMON})
+@operation(
+    operation_id="adminReplace",
+    summary="Replace an existing key's value",
+    **SECURED,
+    params=[KEY],
+    body=UpdateRedisEntry,
+    responses={200: (SuccessMessage, "Replaced"), **COMMON},
+)
 def replace(key: str):
     key = _valid_key(key)
     entry = json_body(UpdateRedisEntry)
@@ -76,8 +96,13 @@ def replace(key: str):
 
 
 @bp.delete("/redis/<path:key>")
-@operation(operation_id="adminDelete", summary="Delete a key", **SECURED, params=[KEY],
-           responses={200: (SuccessMessage, "Deleted"), **COMMON})
+@operation(
+    operation_id="adminDelete",
+    summary="Delete a key",
+    **SECURED,
+    params=[KEY],
+    responses={200: (SuccessMessage, "Deleted"), **COMMON},
+)
 def delete(key: str):
     key = _valid_key(key)
     admin.delete_entry(services().redis, key)

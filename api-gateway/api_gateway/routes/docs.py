@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, abort, jsonify, send_from_directory
-
 from swagger_ui_bundle import swagger_ui_path
 
 from ..services import services

@@ -17,28 +17,37 @@ MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 @bp.post("/orders")
 @operation(
-    operation_id="createOrder", summary="Place an order", tags=["orders"], body=CreateOrderRequest,
-    params=[Param(
-        "header", "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255},
-        "A key of the client's choosing (a UUID): a retry with the same key and body returns the first "
-        "response (header Idempotent-Replayed: true) and buys nothing twice; the same key with another body "
-        "is refused with 409.",
-    )],
+    operation_id="createOrder",
+    summary="Place an order",
+    tags=["orders"],
+    body=CreateOrderRequest,
+    params=[
+        Param(
+            "header",
+            "Idempotency-Key",
+            {"type": "string", "minLength": 1, "maxLength": 255},
+            "A key of the client's choosing (a UUID): a retry with the same key and body returns the first "
+            "response (header Idempotent-Replayed: true) and buys nothing twice; the same key with another body "
+            "is refused with 409.",
+        )
+    ],
     responses={
         201: (CreateOrderResponse, "Accepted and queued; its status is `pending`"),
         409: (Error, "The Idempotency-Key was used with another request body"),
-        503: (Error, "Too many orders waiting for a decision, or the store is unavailable; retry after the "
-                     "Retry-After header's seconds"),
+        503: (
+            Error,
+            "Too many orders waiting for a decision, or the store is unavailable; retry after the "
+            "Retry-After header's seconds",
+        ),
     },
 )
 def create_order():
     order_request = json_body(CreateOrderRequest)
     s = services()
-    limits = IntakeLimits(s.settings.max_tickets_per_order, s.settings.max_stream_backlog,
-                          s.settings.idempotency_ttl_seconds)
-    created, replayed = place_order(
-        s.redis, s.enqueue_order, order_request, s.catalogue, limits, _idempotency_key()
+    limits = IntakeLimits(
+        s.settings.max_tickets_per_order, s.settings.max_stream_backlog, s.settings.idempotency_ttl_seconds
     )
+    created, replayed = place_order(s.redis, s.enqueue_order, order_request, s.catalogue, limits, _idempotency_key())
     (metrics.ORDERS_REPLAYED if replayed else metrics.ORDERS_CREATED).inc()
     response, status = respond(created, 201)
     response.headers["Location"] = f"{request.path.rstrip('/')}/{created.orderId}"
@@ -52,15 +61,21 @@ def _idempotency_key() -> str | None:
     if key is None:
         return None
     if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable() or not key.isascii():
-        raise ApiError(400, f"Idempotency-Key: must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII "
-                            "characters (a UUID is a good choice)", "Idempotency-Key")
+        raise ApiError(
+            400,
+            f"Idempotency-Key: must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII "
+            "characters (a UUID is a good choice)",
+            "Idempotency-Key",
+        )
     return key
 
 
 @bp.get("/orders/<orderId>")
 @operation(
-    operation_id="getOrder", summary="An order and its status", tags=["orders"],
+    operation_id="getOrder",
+    summary="An order and its status",
+    tags=["orders"],
     responses={200: (Order, "The order"), 404: (Error, "No such order")},
 )
-def read_order(orderId: str):  # noqa: N803 (the path parameter's public name)
+def read_order(orderId: str):
     return respond(get_order(services().redis, orderId))

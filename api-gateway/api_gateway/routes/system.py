@@ -13,7 +13,9 @@ bp = Blueprint("system", __name__)
 
 @bp.get("/system/status")
 @operation(
-    operation_id="getSystemStatus", summary="Backlog, active workers and stock, for the dashboard", tags=["system"],
+    operation_id="getSystemStatus",
+    summary="Backlog, active workers and stock, for the dashboard",
+    tags=["system"],
     responses={200: (SystemStatus, "A snapshot of the system")},
 )
 def get_system_status():

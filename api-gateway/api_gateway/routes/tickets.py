@@ -8,8 +8,8 @@ from ..errors import ApiError
 from ..models import Error, TicketList
 from ..openapi import Param, operation
 from ..services import services
-from .bodies import respond
 from ..tickets import list_tickets
+from .bodies import respond
 
 bp = Blueprint("tickets", __name__)
 
@@ -48,10 +48,17 @@ def _price_param(name: str, description: str) -> Param:
 
 @bp.get("/tickets")
 @operation(
-    operation_id="listTickets", summary="Ticket types with live availability", tags=["tickets"],
+    operation_id="listTickets",
+    summary="Ticket types with live availability",
+    tags=["tickets"],
     params=[
-        Param("query", "type", {"type": "string"}, "only tickets of this type; another type is refused with 400",
-              enum_from="ticket_types"),
+        Param(
+            "query",
+            "type",
+            {"type": "string"},
+            "only tickets of this type; another type is refused with 400",
+            enum_from="ticket_types",
+        ),
         _price_param("min_price", "only tickets costing at least this much"),
         _price_param("max_price", "only tickets costing at most this much"),
     ],
