@@ -1,12 +1,6 @@
 import { useRef, useState } from "react";
-import {
-  ApiError,
-  isUnreachable,
-  startWorkload,
-  stopWorkload,
-  updateWorkloadConfig,
-  type WorkloadConfig,
-} from "../api/client";
+import { startWorkload, stopWorkload, updateWorkloadConfig, type WorkloadConfig } from "../api/generator";
+import { ApiError, isUnreachable } from "../api/transport";
 import { type FieldErrors, splitFieldError } from "../lib/workloadForm";
 
 export type ControlAction = "start" | "stop" | "apply";

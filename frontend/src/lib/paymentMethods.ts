@@ -1,4 +1,4 @@
-import type { PaymentMethod } from "../api/client";
+import type { PaymentMethod } from "../api/gateway";
 
 export const PAYMENT_METHOD_LABELS: Record<PaymentMethod, string> = {
   credit_card: "Credit card",

@@ -2,7 +2,7 @@
  * The load-control form as text fields (what inputs hold) and its conversion to the
  * generator's partial config, plus where a 422 "<field>: message" belongs in the form.
  */
-import type { LoadProfile, ProfileKind, WorkloadConfig } from "../api/client";
+import type { LoadProfile, ProfileKind, WorkloadConfig } from "../api/generator";
 
 export interface StepDraft {
   rps: string;

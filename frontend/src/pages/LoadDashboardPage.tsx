@@ -1,4 +1,4 @@
-import { ApiError, isUnreachable } from "../api/client";
+import { ApiError, isUnreachable } from "../api/transport";
 import { LiveIndicator } from "../components/common/LiveIndicator";
 import { Notice } from "../components/common/Notice";
 import { BacklogChart } from "../components/load/BacklogChart";

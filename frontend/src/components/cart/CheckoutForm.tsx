@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import type { CreateOrderResponse, PaymentMethod } from "../../api/client";
+import type { CreateOrderResponse, PaymentMethod } from "../../api/gateway";
 import { type CartLine, cartCurrency, cartTotal, MAX_TICKETS_PER_ORDER, toOrderItems, totalQuantity } from "../../lib/cart";
 import { type CheckoutErrors, hasErrors } from "../../lib/checkoutErrors";
 import { formatMoney } from "../../lib/format";

@@ -1,4 +1,4 @@
-import { PAYMENT_METHODS, type PaymentMethod } from "../../api/client";
+import { PAYMENT_METHODS, type PaymentMethod } from "../../api/gateway";
 import { PAYMENT_METHOD_LABELS } from "../../lib/paymentMethods";
 import { FieldError } from "../common/FieldError";
 
