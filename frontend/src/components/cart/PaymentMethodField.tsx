@@ -8,7 +8,7 @@ interface Props {
   onChange: (method: PaymentMethod) => void;
 }
 
-/** Radio tiles: all six methods visible at once, arrow keys move between them. */
+/** Radio tiles: every method the gateway accepts, visible at once; arrow keys move between them. */
 export function PaymentMethodField({ value, error, onChange }: Props) {
   const errorId = "payment-method-error";
   return (
