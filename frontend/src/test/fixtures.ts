@@ -2,14 +2,27 @@
  * Bodies as the services send them, typed by the generated schema (`satisfies`), so a model change
  * on the server that the client has not followed fails tsc here rather than in production.
  */
-import type { Order, SystemStatus, Ticket } from "../api/gateway";
+import type { CreateOrderResponse, Order, SystemStatus, Ticket } from "../api/gateway";
 import type { WorkloadConfig, WorkloadStats } from "../api/generator";
 
-export const TICKETS = [
+// Annotated as well, so that a drift is reported here once rather than at every test that uses a ticket.
+export const TICKETS: Ticket[] = [
   { id: "ga-adult", name: "General Admission", type: "adult", price: 89, currency: "EUR", description: "Adult pass.", available: 120 },
   { id: "ga-child", name: "Child Pass", type: "child", price: 25.5, currency: "EUR", description: "Child pass.", available: 40 },
   { id: "vip-lounge", name: "VIP Lounge", type: "vip", price: 249, currency: "EUR", description: "Lounge.", available: 0 },
 ] satisfies Ticket[];
+
+/** POST /orders' 201. */
+export function orderCreated(overrides: Partial<CreateOrderResponse> = {}): CreateOrderResponse {
+  const created = {
+    orderId: "order-123",
+    status: "pending",
+    grandTotal: 229,
+    currency: "EUR",
+    message: "ok",
+  } satisfies CreateOrderResponse;
+  return { ...created, ...overrides };
+}
 
 export function order(overrides: Partial<Order> = {}): Order {
   const pending = {
