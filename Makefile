@@ -9,7 +9,7 @@ PIP := $(VENV)/bin/pip
 SERVICES := common api-gateway order-worker workload-generator
 
 .DEFAULT_GOAL := help
-.PHONY: help up test test-python test-frontend test-e2e bench reset deps venv frontend clean k8s-demo k8s-down
+.PHONY: help up test test-python test-frontend test-e2e bench reset deps venv frontend types clean k8s-demo k8s-down
 
 help:  ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -51,6 +51,11 @@ $(VENV)/.installed: $(foreach s,$(SERVICES),$(wildcard $(s)/requirements.txt) $(
 frontend: frontend/dist/index.html  ## build the web app (npm ci + vite build)
 frontend/dist/index.html: frontend/package-lock.json $(shell find frontend/src frontend/public frontend/index.html frontend/vite.config.ts -type f 2>/dev/null)
 	cd frontend && npm ci --no-audit --no-fund && npm run build
+
+# The web app's API types: the services' OpenAPI documents (built in-process), then TypeScript from them.
+types: venv  ## regenerate frontend/src/api/schema/ after an API model changes
+	$(PY) -m tools.openapi_dump
+	cd frontend && (test -d node_modules || npm ci --no-audit --no-fund) && npm run gen:types
 
 clean:  ## remove the virtualenv, builds and local data
 	rm -rf $(VENV) frontend/node_modules frontend/dist .run test-artifacts

@@ -1,5 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
+import type { CreateOrderRequest } from "../src/api/gateway";
 import { expect, test } from "./support";
 
 /** WCAG 2.1 A and AA rules, as axe-core checks them on the rendered page. */
@@ -24,7 +25,7 @@ test.describe("accessibility (axe-core, WCAG 2.1 AA)", () => {
         customer: { name: "Axe Tester", email: "axe@example.com" },
         items: [{ ticketId: (await (await page.request.get("/api/tickets")).json()).tickets[0].id, qty: 1 }],
         paymentMethod: "debit_card",
-      },
+      } satisfies CreateOrderRequest,
     });
     expect(response.status()).toBe(201);
     const { orderId } = await response.json();

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import type { Ticket } from "../api/client";
+import type { Ticket } from "../api/gateway";
 import { addTicket, type CartLine, refreshTickets, removeTicket, setQuantity } from "../lib/cart";
 
 const STORAGE_KEY = "cart";

@@ -1,5 +1,6 @@
 import { useRef, useState } from "react";
-import { ApiError, type CreateOrderRequest, type CreateOrderResponse, isUnreachable } from "../api/client";
+import type { CreateOrderRequest, CreateOrderResponse } from "../api/gateway";
+import { ApiError, isUnreachable } from "../api/transport";
 import { checkoutErrorsFor, type CheckoutErrors, NO_ERRORS } from "../lib/checkoutErrors";
 import { newIdempotencyKey } from "../lib/idempotencyKey";
 import { submitOrder } from "../lib/submitOrder";

@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { getSystemStatus, getWorkloadStats, isUnreachable, type SystemStatus, type WorkloadStats } from "../api/client";
+import { getSystemStatus, type SystemStatus } from "../api/gateway";
+import { getWorkloadStats, type WorkloadStats } from "../api/generator";
+import { isUnreachable } from "../api/transport";
 import { appendSample, type DashboardSample, rateBase, RATE_WINDOW_MS, type Snapshot, toSample } from "../lib/dashboardHistory";
 
 export const DASHBOARD_REFRESH_MS = 1_000;

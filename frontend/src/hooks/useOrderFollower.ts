@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
-import { ApiError, getOrder, type Order } from "../api/client";
+import { getOrder, type Order } from "../api/gateway";
+import { ApiError } from "../api/transport";
 
 export type OrderView =
   | { kind: "loading" }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { listTickets } from "../api/client";
+import { listTickets } from "../api/gateway";
 
 /** Ticket id -> display name, from the catalogue; orders carry only ids. Empty until it arrives. */
 export function useTicketNames(): Record<string, string> {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { listTickets } from "../api/client";
+import { listTickets } from "../api/gateway";
 
 /** The ticket types on sale, for the type filter: asked once, from the unfiltered catalogue. */
 export function useTicketTypes(): string[] {

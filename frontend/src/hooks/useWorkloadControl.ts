@@ -1,13 +1,7 @@
 import { useRef, useState } from "react";
-import {
-  ApiError,
-  isUnreachable,
-  startWorkload,
-  stopWorkload,
-  updateWorkloadConfig,
-  type WorkloadConfig,
-} from "../api/client";
-import { type FieldErrors, splitFieldError } from "../lib/workloadForm";
+import { startWorkload, stopWorkload, updateWorkloadConfig, type WorkloadConfigPatch } from "../api/generator";
+import { ApiError, isUnreachable } from "../api/transport";
+import { type FieldErrors, fieldErrorFor } from "../lib/workloadForm";
 
 export type ControlAction = "start" | "stop" | "apply";
 type Call = (token: string | null) => Promise<unknown>;
@@ -35,7 +29,8 @@ export function useWorkloadControl(token: string | null, afterChange: () => void
       setNeedsToken(false);
       afterChange();
     } catch (e) {
-      if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
+      // 401 is the token; a 403 is the operator's policy refusing the request, which no token changes.
+      if (e instanceof ApiError && e.status === 401) {
         refused.current = { action, call };
         setNeedsToken(true);
         setError(
@@ -43,9 +38,9 @@ export function useWorkloadControl(token: string | null, afterChange: () => void
             ? "The load generator did not accept this token. Paste a valid one."
             : "The load generator needs an access token for this.",
         );
-      } else if (e instanceof ApiError && (e.status === 422 || e.status === 400)) {
-        const { field, text } = splitFieldError(e.message);
-        if (field) setFieldErrors({ [field]: text });
+      } else if (e instanceof ApiError && e.field) {
+        // The generator names the field at fault; its message is not parsed for one.
+        setFieldErrors(fieldErrorFor(e.field, e.message));
         setError(e.message);
       } else if (isUnreachable(e)) {
         setError(UNREACHABLE_MESSAGE);
@@ -62,9 +57,9 @@ export function useWorkloadControl(token: string | null, afterChange: () => void
     error,
     fieldErrors,
     needsToken,
-    start: (config: Partial<WorkloadConfig>) => run("start", (t) => startWorkload(config, t)),
+    start: (config: WorkloadConfigPatch) => run("start", (t) => startWorkload(config, t)),
     stop: () => run("stop", (t) => stopWorkload(t)),
-    apply: (config: Partial<WorkloadConfig>) => run("apply", (t) => updateWorkloadConfig(config, t)),
+    apply: (config: WorkloadConfigPatch) => run("apply", (t) => updateWorkloadConfig(config, t)),
     /** Called with the token just entered: replays the refused action with it. */
     retryWith: (newToken: string | null) => {
       const pending = refused.current;

@@ -3,7 +3,7 @@
  * A line keeps the ticket as last seen in the catalogue: the total is shown before
  * submitting even when a filter hides that ticket; the server prices the order anyway.
  */
-import type { CreateOrderRequest, Ticket } from "../api/client";
+import type { CreateOrderRequest, Ticket } from "../api/gateway";
 
 /** The gateway's default MAX_TICKETS_PER_ORDER; the server is the one that enforces it. */
 export const MAX_TICKETS_PER_ORDER = 10;

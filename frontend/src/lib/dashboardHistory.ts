@@ -2,7 +2,8 @@
  * The dashboard's time series, derived from the two snapshots it polls each second:
  * the generator's stats and the gateway's system status. Pure functions, tested alone.
  */
-import type { SystemStatus, WorkloadStats } from "../api/client";
+import type { SystemStatus } from "../api/gateway";
+import type { WorkloadStats } from "../api/generator";
 
 /** A worker that has not touched the stream for this long is taken to be gone (or stuck). */
 export const ACTIVE_WORKER_IDLE_MS = 30_000;

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import type { CreateOrderRequest } from "../api/gateway";
+import { orderCreated } from "../test/fixtures";
 import { json, mockFetch } from "../test/mockFetch";
 import { submitOrder } from "./submitOrder";
 
-const ORDER = { customer: { name: "Ada", email: "ada@example.com" }, items: [{ ticketId: "ga-adult", qty: 1 }], paymentMethod: "paypal" as const };
+const ORDER = { customer: { name: "Ada", email: "ada@example.com" }, items: [{ ticketId: "ga-adult", qty: 1 }], paymentMethod: "paypal" } satisfies CreateOrderRequest;
 const noWait = async () => {};
 
 describe("submitOrder", () => {
@@ -10,7 +12,7 @@ describe("submitOrder", () => {
     const api = mockFetch({
       "POST /api/orders": [
         () => json(503, { error: "the order store is unavailable; retry shortly" }, { "Retry-After": "1" }),
-        () => json(201, { orderId: "o-1", status: "pending", grandTotal: 89, currency: "EUR", message: "ok" }),
+        () => json(201, orderCreated({ orderId: "o-1", grandTotal: 89 })),
       ],
     });
     const created = await submitOrder(ORDER, "key-1", { sleep: noWait });

@@ -1,4 +1,5 @@
-import { ApiError, createOrder, type CreateOrderRequest, type CreateOrderResponse, isUnreachable } from "../api/client";
+import { createOrder, type CreateOrderRequest, type CreateOrderResponse } from "../api/gateway";
+import { ApiError, isUnreachable } from "../api/transport";
 
 interface RetryPolicy {
   attempts: number;

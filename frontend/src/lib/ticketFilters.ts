@@ -1,4 +1,4 @@
-import type { TicketFilters } from "../api/client";
+import type { TicketFilters } from "../api/gateway";
 
 /** Filters live in the URL (?type=&min_price=&max_price=, the API's own names) so a view can be shared. */
 export function filtersFromParams(params: URLSearchParams): TicketFilters {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildConfig, DEFAULT_DRAFT, draftFromConfig, splitFieldError } from "./workloadForm";
+import { buildConfig, DEFAULT_DRAFT, draftFromConfig, fieldErrorFor } from "./workloadForm";
 
 describe("workload form", () => {
   it("builds a partial config with the chosen profile's numbers", () => {
@@ -25,12 +25,14 @@ describe("workload form", () => {
     expect(draft).toMatchObject({ rps: "7", durationS: "", kind: "spike", baseRps: "1", spikeRps: "9", everyS: "30", forS: "3" });
   });
 
-  it("splits the generator's 422 message into field path and text", () => {
-    expect(splitFieldError("rps: Input should be less than or equal to 10000")).toEqual({
-      field: "rps",
-      text: "Input should be less than or equal to 10000",
+  it("keys the generator's field as the form's inputs are, without the message's field prefix", () => {
+    expect(fieldErrorFor("rps", "rps: Input should be less than or equal to 10000")).toEqual({
+      rps: "Input should be less than or equal to 10000",
     });
-    expect(splitFieldError("profile.steps[1].forS: Input should be greater than 0").field).toBe("profile.steps.1.forS");
-    expect(splitFieldError("a run is already in progress")).toEqual({ field: null, text: "a run is already in progress" });
+    expect(fieldErrorFor("profile.steps[1].forS", "profile.steps[1].forS: Input should be greater than 0")).toEqual({
+      "profile.steps.1.forS": "Input should be greater than 0",
+    });
+    // The field comes from `field`, never from the message: a message without the prefix is kept whole.
+    expect(fieldErrorFor("rps", "above this generator's limit")).toEqual({ rps: "above this generator's limit" });
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The load-control form as text fields (what inputs hold) and its conversion to the
- * generator's partial config, plus where a 422 "<field>: message" belongs in the form.
+ * generator's partial config, plus where the generator's 400 `{error, field}` belongs in the form.
  */
-import type { LoadProfile, ProfileKind, WorkloadConfig } from "../api/client";
+import type { LoadProfile, ProfileKind, WorkloadConfigPatch } from "../api/generator";
+import { messageWithoutField } from "./checkoutErrors";
 
 export interface StepDraft {
   rps: string;
@@ -52,7 +53,7 @@ const text = (value: number | null | undefined, fallback: string) =>
   value === null || value === undefined || !Number.isFinite(value) ? fallback : String(value);
 
 /** The form filled from the generator's current config; fields it does not use keep defaults. */
-export function draftFromConfig(config: Partial<WorkloadConfig> | null | undefined): LoadFormDraft {
+export function draftFromConfig(config: WorkloadConfigPatch | null | undefined): LoadFormDraft {
   const draft: LoadFormDraft = { ...DEFAULT_DRAFT, steps: DEFAULT_DRAFT.steps.map((s) => ({ ...s })) };
   if (!config) return draft;
   draft.rps = text(config.rps, draft.rps);
@@ -79,9 +80,9 @@ export type FieldErrors = Record<string, string>;
 
 /**
  * The partial config to send, or what is missing. Only "is it a number" is checked here;
- * ranges and limits are the generator's rules, and its 422 is shown beside the field it names.
+ * ranges and limits are the generator's rules, and its 400 is shown beside the field it names.
  */
-export function buildConfig(draft: LoadFormDraft): { config: Partial<WorkloadConfig> | null; errors: FieldErrors } {
+export function buildConfig(draft: LoadFormDraft): { config: WorkloadConfigPatch | null; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const num = (path: string, value: string): number => {
     const n = value.trim() === "" ? Number.NaN : Number(value);
@@ -129,10 +130,10 @@ export function normalizeFieldPath(path: string): string {
   return path.replace(/\[(\d+)\]/g, ".$1").replace(/^body\./, "");
 }
 
-/** Splits the generator's "<field>: message" into where it goes and what it says. */
-export function splitFieldError(message: string): { field: string | null; text: string } {
-  const match = /^([A-Za-z_][\w.[\]]*): (.+)$/s.exec(message);
-  if (!match) return { field: null, text: message };
-  const text = match[2].charAt(0).toUpperCase() + match[2].slice(1);
-  return { field: normalizeFieldPath(match[1]), text };
+/**
+ * The generator's error for the field it names (`field` of its 400), keyed as the form's inputs are,
+ * with the message's redundant leading "<field>: " dropped.
+ */
+export function fieldErrorFor(field: string, message: string): FieldErrors {
+  return { [normalizeFieldPath(field)]: messageWithoutField(message, field) };
 }

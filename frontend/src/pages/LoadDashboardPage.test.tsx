@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { systemStatus, TICKETS, workloadStats } from "../test/fixtures";
 import { json, mockFetch, type RecordedRequest } from "../test/mockFetch";
 import { renderAt } from "../test/renderWithRouter";
+import type { ErrorBody } from "../api/transport";
 import { LoadDashboardPage } from "./LoadDashboardPage";
 
 type Answer = (request: RecordedRequest) => Response;
@@ -117,10 +118,11 @@ describe("load dashboard", () => {
     await waitFor(() => expect(api.to("POST", "/workload/stop")).toHaveLength(1));
   });
 
-  it("shows the generator's 422 next to the field it names", async () => {
+  it("shows the generator's 400 next to the field it names", async () => {
     dashboardApi({
       "GET /workload/stats": () => json(200, workloadStats({ running: false })),
-      "POST /workload/start": () => json(422, { error: "rps: Input should be less than or equal to 10000" }),
+      "POST /workload/start": () =>
+        json(400, { error: "rps: Input should be less than or equal to 10000", field: "rps" } satisfies ErrorBody),
     });
     const { user } = openDashboard();
     await screen.findByText("Stopped");
@@ -133,6 +135,39 @@ describe("load dashboard", () => {
     expect(document.getElementById(rate.getAttribute("aria-describedby")!)).toHaveTextContent(
       "Input should be less than or equal to 10000",
     );
+  });
+
+  it("places the error by the 400's field, not by parsing its message", async () => {
+    dashboardApi({
+      "GET /workload/stats": () => json(200, workloadStats({ running: false })),
+      "POST /workload/start": () =>
+        json(400, { error: "the second step must last longer", field: "profile.steps[1].forS" } satisfies ErrorBody),
+    });
+    const { user } = openDashboard();
+    await screen.findByText("Stopped");
+    await user.selectOptions(screen.getByLabelText("Traffic shape"), "step");
+    await user.click(screen.getByRole("button", { name: "Start load" }));
+
+    const length = screen.getByLabelText("Step 2 length (s)");
+    await waitFor(() => expect(length).toHaveAttribute("aria-invalid", "true"));
+    expect(document.getElementById(length.getAttribute("aria-describedby")!)).toHaveTextContent(
+      "the second step must last longer",
+    );
+    expect(screen.getByLabelText("Step 1 length (s)")).not.toHaveAttribute("aria-invalid", "true");
+  });
+
+  it("shows a 403 (the operator's policy) as it is, without asking for a token", async () => {
+    dashboardApi({
+      "GET /workload/stats": () => json(200, workloadStats({ running: false })),
+      "POST /workload/start": () =>
+        json(403, { error: "targetApi: not on this generator's allow-list", field: "targetApi" } satisfies ErrorBody),
+    });
+    const { user } = openDashboard();
+    await screen.findByText("Stopped");
+    await user.click(screen.getByRole("button", { name: "Start load" }));
+
+    expect(await screen.findByText("targetApi: not on this generator's allow-list")).toBeInTheDocument();
+    expect(screen.queryByLabelText(/token/i)).not.toBeInTheDocument();
   });
 
   it("asks for a token on 401, keeps it in sessionStorage and replays the action with it", async () => {

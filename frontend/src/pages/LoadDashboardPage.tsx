@@ -1,4 +1,4 @@
-import { ApiError, isUnreachable } from "../api/client";
+import { ApiError, isUnreachable } from "../api/transport";
 import { LiveIndicator } from "../components/common/LiveIndicator";
 import { Notice } from "../components/common/Notice";
 import { BacklogChart } from "../components/load/BacklogChart";
@@ -27,7 +27,9 @@ export function LoadDashboardPage({ refreshMs }: { refreshMs?: number }) {
   const statsNeedToken = data.statsError instanceof ApiError && data.statsError.status === 401;
   const systemUnreachable = Boolean(data.systemError);
   const stats = generatorUnreachable ? null : data.stats;
-  const points = throughputPoints(stats, data.history, data.updatedAt ?? Date.now());
+  // The time of the last poll, not Date.now(): render stays pure. Stats only exist after a poll, so
+  // the fallback is never read.
+  const points = throughputPoints(stats, data.history, data.updatedAt ?? 0);
 
   return (
     <>

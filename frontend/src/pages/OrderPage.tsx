@@ -1,4 +1,4 @@
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import { ErrorMessage } from "../components/common/ErrorMessage";
 import { Notice } from "../components/common/Notice";
@@ -22,11 +22,17 @@ interface Props {
 export function OrderPage({ backoff, slowAfterMs = SLOW_DECISION_MS }: Props) {
   const { orderId = "" } = useParams();
   const view = useOrderFollower(orderId, backoff);
-  // Measured on this page's clock, not from createdAt: the server's clock may differ.
-  const followingSince = useRef(Date.now());
+  // Measured on this page's clock, not from createdAt: the server's clock may differ. Read in an
+  // effect (render must stay pure) that each poll's answer re-arms, so the notice comes on time.
+  const followingSince = useRef<{ orderId: string; at: number } | null>(null);
+  const [slowOrderId, setSlowOrderId] = useState<string | null>(null);
   useEffect(() => {
-    followingSince.current = Date.now();
-  }, [orderId]);
+    if (followingSince.current?.orderId !== orderId) followingSince.current = { orderId, at: Date.now() };
+    if (slowOrderId === orderId) return;
+    const left = followingSince.current.at + slowAfterMs - Date.now();
+    const timer = setTimeout(() => setSlowOrderId(orderId), Math.max(0, left));
+    return () => clearTimeout(timer);
+  }, [orderId, slowAfterMs, slowOrderId, view]);
   const names = useTicketNames();
   useDocumentTitle(
     view.kind === "found" ? `Order ${view.order.status}` : view.kind === "not-found" ? "Order not found" : "Your order",
@@ -65,7 +71,7 @@ export function OrderPage({ backoff, slowAfterMs = SLOW_DECISION_MS }: Props) {
     <div className="order-page">
       <OrderStatusPanel order={order} />
       <OrderProgress status={order.status} />
-      {order.status === "pending" && Date.now() - followingSince.current > slowAfterMs && (
+      {order.status === "pending" && slowOrderId === orderId && (
         <Notice>
           This is taking longer than usual; the order workers may be busy. Your order is safe and this page keeps
           checking.

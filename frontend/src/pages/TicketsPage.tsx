@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router";
-import { ApiError, type CreateOrderResponse, listTickets } from "../api/client";
+import { type CreateOrderResponse, listTickets } from "../api/gateway";
+import { ApiError } from "../api/transport";
 import { CartPanel } from "../components/cart/CartPanel";
 import { CartJumpLink } from "../components/cart/CartJumpLink";
 import { ErrorMessage } from "../components/common/ErrorMessage";

@@ -1,13 +1,31 @@
-import type { Order, SystemStatus, Ticket, WorkloadStats } from "../api/client";
+/**
+ * Bodies as the services send them, typed by the generated schema (`satisfies`), so a model change
+ * on the server that the client has not followed fails tsc here rather than in production.
+ */
+import type { CreateOrderResponse, Order, SystemStatus, Ticket } from "../api/gateway";
+import type { WorkloadConfig, WorkloadStats } from "../api/generator";
 
+// Annotated as well, so that a drift is reported here once rather than at every test that uses a ticket.
 export const TICKETS: Ticket[] = [
   { id: "ga-adult", name: "General Admission", type: "adult", price: 89, currency: "EUR", description: "Adult pass.", available: 120 },
   { id: "ga-child", name: "Child Pass", type: "child", price: 25.5, currency: "EUR", description: "Child pass.", available: 40 },
   { id: "vip-lounge", name: "VIP Lounge", type: "vip", price: 249, currency: "EUR", description: "Lounge.", available: 0 },
-];
+] satisfies Ticket[];
+
+/** POST /orders' 201. */
+export function orderCreated(overrides: Partial<CreateOrderResponse> = {}): CreateOrderResponse {
+  const created = {
+    orderId: "order-123",
+    status: "pending",
+    grandTotal: 229,
+    currency: "EUR",
+    message: "ok",
+  } satisfies CreateOrderResponse;
+  return { ...created, ...overrides };
+}
 
 export function order(overrides: Partial<Order> = {}): Order {
-  return {
+  const pending = {
     orderId: "3f2b8c1e-0000-4000-8000-000000000001",
     customer: { name: "Ada Lovelace", email: "ada@example.com" },
     items: [{ ticketId: "ga-adult", type: "adult", qty: 2, unitPrice: 89, total: 178 }],
@@ -16,12 +34,12 @@ export function order(overrides: Partial<Order> = {}): Order {
     paymentMethod: "paypal",
     status: "pending",
     createdAt: "2026-07-01T10:00:00.000Z",
-    ...overrides,
-  };
+  } satisfies Order;
+  return { ...pending, ...overrides };
 }
 
 export function systemStatus(overrides: Partial<SystemStatus> = {}): SystemStatus {
-  return {
+  const status = {
     time: "2026-07-01T10:00:00.000Z",
     stream: { length: 120, lag: 7, pending: 3, deadLetter: 0 },
     consumers: [
@@ -33,26 +51,45 @@ export function systemStatus(overrides: Partial<SystemStatus> = {}): SystemStatu
       { ticketId: "ga-adult", type: "adult", initial: 1000, available: 870, sold: 130 },
       { ticketId: "vip-lounge", type: "vip", initial: 50, available: 0, sold: 50 },
     ],
-    ...overrides,
-  };
+  } satisfies SystemStatus;
+  return { ...status, ...overrides };
+}
+
+/** The generator's default config (workload_generator/config.py), as GET /config answers it. */
+export function workloadConfig(overrides: Partial<WorkloadConfig> = {}): WorkloadConfig {
+  const config = {
+    targetApi: "http://127.0.0.1:8000",
+    rps: 20,
+    durationS: 10,
+    profile: { kind: "constant" },
+    mix: {
+      maxTicketsPerOrder: 10,
+      tickets: null,
+      quantities: [
+        { qty: 1, weight: 60 },
+        { qty: 2, weight: 25 },
+      ],
+      paymentMethods: [
+        { method: "credit_card", weight: 40 },
+        { method: "paypal", weight: 15 },
+      ],
+      multiItemShare: 0.2,
+      maxItems: 3,
+    },
+    timeoutS: 5,
+    maxInFlight: 500,
+    followShare: 0.1,
+  } satisfies WorkloadConfig;
+  return { ...config, ...overrides };
 }
 
 export function workloadStats(overrides: Partial<WorkloadStats> = {}): WorkloadStats {
   const start = 1_782_900_000; // epoch seconds
-  return {
+  const stats = {
     running: true,
     startedAt: new Date(start * 1000).toISOString(),
     elapsedS: 3,
-    config: {
-      targetApi: "http://127.0.0.1:8000",
-      rps: 20,
-      durationS: 10,
-      profile: { kind: "constant" },
-      mix: {},
-      timeoutS: 5,
-      maxInFlight: 500,
-      followShare: 0.1,
-    },
+    config: workloadConfig(),
     targetRps: 20,
     achievedRps: { last10s: 19.5, overall: 19.2 },
     requests: {
@@ -62,15 +99,18 @@ export function workloadStats(overrides: Partial<WorkloadStats> = {}): WorkloadS
       dropped: 1,
       inFlight: 4,
       byStatus: { "201": 55, "503": 2 },
-      byError: { timeout: 0, connection: 0, other: 0 },
+      byError: { timeout: 0, connection: 0, other: 0, cancelled: 0 },
+      droppedByReason: { inFlightCap: 1, behindSchedule: 0 },
     },
-    latencyMs: { p50: 12, p90: 30, p99: 84, p999: 120, max: 130, mean: 15 },
+    latencyMs: { p50: 12, p90: 30, p99: 84, p999: 120, max: 130, mean: 15, count: 55 },
     decisions: {
       followed: 6,
       confirmed: 4,
       rejected: 1,
       failed: 0,
       pending: 1,
+      unresolved: 0,
+      skipped: 0,
       timeToDecisionMs: { p50: 40, p90: 80, p99: 95, max: 100 },
     },
     series: [0, 1, 2].map((i) => ({
@@ -83,6 +123,6 @@ export function workloadStats(overrides: Partial<WorkloadStats> = {}): WorkloadS
       dropped: 0,
       backpressure: 0,
     })),
-    ...overrides,
-  };
+  } satisfies WorkloadStats;
+  return { ...stats, ...overrides };
 }

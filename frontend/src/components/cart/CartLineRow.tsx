@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import type { CartLine } from "../../lib/cart";
 import { formatMoney } from "../../lib/format";
 import { FieldError } from "../common/FieldError";
@@ -16,7 +16,13 @@ export function CartLineRow({ line, index, maxQty, error, onQty, onRemove }: Pro
   const { ticket, qty } = line;
   // The typed text, so that clearing the box to type a new number does not remove the line.
   const [draft, setDraft] = useState(String(qty));
-  useEffect(() => setDraft(String(qty)), [qty]);
+  // A quantity changed elsewhere (the cart capped it, a reload) replaces the text, during render as
+  // React recommends for state derived from a prop, rather than one render late from an effect.
+  const [draftOf, setDraftOf] = useState(qty);
+  if (draftOf !== qty) {
+    setDraftOf(qty);
+    setDraft(String(qty));
+  }
 
   const inputId = `qty-${ticket.id}`;
   const errorId = `qty-${ticket.id}-error`;

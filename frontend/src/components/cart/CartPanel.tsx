@@ -1,4 +1,4 @@
-import type { CreateOrderResponse } from "../../api/client";
+import type { CreateOrderResponse } from "../../api/gateway";
 import type { Cart } from "../../hooks/useCart";
 import { totalQuantity } from "../../lib/cart";
 import type { submitOrder } from "../../lib/submitOrder";

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { submitOrder } from "../../lib/submitOrder";
 import { TicketsPage } from "../../pages/TicketsPage";
-import { TICKETS } from "../../test/fixtures";
+import { orderCreated, TICKETS } from "../../test/fixtures";
 import { json, mockFetch, type RecordedRequest } from "../../test/mockFetch";
 import { renderAt } from "../../test/renderWithRouter";
 
@@ -29,7 +29,7 @@ async function fillCustomer(user: ReturnType<typeof renderAt>["user"], cart: HTM
   await user.type(within(cart).getByLabelText("Email"), email);
 }
 
-const created = { orderId: "order-123", status: "pending", grandTotal: 229, currency: "EUR", message: "ok" };
+const created = orderCreated();
 
 describe("checkout", () => {
   it("shows the total from catalogue prices before submitting, and keeps it up to date", async () => {

@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import type { CreateOrderResponse, PaymentMethod } from "../../api/client";
+import { type CreateOrderResponse, PAYMENT_METHODS, type PaymentMethod } from "../../api/gateway";
 import { type CartLine, cartCurrency, cartTotal, MAX_TICKETS_PER_ORDER, toOrderItems, totalQuantity } from "../../lib/cart";
 import { type CheckoutErrors, hasErrors } from "../../lib/checkoutErrors";
 import { formatMoney } from "../../lib/format";
@@ -34,7 +34,7 @@ function checkLocally(lines: CartLine[], name: string, email: string): CheckoutE
 export function CheckoutForm({ lines, onQty, onRemove, onCreated, submit }: Props) {
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
-  const [paymentMethod, setPaymentMethod] = useState<PaymentMethod>("credit_card");
+  const [paymentMethod, setPaymentMethod] = useState<PaymentMethod>(PAYMENT_METHODS[0]);
   const { place, submitting, errors, setErrors } = useCheckout(onCreated, submit);
   const formRef = useRef<HTMLFormElement>(null);
 

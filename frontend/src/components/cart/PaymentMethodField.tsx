@@ -1,4 +1,4 @@
-import { PAYMENT_METHODS, type PaymentMethod } from "../../api/client";
+import { PAYMENT_METHODS, type PaymentMethod } from "../../api/gateway";
 import { PAYMENT_METHOD_LABELS } from "../../lib/paymentMethods";
 import { FieldError } from "../common/FieldError";
 
@@ -8,7 +8,7 @@ interface Props {
   onChange: (method: PaymentMethod) => void;
 }
 
-/** Radio tiles: all six methods visible at once, arrow keys move between them. */
+/** Radio tiles: every method the gateway accepts, visible at once; arrow keys move between them. */
 export function PaymentMethodField({ value, error, onChange }: Props) {
   const errorId = "payment-method-error";
   return (

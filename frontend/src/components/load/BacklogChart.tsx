@@ -1,5 +1,5 @@
 import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { SystemStatus } from "../../api/client";
+import type { SystemStatus } from "../../api/gateway";
 import type { DashboardSample } from "../../lib/dashboardHistory";
 import { formatCount } from "../../lib/format";
 import { ChartCard } from "./ChartCard";

@@ -1,4 +1,4 @@
-import type { WorkloadStats } from "../../api/client";
+import type { WorkloadStats } from "../../api/generator";
 import { formatCount } from "../../lib/format";
 
 interface Props {

@@ -1,4 +1,5 @@
-import type { SystemStatus, WorkloadStats } from "../../api/client";
+import type { SystemStatus } from "../../api/gateway";
+import type { WorkloadStats } from "../../api/generator";
 import { activeWorkers } from "../../lib/dashboardHistory";
 import { formatCount, formatMs, formatRate } from "../../lib/format";
 import { StatTile } from "./StatTile";

@@ -1,5 +1,5 @@
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { SystemStatus } from "../../api/client";
+import type { SystemStatus } from "../../api/gateway";
 import { formatCount } from "../../lib/format";
 import { ChartCard } from "./ChartCard";
 import { COLORS, INITIAL_DIMENSION } from "./chartTheme";

@@ -1,4 +1,4 @@
-import type { SystemStatus } from "../../api/client";
+import type { SystemStatus } from "../../api/gateway";
 import { ACTIVE_WORKER_IDLE_MS } from "../../lib/dashboardHistory";
 import { formatCount, formatIdle } from "../../lib/format";
 

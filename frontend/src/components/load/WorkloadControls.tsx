@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import type { ProfileKind, WorkloadStats } from "../../api/client";
+import type { ProfileKind, WorkloadStats } from "../../api/generator";
 import { useWorkloadControl } from "../../hooks/useWorkloadControl";
 import { buildConfig, DEFAULT_DRAFT, draftFromConfig, type LoadFormDraft, PROFILE_LABELS } from "../../lib/workloadForm";
 import { ErrorMessage } from "../common/ErrorMessage";

@@ -1,4 +1,4 @@
-import type { Order } from "../../api/client";
+import type { Order } from "../../api/gateway";
 import { formatDateTime } from "../../lib/format";
 import { paymentMethodLabel } from "../../lib/paymentMethods";
 

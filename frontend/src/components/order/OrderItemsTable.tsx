@@ -1,4 +1,4 @@
-import type { Order } from "../../api/client";
+import type { Order } from "../../api/gateway";
 import { formatMoney, humanize } from "../../lib/format";
 
 export function OrderItemsTable({ order, names }: { order: Order; names: Record<string, string> }) {

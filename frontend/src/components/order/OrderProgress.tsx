@@ -1,4 +1,4 @@
-import type { OrderStatus } from "../../api/client";
+import type { OrderStatus } from "../../api/gateway";
 
 interface Step {
   label: string;

@@ -1,4 +1,4 @@
-import type { Order } from "../../api/client";
+import type { Order } from "../../api/gateway";
 import { describeReason } from "../../lib/orderReasons";
 import { StatusIcon } from "./StatusIcon";
 

@@ -1,4 +1,4 @@
-import type { OrderStatus } from "../../api/client";
+import type { OrderStatus } from "../../api/gateway";
 
 /** Decorative: the headline beside it says the same in words. */
 export function StatusIcon({ status }: { status: OrderStatus }) {

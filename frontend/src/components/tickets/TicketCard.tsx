@@ -1,4 +1,4 @@
-import type { Ticket } from "../../api/client";
+import type { Ticket } from "../../api/gateway";
 import { formatMoney, humanize } from "../../lib/format";
 import { AvailabilityBadge } from "./AvailabilityBadge";
 

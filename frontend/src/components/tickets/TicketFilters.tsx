@@ -1,5 +1,5 @@
 import type { FormEvent } from "react";
-import type { TicketFilters as Filters } from "../../api/client";
+import type { TicketFilters as Filters } from "../../api/gateway";
 import { humanize } from "../../lib/format";
 import { FieldError } from "../common/FieldError";
 

@@ -1,4 +1,4 @@
-import type { Ticket } from "../../api/client";
+import type { Ticket } from "../../api/gateway";
 import { canAdd, type CartLine } from "../../lib/cart";
 import { TicketCard } from "./TicketCard";
 

@@ -1,0 +1,81 @@
+/**
+ * The API gateway's calls, as the browser reaches it through nginx (`/api/x` is the gateway's `/x`).
+ * Every type here comes from the gateway's OpenAPI document (./schema/gateway.ts, `make types`).
+ */
+import { fillPath, type JsonRequest, type JsonResponse } from "./openapi";
+import { createOrderRequestPaymentMethodValues, type components, type paths } from "./schema/gateway";
+import { request } from "./transport";
+
+type Schemas = components["schemas"];
+
+export type Ticket = Schemas["Ticket"];
+export type Order = Schemas["Order"];
+export type OrderItem = Schemas["OrderItem"];
+export type OrderStatus = Schemas["OrderStatus"];
+export type CreateOrderRequest = JsonRequest<paths["/orders"]["post"]>;
+export type CreateOrderResponse = JsonResponse<paths["/orders"]["post"], 201>;
+export type SystemStatus = JsonResponse<paths["/system/status"]["get"], 200>;
+
+export type PaymentMethod = CreateOrderRequest["paymentMethod"];
+/** Every payment method an order may name, in the server's order: the one list the UI offers. */
+export const PAYMENT_METHODS: readonly PaymentMethod[] = createOrderRequestPaymentMethodValues;
+
+/** The catalogue filters as the inputs hold them. */
+export interface TicketFilters {
+  type?: string;
+  minPrice?: string;
+  maxPrice?: string;
+}
+
+type TicketQuery = NonNullable<paths["/tickets"]["get"]["parameters"]["query"]>;
+// The inputs' text is sent as typed, so a bad number gets the gateway's own message; tsc checks the names.
+const TICKET_QUERY_NAMES = { type: "type", minPrice: "min_price", maxPrice: "max_price" } as const satisfies Record<
+  keyof TicketFilters,
+  keyof TicketQuery
+>;
+
+const API = "/api";
+
+function url<P extends keyof paths>(path: P, params?: Record<string, string>): string {
+  return API + fillPath(path, params);
+}
+
+export function ticketsQuery(filters: TicketFilters): string {
+  const params = new URLSearchParams();
+  for (const key of Object.keys(TICKET_QUERY_NAMES) as (keyof TicketFilters)[]) {
+    const value = filters[key];
+    if (value) params.set(TICKET_QUERY_NAMES[key], value);
+  }
+  const query = params.toString();
+  return query ? `?${query}` : "";
+}
+
+export async function listTickets(filters: TicketFilters = {}, signal?: AbortSignal): Promise<Ticket[]> {
+  const body = await request<JsonResponse<paths["/tickets"]["get"], 200>>(url("/tickets") + ticketsQuery(filters), {
+    signal,
+  });
+  return body.tickets;
+}
+
+export function createOrder(
+  order: CreateOrderRequest,
+  idempotencyKey: string,
+  signal?: AbortSignal,
+): Promise<CreateOrderResponse> {
+  return request(url("/orders"), {
+    method: "POST",
+    body: order,
+    headers: { "Idempotency-Key": idempotencyKey },
+    signal,
+  });
+}
+
+export function getOrder(orderId: string, signal?: AbortSignal): Promise<Order> {
+  return request<JsonResponse<paths["/orders/{orderId}"]["get"], 200>>(url("/orders/{orderId}", { orderId }), {
+    signal,
+  });
+}
+
+export function getSystemStatus(signal?: AbortSignal): Promise<SystemStatus> {
+  return request(url("/system/status"), { signal, timeoutMs: 5_000 });
+}
