@@ -9,7 +9,7 @@ PIP := $(VENV)/bin/pip
 SERVICES := common api-gateway order-worker workload-generator
 
 .DEFAULT_GOAL := help
-.PHONY: help up test test-python test-frontend test-e2e bench reset deps venv frontend types clean k8s-demo k8s-down
+.PHONY: help up test lint bench reset deps venv frontend types clean k8s-demo k8s-down
 
 help:  ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -17,11 +17,16 @@ help:  ## list the targets
 up: deps venv frontend  ## install what is missing and run the whole stack on localhost (Ctrl-C stops it)
 	$(PY) -m tools.stack up
 
-test: deps venv frontend  ## run every test: unit, integration, system, manifests, frontend, end-to-end
+test: deps venv frontend lint  ## run every check and test: linters, unit, integration, system, manifests, frontend, end-to-end
 	@tools/install-system-deps.sh chromium shellcheck
 	$(PY) -m pytest
 	cd frontend && npm test
 	$(PY) -m tools.e2e
+
+lint: venv  ## ruff (lint and format) and mypy; the frontend's eslint and tsc run in its npm test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 bench: deps venv  ## run the benchmarks (~4 min; ARGS=--quick ~1 min; ARGS="--only NAME") and write bench/results/
 	@tools/install-system-deps.sh wrk
@@ -49,13 +54,17 @@ $(VENV)/.installed: $(foreach s,$(SERVICES),$(wildcard $(s)/requirements.txt) $(
 	touch $@
 
 frontend: frontend/dist/index.html  ## build the web app (npm ci + vite build)
-frontend/dist/index.html: frontend/package-lock.json $(shell find frontend/src frontend/public frontend/index.html frontend/vite.config.ts -type f 2>/dev/null)
-	cd frontend && npm ci --no-audit --no-fund && npm run build
+frontend/dist/index.html: frontend/node_modules/.package-lock.json $(shell find frontend/src frontend/public frontend/index.html frontend/vite.config.ts -type f 2>/dev/null)
+	cd frontend && npm run build
+
+# npm ci writes node_modules/.package-lock.json: the packages are reinstalled when the lock file changes.
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
 
 # The web app's API types: the services' OpenAPI documents (built in-process), then TypeScript from them.
-types: venv  ## regenerate frontend/src/api/schema/ after an API model changes
+types: venv frontend/node_modules/.package-lock.json  ## regenerate frontend/src/api/schema/ after an API model changes
 	$(PY) -m tools.openapi_dump
-	cd frontend && (test -d node_modules || npm ci --no-audit --no-fund) && npm run gen:types
+	cd frontend && npm run gen:types
 
 clean:  ## remove the virtualenv, builds and local data
 	rm -rf $(VENV) frontend/node_modules frontend/dist .run test-artifacts

@@ -3,7 +3,7 @@
  * Every type here comes from the gateway's OpenAPI document (./schema/gateway.ts, `make types`).
  */
 import { fillPath, type JsonRequest, type JsonResponse } from "./openapi";
-import { createOrderRequestPaymentMethodValues, type components, type paths } from "./schema/gateway";
+import { paymentMethodValues, type components, type paths } from "./schema/gateway";
 import { request } from "./transport";
 
 type Schemas = components["schemas"];
@@ -18,7 +18,7 @@ export type SystemStatus = JsonResponse<paths["/system/status"]["get"], 200>;
 
 export type PaymentMethod = CreateOrderRequest["paymentMethod"];
 /** Every payment method an order may name, in the server's order: the one list the UI offers. */
-export const PAYMENT_METHODS: readonly PaymentMethod[] = createOrderRequestPaymentMethodValues;
+export const PAYMENT_METHODS: readonly PaymentMethod[] = paymentMethodValues;
 
 /** The catalogue filters as the inputs hold them. */
 export interface TicketFilters {

@@ -1,21 +1,20 @@
 /**
  * The workload generator's calls, as the browser reaches it through nginx (`/workload/x` is the
  * generator's `/x`). Paths and bodies come from its OpenAPI document (./schema/generator.ts, `make
- * types`); where that document leaves a body untyped, from ./generatorTypes.ts (see Prefer).
+ * types`), so tsc checks every use against the generator's own models.
  */
-import type * as HandWritten from "./generatorTypes";
-import { fillPath, type JsonRequest, type JsonResponse, type Prefer } from "./openapi";
+import { fillPath, type JsonRequest, type JsonResponse } from "./openapi";
 import type { paths } from "./schema/generator";
 import { request } from "./transport";
 
-export type WorkloadStats = Prefer<JsonResponse<paths["/stats"]["get"], 200>, HandWritten.WorkloadStats>;
-export type WorkloadConfig = Prefer<JsonResponse<paths["/config"]["get"], 200>, HandWritten.WorkloadConfig>;
-export type WorkloadConfigPatch = Prefer<JsonRequest<paths["/config"]["put"]>, HandWritten.WorkloadConfigPatch>;
-export type StartRequest = Prefer<JsonRequest<paths["/start"]["post"]>, HandWritten.WorkloadConfigPatch>;
-export type StartResponse = Prefer<JsonResponse<paths["/start"]["post"], 200>, HandWritten.WorkloadStats>;
-export type StopResponse = Prefer<JsonResponse<paths["/stop"]["post"], 200>, HandWritten.WorkloadStats>;
+export type WorkloadStats = JsonResponse<paths["/stats"]["get"], 200>;
+export type WorkloadConfig = JsonResponse<paths["/config"]["get"], 200>;
+export type WorkloadConfigPatch = JsonRequest<paths["/config"]["put"]>;
+export type StartRequest = JsonRequest<paths["/start"]["post"]>;
+export type StartResponse = JsonResponse<paths["/start"]["post"], 200>;
+export type StopResponse = JsonResponse<paths["/stop"]["post"], 200>;
 
-export type LoadProfile = WorkloadConfig["profile"];
+export type LoadProfile = NonNullable<WorkloadConfig["profile"]>;
 export type ProfileKind = LoadProfile["kind"];
 export type SeriesPoint = WorkloadStats["series"][number];
 

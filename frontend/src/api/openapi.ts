@@ -17,17 +17,6 @@ export type JsonRequest<Operation> = Operation extends {
   ? Body
   : never;
 
-/**
- * The generated type, unless the document leaves that body untyped (`unknown`, or no body at all),
- * in which case the hand-written one. Lets the generator's types take over by themselves once its
- * document types them: regenerate, and tsc checks every use against the server's models.
- */
-export type Prefer<Generated, HandWritten> = [Generated] extends [never]
-  ? HandWritten
-  : unknown extends Generated
-    ? HandWritten
-    : Generated;
-
 /** A path of the document with its `{name}` parameters filled in, each URL-encoded. */
 export function fillPath(path: string, params: Record<string, string> = {}): string {
   return path.replace(/\{(\w+)\}/g, (_, name: string) => {

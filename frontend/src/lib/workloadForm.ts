@@ -2,7 +2,7 @@
  * The load-control form as text fields (what inputs hold) and its conversion to the
  * generator's partial config, plus where the generator's 400 `{error, field}` belongs in the form.
  */
-import type { LoadProfile, ProfileKind, WorkloadConfigPatch } from "../api/generator";
+import type { LoadProfile, ProfileKind, WorkloadConfig, WorkloadConfigPatch } from "../api/generator";
 import { messageWithoutField } from "./checkoutErrors";
 
 export interface StepDraft {
@@ -53,7 +53,7 @@ const text = (value: number | null | undefined, fallback: string) =>
   value === null || value === undefined || !Number.isFinite(value) ? fallback : String(value);
 
 /** The form filled from the generator's current config; fields it does not use keep defaults. */
-export function draftFromConfig(config: WorkloadConfigPatch | null | undefined): LoadFormDraft {
+export function draftFromConfig(config: WorkloadConfig | null | undefined): LoadFormDraft {
   const draft: LoadFormDraft = { ...DEFAULT_DRAFT, steps: DEFAULT_DRAFT.steps.map((s) => ({ ...s })) };
   if (!config) return draft;
   draft.rps = text(config.rps, draft.rps);

@@ -59,9 +59,7 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                key: string;
-            };
+            path?: never;
             cookie?: never;
         };
         /** Read a key */
@@ -134,12 +132,8 @@ export interface components {
             customer: components["schemas"]["Customer"];
             /** Items */
             items: components["schemas"]["OrderItemRequest"][];
-            /**
-             * Paymentmethod
-             * @example credit_card
-             * @enum {string}
-             */
-            paymentMethod: "credit_card" | "debit_card" | "paypal" | "apple_pay" | "google_pay" | "bank_transfer";
+            /** @example credit_card */
+            paymentMethod: components["schemas"]["PaymentMethod"];
         };
         /** CreateOrderResponse */
         CreateOrderResponse: {
@@ -219,8 +213,7 @@ export interface components {
             items: components["schemas"]["OrderItem"][];
             /** Orderid */
             orderId: string;
-            /** Paymentmethod */
-            paymentMethod: string;
+            paymentMethod: components["schemas"]["PaymentMethod"];
             /**
              * Reason
              * @description why the order was rejected or failed
@@ -264,6 +257,11 @@ export interface components {
          * @enum {string}
          */
         OrderStatus: "pending" | "confirmed" | "rejected" | "failed";
+        /**
+         * PaymentMethod
+         * @enum {string}
+         */
+        PaymentMethod: "credit_card" | "debit_card" | "paypal" | "apple_pay" | "google_pay" | "bank_transfer";
         /** RedisEntry */
         RedisEntry: {
             /** Key */
@@ -437,6 +435,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The body's Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Too many orders waiting for a decision, or the store is unavailable; retry after the Retry-After header's seconds */
             503: {
                 headers: {
@@ -530,6 +537,24 @@ export interface operations {
             };
             /** @description The key exists already */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's Content-Type is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -639,6 +664,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     adminDelete: {
@@ -713,8 +756,8 @@ export interface operations {
     listTickets: {
         parameters: {
             query?: {
-                /** @description only tickets of this type (adult, student, child, vip, ...) */
-                type?: string;
+                /** @description only tickets of this type; another type is refused with 400 */
+                type?: "adult" | "student" | "child" | "senior" | "vip";
                 /** @description only tickets costing at least this much */
                 min_price?: number;
                 /** @description only tickets costing at most this much */
@@ -755,5 +798,6 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
-export const createOrderRequestPaymentMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateOrderRequest"]["paymentMethod"]> = ["credit_card", "debit_card", "paypal", "apple_pay", "google_pay", "bank_transfer"];
+export const pathsTicketsGetParametersQueryTypeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/tickets"]["get"]["parameters"]["query"]["type"]> = ["adult", "student", "child", "senior", "vip"];
 export const orderStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OrderStatus"]> = ["pending", "confirmed", "rejected", "failed"];
+export const paymentMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PaymentMethod"]> = ["credit_card", "debit_card", "paypal", "apple_pay", "google_pay", "bank_transfer"];

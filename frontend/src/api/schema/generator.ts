@@ -13,7 +13,10 @@ export interface paths {
         };
         /** Get Config */
         get: operations["get_config_config_get"];
-        /** Put Config */
+        /**
+         * Put Config
+         * @description Change the stored config (and the running one, within a second); only the fields given change.
+         */
         put: operations["put_config_config_put"];
         post?: never;
         delete?: never;
@@ -82,7 +85,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start */
+        /**
+         * Start
+         * @description Start a run from the stored config, with `overrides` applied to this run only.
+         */
         post: operations["start_start_post"];
         delete?: never;
         options?: never;
@@ -127,7 +133,370 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        /** AchievedRps */
+        AchievedRps: {
+            /** Last10S */
+            last10s: number;
+            /** Overall */
+            overall: number;
+        };
+        /**
+         * ConfigPatch
+         * @description A partial RunConfig: only the fields given change. `profile` and `mix` merge key by key (a
+         *     profile of another `kind` replaces the profile whole); lists and plain values replace. The
+         *     merged config is then validated as a whole (RunConfig).
+         */
+        ConfigPatch: {
+            /**
+             * Durations
+             * @description null: until stopped
+             */
+            durationS?: number | null;
+            /** Followshare */
+            followShare?: number | null;
+            /** Maxinflight */
+            maxInFlight?: number | null;
+            /**
+             * Mix
+             * @description changes to the order mix
+             */
+            mix?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Profile
+             * @description a profile, or changes to the current one
+             */
+            profile?: {
+                [key: string]: unknown;
+            } | null;
+            /** Rps */
+            rps?: number | null;
+            /**
+             * Targetapi
+             * @description base URL of an allowed target
+             */
+            targetApi?: string | null;
+            /** Timeouts */
+            timeoutS?: number | null;
+        };
+        /** ConstantProfile */
+        ConstantProfile: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "constant";
+        };
+        /** Decisions */
+        Decisions: {
+            /** Confirmed */
+            confirmed: number;
+            /** Failed */
+            failed: number;
+            /** Followed */
+            followed: number;
+            /** Pending */
+            pending: number;
+            /** Rejected */
+            rejected: number;
+            /** Skipped */
+            skipped: number;
+            timeToDecisionMs: components["schemas"]["TimeToDecisionMs"];
+            /** Unresolved */
+            unresolved: number;
+        };
+        /** ErrorBody */
+        ErrorBody: {
+            /**
+             * Error
+             * @description "<field>: <what is wrong>"
+             */
+            error: string;
+            /**
+             * Field
+             * @description the field at fault, when there is one
+             */
+            field?: string | null;
+        };
+        /** LatencyMs */
+        LatencyMs: {
+            /** Count */
+            count: number;
+            /** Max */
+            max: number;
+            /** Mean */
+            mean: number;
+            /** P50 */
+            p50: number;
+            /** P90 */
+            p90: number;
+            /** P99 */
+            p99: number;
+            /** P999 */
+            p999: number;
+        };
+        /** MethodWeight */
+        MethodWeight: {
+            method: components["schemas"]["PaymentMethod"];
+            /** Weight */
+            weight: number;
+        };
+        /**
+         * Mix
+         * @description What the generated orders look like.
+         */
+        Mix: {
+            /**
+             * Maxitems
+             * @description most lines in a multi-item order
+             * @default 3
+             */
+            maxItems?: number;
+            /**
+             * Maxticketsperorder
+             * @description the gateway's cap; no order exceeds it
+             * @default 10
+             */
+            maxTicketsPerOrder?: number;
+            /**
+             * Multiitemshare
+             * @description share of orders with 2..maxItems lines
+             * @default 0.2
+             */
+            multiItemShare?: number;
+            /** Paymentmethods */
+            paymentMethods?: components["schemas"]["MethodWeight"][];
+            /** Quantities */
+            quantities?: components["schemas"]["QtyWeight"][];
+            /**
+             * Tickets
+             * @description null: every ticket with stock, from GET /tickets at start
+             */
+            tickets?: components["schemas"]["TicketWeight"][] | null;
+        };
+        /**
+         * PaymentMethod
+         * @enum {string}
+         */
+        PaymentMethod: "credit_card" | "debit_card" | "paypal" | "apple_pay" | "google_pay" | "bank_transfer";
+        /** QtyWeight */
+        QtyWeight: {
+            /** Qty */
+            qty: number;
+            /** Weight */
+            weight: number;
+        };
+        /**
+         * RampProfile
+         * @description Linear from fromRps to toRps over overS seconds, then toRps.
+         */
+        RampProfile: {
+            /** Fromrps */
+            fromRps: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "ramp";
+            /** Overs */
+            overS: number;
+            /** Torps */
+            toRps: number;
+        };
+        /** Requests */
+        Requests: {
+            /**
+             * Byerror
+             * @description requests without a response: timeout, connection, other
+             */
+            byError: {
+                [key: string]: number;
+            };
+            /**
+             * Bystatus
+             * @description responses by HTTP status
+             */
+            byStatus: {
+                [key: string]: number;
+            };
+            /** Dropped */
+            dropped: number;
+            /**
+             * Droppedbyreason
+             * @description inFlightCap, behindSchedule
+             */
+            droppedByReason: {
+                [key: string]: number;
+            };
+            /** Failed */
+            failed: number;
+            /** Inflight */
+            inFlight: number;
+            /** Sent */
+            sent: number;
+            /** Succeeded */
+            succeeded: number;
+        };
+        /** RunConfig */
+        RunConfig: {
+            /**
+             * Durations
+             * @description null: until stopped
+             */
+            durationS?: number | null;
+            /**
+             * Followshare
+             * @description share of 201s whose decision is polled
+             * @default 0.1
+             */
+            followShare?: number;
+            /**
+             * Maxinflight
+             * @description requests in flight at most
+             * @default 500
+             */
+            maxInFlight?: number;
+            mix?: components["schemas"]["Mix"];
+            /** Profile */
+            profile?: components["schemas"]["ConstantProfile"] | components["schemas"]["RampProfile"] | components["schemas"]["StepProfile"] | components["schemas"]["SpikeProfile"];
+            /**
+             * Rps
+             * @description rate of the constant profile
+             * @default 5
+             */
+            rps?: number;
+            /**
+             * Targetapi
+             * @description base URL of the API gateway
+             * @default http://127.0.0.1:8000
+             */
+            targetApi?: string;
+            /**
+             * Timeouts
+             * @description per-request timeout
+             * @default 5
+             */
+            timeoutS?: number;
+        };
+        /** SeriesPoint */
+        SeriesPoint: {
+            /**
+             * Backpressure
+             * @description 503 answers (the gateway shedding load)
+             */
+            backpressure: number;
+            /** Dropped */
+            dropped: number;
+            /** Errors */
+            errors: number;
+            /** P50Ms */
+            p50Ms: number;
+            /** P99Ms */
+            p99Ms: number;
+            /**
+             * Rps
+             * @description requests sent in that second
+             */
+            rps: number;
+            /**
+             * T
+             * @description unix second
+             */
+            t: number;
+            /** Targetrps */
+            targetRps: number;
+        };
+        /**
+         * SpikeProfile
+         * @description Every everyS seconds: baseRps for (everyS - forS) seconds, then spikeRps for forS seconds.
+         */
+        SpikeProfile: {
+            /** Baserps */
+            baseRps: number;
+            /** Everys */
+            everyS: number;
+            /** Fors */
+            forS: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "spike";
+            /** Spikerps */
+            spikeRps: number;
+        };
+        /** StatsResponse */
+        StatsResponse: {
+            achievedRps: components["schemas"]["AchievedRps"];
+            config: components["schemas"]["RunConfig"];
+            decisions: components["schemas"]["Decisions"];
+            /** Elapseds */
+            elapsedS: number;
+            latencyMs: components["schemas"]["LatencyMs"];
+            requests: components["schemas"]["Requests"];
+            /** Running */
+            running: boolean;
+            /** Series */
+            series: components["schemas"]["SeriesPoint"][];
+            /** Startedat */
+            startedAt: string | null;
+            /** Targetrps */
+            targetRps: number;
+        };
+        /** Status */
+        Status: {
+            /** Status */
+            status: string;
+        };
+        /** Step */
+        Step: {
+            /** Fors */
+            forS: number;
+            /** Rps */
+            rps: number;
+        };
+        /**
+         * StepProfile
+         * @description Each step's rps for its forS seconds, in order; then the last step's rps (or again from the first if repeat).
+         */
+        StepProfile: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "step";
+            /**
+             * Repeat
+             * @default false
+             */
+            repeat?: boolean;
+            /** Steps */
+            steps: components["schemas"]["Step"][];
+        };
+        /** TicketWeight */
+        TicketWeight: {
+            /** Ticketid */
+            ticketId: string;
+            /**
+             * Weight
+             * @default 1
+             */
+            weight?: number;
+        };
+        /** TimeToDecisionMs */
+        TimeToDecisionMs: {
+            /** Max */
+            max: number;
+            /** P50 */
+            p50: number;
+            /** P90 */
+            p90: number;
+            /** P99 */
+            p99: number;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
@@ -151,7 +520,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["RunConfig"];
                 };
             };
         };
@@ -163,7 +532,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConfigPatch"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -171,7 +544,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["RunConfig"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -191,7 +609,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Status"];
                 };
             };
         };
@@ -210,9 +628,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
         };
     };
@@ -231,7 +647,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Status"];
                 };
             };
         };
@@ -243,7 +659,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConfigPatch"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -251,7 +671,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["StatsResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -271,7 +745,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["StatsResponse"];
                 };
             };
         };
@@ -291,9 +765,58 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["StatsResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
     };
 }
+type FlattenedDeepRequired<T> = {
+    [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
+};
+type ReadonlyArray<T> = [
+    Exclude<T, undefined>
+] extends [
+    unknown[]
+] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const constantProfileKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConstantProfile"]["kind"]> = ["constant"];
+export const paymentMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PaymentMethod"]> = ["credit_card", "debit_card", "paypal", "apple_pay", "google_pay", "bank_transfer"];
+export const rampProfileKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RampProfile"]["kind"]> = ["ramp"];
+export const spikeProfileKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SpikeProfile"]["kind"]> = ["spike"];
+export const stepProfileKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StepProfile"]["kind"]> = ["step"];
