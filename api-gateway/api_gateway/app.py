@@ -7,6 +7,7 @@ import time
 
 import redis
 from flask import Flask, g, request
+from flask.json.provider import DefaultJSONProvider
 
 from . import metrics
 from .catalogue import load_catalogue
@@ -20,6 +21,10 @@ from .stock import StockKeeper, initialise_stock
 
 VERSION = "1.0.0"
 log = logging.getLogger(__name__)
+
+
+class _JSONProvider(DefaultJSONProvider):
+    sort_keys = False  # keys in the models' order, as the API documents them
 
 
 def create_app(settings: GatewaySettings | None = None, client: redis.Redis | None = None) -> Flask:
@@ -36,7 +41,7 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.json.sort_keys = False
+    app.json = _JSONProvider(app)
     # The public API answers at / and at /v1 (the spec's server URL ends in /v1).
     for bp in (tickets.bp, orders.bp, system.bp, docs.bp, admin.bp):
         app.register_blueprint(bp)

@@ -84,7 +84,8 @@ def register_error_handlers(app: Flask) -> None:
             405: "method not allowed",
             413: "request body too large",
         }
-        response, status = error_response(e.code or 500, messages.get(e.code, e.description or e.name))
+        code = e.code or 500
+        response, status = error_response(code, messages.get(code, e.description or e.name))
         # Keep what the protocol requires, e.g. Allow on a 405.
         original = e.get_response()
         for header in ("Allow", "Retry-After", "WWW-Authenticate"):

@@ -7,7 +7,7 @@ them, so the published contract cannot drift from the code.
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
@@ -27,17 +27,18 @@ def _no_control_characters(value: str) -> str:
     return value
 
 
-def Text(min_length: int, max_length: int):
-    """Free text from a client: stripped, bounded, and without control characters."""
-    return Annotated[
-        str,
-        StringConstraints(min_length=min_length, max_length=max_length),
-        AfterValidator(_no_control_characters),
-        Field(json_schema_extra={"pattern": NO_CONTROL_CHARACTERS}),
-    ]
+_Bounded = TypeVar("_Bounded", bound=str)
 
+# Free text from a client: stripped (the models' config), bounded, and without control characters.
+# Generic over its bounds, which come first: Text[Annotated[str, StringConstraints(...)]]. An alias,
+# not a function returning Annotated[...], so that type checkers see a type.
+Text = Annotated[
+    _Bounded,
+    AfterValidator(_no_control_characters),
+    Field(json_schema_extra={"pattern": NO_CONTROL_CHARACTERS}),
+]
 
-TicketId = Text(1, 64)
+TicketId = Text[Annotated[str, StringConstraints(min_length=1, max_length=64)]]
 
 
 class _Strict(BaseModel):
@@ -47,7 +48,7 @@ class _Strict(BaseModel):
 
 
 class Customer(_Strict):
-    name: Text(1, 200)
+    name: Text[Annotated[str, StringConstraints(min_length=1, max_length=200)]]
     email: Annotated[EmailStr, Field(max_length=254)]
 
 

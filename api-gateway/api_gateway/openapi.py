@@ -9,8 +9,9 @@ the document lists each path once and says so in `servers`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from flask import Flask
 from pydantic import BaseModel
@@ -18,7 +19,8 @@ from pydantic.json_schema import models_json_schema
 
 from . import models
 
-JSON = dict
+JSON = dict[str, Any]
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -55,20 +57,22 @@ def operation(
     *,
     operation_id: str,
     summary: str,
-    tags: list[str],
+    tags: Sequence[str],
     responses: dict[int, tuple[type[BaseModel] | None, str]],
     body: type[BaseModel] | None = None,
-    params: list[Param] = (),
-    security: list[JSON] = (),
-) -> Callable:
+    params: Sequence[Param] = (),
+    security: Sequence[JSON] = (),
+) -> Callable[[View], View]:
     """Record how a view is documented; build_openapi reads it from the view."""
     if body is not None:
         responses = {**BODY_ERRORS, **responses}
 
-    def mark(view: Callable) -> Callable:
-        view.openapi = Operation(
+    def mark(view: View) -> View:
+        op = Operation(
             operation_id, summary, tuple(tags), dict(sorted(responses.items())), body, tuple(params), tuple(security)
         )
+        # A function attribute, which type checkers do not track; documented_operations reads it back.
+        setattr(view, "openapi", op)  # noqa: B010
         return view
 
     return mark
@@ -133,6 +137,7 @@ def documented_operations(app: Flask) -> list[tuple[str, str, Operation, list[st
         if op is None:
             continue
         args = re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", rule.rule)
+        assert rule.methods is not None  # Flask gives every rule its methods (GET when none are named)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((_openapi_path(rule.rule), method.lower(), op, args))
     return found
@@ -141,7 +146,7 @@ def documented_operations(app: Flask) -> list[tuple[str, str, Operation, list[st
 def build_openapi(app: Flask, version: str, max_tickets_per_order: int, ticket_types: list[str]) -> JSON:
     context = {"ticket_types": ticket_types}
     operations = documented_operations(app)
-    schema_models = {models.Error}
+    schema_models: set[type[BaseModel]] = {models.Error}
     paths: JSON = {}
     for path, method, op, args in operations:
         paths.setdefault(path, {})[method] = _operation(op, args, context)

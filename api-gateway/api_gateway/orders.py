@@ -8,8 +8,10 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib.resources import files
+from typing import cast
 
 import redis
+from redis.commands.core import Script
 
 from ticketing_common import keys
 from ticketing_common import order_record as record
@@ -73,7 +75,7 @@ def fingerprint(request: CreateOrderRequest) -> str:
 
 def place_order(
     client: redis.Redis,
-    enqueue: redis.commands.core.Script,
+    enqueue: Script,
     request: CreateOrderRequest,
     catalogue: Catalogue,
     limits: IntakeLimits,
@@ -106,7 +108,7 @@ def place_order(
     script_keys = [keys.order_key(order_id), keys.ORDER_STREAM, keys.GENERATION]
     if idempotency_key is not None:
         script_keys.append(keys.idempotency_key(idempotency_key))
-    args = [
+    args: list[str | int] = [
         order_id,
         keys.STREAM_ORDER_ID_FIELD,
         keys.CONSUMER_GROUP,
@@ -134,7 +136,8 @@ def place_order(
 def get_order(client: redis.Redis, order_id: str) -> Order:
     """The stored order; raises OrderNotFound."""
     # Ids are UUIDs: a longer one cannot exist, and is not worth a round trip or a long message.
-    fields = client.hgetall(keys.order_key(order_id)) if len(order_id) <= 64 else {}
+    # decode_responses=True: str fields and values (redis-py types them bytes|str).
+    fields = cast("dict[str, str]", client.hgetall(keys.order_key(order_id))) if len(order_id) <= 64 else {}
     if not fields:
         shown = repr(order_id) if len(order_id) <= 64 else f"{order_id[:64]!r}..."
         raise OrderNotFound(f"order {shown} not found")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import redis
 from flask import current_app
+from redis.commands.core import Script
 
 from .catalogue import Catalogue
 from .settings import GatewaySettings
@@ -16,7 +17,7 @@ class Services:
     settings: GatewaySettings
     redis: redis.Redis
     catalogue: Catalogue
-    enqueue_order: redis.commands.core.Script
+    enqueue_order: Script
     openapi: dict
 
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from typing import cast
 
 import redis.asyncio as redis
 from redis.exceptions import ResponseError
@@ -20,7 +21,7 @@ from ticketing_common import keys
 from ticketing_common.status import DECIDING_OUTCOMES, DecisionOutcome
 
 from . import metrics, recovery
-from .decisions import StreamEntry, decide_batch, parse_entries
+from .decisions import RawEntry, StreamEntry, decide_batch, parse_entries
 from .scripts import Scripts
 from .settings import WorkerSettings
 from .stats import WorkerStats
@@ -103,12 +104,17 @@ class OrderConsumer:
                     await self.client.xgroup_createconsumer(keys.ORDER_STREAM, keys.CONSUMER_GROUP, self.name)
                     joined = True
                 block = None if next_id != ">" else self.settings.worker_block_ms
-                response = await self.client.xreadgroup(
-                    keys.CONSUMER_GROUP,
-                    self.name,
-                    {keys.ORDER_STREAM: next_id},
-                    count=self.settings.worker_batch_size,
-                    block=block,
+                # redis-py's default (legacy) reply shape, decoded: [[stream, [(id, fields), ...]]];
+                # its type hints cover every shape its options can give, bytes included.
+                response = cast(
+                    "list[tuple[str, list[RawEntry]]] | None",
+                    await self.client.xreadgroup(
+                        keys.CONSUMER_GROUP,
+                        self.name,
+                        {keys.ORDER_STREAM: next_id},
+                        count=self.settings.worker_batch_size,
+                        block=block,
+                    ),
                 )
                 entries = parse_entries(response[0][1]) if response else []
                 if next_id != ">":

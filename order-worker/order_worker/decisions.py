@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import redis.asyncio as redis
 
@@ -13,6 +15,10 @@ from ticketing_common.status import DecisionOutcome
 from .scripts import Scripts
 
 DEAD_LETTER_MAXLEN = 100_000
+
+# An entry as XRANGE, XREADGROUP and XAUTOCLAIM return it with decode_responses=True: (id, fields),
+# fields None for an entry deleted meanwhile. redis-py types it bytes|str, so callers cast to this.
+RawEntry = tuple[str, dict[str, str] | None]
 
 
 @dataclass(frozen=True)
@@ -26,7 +32,7 @@ class StreamEntry:
         return int(self.entry_id.split("-", 1)[0]) / 1000
 
 
-def parse_entries(raw: list) -> list[StreamEntry]:
+def parse_entries(raw: Sequence[RawEntry]) -> list[StreamEntry]:
     """Entries as XREADGROUP and XAUTOCLAIM return them: [(id, {field: value} or None), ...]."""
     return [StreamEntry(entry_id, (fields or {}).get(keys.STREAM_ORDER_ID_FIELD)) for entry_id, fields in raw]
 
@@ -72,7 +78,7 @@ async def dead_letter(
     min_idle_ms: int,
     order_ttl: int,
     now: str | None = None,
-):
+) -> Any:  # the script's int; the pipeline itself when queued on one (decide_batch)
     """Move an entry to the dead-letter stream and fail its order if still pending (dead_letter.lua).
 
     Only if, when the script runs, the entry is still pending, idle for `min_idle_ms` and delivered

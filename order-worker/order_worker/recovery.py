@@ -16,13 +16,23 @@ Errors talking to Redis are retried with capped exponential backoff (`Backoff`).
 from __future__ import annotations
 
 import random
+from typing import TypedDict, cast
 
 import redis.asyncio as redis
 
 from ticketing_common import keys
 
-from .decisions import StreamEntry, dead_letter, parse_entries
+from .decisions import RawEntry, StreamEntry, dead_letter, parse_entries
 from .scripts import Scripts
+
+
+class PendingEntry(TypedDict):
+    """One XPENDING range row as redis-py parses it with decode_responses=True (hinted bytes|str|int)."""
+
+    message_id: str
+    consumer: str
+    time_since_delivered: int
+    times_delivered: int
 
 
 class Backoff:
@@ -44,15 +54,18 @@ async def dead_letter_exhausted(
     client: redis.Redis, scripts: Scripts, *, min_idle_ms: int, max_deliveries: int, count: int, order_ttl: int
 ) -> int:
     """Step 1: dead-letter idle entries delivered `max_deliveries` times. Returns how many."""
-    pending = await client.xpending_range(
-        keys.ORDER_STREAM, keys.CONSUMER_GROUP, min="-", max="+", count=count, idle=min_idle_ms
+    pending = cast(
+        "list[PendingEntry]",
+        await client.xpending_range(
+            keys.ORDER_STREAM, keys.CONSUMER_GROUP, min="-", max="+", count=count, idle=min_idle_ms
+        ),
     )
     moved = 0
     for p in pending:
         if p["times_delivered"] < max_deliveries:
             continue
         entry_id = p["message_id"]
-        found = await client.xrange(keys.ORDER_STREAM, entry_id, entry_id)
+        found = cast("list[RawEntry] | None", await client.xrange(keys.ORDER_STREAM, entry_id, entry_id))
         entry = parse_entries(found)[0] if found else StreamEntry(entry_id, None)
         # -1: another worker got there first: it dead-lettered, decided or claimed the entry since
         # the XPENDING read (the script checks pending, idle time and deliveries again).

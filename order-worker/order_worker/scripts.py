@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 
 import redis.asyncio as redis
+from redis.commands.core import AsyncScript
 
 
 def lua(name: str) -> str:
@@ -14,10 +15,10 @@ def lua(name: str) -> str:
 
 @dataclass(frozen=True)
 class Scripts:
-    decide_order: object
-    dead_letter: object
-    remove_idle_consumer: object
-    heartbeat: object
+    decide_order: AsyncScript
+    dead_letter: AsyncScript
+    remove_idle_consumer: AsyncScript
+    heartbeat: AsyncScript
 
     @classmethod
     def register(cls, client: redis.Redis) -> Scripts:

@@ -9,6 +9,7 @@ that is not an object and any invalid or unknown field; 415 for a body that is n
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -35,12 +36,16 @@ JSON_TYPES = ("application/json",)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, field: str | None = None, headers: dict | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, field: str | None = None, headers: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.message, self.field, self.headers = status, message, field, headers
 
 
-def error_response(status: int, message: str, field: str | None = None, headers: dict | None = None) -> JSONResponse:
+def error_response(
+    status: int, message: str, field: str | None = None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     body = {"error": f"{field}: {message}" if field else message}
     if field:
         body["field"] = field
@@ -62,7 +67,7 @@ def _config_error(e: ConfigError) -> ApiError:
     return ApiError(403 if isinstance(e, TargetNotAllowed) else 400, e.message, e.field or None)
 
 
-ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 403, 415)}
+ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorBody} for status in (400, 401, 403, 415)}
 
 
 def create_app(settings: WorkloadSettings, controller: Controller | None = None) -> FastAPI:

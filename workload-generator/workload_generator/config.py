@@ -204,8 +204,11 @@ def _merge(base: dict, patch: dict) -> dict:
     out = dict(base)
     for key, value in patch.items():
         current = out.get(key)
-        both_objects = isinstance(value, dict) and isinstance(current, dict)
-        if both_objects and value.get("kind", current.get("kind")) == current.get("kind"):
+        if (
+            isinstance(value, dict)
+            and isinstance(current, dict)
+            and value.get("kind", current.get("kind")) == current.get("kind")
+        ):
             out[key] = _merge(current, value)
         else:
             out[key] = value

@@ -56,11 +56,17 @@ class Controller:
 
     @property
     def running(self) -> bool:
-        return self.run is not None and not self.run.load_over.is_set()
+        return self._active_run() is not None
+
+    def _active_run(self) -> LoadRun | None:
+        """The current run while it is sending load, else None."""
+        run = self.run
+        return run if run is not None and not run.load_over.is_set() else None
 
     def config(self) -> RunConfig:
         """The config in force: the running one, else the one the next run starts from."""
-        return self.run.config if self.running else self.base
+        run = self._active_run()
+        return run.config if run is not None else self.base
 
     async def start(self, overrides: object = None) -> LoadRun:
         """Start a run from the config with `overrides` applied (for this run only).
@@ -78,6 +84,7 @@ class Controller:
                 # The previous run may still be following decisions: its numbers are replaced now.
                 self._task.cancel()
                 await asyncio.gather(self._task, return_exceptions=True)
+                assert self.run is not None  # set together with the task
                 await self.run.abort()
             self.run = LoadRun(
                 config,
@@ -95,14 +102,15 @@ class Controller:
     async def stop(self) -> None:
         """Stop sending (requests in flight may still end); returns once the schedule has ended."""
         async with self._lock:
-            if not self.running:
+            run = self._active_run()
+            if run is None:
                 return
-            self.run.stop()
+            run.stop()
             try:
-                await asyncio.wait_for(self.run.load_over.wait(), STOP_WAIT_S)
+                await asyncio.wait_for(run.load_over.wait(), STOP_WAIT_S)
             except TimeoutError:
                 log.warning("the schedule did not end within %ss of stop", STOP_WAIT_S)
-            log.info("load stopped", extra={"sent": self.run.stats.sent})
+            log.info("load stopped", extra={"sent": run.stats.sent})
 
     async def update(self, patch: object) -> RunConfig:
         """Apply a partial config; a running load takes it on its next scheduling pass.
@@ -112,8 +120,8 @@ class Controller:
         async with self._lock:
             base = apply_patch(self.base, patch)
             check_allowed(base, self.allowed_targets)
-            if self.running:
-                run = self.run
+            run = self._active_run()
+            if run is not None:
                 config = apply_patch(run.config, patch)
                 check_allowed(config, self.allowed_targets)
                 if config.mix.tickets:
@@ -144,23 +152,23 @@ class Controller:
         """The GET /stats document."""
         run = self.run
         stats = run.stats.snapshot() if run else _no_run(self.clock)
-        running = self.running
+        active = self._active_run()
         return {
-            "running": running,
+            "running": active is not None,
             "startedAt": stats.pop("startedAt"),
             "elapsedS": stats.pop("elapsedS"),
             "config": self.config().model_dump(mode="json"),
-            "targetRps": round(run.target_rps(), 3) if running else 0.0,
+            "targetRps": round(active.target_rps(), 3) if active is not None else 0.0,
             **stats,
         }
 
     def live(self) -> dict:
         """The few numbers Prometheus gauges read at scrape time."""
         run = self.run
-        running = self.running
+        active = self._active_run()
         return {
-            "running": 1 if running else 0,
-            "targetRps": run.target_rps() if running else 0.0,
+            "running": 1 if active is not None else 0,
+            "targetRps": active.target_rps() if active is not None else 0.0,
             "achievedRps": run.stats.achieved_rps()["last10s"] if run else 0.0,
             "inFlight": run.stats.in_flight if run else 0,
         }

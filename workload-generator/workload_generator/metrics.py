@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -60,7 +61,11 @@ class WorkloadMetrics:
             ("workload_achieved_rps", "orders sent per second over the last 10 s", "achievedRps"),
             ("workload_in_flight", "orders sent and not yet answered", "inFlight"),
         ):
-            Gauge(name, help_text, registry=r).set_function(lambda key=key: float(self._live().get(key, 0)))
+            Gauge(name, help_text, registry=r).set_function(partial(self._live_value, key))
+
+    def _live_value(self, key: str) -> float:
+        # Read at scrape time from whichever `live` is watched then.
+        return float(self._live().get(key, 0))
 
     def watch(self, live: Callable[[], dict]) -> None:
         self._live = live

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from typing import TypedDict
 
 from flask import Blueprint, request
 from pydantic import TypeAdapter, ValidationError
@@ -10,15 +11,21 @@ from pydantic import TypeAdapter, ValidationError
 from .. import admin
 from ..errors import ApiError
 from ..models import AdminKey, CreateRedisEntry, Error, RedisEntry, SuccessMessage, UpdateRedisEntry
-from ..openapi import Param, operation
+from ..openapi import JSON, Param, operation
 from ..services import services
 from .bodies import json_body, respond
 
 bp = Blueprint("admin", __name__)
 _key = TypeAdapter(AdminKey)
 
+
+class _Secured(TypedDict):
+    tags: list[str]
+    security: list[JSON]
+
+
 # What every admin operation documents.
-SECURED = {"tags": ["admin"], "security": [{"adminToken": []}]}
+SECURED: _Secured = {"tags": ["admin"], "security": [{"adminToken": []}]}
 COMMON = {
     400: (Error, "Invalid key or body"),
     401: (Error, "Missing or wrong bearer token"),
