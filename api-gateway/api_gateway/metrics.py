@@ -11,11 +11,9 @@ import os
 
 import redis
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from ticketing_common import keys
-from ticketing_common.backlog import group_backlog
+from ticketing_common.backlog import backlog_exposition, group_backlog, queue_backlog_reads
 
 REQUESTS = Counter("gateway_http_requests_total", "HTTP requests answered", ["method", "route", "status"])
 REQUEST_SECONDS = Histogram(
@@ -29,31 +27,15 @@ ORDERS_REFUSED = Counter("gateway_orders_refused_total", "valid orders refused, 
 ORDERS_REPLAYED = Counter("gateway_orders_replayed_total", "requests answered again from their Idempotency-Key")
 
 
-class StreamBacklogCollector:
-    """Stream length, group lag and pending entries, read from Redis at scrape time."""
-
-    def __init__(self, client: redis.Redis) -> None:
-        self.client = client
-
-    def collect(self):
-        pipe = self.client.pipeline(transaction=False)
-        pipe.xlen(keys.ORDER_STREAM)
-        pipe.xinfo_groups(keys.ORDER_STREAM)
-        try:
-            length, groups = pipe.execute(raise_on_error=False)
-        except redis.RedisError:
-            return  # Redis unreachable: /readyz says so; the other metrics still export
-        if isinstance(length, Exception):
-            return
-        backlog = group_backlog(groups, length)
-        for name, help_text in (
-            ("length", "entries in the order stream"),
-            ("lag", "orders not yet delivered to any worker"),
-            ("pending", "orders delivered to a worker but not yet acknowledged"),
-        ):
-            family = GaugeMetricFamily(f"ticketing_stream_{name}", help_text)
-            family.add_metric([], backlog[name])
-            yield family
+def read_backlog(client: redis.Redis) -> dict[str, int] | None:
+    """The backlog read from Redis at scrape time; None when Redis cannot be read (/readyz says so)."""
+    pipe = client.pipeline(transaction=False)
+    queue_backlog_reads(pipe)
+    try:
+        length, groups = pipe.execute(raise_on_error=False)
+    except redis.RedisError:
+        return None
+    return None if isinstance(length, Exception) else group_backlog(groups, length)
 
 
 def exposition(client: redis.Redis) -> bytes:
@@ -63,6 +45,4 @@ def exposition(client: redis.Redis) -> bytes:
         body = generate_latest(registry)
     else:
         body = generate_latest(REGISTRY)
-    backlog = CollectorRegistry()
-    backlog.register(StreamBacklogCollector(client))
-    return body + generate_latest(backlog)
+    return body + backlog_exposition(read_backlog(client))

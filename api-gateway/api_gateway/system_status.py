@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis
 
 from ticketing_common import keys
-from ticketing_common.backlog import group_backlog
+from ticketing_common.backlog import group_backlog, queue_backlog_reads
 from ticketing_common.order_record import utc_timestamp
 
 from .catalogue import Catalogue
@@ -15,8 +15,7 @@ from .models import ConsumerStatus, StockStatus, StreamStatus, SystemStatus
 def system_status(client: redis.Redis, catalogue: Catalogue) -> SystemStatus:
     ids = [t.id for t in catalogue.tickets]
     pipe = client.pipeline(transaction=False)
-    pipe.xlen(keys.ORDER_STREAM)
-    pipe.xinfo_groups(keys.ORDER_STREAM)
+    queue_backlog_reads(pipe)
     pipe.xinfo_consumers(keys.ORDER_STREAM, keys.CONSUMER_GROUP)
     pipe.xlen(keys.DEAD_LETTER_STREAM)
     pipe.hmget(keys.STOCK_INITIAL, ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from . import keys
@@ -47,3 +48,28 @@ def group_backlog(groups: list[dict[str, Any]] | Exception, stream_length: int) 
                 lag = max(stream_length - pending, 0)
             return {"length": stream_length, "lag": int(lag), "pending": pending}
     return {"length": stream_length, "lag": stream_length, "pending": 0}
+
+
+def backlog_exposition(backlog: dict[str, int] | None) -> bytes:
+    """The backlog gauges (BACKLOG_GAUGES) in Prometheus' text format; nothing when Redis could not be read.
+
+    A registry of its own, built per scrape: no stale figure survives an outage, and the names
+    cannot clash with a service's own metrics in one process (the tests import every service).
+    """
+    if backlog is None:
+        return b""
+    from prometheus_client import CollectorRegistry, generate_latest
+    from prometheus_client.core import GaugeMetricFamily
+
+    figures = backlog
+
+    class Backlog:
+        def collect(self) -> Iterator[GaugeMetricFamily]:
+            for figure, (name, help_text) in BACKLOG_GAUGES.items():
+                family = GaugeMetricFamily(name, help_text)
+                family.add_metric([], figures[figure])
+                yield family
+
+    registry = CollectorRegistry()
+    registry.register(Backlog())
+    return generate_latest(registry)
