@@ -11,6 +11,7 @@ from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from ticketing_common import swagger_ui
 from ticketing_common.backlog import backlog_exposition, group_backlog, queue_backlog_reads
 
 from .consumer import OrderConsumer
@@ -45,7 +46,9 @@ def create_app(settings: WorkerSettings) -> FastAPI:
         await task
         await client.aclose()
 
-    app = FastAPI(title="Order worker", version="1.0.0", lifespan=lifespan)
+    # docs_url=None: FastAPI's page loads Swagger UI from a CDN; the shared one works offline.
+    app = FastAPI(title="Order worker", version="1.0.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    swagger_ui.mount_on_fastapi(app)
     app.state.consumer = consumer
     app.state.consumer_task = None
 

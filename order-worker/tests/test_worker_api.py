@@ -1,5 +1,6 @@
 """The worker's HTTP side: health, readiness, stats and metrics, with the consumer running."""
 
+import re
 import time
 
 from fastapi.testclient import TestClient
@@ -50,3 +51,15 @@ def test_readyz_fails_while_redis_is_unreachable():
         # No backlog figure when it cannot be read, rather than a stale one.
         metrics = client.get("/metrics").text
         assert "worker_errors_total" in metrics and "ticketing_stream_length" not in metrics
+
+
+def test_the_docs_are_served_from_the_project_without_a_cdn(redis_url):
+    with TestClient(create_app(worker_settings(redis_url, name="docs-worker"))) as client:
+        page = client.get("/docs")
+        assert page.status_code == 200 and "<script>" not in page.text
+        refs = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert refs and not [r for r in refs if r.startswith(("http:", "https:", "//", "/"))], refs
+        for ref in refs:
+            assert client.get(f"/{ref}").status_code == 200, ref
+        assert client.get("/docs/index.html").status_code == 404  # only the page's own assets
+        assert client.get("/openapi.json").json()["info"]["title"] == "Order worker"

@@ -413,7 +413,7 @@ def test_the_docs_are_typed_and_served_without_a_cdn_or_an_inline_script(gateway
         assert refs and all(not r.startswith(("http:", "https:", "/")) for r in refs), refs
         for ref in refs:
             assert (await api.get(f"/{ref}")).status_code == 200, ref
-        init = (await api.get("/docs/init.js")).text
+        init = (await api.get("/docs/docs-init.js")).text
         assert '"openapi.json"' in init
         schema = (await api.get("/openapi.json")).json()
         start = schema["paths"]["/start"]["post"]

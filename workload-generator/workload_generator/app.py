@@ -19,7 +19,9 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import __version__, docs
+from ticketing_common import swagger_ui
+
+from . import __version__
 from .api_models import ConfigPatch, ErrorBody, StatsResponse, Status
 from .auth import Refused, check_control
 from .clients import HttpClient, make_client
@@ -86,11 +88,11 @@ def create_app(settings: WorkloadSettings, controller: Controller | None = None)
         await controller.shutdown()
         await controller.client.aclose()
 
-    # FastAPI's own docs pages load Swagger UI from a CDN with an inline script: docs.py serves
-    # them from the pinned package instead, so they work offline and under nginx's CSP.
+    # FastAPI's own docs pages load Swagger UI from a CDN with an inline script: the shared page
+    # (ticketing_common.swagger_ui) works offline and under nginx's CSP.
     app = FastAPI(title="Workload generator", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.controller = controller
-    docs.mount(app)
+    swagger_ui.mount_on_fastapi(app)
 
     def control_guard(request: Request) -> None:
         check_control(request.headers.get("authorization"), token, request.client.host if request.client else None)
