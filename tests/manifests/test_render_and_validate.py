@@ -59,10 +59,17 @@ def test_strict_validation_rejects_an_unknown_field():
         kubernetes_validate.validate(deployment, KUBERNETES_VERSIONS[0], strict=True)
 
 
-def test_only_the_keda_overlay_has_custom_resources():
+# The custom resources each kustomization may hold (their own tests check their shape).
+CUSTOM_RESOURCES = {
+    "overlays/keda": ["ScaledObject"],
+    "overlays/monitoring": ["PrometheusRule", "ServiceMonitor", "ServiceMonitor", "ServiceMonitor"],
+}
+
+
+def test_only_the_keda_and_monitoring_overlays_have_custom_resources():
     for kustomization in KUSTOMIZATIONS:
-        custom = [o["kind"] for o in render(kustomization) if not _builtin(o)]
-        assert custom == (["ScaledObject"] if kustomization == "overlays/keda" else []), kustomization
+        custom = sorted(o["kind"] for o in render(kustomization) if not _builtin(o))
+        assert custom == CUSTOM_RESOURCES.get(kustomization, []), kustomization
 
 
 @pytest.mark.parametrize("kustomization", KUSTOMIZATIONS)
