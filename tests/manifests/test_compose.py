@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -49,8 +50,82 @@ def test_the_compose_schema_rejects_a_misspelt_key(compose):
     assert any("replicaz" in error for error in validate(broken))
 
 
+# Started only by `docker compose --profile monitoring up` (docs/monitoring.md).
+MONITORING = {"prometheus", "grafana"}
+MONITORING_DIR = "./k8s/components/monitoring"
+
+
+def default_services(compose: dict) -> set[str]:
+    return {name for name, service in compose["services"].items() if not service.get("profiles")}
+
+
 def test_compose_runs_redis_and_every_service(compose):
-    assert set(compose["services"]) == {"redis", *SERVICES}
+    assert default_services(compose) == {"redis", *SERVICES}
+
+
+def test_the_monitoring_profile_adds_prometheus_and_grafana_and_is_off_by_default(compose):
+    services = compose["services"]
+    assert set(services) - default_services(compose) == MONITORING
+    for name in MONITORING:
+        assert services[name]["profiles"] == ["monitoring"], name
+    # Nothing started by default waits for them (Compose would start them for it).
+    for name in default_services(compose):
+        assert not MONITORING & set(services[name].get("depends_on", {})), name
+
+
+def mounts(service: dict) -> dict[str, str]:
+    """container path -> host path of a service's bind mounts, each read-only."""
+    found = {}
+    for volume in service.get("volumes", []):
+        source, target, *mode = volume.split(":")
+        if source.startswith("."):
+            assert mode == ["ro"], f"{volume} is not read-only"
+            found[target] = source
+    return found
+
+
+def test_prometheus_mounts_the_canonical_rule_file_where_its_config_loads_it(compose):
+    prometheus = compose["services"]["prometheus"]
+    mounted = mounts(prometheus)
+    config_path = next(a.split("=", 1)[1] for a in prometheus["command"] if a.startswith("--config.file="))
+    assert mounted[config_path] == f"{MONITORING_DIR}/compose/prometheus.yml"
+    config = load_yaml(ROOT / mounted[config_path])
+    assert config["rule_files"] and all(
+        mounted[path] == f"{MONITORING_DIR}/rules/ticketing.rules.yml" for path in config["rule_files"]
+    )
+    # Its data on a named volume: the root filesystem is read-only.
+    assert (
+        "prometheus-data:/prometheus" in prometheus["volumes"]
+        and "--storage.tsdb.path=/prometheus" in prometheus["command"]
+    )
+
+
+def test_grafana_is_provisioned_with_the_canonical_dashboard_and_the_compose_prometheus(compose):
+    services = compose["services"]
+    grafana = services["grafana"]
+    mounted = mounts(grafana)
+    dashboards = [t for t, s in mounted.items() if s == f"{MONITORING_DIR}/grafana/ticketing.json"]
+    assert len(dashboards) == 1
+    providers = [t for t in mounted if t.startswith("/etc/grafana/provisioning/dashboards/")]
+    (provider,) = load_yaml(ROOT / mounted[providers[0]])["providers"]
+    assert provider["type"] == "file" and dashboards[0].rpartition("/")[0] == provider["options"]["path"]
+    sources = [t for t in mounted if t.startswith("/etc/grafana/provisioning/datasources/")]
+    (datasource,) = load_yaml(ROOT / mounted[sources[0]])["datasources"]
+    assert datasource["type"] == "prometheus" and datasource["isDefault"] is True
+    port = services["prometheus"]["ports"][0].rsplit(":", 1)[1]
+    assert datasource["url"] == f"http://prometheus:{port}"
+    assert grafana["depends_on"] == {"prometheus": {"condition": "service_healthy"}}
+    assert grafana["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"] == dashboards[0]
+
+
+def test_the_monitoring_services_are_pinned_non_root_and_published_on_loopback_only(compose):
+    for name in MONITORING:
+        service = compose["services"][name]
+        image, _, tag = service["image"].rpartition(":")
+        assert image and re.fullmatch(r"v?\d+\.\d+\.\d+", tag), f"{name}: pin an exact version, not {tag!r}"
+        uid = service["user"].split(":")[0]
+        assert uid.isdigit() and int(uid) != 0, f"{name} runs as {service['user']}"
+        assert service["ports"] and all(p.startswith("127.0.0.1:") for p in service["ports"]), name
 
 
 def test_everything_compose_refers_to_exists(compose):
