@@ -39,6 +39,8 @@ ORDERS_CREATED = Counter(
 ORDERS_REFUSED = Counter(
     "gateway_orders_refused_total", "valid orders refused, by reason", ["reason"], registry=REGISTRY
 )
+# Exported at 0 from the start: a rate or an alert over it then sees "none yet", not "no data".
+ORDERS_REFUSED.labels("backpressure")
 ORDERS_REPLAYED = Counter(
     "gateway_orders_replayed_total", "requests answered again from their Idempotency-Key", registry=REGISTRY
 )
