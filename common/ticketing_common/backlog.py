@@ -95,7 +95,9 @@ STOCK_GAUGES = {
 # Per consumer of the group (workers; stale ones are pruned, so bounded).
 CONSUMER_GAUGES = {
     "pending": ("ticketing_consumer_pending_entries", "entries delivered to the consumer and not acknowledged"),
-    "idle": ("ticketing_consumer_idle_seconds", "seconds since the consumer last read from the stream"),
+    # XINFO CONSUMERS' idle: since the consumer's last interaction as Redis counts it (on Redis 7.0, the
+    # last read that got entries), so a quiet consumer's grows; holding entries while idle is the alarm.
+    "idle": ("ticketing_consumer_idle_seconds", "seconds since the consumer's last interaction (XINFO CONSUMERS idle)"),
 }
 STATE_GAUGE_NAMES = (
     *(name for name, _ in BACKLOG_GAUGES.values()),
