@@ -54,3 +54,14 @@ def test_dead_letters_and_what_each_consumer_holds(real_client, real_redis):
     assert all(0 <= v < 60 for v in idle.values())  # seconds, not milliseconds
     assert families["ticketing_stream_pending"] == {(): 3.0}
     assert families["ticketing_stream_lag"] == {(): 0.0}
+
+
+def test_a_scrape_reads_redis_in_one_transaction(real_client, real_redis):
+    """One round trip, and one atomic read: a decision moves tickets from available to sold in one
+    step, so reading the hashes apart could show a drift that is not there."""
+    real_redis.config_resetstat()
+    scrape(real_client)
+    stats = real_redis.info("commandstats")
+    assert stats["cmdstat_multi"]["calls"] == 1
+    assert stats["cmdstat_exec"]["calls"] == 1
+    assert stats["cmdstat_hgetall"]["calls"] == 3
