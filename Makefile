@@ -14,11 +14,12 @@ SERVICES := common api-gateway order-worker workload-generator
 help:  ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-up: deps venv frontend  ## install what is missing and run the whole stack on localhost (Ctrl-C stops it)
+up: deps venv frontend  ## install what is missing and run the whole stack on localhost (Ctrl-C stops it; MONITORING=1 adds Prometheus)
+	@if [ -n "$${MONITORING:-}" ] && [ "$${MONITORING}" != 0 ]; then tools/install-system-deps.sh prometheus; fi
 	$(PY) -m tools.stack up
 
 test: deps venv frontend lint  ## run every check and test: linters, unit, integration, system, manifests, frontend, end-to-end
-	@tools/install-system-deps.sh chromium shellcheck
+	@tools/install-system-deps.sh chromium shellcheck prometheus
 	$(PY) -m pytest
 	cd frontend && npm test
 	$(PY) -m tools.e2e

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Make sure the system programs the stack and its tests need are installed.
-#   tools/install-system-deps.sh redis-server nginx [chromium ...]
+#   tools/install-system-deps.sh redis-server nginx [chromium prometheus ...]
 # Installs what is missing with apt-get (root on Debian/Ubuntu) or brew (macOS);
-# otherwise says what to install and fails.
+# otherwise says what to install and fails. `prometheus` means the server and promtool.
 set -euo pipefail
 
 missing=()
@@ -10,6 +10,7 @@ for program in "$@"; do
   case "$program" in
     chromium) command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium) ;;
     nginx) command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx) ;;
+    prometheus) { command -v prometheus >/dev/null && command -v promtool >/dev/null; } || missing+=(prometheus) ;;
     *) command -v "$program" >/dev/null || missing+=("$program") ;;
   esac
 done
@@ -34,4 +35,17 @@ elif command -v brew >/dev/null; then
 else
   echo "Please install: ${missing[*]} (e.g. with your system's package manager), then run make again." >&2
   exit 1
+fi
+
+# Debian's package starts a system-wide Prometheus on :9090 and enables it at boot. We only want the
+# programs: make up and the tests run their own, on a port of their own, with their own config.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v apt-get >/dev/null; then
+  as_root=(); [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  if [ -d /run/systemd/system ]; then
+    "${as_root[@]}" systemctl disable --now prometheus >/dev/null 2>&1 || true
+  else
+    "${as_root[@]}" service prometheus stop >/dev/null 2>&1 || true
+    "${as_root[@]}" update-rc.d prometheus disable >/dev/null 2>&1 || true
+  fi
+  echo "stopped and disabled the system prometheus service (only its programs are used)"
 fi

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import grp
 import ipaddress
+import json
 import os
 import pwd
 import shutil
@@ -272,6 +273,51 @@ def nginx_service(port: int, api: str, workload: str, run_dir: Path, host: str =
     )
 
 
+# The rule file every deployment loads (monitoring contract, issue 16).
+RULES = ROOT / "k8s/components/monitoring/rules/ticketing.rules.yml"
+# Not 9090: a Prometheus the machine already runs (Debian's package starts one) keeps its port.
+DEFAULT_PROMETHEUS_PORT = 9095
+
+
+def prometheus_config(ports: Ports, host: str = LOOPBACK, interval: str = "5s") -> str:
+    """Prometheus' config for the local stack: one job per service (the contract's job names), the
+    shared rule file, scraped and evaluated every `interval`. JSON, which is YAML too."""
+    at = reach(host)
+    jobs = {
+        "api-gateway": [ports.gateway],
+        "order-worker": list(ports.workers),
+        "workload-generator": [ports.generator],
+    }
+    config = {
+        "global": {"scrape_interval": interval, "evaluation_interval": interval},
+        "rule_files": [str(RULES)],
+        "scrape_configs": [
+            {"job_name": job, "static_configs": [{"targets": [f"{at}:{port}" for port in job_ports]}]}
+            for job, job_ports in jobs.items()
+        ],
+    }
+    return json.dumps(config, indent=2) + "\n"
+
+
+def prometheus_service(port: int, config: str, data_dir: Path) -> Service:
+    """Debian's (or brew's) Prometheus with `config`, its data in `data_dir`. Always on loopback, like
+    Redis: its web UI and API have no authentication, and only this machine's browser needs it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config_path = data_dir / "prometheus.yml"
+    config_path.write_text(config)
+    return Service(
+        "prometheus",
+        [
+            shutil.which("prometheus") or "/usr/bin/prometheus",
+            f"--config.file={config_path}",
+            f"--storage.tsdb.path={data_dir / 'data'}",
+            "--storage.tsdb.retention.time=2d",
+            f"--web.listen-address={LOOPBACK}:{port}",
+        ],
+        ready_url=f"http://{LOOPBACK}:{port}/-/ready",
+    )
+
+
 @dataclass(frozen=True)
 class Ports:
     redis: int = DEFAULT_REDIS_PORT
@@ -279,13 +325,17 @@ class Ports:
     workers: tuple[int, ...] = (8001, 8011)  # one order worker per port
     generator: int = 9000
     web: int = 8080
+    prometheus: int = DEFAULT_PROMETHEUS_PORT  # only with MONITORING=1
 
 
-def local_stack(run_dir: Path, ports: Ports, host: str = LOOPBACK) -> list[Service]:
-    """Redis, the gateway, the order workers, the generator and Nginx, as `make up` runs them.
+def local_stack(
+    run_dir: Path, ports: Ports, host: str = LOOPBACK, monitoring: bool = False, scrape_interval: str = "5s"
+) -> list[Service]:
+    """Redis, the gateway, the order workers, the generator and Nginx, as `make up` runs them, and
+    with `monitoring` a Prometheus scraping them.
 
-    Everything but Redis listens on `host` (loopback by default); Redis always on loopback, since
-    only the services talk to it.
+    Everything but Redis and Prometheus listens on `host` (loopback by default); those two always on
+    loopback, since only the services (and this machine) talk to them.
     """
     redis_url = f"redis://127.0.0.1:{ports.redis}/0"
     gateway = f"http://{reach(host)}:{ports.gateway}"
@@ -302,10 +352,26 @@ def local_stack(run_dir: Path, ports: Ports, host: str = LOOPBACK) -> list[Servi
         services.append(
             nginx_service(ports.web, gateway, f"http://{reach(host)}:{ports.generator}", run_dir / "nginx", host)
         )
+    if monitoring:
+        services.append(
+            prometheus_service(
+                ports.prometheus, prometheus_config(ports, host, scrape_interval), run_dir / "prometheus"
+            )
+        )
     return services
 
 
-def busy_ports(ports: Ports, host: str = LOOPBACK) -> list[str]:
+def monitoring_from_env() -> bool:
+    """MONITORING=1 (or true, yes, on) starts Prometheus with the stack; unset, empty or 0 does not."""
+    value = os.environ.get("MONITORING", "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"MONITORING must be 1 or 0 (got {value!r})")
+
+
+def busy_ports(ports: Ports, host: str = LOOPBACK, monitoring: bool = False) -> list[str]:
     """A line for each port of the stack that something else already holds.
 
     Checked before anything starts: otherwise the readiness checks would be answered by whatever
@@ -317,6 +383,8 @@ def busy_ports(ports: Ports, host: str = LOOPBACK) -> list[str]:
         (ports.generator, "workload generator", "GENERATOR_PORT", host),
         (ports.web, "web app", "FRONTEND_PORT", host),
     ]
+    if monitoring:
+        wanted.append((ports.prometheus, "prometheus", "PROMETHEUS_PORT", LOOPBACK))
     taken = []
     for port, what, variable, address in wanted:
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
@@ -356,6 +424,7 @@ def ports_from_env(workers: int) -> Ports:
         workers=tuple(first_worker + 10 * i for i in range(workers)),
         generator=int(env.get("GENERATOR_PORT", 9000)),
         web=int(env.get("FRONTEND_PORT", 8080)),
+        prometheus=int(env.get("PROMETHEUS_PORT", DEFAULT_PROMETHEUS_PORT)),
     )
 
 
@@ -365,12 +434,16 @@ def up(args: argparse.Namespace) -> int:
     # Loopback unless told otherwise: a laptop running the demo is no server for its Wi-Fi.
     host = os.environ.get("HOST", "").strip() or LOOPBACK
     refusal = check_exposure(host)
-    taken = busy_ports(ports, host)
+    try:
+        monitoring = monitoring_from_env()
+    except ValueError as e:
+        monitoring, refusal = False, refusal or str(e)
+    taken = busy_ports(ports, host, monitoring)
     if refusal or taken:
         for line in ([refusal] if refusal else []) + taken:
             print(f"make up: {line}", file=sys.stderr)
         return 1
-    services = local_stack(run_dir, ports, host)
+    services = local_stack(run_dir, ports, host, monitoring)
     print(f"starting {', '.join(s.name for s in services)} (logs in {run_dir / 'logs'}) ...", flush=True)
     try:
         processes = start(services, run_dir / "logs")
@@ -387,6 +460,10 @@ def up(args: argparse.Namespace) -> int:
         print(f"  Order worker {i + 1}       http://localhost:{port}/stats")
     print(f"  Workload generator   http://localhost:{ports.generator}/stats")
     print(f"  Redis                redis://127.0.0.1:{ports.redis}/0")
+    if "prometheus" in names:
+        print(
+            f"  Prometheus           http://localhost:{ports.prometheus}   (alerts: http://localhost:{ports.prometheus}/alerts)"
+        )
     print("\nPress Ctrl-C to stop everything.", flush=True)
 
     stopping = False

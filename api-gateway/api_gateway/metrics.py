@@ -2,7 +2,8 @@
 
 Under gunicorn every worker process counts for itself; PROMETHEUS_MULTIPROC_DIR
 (set by `python -m api_gateway`) lets /metrics add them up, whichever worker answers.
-The stream backlog is read from Redis when /metrics is scraped.
+The store's state (backlog, stock, dead letters, consumers) is read from Redis, in one
+round trip, when /metrics is scraped: see ticketing_common.backlog.
 """
 
 from __future__ import annotations
@@ -10,32 +11,49 @@ from __future__ import annotations
 import os
 
 import redis
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from ticketing_common.backlog import backlog_exposition, group_backlog, queue_backlog_reads
+from ticketing_common.backlog import StoreState, queue_state_reads, state_exposition, store_state
 
-REQUESTS = Counter("gateway_http_requests_total", "HTTP requests answered", ["method", "route", "status"])
+# No `*_created` series: they are not in the contract, and the multiprocess collector has none,
+# so with them a single-process gateway would export names that gunicorn's does not.
+disable_created_metrics()
+
+# Only the gateway's own metrics, not the default registry's process_* and python_* families: the
+# multiprocess collector (gunicorn) has none, and the same gateway should export the same names.
+REGISTRY = CollectorRegistry()
+REQUESTS = Counter(
+    "gateway_http_requests_total", "HTTP requests answered", ["method", "route", "status"], registry=REGISTRY
+)
 REQUEST_SECONDS = Histogram(
     "gateway_http_request_duration_seconds",
     "time to answer an HTTP request",
     ["method", "route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+    registry=REGISTRY,
 )
-ORDERS_CREATED = Counter("gateway_orders_created_total", "orders accepted (201) and queued for a decision")
-ORDERS_REFUSED = Counter("gateway_orders_refused_total", "valid orders refused, by reason", ["reason"])
-ORDERS_REPLAYED = Counter("gateway_orders_replayed_total", "requests answered again from their Idempotency-Key")
+ORDERS_CREATED = Counter(
+    "gateway_orders_created_total", "orders accepted (201) and queued for a decision", registry=REGISTRY
+)
+ORDERS_REFUSED = Counter(
+    "gateway_orders_refused_total", "valid orders refused, by reason", ["reason"], registry=REGISTRY
+)
+# Exported at 0 from the start: a rate or an alert over it then sees "none yet", not "no data".
+ORDERS_REFUSED.labels("backpressure")
+ORDERS_REPLAYED = Counter(
+    "gateway_orders_replayed_total", "requests answered again from their Idempotency-Key", registry=REGISTRY
+)
 
 
-def read_backlog(client: redis.Redis) -> dict[str, int] | None:
-    """The backlog read from Redis at scrape time; None when Redis cannot be read (/readyz says so)."""
-    pipe = client.pipeline(transaction=False)
-    queue_backlog_reads(pipe)
+def read_state(client: redis.Redis) -> StoreState | None:
+    """The store's state at scrape time; None when Redis cannot be read (/readyz says so)."""
+    pipe = client.pipeline(transaction=True)
+    queue_state_reads(pipe)
     try:
-        length, groups = pipe.execute(raise_on_error=False)
+        return store_state(pipe.execute(raise_on_error=False))
     except redis.RedisError:
         return None
-    return None if isinstance(length, Exception) else group_backlog(groups, length)
 
 
 def exposition(client: redis.Redis) -> bytes:
@@ -45,4 +63,4 @@ def exposition(client: redis.Redis) -> bytes:
         body = generate_latest(registry)
     else:
         body = generate_latest(REGISTRY)
-    return body + backlog_exposition(read_backlog(client))
+    return body + state_exposition(read_state(client))

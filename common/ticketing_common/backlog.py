@@ -1,8 +1,10 @@
-"""The order stream's backlog, as the gateway, the workers and the dashboard report it."""
+"""The order stream's backlog, as the gateway, the workers and the dashboard report it,
+and the rest of the store's state that the gateway exports at each scrape (stock, dead letters, consumers)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from . import keys
@@ -50,26 +52,133 @@ def group_backlog(groups: list[dict[str, Any]] | Exception, stream_length: int) 
     return {"length": stream_length, "lag": stream_length, "pending": 0}
 
 
-def backlog_exposition(backlog: dict[str, int] | None) -> bytes:
-    """The backlog gauges (BACKLOG_GAUGES) in Prometheus' text format; nothing when Redis could not be read.
-
-    A registry of its own, built per scrape: no stale figure survives an outage, and the names
-    cannot clash with a service's own metrics in one process (the tests import every service).
-    """
-    if backlog is None:
-        return b""
+def _exposition(families: Iterable[Any]) -> bytes:
+    """Families in Prometheus' text format, from a registry of their own built per scrape: no stale
+    figure survives an outage, and the names cannot clash with a service's own metrics in one process
+    (the tests import every service)."""
     from prometheus_client import CollectorRegistry, generate_latest
-    from prometheus_client.core import GaugeMetricFamily
 
-    figures = backlog
+    collected = list(families)
 
-    class Backlog:
-        def collect(self) -> Iterator[GaugeMetricFamily]:
-            for figure, (name, help_text) in BACKLOG_GAUGES.items():
-                family = GaugeMetricFamily(name, help_text)
-                family.add_metric([], figures[figure])
-                yield family
+    class Snapshot:
+        def collect(self) -> Iterator[Any]:
+            return iter(collected)
 
     registry = CollectorRegistry()
-    registry.register(Backlog())
+    registry.register(Snapshot())
     return generate_latest(registry)
+
+
+def _backlog_families(backlog: dict[str, int]) -> Iterator[Any]:
+    from prometheus_client.core import GaugeMetricFamily
+
+    for figure, (name, help_text) in BACKLOG_GAUGES.items():
+        family = GaugeMetricFamily(name, help_text)
+        family.add_metric([], backlog[figure])
+        yield family
+
+
+def backlog_exposition(backlog: dict[str, int] | None) -> bytes:
+    """The backlog gauges (BACKLOG_GAUGES) in Prometheus' text format; nothing when Redis could not be read."""
+    return b"" if backlog is None else _exposition(_backlog_families(backlog))
+
+
+# The rest of the store's state, exported by the gateway (every replica: rules aggregate with max()).
+DEAD_LETTER_GAUGE = ("ticketing_dead_letter_entries", "entries in the dead-letter stream")
+# Per ticket type (the catalogue's, so bounded): figure of StoreState.stock -> gauge.
+STOCK_GAUGES = {
+    "initial": ("ticketing_stock_initial_tickets", "tickets of the type at stock initialisation"),
+    "available": ("ticketing_stock_available_tickets", "tickets of the type still available"),
+    "sold": ("ticketing_stock_sold_tickets", "tickets of the type sold by confirmed orders"),
+    "drift": ("ticketing_stock_drift_tickets", "initial - available - sold: any value but 0 is a bug"),
+}
+# Per consumer of the group (workers; stale ones are pruned, so bounded).
+CONSUMER_GAUGES = {
+    "pending": ("ticketing_consumer_pending_entries", "entries delivered to the consumer and not acknowledged"),
+    # XINFO CONSUMERS' idle: since the consumer's last interaction as Redis counts it (on Redis 7.0, the
+    # last read that got entries), so a quiet consumer's grows; holding entries while idle is the alarm.
+    "idle": ("ticketing_consumer_idle_seconds", "seconds since the consumer's last interaction (XINFO CONSUMERS idle)"),
+}
+STATE_GAUGE_NAMES = (
+    *(name for name, _ in BACKLOG_GAUGES.values()),
+    DEAD_LETTER_GAUGE[0],
+    *(name for name, _ in STOCK_GAUGES.values()),
+    *(name for name, _ in CONSUMER_GAUGES.values()),
+)
+
+
+@dataclass(frozen=True)
+class StoreState:
+    backlog: dict[str, int]
+    dead_letter: int
+    stock: dict[str, dict[str, int]]  # ticket id -> initial, available, sold, drift
+    consumers: dict[str, dict[str, float]]  # consumer name -> pending, idle (seconds)
+
+
+def queue_state_reads(pipe: Any) -> None:
+    """Queue every read of StoreState on one pipeline: the backlog's two, then XINFO CONSUMERS,
+    the dead-letter stream's length and the three stock hashes.
+
+    Make the pipeline a transaction (MULTI): a decision moves a ticket from `available` to `sold`
+    in one step, so read apart the hashes could show a drift that is not there. Execute it with
+    ``raise_on_error=False`` and hand the replies to `store_state`.
+    """
+    queue_backlog_reads(pipe)
+    pipe.xinfo_consumers(keys.ORDER_STREAM, keys.CONSUMER_GROUP)
+    pipe.xlen(keys.DEAD_LETTER_STREAM)
+    pipe.hgetall(keys.STOCK_INITIAL)
+    pipe.hgetall(keys.STOCK)
+    pipe.hgetall(keys.STOCK_SOLD)
+
+
+def _counts(reply: Any) -> dict[str, int]:
+    return {_text(k): int(v) for k, v in reply.items()} if isinstance(reply, dict) else {}
+
+
+def store_state(replies: list[Any]) -> StoreState | None:
+    """StoreState from the replies of `queue_state_reads`; None when the store could not be read.
+
+    No stream or no group yet (error replies of XINFO) just means nothing to report yet.
+    """
+    length, groups, consumers, dead_letter, initial, available, sold = replies
+    if any(isinstance(r, Exception) for r in (length, dead_letter, initial, available, sold)):
+        return None
+    initial, available, sold = _counts(initial), _counts(available), _counts(sold)
+    stock = {}
+    for ticket in sorted(initial.keys() | available.keys() | sold.keys()):
+        i, a, s = initial.get(ticket, 0), available.get(ticket, 0), sold.get(ticket, 0)
+        stock[ticket] = {"initial": i, "available": a, "sold": s, "drift": i - a - s}
+    return StoreState(
+        backlog=group_backlog(groups, length),
+        dead_letter=int(dead_letter),
+        stock=stock,
+        consumers={
+            _text(c["name"]): {"pending": int(c["pending"]), "idle": int(c["idle"]) / 1000}
+            for c in (consumers if isinstance(consumers, list) else [])
+        },
+    )
+
+
+def state_exposition(state: StoreState | None) -> bytes:
+    """Every StoreState gauge (STATE_GAUGE_NAMES) in Prometheus' text format; nothing when unread."""
+    if state is None:
+        return b""
+    from prometheus_client.core import GaugeMetricFamily
+
+    def families() -> Iterator[Any]:
+        yield from _backlog_families(state.backlog)
+        dead = GaugeMetricFamily(*DEAD_LETTER_GAUGE)
+        dead.add_metric([], state.dead_letter)
+        yield dead
+        for figure, (name, help_text) in STOCK_GAUGES.items():
+            family = GaugeMetricFamily(name, help_text, labels=["ticket_id"])
+            for ticket, figures in state.stock.items():
+                family.add_metric([ticket], figures[figure])
+            yield family
+        for figure, (name, help_text) in CONSUMER_GAUGES.items():
+            family = GaugeMetricFamily(name, help_text, labels=["consumer"])
+            for consumer, consumer_figures in sorted(state.consumers.items()):
+                family.add_metric([consumer], consumer_figures[figure])
+            yield family
+
+    return _exposition(families())

@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from ticketing_common import swagger_ui
 from ticketing_common.backlog import backlog_exposition, group_backlog, queue_backlog_reads
 
+from . import metrics
 from .consumer import OrderConsumer
 from .settings import WorkerSettings
 
@@ -83,6 +84,6 @@ def create_app(settings: WorkerSettings) -> FastAPI:
                 backlog = group_backlog(groups, length)
         except (redis.ConnectionError, redis.TimeoutError, OSError):
             pass  # /readyz reports the outage; the counters still export
-        return Response(generate_latest() + backlog_exposition(backlog), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(metrics.REGISTRY) + backlog_exposition(backlog), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -1,11 +1,16 @@
-"""Prometheus metrics of the generator, counted over the process's life (runs add up; nothing resets)."""
+"""Prometheus metrics of the generator, counted over the process's life (runs add up; nothing resets).
+
+No `*_created` series: every name exported is one of the monitoring contract's (tests/monitoring).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
+
+disable_created_metrics()
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 DECISION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -27,17 +32,17 @@ class WorkloadMetrics:
         self._live = live or (lambda: {})
         r = self.registry
         self._requests = Counter(
-            "workload_requests",
+            "workload_requests_total",
             "orders sent that ended, by outcome "
             "(success=2xx, backpressure=503, http_4xx/http_5xx, timeout, connection, other, cancelled)",
             ["outcome"],
             registry=r,
         )
         self._responses = Counter(
-            "workload_responses", "HTTP responses to POST /orders by status", ["status"], registry=r
+            "workload_responses_total", "HTTP responses to POST /orders by status", ["status"], registry=r
         )
         self._dropped = Counter(
-            "workload_dropped_requests",
+            "workload_dropped_requests_total",
             "scheduled orders not sent (in_flight_cap, behind_schedule)",
             ["reason"],
             registry=r,
@@ -48,7 +53,7 @@ class WorkloadMetrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
-        self._decisions = Counter("workload_decisions", "followed orders by final status", ["status"], registry=r)
+        self._decisions = Counter("workload_decisions_total", "followed orders by final status", ["status"], registry=r)
         self._time_to_decision = Histogram(
             "workload_time_to_decision_seconds",
             "from the 201 to the poll that saw a final status",

@@ -1,0 +1,54 @@
+"""The raw metrics of the monitoring contract (/work/briefs/monitoring-contract.md, issue 16):
+family name -> (type, label names). Written out here, not imported from the services, so that a
+renamed metric fails the test instead of renaming the contract."""
+
+COUNTER, GAUGE, HISTOGRAM = "counter", "gauge", "histogram"
+
+BACKLOG = {
+    "ticketing_stream_length": (GAUGE, set()),
+    "ticketing_stream_lag": (GAUGE, set()),
+    "ticketing_stream_pending": (GAUGE, set()),
+}
+
+CONTRACT = {
+    "api-gateway": {
+        "gateway_http_requests_total": (COUNTER, {"method", "route", "status"}),
+        "gateway_http_request_duration_seconds": (HISTOGRAM, {"method", "route"}),
+        "gateway_orders_created_total": (COUNTER, set()),
+        "gateway_orders_refused_total": (COUNTER, {"reason"}),
+        "gateway_orders_replayed_total": (COUNTER, set()),
+        **BACKLOG,
+        "ticketing_dead_letter_entries": (GAUGE, set()),
+        "ticketing_stock_initial_tickets": (GAUGE, {"ticket_id"}),
+        "ticketing_stock_available_tickets": (GAUGE, {"ticket_id"}),
+        "ticketing_stock_sold_tickets": (GAUGE, {"ticket_id"}),
+        "ticketing_stock_drift_tickets": (GAUGE, {"ticket_id"}),
+        "ticketing_consumer_pending_entries": (GAUGE, {"consumer"}),
+        "ticketing_consumer_idle_seconds": (GAUGE, {"consumer"}),
+    },
+    "order-worker": {
+        "worker_orders_decided_total": (COUNTER, {"outcome"}),
+        "worker_order_decision_seconds": (HISTOGRAM, set()),
+        "worker_batches_total": (COUNTER, set()),
+        "worker_batch_seconds": (HISTOGRAM, set()),
+        "worker_entries_reclaimed_total": (COUNTER, set()),
+        "worker_entries_dead_lettered_total": (COUNTER, set()),
+        "worker_errors_total": (COUNTER, set()),
+        **BACKLOG,
+    },
+    "workload-generator": {
+        "workload_requests_total": (COUNTER, {"outcome"}),
+        "workload_responses_total": (COUNTER, {"status"}),
+        "workload_dropped_requests_total": (COUNTER, {"reason"}),
+        "workload_request_latency_seconds": (HISTOGRAM, set()),
+        "workload_decisions_total": (COUNTER, {"status"}),
+        "workload_time_to_decision_seconds": (HISTOGRAM, set()),
+        "workload_running": (GAUGE, set()),
+        "workload_target_rps": (GAUGE, set()),
+        "workload_achieved_rps": (GAUGE, set()),
+        "workload_in_flight": (GAUGE, set()),
+    },
+}
+
+# Scrape jobs (the `job` label), one per service above.
+JOBS = tuple(CONTRACT)
