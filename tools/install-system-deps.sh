@@ -31,7 +31,11 @@ elif command -v apt-get >/dev/null && command -v sudo >/dev/null; then
   pkgs=(); for p in "${missing[@]}"; do pkgs+=("$(apt_name "$p")"); done
   sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
 elif command -v brew >/dev/null; then
-  for p in "${missing[@]}"; do echo "installing with brew: $p"; brew install $(brew_name "$p"); done
+  for p in "${missing[@]}"; do
+    echo "installing with brew: $p"
+    read -ra formula <<< "$(brew_name "$p")"  # e.g. "--cask chromium": two words, on purpose
+    brew install "${formula[@]}"
+  done
 else
   echo "Please install: ${missing[*]} (e.g. with your system's package manager), then run make again." >&2
   exit 1

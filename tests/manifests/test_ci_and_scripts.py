@@ -26,7 +26,7 @@ from manifest_lib import (
 pytestmark = pytest.mark.manifests
 
 CI_PATH = ROOT / ".gitlab-ci.yml"
-SCRIPTS = sorted((ROOT / "k8s").glob("*.sh"))
+SCRIPTS = sorted([*(ROOT / "k8s").glob("*.sh"), *(ROOT / "tools").glob("*.sh"), ROOT / ".ci" / "run"])
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ import yaml
 from manifest_lib import K8S, ROOT, SERVICE_PORTS, load_yaml, named, of_kind, render, tool
 from test_network_policies import allowed, pod_labels
 
+from tests.monitoring.contract import JOBS, SERIES
 from tools import monitoring_manifests
 
 pytestmark = pytest.mark.manifests
@@ -30,49 +31,9 @@ DASHBOARD_FILE = COMPONENT / "grafana" / "ticketing.json"
 RUNBOOKS = ROOT / "docs" / "monitoring.md"
 OVERLAY = "overlays/monitoring"
 
-# The scrape jobs and the Service each one scrapes (the monitoring contract: job = service name).
-JOBS = ("api-gateway", "order-worker", "workload-generator")
 
-# The names the services export (the monitoring contract, docs/monitoring.md "What is collected").
-COUNTERS = {
-    "gateway_http_requests_total",
-    "gateway_orders_created_total",
-    "gateway_orders_refused_total",
-    "gateway_orders_replayed_total",
-    "worker_orders_decided_total",
-    "worker_batches_total",
-    "worker_entries_reclaimed_total",
-    "worker_entries_dead_lettered_total",
-    "worker_errors_total",
-    "workload_requests_total",
-    "workload_responses_total",
-    "workload_dropped_requests_total",
-    "workload_decisions_total",
-}
-GAUGES = {
-    "ticketing_stream_length",
-    "ticketing_stream_lag",
-    "ticketing_stream_pending",
-    "ticketing_dead_letter_entries",
-    "ticketing_stock_initial_tickets",
-    "ticketing_stock_available_tickets",
-    "ticketing_stock_sold_tickets",
-    "ticketing_stock_drift_tickets",
-    "ticketing_consumer_pending_entries",
-    "ticketing_consumer_idle_seconds",
-    "workload_running",
-    "workload_target_rps",
-    "workload_achieved_rps",
-    "workload_in_flight",
-}
-HISTOGRAMS = {
-    "gateway_http_request_duration_seconds",
-    "worker_order_decision_seconds",
-    "worker_batch_seconds",
-    "workload_request_latency_seconds",
-    "workload_time_to_decision_seconds",
-}
-RAW_METRICS = COUNTERS | GAUGES | {h + suffix for h in HISTOGRAMS for suffix in ("_bucket", "_sum", "_count")}
+# The names the services export: the monitoring contract, written out once in tests/monitoring/contract.py.
+RAW_METRICS = SERIES
 # kube-state-metrics series the dashboard reads (Kubernetes only), and Prometheus's own.
 KUBE_STATE_METRICS = {
     "kube_deployment_status_replicas",

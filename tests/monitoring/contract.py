@@ -1,4 +1,4 @@
-"""The raw metrics of the monitoring contract (/work/briefs/monitoring-contract.md, issue 16):
+"""The raw metrics of the monitoring contract (docs/monitoring.md, "What is collected"):
 family name -> (type, label names). Written out here, not imported from the services, so that a
 renamed metric fails the test instead of renaming the contract."""
 
@@ -52,3 +52,11 @@ CONTRACT = {
 
 # Scrape jobs (the `job` label), one per service above.
 JOBS = tuple(CONTRACT)
+
+# Every series name a rule or a dashboard panel may select: histograms as their three series.
+SERIES = {
+    name + suffix
+    for families in CONTRACT.values()
+    for name, (kind, _labels) in families.items()
+    for suffix in (("_bucket", "_sum", "_count") if kind == HISTOGRAM else ("",))
+}

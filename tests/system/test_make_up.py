@@ -87,7 +87,7 @@ def free_ports() -> dict[str, str]:
 
 def base_env() -> dict[str, str]:
     # The switches under test start unset, whatever the shell running the tests has.
-    return {"HOST": "", "WORKLOAD_TOKEN": ""}
+    return {"HOST": "", "WORKLOAD_TOKEN": "", "MONITORING": ""}
 
 
 def test_make_up_serves_the_stack_on_loopback_and_ctrl_c_stops_every_process(tmp_path):
