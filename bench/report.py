@@ -296,7 +296,55 @@ def memory(r: dict) -> list[str]:
     ]
 
 
-SECTIONS = {"intake": intake, "workers": workers, "e2e": e2e, "contention": contention, "memory": memory}
+def scaling(r: dict) -> list[str]:
+    rows = [
+        [
+            f"{run['k']}" + (f" (on {r['cores']} cores)" if run["k"] > r["cores"] else ""),
+            _n(run["orders"]),
+            _n(run["seconds"], 2),
+            _n(run["orders_per_s"]),
+            _n(run["k"] * r["stated_capacity_per_worker"]),
+            f"{run['of_stated_capacity']:.2f}",
+            f"**{run['efficiency']:.2f}**" if run["efficiency"] is not None else "–",
+            _n(run["worker_cpu_us_per_order"]),
+            _n(run["redis_cpu_us_per_order"]),
+            _n(run["cores_busy"], 2),
+            run["invariants"],
+        ]
+        for run in r["runs"]
+    ]
+    return [
+        f"### 6. Scale-out at the demo's per-order latency ({r['work_ms']} ms a call, {r['concurrency']} calls "
+        f"at once per worker, batches of {r['batch']}; {_n(r['orders_per_worker'])} orders per worker)",
+        "",
+        *_table(
+            [
+                "worker processes (K)",
+                "orders",
+                "s",
+                "rate_K orders/s",
+                "stated K x capacity",
+                "of stated",
+                "efficiency rate_K / (K x rate_1)",
+                "worker CPU µs/order",
+                "Redis CPU µs/order",
+                "cores busy",
+                "invariants",
+            ],
+            rows,
+        ),
+        "",
+    ]
+
+
+SECTIONS = {
+    "intake": intake,
+    "workers": workers,
+    "e2e": e2e,
+    "contention": contention,
+    "memory": memory,
+    "scaling": scaling,
+}
 
 
 def render(results: dict) -> str:

@@ -4,6 +4,11 @@ One `OrderConsumer` per process, named uniquely in the consumer group. Two tasks
 `read_loop` (new entries, batched blocking XREADGROUP) and `recovery_loop`
 (see recovery.py). Both stop between batches when `stop` is set, so a SIGTERM
 finishes and acknowledges the batch in hand before the process exits.
+
+Per-order work (an I/O-bound call: today WORKER_SIMULATED_WORK_MS, later the payment provider)
+runs concurrently, at most WORKER_CONCURRENCY calls at once in the whole worker; each order is
+decided as soon as its call returns, the orders whose calls returned meanwhile pipelined together.
+So one worker decides about WORKER_CONCURRENCY / work time orders per second, and K workers K times it.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import cast
 
 import redis.asyncio as redis
@@ -58,19 +64,86 @@ def stream_was_reset(error: ResponseError) -> bool:
     )
 
 
+# The I/O-bound work done for one order before its decision.
+OrderWork = Callable[[StreamEntry], Awaitable[None]]
+
+
+def simulated_work(ms: int) -> OrderWork:
+    """WORKER_SIMULATED_WORK_MS: a call that takes `ms` and uses no CPU, as a remote call would."""
+
+    async def work(entry: StreamEntry) -> None:
+        await asyncio.sleep(ms / 1000)
+
+    return work
+
+
 class OrderConsumer:
-    def __init__(self, client: redis.Redis, settings: WorkerSettings, stats: WorkerStats | None = None) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        settings: WorkerSettings,
+        stats: WorkerStats | None = None,
+        work: OrderWork | None = None,
+    ) -> None:
         self.client = client
         self.settings = settings
         self.name = settings.consumer_name
         self.scripts = Scripts.register(client)
         self.stats = stats or WorkerStats(consumer=self.name)
+        ms = settings.worker_simulated_work_ms
+        self.work = work or (simulated_work(ms) if ms else None)
+        # One bound for the worker: the read loop's batch and a reclaimed one share it.
+        self.slots = asyncio.Semaphore(settings.worker_concurrency)
 
     async def process(self, entries: list[StreamEntry]) -> None:
-        """Decide a batch; entries whose decision failed stay pending for recovery."""
+        """Work on and decide a batch; returns once every entry is decided or left pending.
+
+        Entries whose work or decision failed stay pending, for recovery to retry.
+        """
         started = time.perf_counter()
-        if self.settings.worker_simulated_work_ms:
-            await asyncio.sleep(self.settings.worker_simulated_work_ms * len(entries) / 1000)
+        if self.work is None:
+            await self._decide(entries)
+        else:
+            await self._work_then_decide(entries, self.work)
+        self.stats.batches += 1
+        metrics.BATCHES.inc()
+        metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
+
+    async def _work_then_decide(self, entries: list[StreamEntry], work: OrderWork) -> None:
+        # Each call holds a slot only while it runs; the decisions of the calls that returned
+        # meanwhile go in one pipeline while the next calls run (batched where possible).
+        returned: asyncio.Queue[StreamEntry | None] = asyncio.Queue()
+
+        async def call(entry: StreamEntry) -> None:
+            if entry.order_id is not None:  # a malformed entry is only dead-lettered: no call for it
+                try:
+                    async with self.slots:
+                        await work(entry)
+                except Exception as e:  # not decided: it stays pending and is retried by recovery
+                    self._error(f"work for entry {entry.entry_id}: {e!r}")
+                    returned.put_nowait(None)
+                    return
+            returned.put_nowait(entry)
+
+        calls = [asyncio.create_task(call(entry)) for entry in entries]
+        try:
+            left = len(entries)
+            while left:
+                ready = [await returned.get()]
+                while not returned.empty():
+                    ready.append(returned.get_nowait())
+                left -= len(ready)
+                due = [entry for entry in ready if entry is not None]
+                if due:
+                    await self._decide(due)
+        finally:
+            # Only if deciding failed (Redis unreachable) or we were cancelled: the entries
+            # not decided stay pending, and no call outlives its batch.
+            for task in calls:
+                task.cancel()
+            await asyncio.gather(*calls, return_exceptions=True)
+
+    async def _decide(self, entries: list[StreamEntry]) -> None:
         results = await decide_batch(self.client, self.scripts, entries, self.settings.order_ttl_seconds)
         decided_at = time.time()
         for entry, result in zip(entries, results, strict=True):
@@ -86,9 +159,6 @@ class OrderConsumer:
             metrics.DECIDED.labels(outcome).inc()
             if outcome in DECIDING_OUTCOMES:
                 metrics.DECISION_SECONDS.observe(max(decided_at - entry.enqueued_at, 0))
-        self.stats.batches += 1
-        metrics.BATCHES.inc()
-        metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
 
     async def read_loop(self, stop: asyncio.Event) -> None:
         backoff = recovery.Backoff()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 
@@ -47,9 +48,22 @@ class WorkerSettings(ServiceSettings):
         0,
         ge=0,
         le=60_000,
-        description="pretend work per order (a payment call, say) before deciding; 0 = none. For demos of backlog and autoscaling",
+        description="pretend I/O-bound work per order (a payment call, say) before deciding; 0 = none. For demos of backlog and autoscaling",
+    )
+    worker_concurrency: int = Field(
+        10,
+        ge=1,
+        le=1000,
+        description="orders whose per-order work runs at once in this worker: with WORKER_SIMULATED_WORK_MS = w, "
+        "one worker decides about WORKER_CONCURRENCY x 1000 / w orders/s",
     )
     order_ttl_seconds: int = Field(0, ge=0, description="expire decided orders after this many seconds (0 = keep them)")
+
+    @property
+    def max_batch_ms(self) -> int:
+        """The longest an entry can be in hand before its decision, in per-order work (see above)."""
+        rounds = math.ceil(2 * self.worker_batch_size / self.worker_concurrency)
+        return rounds * self.worker_simulated_work_ms
 
     @model_validator(mode="after")
     def _consistent_timings(self) -> WorkerSettings:
@@ -60,12 +74,15 @@ class WorkerSettings(ServiceSettings):
                 f"WORKER_BLOCK_MS ({self.worker_block_ms}) must be shorter than "
                 f"REDIS_SOCKET_TIMEOUT ({self.redis_socket_timeout} s)"
             )
-        # A batch in hand must be decided before others may take it over as "stuck".
-        batch_ms = self.worker_batch_size * self.worker_simulated_work_ms
+        # A batch in hand must be decided before others may take it over as "stuck". The read
+        # loop's batch and a reclaimed one share the WORKER_CONCURRENCY slots, so an entry may wait
+        # behind both: ceil(2 x batch / concurrency) rounds of the per-order work.
+        batch_ms = self.max_batch_ms
         if self.worker_claim_idle_ms <= batch_ms:
             raise ValueError(
-                f"WORKER_CLAIM_IDLE_MS ({self.worker_claim_idle_ms}) must exceed WORKER_BATCH_SIZE x "
-                f"WORKER_SIMULATED_WORK_MS ({batch_ms} ms), or batches are reclaimed while in hand"
+                f"WORKER_CLAIM_IDLE_MS ({self.worker_claim_idle_ms}) must exceed ceil(2 x WORKER_BATCH_SIZE / "
+                f"WORKER_CONCURRENCY) x WORKER_SIMULATED_WORK_MS ({batch_ms} ms), or batches are reclaimed "
+                "while in hand"
             )
         # Workers heartbeat once per recovery pass: a live one must never look stale.
         if self.worker_stale_consumer_ms < 3 * self.worker_recovery_interval_ms:

@@ -4,10 +4,14 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections import Counter
 
+import pytest
+from pydantic import ValidationError
 from redis.exceptions import ResponseError
 
-from order_worker.consumer import OrderConsumer
+from order_worker.consumer import OrderConsumer, simulated_work
+from order_worker.settings import WorkerSettings
 from ticketing_common import keys
 
 from .conftest import queue_order, run, until, with_client, with_consumer, worker_settings
@@ -59,18 +63,127 @@ def test_a_restarted_worker_first_finishes_the_entries_it_already_held(stocked, 
 
 def test_stop_finishes_and_acknowledges_the_batch_in_hand(stocked, redis_url):
     orders = [queue_order(stocked, ("adult", 1))[0] for _ in range(5)]
+    calls = Overlap(simulated_work(200))
 
     async def body(consumer):
+        consumer.work = calls
         stop = asyncio.Event()
         task = asyncio.create_task(consumer.run(stop))
         # The batch is in hand once the entries are pending for this consumer.
         await until(lambda: _pending(consumer.client, 5))
-        stop.set()  # as SIGTERM does, in the middle of the simulated work
+        stop.set()  # as SIGTERM does, in the middle of the per-order work
         await task
 
-    run(with_consumer(redis_url, body, worker_simulated_work_ms=200))
+    run(with_consumer(redis_url, body, worker_concurrency=2))
     assert statuses(stocked, orders) == ["confirmed"] * 5
     assert stocked.xpending(keys.ORDER_STREAM, keys.CONSUMER_GROUP)["pending"] == 0
+    # Every call made once, at most two at a time; the stock moved once per order.
+    assert sorted(calls.calls.values()) == [1] * 5 and calls.most == 2
+    assert stocked.hget(keys.STOCK, "adult") == "5"
+
+
+class Overlap:
+    """Wraps a per-order call, counting calls per order and the most running at once."""
+
+    def __init__(self, work):
+        self.work = work
+        self.calls: Counter = Counter()
+        self.running = self.most = 0
+
+    async def __call__(self, entry):
+        self.calls[entry.order_id] += 1
+        self.running += 1
+        self.most = max(self.most, self.running)
+        try:
+            await self.work(entry)
+        finally:
+            self.running -= 1
+
+
+class Rounds:
+    """A per-order call that returns only when the test lets go of every call then in flight.
+
+    Each letting-go is one round: N orders at concurrency C take ceil(N / C) rounds of C calls
+    when the calls overlap, N rounds of one when they run one after the other. No clock involved.
+    """
+
+    def __init__(self):
+        self.calls: Counter = Counter()
+        self.in_flight: list[asyncio.Future] = []
+        self.rounds: list[int] = []
+
+    async def __call__(self, entry):
+        self.calls[entry.order_id] += 1
+        future = asyncio.get_running_loop().create_future()
+        self.in_flight.append(future)
+        await future
+
+    async def let_go(self, total: int) -> None:
+        while sum(self.calls.values()) < total or self.in_flight:
+            await self._settled()
+            if self.in_flight:
+                self.rounds.append(len(self.in_flight))
+                for future in self.in_flight:
+                    future.set_result(None)
+                self.in_flight = []
+
+    async def _settled(self) -> None:
+        # Until no more calls start: those waiting for a slot have had every chance to get one.
+        seen = -1
+        while seen != len(self.in_flight):
+            seen = len(self.in_flight)
+            await asyncio.sleep(0.02)
+
+
+def test_n_orders_at_concurrency_c_are_worked_on_in_n_over_c_rounds_and_each_decided_once(stocked, redis_url):
+    orders = [queue_order(stocked, ("adult", 1))[0] for _ in range(10)]
+    calls = Rounds()
+
+    async def body(consumer):
+        consumer.work = calls
+        stop = asyncio.Event()
+        task = asyncio.create_task(consumer.run(stop))
+        await asyncio.wait_for(calls.let_go(len(orders)), timeout=20)
+        await until(lambda: _all_decided(consumer.client, orders))
+        stop.set()
+        await task
+        return consumer.stats
+
+    stats = run(with_consumer(redis_url, body, worker_concurrency=4))
+    assert calls.rounds == [4, 4, 2]
+    assert sorted(calls.calls.values()) == [1] * 10
+    assert statuses(stocked, orders) == ["confirmed"] * 10
+    assert stocked.hget(keys.STOCK, "adult") == "0"  # ten decrements of one, none twice
+    assert sum(stats.outcomes.values()) == 10 and stats.batches == 1
+    assert stocked.xpending(keys.ORDER_STREAM, keys.CONSUMER_GROUP)["pending"] == 0
+
+
+def test_an_order_whose_call_fails_stays_pending_and_the_others_are_decided(stocked, redis_url):
+    orders = [queue_order(stocked, ("adult", 1))[0] for _ in range(4)]
+    failing = orders[1]
+
+    async def work(entry):
+        if entry.order_id == failing:
+            raise OSError("payment provider unreachable")
+
+    async def body(consumer):
+        consumer.work = work
+        await until(lambda: _all_decided(consumer.client, [o for o in orders if o != failing]))
+        return consumer.stats
+
+    async def reading(consumer):
+        stop = asyncio.Event()
+        task = asyncio.create_task(consumer.read_loop(stop))
+        stats = await body(consumer)
+        stop.set()
+        await task
+        return stats
+
+    stats = run(with_consumer(redis_url, reading))
+    assert statuses(stocked, orders) == ["confirmed", "pending", "confirmed", "confirmed"]
+    pending = stocked.xpending_range(keys.ORDER_STREAM, keys.CONSUMER_GROUP, "-", "+", 10)
+    assert [p["message_id"] for p in pending] == [stocked.xrange(keys.ORDER_STREAM)[1][0]]
+    assert "payment provider unreachable" in stats.last_error
 
 
 async def _pending(client, n):
@@ -164,6 +277,7 @@ def test_claim_idle_time_shorter_than_a_batch_is_refused_at_start():
             **os.environ,
             "WORKER_BATCH_SIZE": "100",
             "WORKER_SIMULATED_WORK_MS": "50",
+            "WORKER_CONCURRENCY": "1",  # 100 calls one after the other: 5 s (10 s behind a reclaimed batch)
             "WORKER_CLAIM_IDLE_MS": "3000",
         },
         capture_output=True,
@@ -299,3 +413,19 @@ def test_a_stale_time_shorter_than_three_recovery_passes_is_refused_at_start():
     )
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "WORKER_STALE_CONSUMER_MS" in result.stderr and "WORKER_RECOVERY_INTERVAL_MS" in result.stderr
+
+
+def test_the_claim_idle_check_counts_the_calls_that_run_at_once():
+    timings = {"worker_batch_size": 100, "worker_simulated_work_ms": 50, "worker_claim_idle_ms": 3000}
+    # ceil(2 x 100 / 10) rounds of 50 ms: an entry is in hand 1 s at most, well under 3 s.
+    assert WorkerSettings(**timings, worker_concurrency=10).max_batch_ms == 1000
+    # At 4: 50 rounds, 2.5 s; at 3: 67 rounds, 3.35 s, longer than the claim idle time.
+    assert WorkerSettings(**timings, worker_concurrency=4).max_batch_ms == 2500
+    with pytest.raises(ValidationError, match="WORKER_CONCURRENCY"):
+        WorkerSettings(**timings, worker_concurrency=3)
+
+
+@pytest.mark.parametrize("value", [0, -1, 1001])
+def test_a_concurrency_out_of_range_is_refused(value):
+    with pytest.raises(ValidationError, match="worker_concurrency"):
+        WorkerSettings(worker_concurrency=value)

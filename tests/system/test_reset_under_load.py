@@ -21,7 +21,7 @@ from .load import place_orders_through_outage
 from .test_worker_failures import pending_of, wait_for
 
 # Slow workers hold their batches across the reset; many old orders make its scan take a while.
-SLOW = {"WORKER_SIMULATED_WORK_MS": "10", "WORKER_BATCH_SIZE": "50"}
+SLOW = {"WORKER_SIMULATED_WORK_MS": "10", "WORKER_CONCURRENCY": "1", "WORKER_BATCH_SIZE": "50"}
 OLD_ORDERS = 200_000
 
 

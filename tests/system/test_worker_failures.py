@@ -14,8 +14,9 @@ from .load import place_orders
 
 pytestmark = pytest.mark.system
 
-# Slow workers (simulated work per order) hold their batches long enough to be caught holding them.
-SLOW = {"WORKER_SIMULATED_WORK_MS": "20", "WORKER_BATCH_SIZE": "50"}
+# Slow workers (simulated work per order, two calls at a time: 25 rounds of 20 ms a batch) hold
+# their batches long enough to be caught holding them.
+SLOW = {"WORKER_SIMULATED_WORK_MS": "20", "WORKER_CONCURRENCY": "2", "WORKER_BATCH_SIZE": "50"}
 FAST_RECOVERY = {"WORKER_CLAIM_IDLE_MS": "1500", "WORKER_RECOVERY_INTERVAL_MS": "300"}
 
 
