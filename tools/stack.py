@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -359,9 +359,80 @@ def ports_from_env(workers: int) -> Ports:
     )
 
 
+# The order-worker pool, which the local autoscaler resizes -----------------------------------
+
+
+class WorkerPool:
+    """The order workers as `make up` runs them: worker-<i+1> on FIRST_WORKER_PORT + 10·i.
+
+    Grown by starting the next worker (ready before it counts); shrunk from the newest by SIGTERM,
+    waiting for it to exit: a worker on SIGTERM stops reading, decides and acknowledges the batch
+    in hand, removes its heartbeat and, holding nothing, its consumer from the group.
+    """
+
+    def __init__(
+        self, redis_url: str, first_port: int, host: str, log_dir: Path | None, env: dict[str, str] | None = None
+    ) -> None:
+        self.redis_url = redis_url
+        self.first_port = first_port
+        self.host = host
+        self.log_dir = log_dir
+        self.env = env or {}
+        self.processes: list[Process] = []
+
+    def port(self, index: int) -> int:
+        return self.first_port + 10 * index
+
+    def service(self, index: int) -> Service:
+        return worker_service(f"worker-{index + 1}", self.port(index), self.redis_url, self.host, **self.env)
+
+    def replicas(self) -> int:
+        return len(self.processes)
+
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.processes]
+
+    def scale_to(self, replicas: int) -> int:
+        new = [Process(self.service(i), self.log_dir) for i in range(len(self.processes), replicas)]
+        for process in new:  # started together, then each waited for: a scale-out of 4 costs one start-up
+            try:
+                wait_ready(process)
+                self.processes.append(process)
+            except (RuntimeError, TimeoutError) as e:
+                print(f"autoscaler: {process.service.name} did not start ({e}); see its log", file=sys.stderr)
+                process.stop()
+        while len(self.processes) > max(replicas, 0):
+            self.processes.pop().stop(timeout=60)
+        return len(self.processes)
+
+    def stop(self) -> None:
+        stop(self.processes)
+        self.processes = []
+
+
+def load_autoscaling(workers: int):
+    """(policy or None, initial workers) from AUTOSCALE, AUTOSCALE_OVERLAY, AUTOSCALE_TIME_SCALE;
+    raises PolicyError with the one-line reason for a bad setting or an unreadable policy."""
+    from tools.autoscaler.policy import WORKER, load_policy, settings_from_env
+
+    settings = settings_from_env(os.environ)
+    if not settings.enabled:
+        return None, workers
+    policy = load_policy(settings)
+    target = policy.targets[WORKER]
+    return policy, min(max(workers, target.min_replicas), target.max_replicas)
+
+
 def up(args: argparse.Namespace) -> int:
+    from tools.autoscaler.policy import WORKER, PolicyError
+
     run_dir = Path(args.run_dir)
-    ports = ports_from_env(args.workers)
+    try:
+        policy, workers = load_autoscaling(args.workers)
+    except PolicyError as e:
+        print(f"make up: {e}", file=sys.stderr)
+        return 1
+    ports = ports_from_env(workers)
     # Loopback unless told otherwise: a laptop running the demo is no server for its Wi-Fi.
     host = os.environ.get("HOST", "").strip() or LOOPBACK
     refusal = check_exposure(host)
@@ -370,23 +441,46 @@ def up(args: argparse.Namespace) -> int:
         for line in ([refusal] if refusal else []) + taken:
             print(f"make up: {line}", file=sys.stderr)
         return 1
-    services = local_stack(run_dir, ports, host)
-    print(f"starting {', '.join(s.name for s in services)} (logs in {run_dir / 'logs'}) ...", flush=True)
+    services = local_stack(run_dir, replace(ports, workers=()), host)
+    redis_url = f"redis://127.0.0.1:{ports.redis}/0"
+    # The overlay's per-order simulated work, unless WORKER_SIMULATED_WORK_MS is set: its target assumes it.
+    worker_env = {} if policy is None else {k: v for k, v in policy.worker_env.items() if k not in os.environ}
+    pool = WorkerPool(redis_url, ports.workers[0], host, run_dir / "logs", worker_env)
+    names = [s.name for s in services] + [pool.service(i).name for i in range(workers)]
+    print(f"starting {', '.join(names)} (logs in {run_dir / 'logs'}) ...", flush=True)
     try:
         processes = start(services, run_dir / "logs")
     except (RuntimeError, TimeoutError) as e:
         print(f"make up failed: {e}; see {run_dir / 'logs'}", file=sys.stderr)
         return 1
-    names = {p.service.name for p in processes}
+    if pool.scale_to(workers) != workers:
+        print(f"make up failed: the order workers did not start; see {run_dir / 'logs'}", file=sys.stderr)
+        pool.stop()
+        stop(processes)
+        return 1
+    autoscaler = None
+    if policy is not None:
+        import redis
+
+        from tools.autoscaler.controller import Autoscaler
+
+        client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
+        autoscaler = Autoscaler(policy, {WORKER: pool}, client, log=lambda line: print(line, flush=True))
+    started = {p.service.name for p in processes}
     where = "" if is_loopback(host) else f" (listening on {host}; the generator's control needs WORKLOAD_TOKEN)"
     print(f"\nThe ticketing system is running{where}:")
-    if "nginx" in names:
+    if "nginx" in started:
         print(f"  Web app              http://localhost:{ports.web}")
     print(f"  API gateway          http://localhost:{ports.gateway}   (docs: http://localhost:{ports.gateway}/docs)")
     for i, port in enumerate(ports.workers):
         print(f"  Order worker {i + 1}       http://localhost:{port}/stats")
     print(f"  Workload generator   http://localhost:{ports.generator}/stats")
     print(f"  Redis                redis://127.0.0.1:{ports.redis}/0")
+    if policy is None:
+        print(f"\nautoscaling: off (AUTOSCALE=0): a fixed {workers} order workers")
+    else:
+        more = f", up to port {pool.port(policy.targets[WORKER].max_replicas - 1)}"
+        print(f"\nautoscaling: on ({policy.summary((WORKER,))}); workers {ports.workers[0]} + 10 each{more}")
     print("\nPress Ctrl-C to stop everything.", flush=True)
 
     stopping = False
@@ -398,9 +492,10 @@ def up(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     return_code = 0
+    next_sync = time.monotonic() + (policy.sync_period if policy else 0)
     try:
         while not stopping:
-            dead = [p for p in processes if not p.alive()]
+            dead = [p for p in processes + pool.processes if not p.alive()]
             if dead:
                 print(
                     f"{dead[0].service.name} exited (code {dead[0].popen.returncode}); stopping the rest. "
@@ -409,9 +504,15 @@ def up(args: argparse.Namespace) -> int:
                 )
                 return_code = 1
                 break
-            time.sleep(0.5)
+            if autoscaler is not None and policy is not None and time.monotonic() >= next_sync:
+                # Like the HPA controller: one sync per period, whatever the previous one took.
+                next_sync = time.monotonic() + policy.sync_period
+                autoscaler.tick()
+            time.sleep(min(0.5, policy.sync_period / 3) if policy else 0.5)
     finally:
         print("\nstopping ...", flush=True)
+        # The workers first, while Redis is up: each acknowledges the batch in hand.
+        pool.stop()
         stop(processes)
         print("stopped.")
     return return_code
@@ -421,7 +522,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tools.stack")
     sub = parser.add_subparsers(dest="command", required=True)
     up_parser = sub.add_parser("up", help="start the whole stack on localhost until Ctrl-C")
-    up_parser.add_argument("--workers", type=int, default=2, help="order workers to start (default 2)")
+    up_parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="order workers to start (default 2; with autoscaling, within the policy's min and max)",
+    )
     up_parser.add_argument(
         "--run-dir", default=str(ROOT / ".run"), help="Redis data, logs, Nginx config (default .run)"
     )
