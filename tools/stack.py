@@ -281,7 +281,9 @@ class Ports:
     web: int = 8080
 
 
-def local_stack(run_dir: Path, ports: Ports, host: str = LOOPBACK) -> list[Service]:
+def local_stack(
+    run_dir: Path, ports: Ports, host: str = LOOPBACK, gateway_env: dict[str, str] | None = None
+) -> list[Service]:
     """Redis, the gateway, the order workers, the generator and Nginx, as `make up` runs them.
 
     Everything but Redis listens on `host` (loopback by default); Redis always on loopback, since
@@ -294,7 +296,7 @@ def local_stack(run_dir: Path, ports: Ports, host: str = LOOPBACK) -> list[Servi
     appendfsync = os.environ.get("REDIS_APPENDFSYNC", "everysec")
     services = [
         redis_service(ports.redis, run_dir / "redis", appendfsync),
-        gateway_service(ports.gateway, redis_url, host),
+        gateway_service(ports.gateway, redis_url, host, **(gateway_env or {})),
     ]
     services += [worker_service(f"worker-{i + 1}", port, redis_url, host) for i, port in enumerate(ports.workers)]
     services.append(generator_service(ports.generator, gateway, host))
@@ -410,6 +412,40 @@ class WorkerPool:
         self.processes = []
 
 
+class GatewayPool:
+    """The gateway's gunicorn worker processes as replicas: gunicorn adds one on SIGTTIN and
+    gracefully stops its oldest on SIGTTOU. The signals go to the arbiter only (its process, not
+    its group: SIGTTIN's default action would stop the workers themselves)."""
+
+    def __init__(self, arbiter: Process, replicas: int) -> None:
+        self.arbiter = arbiter
+        self.count = replicas  # what gunicorn was told; it converges within its ~1 s loop
+
+    def replicas(self) -> int:
+        return self.count
+
+    def pids(self) -> list[int]:
+        from tools.autoscaler.controller import children_of
+
+        return children_of(self.arbiter.pid)
+
+    def scale_to(self, replicas: int) -> int:
+        if not self.arbiter.alive():
+            return self.count
+        sig = signal.SIGTTIN if replicas > self.count else signal.SIGTTOU
+        step = 1 if replicas > self.count else -1
+        while self.count != replicas:
+            # One signal at a time, each seen through before the next: two identical signals
+            # pending at once are delivered as one.
+            before = len(self.pids())
+            os.kill(self.arbiter.pid, sig)
+            self.count += step
+            deadline = time.monotonic() + 10
+            while len(self.pids()) == before and time.monotonic() < deadline and self.arbiter.alive():
+                time.sleep(0.05)
+        return self.count
+
+
 def load_autoscaling(workers: int):
     """(policy or None, initial workers) from AUTOSCALE, AUTOSCALE_OVERLAY, AUTOSCALE_TIME_SCALE;
     raises PolicyError with the one-line reason for a bad setting or an unreadable policy."""
@@ -424,7 +460,7 @@ def load_autoscaling(workers: int):
 
 
 def up(args: argparse.Namespace) -> int:
-    from tools.autoscaler.policy import WORKER, PolicyError
+    from tools.autoscaler.policy import GATEWAY, WORKER, PolicyError
 
     run_dir = Path(args.run_dir)
     try:
@@ -441,7 +477,16 @@ def up(args: argparse.Namespace) -> int:
         for line in ([refusal] if refusal else []) + taken:
             print(f"make up: {line}", file=sys.stderr)
         return 1
-    services = local_stack(run_dir, replace(ports, workers=()), host)
+    # An autoscaled gateway starts with its HPA's minimum of gunicorn workers (WEB_CONCURRENCY, when
+    # set, within min-max), as the Deployment does with its replicas.
+    gateway_target = policy.targets.get(GATEWAY) if policy else None
+    gateway_replicas = 0
+    gateway_env = {}
+    if gateway_target is not None:
+        wanted = int(os.environ.get("WEB_CONCURRENCY", "0").strip() or 0)
+        gateway_replicas = min(max(wanted, gateway_target.min_replicas), gateway_target.max_replicas)
+        gateway_env = {"WEB_CONCURRENCY": str(gateway_replicas)}
+    services = local_stack(run_dir, replace(ports, workers=()), host, gateway_env)
     redis_url = f"redis://127.0.0.1:{ports.redis}/0"
     # The overlay's per-order simulated work, unless WORKER_SIMULATED_WORK_MS is set: its target assumes it.
     worker_env = {} if policy is None else {k: v for k, v in policy.worker_env.items() if k not in os.environ}
@@ -465,7 +510,12 @@ def up(args: argparse.Namespace) -> int:
         from tools.autoscaler.controller import Autoscaler
 
         client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
-        autoscaler = Autoscaler(policy, {WORKER: pool}, client, log=lambda line: print(line, flush=True))
+        pools: dict = {WORKER: pool}
+        if gateway_target is not None:
+            pools[GATEWAY] = GatewayPool(
+                next(p for p in processes if p.service.name == "api-gateway"), gateway_replicas
+            )
+        autoscaler = Autoscaler(policy, pools, client, log=lambda line: print(line, flush=True))
     started = {p.service.name for p in processes}
     where = "" if is_loopback(host) else f" (listening on {host}; the generator's control needs WORKLOAD_TOKEN)"
     print(f"\nThe ticketing system is running{where}:")
@@ -480,7 +530,7 @@ def up(args: argparse.Namespace) -> int:
         print(f"\nautoscaling: off (AUTOSCALE=0): a fixed {workers} order workers")
     else:
         more = f", up to port {pool.port(policy.targets[WORKER].max_replicas - 1)}"
-        print(f"\nautoscaling: on ({policy.summary((WORKER,))}); workers {ports.workers[0]} + 10 each{more}")
+        print(f"\nautoscaling: on ({policy.summary((WORKER, GATEWAY))}); workers {ports.workers[0]} + 10 each{more}")
     print("\nPress Ctrl-C to stop everything.", flush=True)
 
     stopping = False

@@ -133,7 +133,7 @@ def test_the_pool_grows_under_load_drains_the_backlog_and_shrinks_back_losing_no
         assert not trickle.errors, trickle.errors[:3]
         ids += trickle.ids
 
-        events = [fields for _, fields in r.xrange(keys.AUTOSCALER_EVENTS)]
+        events = [f for _, f in r.xrange(keys.AUTOSCALER_EVENTS) if f["target"] == "order-worker"]
         ups = [e for e in events if int(e["to"]) > int(e["from"])]
         downs = [e for e in events if int(e["to"]) < int(e["from"])]
         assert len(ups) >= 2 and len(downs) >= 2, events
@@ -159,3 +159,20 @@ def test_the_pool_grows_under_load_drains_the_backlog_and_shrinks_back_losing_no
                 up.wait(timeout=120)
             except subprocess.TimeoutExpired:
                 up.kill()
+
+
+def test_the_gateway_pool_grows_and_shrinks_gunicorns_workers_by_ttin_and_ttou(system):
+    from tools.autoscaler.controller import children_of
+    from tools.stack import GatewayPool
+
+    gateway = system.start_gateway(WEB_CONCURRENCY="2")
+    [arbiter] = [p for p in system.processes if p.service.name == "api-gateway"]
+    pool = GatewayPool(arbiter, 2)
+    wait_for(lambda: len(children_of(arbiter.pid)) == 2, 60, "gunicorn's two workers")
+    assert pool.scale_to(4) == 4
+    wait_for(lambda: len(children_of(arbiter.pid)) == 4, 60, "four gunicorn workers after TTIN")
+    assert pool.scale_to(3) == 3
+    wait_for(lambda: len(children_of(arbiter.pid)) == 3, 60, "three gunicorn workers after TTOU")
+    assert sorted(pool.pids()) == sorted(children_of(arbiter.pid))
+    assert httpx.get(f"{gateway}/readyz").status_code == 200
+    assert arbiter.alive()

@@ -52,6 +52,22 @@ def process_cpu_seconds(pid: int, proc: Path = Path("/proc")) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def children_of(pid: int, proc: Path = Path("/proc")) -> list[int]:
+    """The live child processes of `pid` (gunicorn's workers under its arbiter), from /proc."""
+    found = []
+    for entry in proc.iterdir() if proc.is_dir() else []:
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        state, parent = stat[stat.rindex(")") + 2 :].split()[:2]
+        if int(parent) == pid and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
 @dataclass
 class CpuMeter:
     """CPU used by a pool between two syncs, in cores: what metrics-server reports as pod usage.
