@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -279,24 +279,46 @@ RULES = ROOT / "k8s/components/monitoring/rules/ticketing.rules.yml"
 DEFAULT_PROMETHEUS_PORT = 9095
 
 
-def prometheus_config(ports: Ports, host: str = LOOPBACK, interval: str = "5s") -> str:
+# The file listing the order workers for the local Prometheus (file_sd), in its run directory.
+WORKER_TARGETS = "order-workers.json"
+
+
+def prometheus_config(
+    ports: Ports, host: str = LOOPBACK, interval: str = "5s", workers_file: Path | None = None
+) -> str:
     """Prometheus' config for the local stack: one job per service (the contract's job names), the
-    shared rule file, scraped and evaluated every `interval`. JSON, which is YAML too."""
+    shared rule file, scraped and evaluated every `interval`. JSON, which is YAML too.
+
+    With `workers_file`, the order workers are read from that file (file_sd), which the worker pool
+    rewrites as the autoscaler grows and shrinks it; else they are the fixed `ports.workers`."""
     at = reach(host)
     jobs = {
         "api-gateway": [ports.gateway],
         "order-worker": list(ports.workers),
         "workload-generator": [ports.generator],
     }
+    scrape_configs = []
+    for job, job_ports in jobs.items():
+        if job == "order-worker" and workers_file is not None:
+            scrape_configs.append({"job_name": job, "file_sd_configs": [{"files": [str(workers_file)]}]})
+        else:
+            scrape_configs.append(
+                {"job_name": job, "static_configs": [{"targets": [f"{at}:{port}" for port in job_ports]}]}
+            )
     config = {
         "global": {"scrape_interval": interval, "evaluation_interval": interval},
         "rule_files": [str(RULES)],
-        "scrape_configs": [
-            {"job_name": job, "static_configs": [{"targets": [f"{at}:{port}" for port in job_ports]}]}
-            for job, job_ports in jobs.items()
-        ],
+        "scrape_configs": scrape_configs,
     }
     return json.dumps(config, indent=2) + "\n"
+
+
+def write_scrape_targets(path: Path, host: str, ports: list[int]) -> None:
+    """The order workers as Prometheus' file_sd reads them; replaced whole, so it never reads half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".tmp")
+    partial.write_text(json.dumps([{"targets": [f"{reach(host)}:{port}" for port in ports]}]))
+    partial.replace(path)
 
 
 def prometheus_service(port: int, config: str, data_dir: Path) -> Service:
@@ -329,7 +351,12 @@ class Ports:
 
 
 def local_stack(
-    run_dir: Path, ports: Ports, host: str = LOOPBACK, monitoring: bool = False, scrape_interval: str = "5s"
+    run_dir: Path,
+    ports: Ports,
+    host: str = LOOPBACK,
+    monitoring: bool = False,
+    scrape_interval: str = "5s",
+    gateway_env: dict[str, str] | None = None,
 ) -> list[Service]:
     """Redis, the gateway, the order workers, the generator and Nginx, as `make up` runs them, and
     with `monitoring` a Prometheus scraping them.
@@ -344,7 +371,7 @@ def local_stack(
     appendfsync = os.environ.get("REDIS_APPENDFSYNC", "everysec")
     services = [
         redis_service(ports.redis, run_dir / "redis", appendfsync),
-        gateway_service(ports.gateway, redis_url, host),
+        gateway_service(ports.gateway, redis_url, host, **(gateway_env or {})),
     ]
     services += [worker_service(f"worker-{i + 1}", port, redis_url, host) for i, port in enumerate(ports.workers)]
     services.append(generator_service(ports.generator, gateway, host))
@@ -353,11 +380,10 @@ def local_stack(
             nginx_service(ports.web, gateway, f"http://{reach(host)}:{ports.generator}", run_dir / "nginx", host)
         )
     if monitoring:
-        services.append(
-            prometheus_service(
-                ports.prometheus, prometheus_config(ports, host, scrape_interval), run_dir / "prometheus"
-            )
-        )
+        workers_file = run_dir / "prometheus" / WORKER_TARGETS
+        write_scrape_targets(workers_file, host, list(ports.workers))
+        config = prometheus_config(ports, host, scrape_interval, workers_file)
+        services.append(prometheus_service(ports.prometheus, config, run_dir / "prometheus"))
     return services
 
 
@@ -428,9 +454,123 @@ def ports_from_env(workers: int) -> Ports:
     )
 
 
+# The order-worker pool, which the local autoscaler resizes -----------------------------------
+
+
+class WorkerPool:
+    """The order workers as `make up` runs them: worker-<i+1> on FIRST_WORKER_PORT + 10·i.
+
+    Grown by starting the next worker (ready before it counts); shrunk from the newest by SIGTERM,
+    waiting for it to exit: a worker on SIGTERM stops reading, decides and acknowledges the batch
+    in hand, removes its heartbeat and, holding nothing, its consumer from the group.
+    """
+
+    def __init__(
+        self,
+        redis_url: str,
+        first_port: int,
+        host: str,
+        log_dir: Path | None,
+        env: dict[str, str] | None = None,
+        scrape_targets: Path | None = None,
+    ) -> None:
+        self.scrape_targets = scrape_targets  # with monitoring: Prometheus' list of the running workers
+        self.redis_url = redis_url
+        self.first_port = first_port
+        self.host = host
+        self.log_dir = log_dir
+        self.env = env or {}
+        self.processes: list[Process] = []
+
+    def port(self, index: int) -> int:
+        return self.first_port + 10 * index
+
+    def service(self, index: int) -> Service:
+        return worker_service(f"worker-{index + 1}", self.port(index), self.redis_url, self.host, **self.env)
+
+    def replicas(self) -> int:
+        return len(self.processes)
+
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.processes]
+
+    def scale_to(self, replicas: int) -> int:
+        new = [Process(self.service(i), self.log_dir) for i in range(len(self.processes), replicas)]
+        for process in new:  # started together, then each waited for: a scale-out of 4 costs one start-up
+            try:
+                wait_ready(process)
+                self.processes.append(process)
+            except (RuntimeError, TimeoutError) as e:
+                print(f"autoscaler: {process.service.name} did not start ({e}); see its log", file=sys.stderr)
+                process.stop()
+        while len(self.processes) > max(replicas, 0):
+            self.processes.pop().stop(timeout=60)
+        if self.scrape_targets is not None:
+            write_scrape_targets(self.scrape_targets, self.host, [self.port(i) for i in range(len(self.processes))])
+        return len(self.processes)
+
+    def stop(self) -> None:
+        stop(self.processes)
+        self.processes = []
+
+
+class GatewayPool:
+    """The gateway's gunicorn worker processes as replicas: gunicorn adds one on SIGTTIN and
+    gracefully stops its oldest on SIGTTOU. The signals go to the arbiter only (its process, not
+    its group: SIGTTIN's default action would stop the workers themselves)."""
+
+    def __init__(self, arbiter: Process, replicas: int) -> None:
+        self.arbiter = arbiter
+        self.count = replicas  # what gunicorn was told; it converges within its ~1 s loop
+
+    def replicas(self) -> int:
+        return self.count
+
+    def pids(self) -> list[int]:
+        from tools.autoscaler.controller import children_of
+
+        return children_of(self.arbiter.pid)
+
+    def scale_to(self, replicas: int) -> int:
+        if not self.arbiter.alive():
+            return self.count
+        sig = signal.SIGTTIN if replicas > self.count else signal.SIGTTOU
+        step = 1 if replicas > self.count else -1
+        while self.count != replicas:
+            # One signal at a time, each seen through before the next: two identical signals
+            # pending at once are delivered as one.
+            before = len(self.pids())
+            os.kill(self.arbiter.pid, sig)
+            self.count += step
+            deadline = time.monotonic() + 10
+            while len(self.pids()) == before and time.monotonic() < deadline and self.arbiter.alive():
+                time.sleep(0.05)
+        return self.count
+
+
+def load_autoscaling(workers: int):
+    """(policy or None, initial workers) from AUTOSCALE, AUTOSCALE_OVERLAY, AUTOSCALE_TIME_SCALE;
+    raises PolicyError with the one-line reason for a bad setting or an unreadable policy."""
+    from tools.autoscaler.policy import WORKER, load_policy, settings_from_env
+
+    settings = settings_from_env(os.environ)
+    if not settings.enabled:
+        return None, workers
+    policy = load_policy(settings)
+    target = policy.targets[WORKER]
+    return policy, min(max(workers, target.min_replicas), target.max_replicas)
+
+
 def up(args: argparse.Namespace) -> int:
+    from tools.autoscaler.policy import GATEWAY, WORKER, PolicyError
+
     run_dir = Path(args.run_dir)
-    ports = ports_from_env(args.workers)
+    try:
+        policy, workers = load_autoscaling(args.workers)
+    except PolicyError as e:
+        print(f"make up: {e}", file=sys.stderr)
+        return 1
+    ports = ports_from_env(workers)
     # Loopback unless told otherwise: a laptop running the demo is no server for its Wi-Fi.
     host = os.environ.get("HOST", "").strip() or LOOPBACK
     refusal = check_exposure(host)
@@ -443,27 +583,65 @@ def up(args: argparse.Namespace) -> int:
         for line in ([refusal] if refusal else []) + taken:
             print(f"make up: {line}", file=sys.stderr)
         return 1
-    services = local_stack(run_dir, ports, host, monitoring)
-    print(f"starting {', '.join(s.name for s in services)} (logs in {run_dir / 'logs'}) ...", flush=True)
+    # An autoscaled gateway starts with its HPA's minimum of gunicorn workers (WEB_CONCURRENCY, when
+    # set, within min-max), as the Deployment does with its replicas.
+    gateway_target = policy.targets.get(GATEWAY) if policy else None
+    gateway_replicas = 0
+    gateway_env = {}
+    if gateway_target is not None:
+        wanted = int(os.environ.get("WEB_CONCURRENCY", "0").strip() or 0)
+        gateway_replicas = min(max(wanted, gateway_target.min_replicas), gateway_target.max_replicas)
+        gateway_env = {"WEB_CONCURRENCY": str(gateway_replicas)}
+    services = local_stack(run_dir, replace(ports, workers=()), host, monitoring, gateway_env=gateway_env)
+    redis_url = f"redis://127.0.0.1:{ports.redis}/0"
+    # The overlay's per-order simulated work, unless WORKER_SIMULATED_WORK_MS is set: its target assumes it.
+    worker_env = {} if policy is None else {k: v for k, v in policy.worker_env.items() if k not in os.environ}
+    scrape_targets = run_dir / "prometheus" / WORKER_TARGETS if monitoring else None
+    pool = WorkerPool(redis_url, ports.workers[0], host, run_dir / "logs", worker_env, scrape_targets)
+    names = [s.name for s in services] + [pool.service(i).name for i in range(workers)]
+    print(f"starting {', '.join(names)} (logs in {run_dir / 'logs'}) ...", flush=True)
     try:
         processes = start(services, run_dir / "logs")
     except (RuntimeError, TimeoutError) as e:
         print(f"make up failed: {e}; see {run_dir / 'logs'}", file=sys.stderr)
         return 1
-    names = {p.service.name for p in processes}
+    if pool.scale_to(workers) != workers:
+        print(f"make up failed: the order workers did not start; see {run_dir / 'logs'}", file=sys.stderr)
+        pool.stop()
+        stop(processes)
+        return 1
+    autoscaler = None
+    if policy is not None:
+        import redis
+
+        from tools.autoscaler.controller import Autoscaler
+
+        client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
+        pools: dict = {WORKER: pool}
+        if gateway_target is not None:
+            pools[GATEWAY] = GatewayPool(
+                next(p for p in processes if p.service.name == "api-gateway"), gateway_replicas
+            )
+        autoscaler = Autoscaler(policy, pools, client, log=lambda line: print(line, flush=True))
+    started = {p.service.name for p in processes}
     where = "" if is_loopback(host) else f" (listening on {host}; the generator's control needs WORKLOAD_TOKEN)"
     print(f"\nThe ticketing system is running{where}:")
-    if "nginx" in names:
+    if "nginx" in started:
         print(f"  Web app              http://localhost:{ports.web}")
     print(f"  API gateway          http://localhost:{ports.gateway}   (docs: http://localhost:{ports.gateway}/docs)")
     for i, port in enumerate(ports.workers):
         print(f"  Order worker {i + 1}       http://localhost:{port}/stats")
     print(f"  Workload generator   http://localhost:{ports.generator}/stats")
     print(f"  Redis                redis://127.0.0.1:{ports.redis}/0")
-    if "prometheus" in names:
+    if "prometheus" in started:
         print(
             f"  Prometheus           http://localhost:{ports.prometheus}   (alerts: http://localhost:{ports.prometheus}/alerts)"
         )
+    if policy is None:
+        print(f"\nautoscaling: off (AUTOSCALE=0): a fixed {workers} order workers")
+    else:
+        more = f", up to port {pool.port(policy.targets[WORKER].max_replicas - 1)}"
+        print(f"\nautoscaling: on ({policy.summary((WORKER, GATEWAY))}); workers {ports.workers[0]} + 10 each{more}")
     print("\nPress Ctrl-C to stop everything.", flush=True)
 
     stopping = False
@@ -475,9 +653,10 @@ def up(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     return_code = 0
+    next_sync = time.monotonic() + (policy.sync_period if policy else 0)
     try:
         while not stopping:
-            dead = [p for p in processes if not p.alive()]
+            dead = [p for p in processes + pool.processes if not p.alive()]
             if dead:
                 print(
                     f"{dead[0].service.name} exited (code {dead[0].popen.returncode}); stopping the rest. "
@@ -486,9 +665,15 @@ def up(args: argparse.Namespace) -> int:
                 )
                 return_code = 1
                 break
-            time.sleep(0.5)
+            if autoscaler is not None and policy is not None and time.monotonic() >= next_sync:
+                # Like the HPA controller: one sync per period, whatever the previous one took.
+                next_sync = time.monotonic() + policy.sync_period
+                autoscaler.tick()
+            time.sleep(min(0.5, policy.sync_period / 3) if policy else 0.5)
     finally:
         print("\nstopping ...", flush=True)
+        # The workers first, while Redis is up: each acknowledges the batch in hand.
+        pool.stop()
         stop(processes)
         print("stopped.")
     return return_code
@@ -498,7 +683,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tools.stack")
     sub = parser.add_subparsers(dest="command", required=True)
     up_parser = sub.add_parser("up", help="start the whole stack on localhost until Ctrl-C")
-    up_parser.add_argument("--workers", type=int, default=2, help="order workers to start (default 2)")
+    up_parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="order workers to start (default 2; with autoscaling, within the policy's min and max)",
+    )
     up_parser.add_argument(
         "--run-dir", default=str(ROOT / ".run"), help="Redis data, logs, Nginx config (default .run)"
     )

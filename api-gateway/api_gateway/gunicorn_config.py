@@ -109,7 +109,11 @@ def run(settings: GatewaySettings, load_app: Callable[[], object]) -> None:
         def load(self):
             return load_app()
 
+    arbiter = os.getpid()
     try:
         Gunicorn().run()
     finally:
-        shutil.rmtree(metrics_dir, ignore_errors=True)
+        # Only in the arbiter: a gunicorn worker leaving (SIGTTOU, a graceful restart) unwinds through
+        # this frame too, since it is a fork of it, and must not delete the other workers' metric files.
+        if os.getpid() == arbiter:
+            shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -12,6 +12,8 @@ the same Redis (for instance the admin API's own namespace) can collide with the
     ticketing:idempotency:<sha256>  hash  an Idempotency-Key's request fingerprint and first response
     ticketing:generation            string  the stock generation: a reset increments it (see reset_demo)
     ticketing:consumers:heartbeat   zset  consumer name -> last heartbeat (ms, Redis clock)
+    ticketing:autoscaler:state      hash  scaled target -> JSON {current, desired, min, max, metric, ...}
+    ticketing:autoscaler:events     stream of scaling events (time, target, from, to, reason), capped ~1000
     admin:<key>                     string  the admin API's own values (see the gateway's admin.py)
 """
 
@@ -37,6 +39,13 @@ GENERATION = PREFIX + "generation"
 
 # Live workers' heartbeats: a consumer is stale (dead) when its heartbeat is old, not when it is quiet.
 CONSUMER_HEARTBEATS = PREFIX + "consumers:heartbeat"
+
+
+# make up's local autoscaler (tools/autoscaler), for the dashboard: per scaled target (order-worker,
+# api-gateway) a JSON object with current, desired, min, max, metric, metricValue, target, overlay,
+# timeScale; and a stream of its scaling events (time, target, from, to, reason).
+AUTOSCALER_STATE = PREFIX + "autoscaler:state"
+AUTOSCALER_EVENTS = PREFIX + "autoscaler:events"
 
 
 def order_key(order_id: str) -> str:
