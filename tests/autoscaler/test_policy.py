@@ -31,7 +31,7 @@ def test_the_keda_overlay_gives_the_scaled_objects_lag_target_and_behavior():
     assert worker.behavior.scale_down.stabilization_window_seconds == 180
     assert policy.sync_period == 15
     # The overlay's per-order work, which its lag target assumes, goes to the local workers too.
-    assert policy.worker_env == {"WORKER_SIMULATED_WORK_MS": "20"}
+    assert policy.worker_env == {"WORKER_SIMULATED_WORK_MS": "20", "WORKER_CONCURRENCY": "1"}  # what lagCount assumes
     assert policy.summary().startswith("keda: order-worker 2-12 on lag 50 per worker, scale-in after 180 s")
 
 
