@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import fakeredis
@@ -36,6 +37,16 @@ def settings(catalogue_path: Path) -> GatewaySettings:
     return GatewaySettings(
         catalogue_path=catalogue_path, max_tickets_per_order=10, max_body_bytes=4096, stock_check_interval_seconds=0
     )
+
+
+@pytest.fixture(autouse=True)
+def no_stock_keeper_outlives_its_test():
+    """A keeper thread left running re-initialises this catalogue's stock in the session's Redis
+    after later tests emptied it: it once made a system test in another folder see tickets it
+    never created. Every app a test starts with a keeper must stop it."""
+    yield
+    left = [t for t in threading.enumerate() if t.name == "stock-keeper"]
+    assert not left, "a test left a StockKeeper thread running: set stock_check_interval_seconds=0 or stop it"
 
 
 @pytest.fixture

@@ -109,7 +109,9 @@ def test_cors_allows_only_the_configured_origins(catalogue_path, real_redis):
     from api_gateway.settings import GatewaySettings
 
     settings = GatewaySettings(
-        catalogue_path=catalogue_path, cors_allowed_origins="https://shop.example, https://b.example/"
+        catalogue_path=catalogue_path,
+        cors_allowed_origins="https://shop.example, https://b.example/",
+        stock_check_interval_seconds=0,
     )
     client = create_app(settings, real_redis).test_client()
     allowed = client.get("/tickets", headers={"Origin": "https://b.example"})
