@@ -3,7 +3,7 @@
 Every error is JSON, `{"error": "<field>: <what is wrong>", "field": "<field>"}` (`field` left out when
 no single field is at fault), with the statuses the gateway uses too: 400 for malformed JSON, a body
 that is not an object and any invalid or unknown field; 415 for a body that is not application/json;
-401/403 for control the guard refuses (auth.py); 403 for a target not on the allow-list; 409; 502.
+401/403 for control the guard refuses (ticketing_common.control_auth); 403 for a target not on the allow-list; 409; 502.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ticketing_common import swagger_ui
+from ticketing_common.control_auth import Refused, check_control
 
 from . import __version__
 from .api_models import ConfigPatch, ErrorBody, StatsResponse, Status
-from .auth import Refused, check_control
 from .clients import HttpClient, make_client
 from .config import ConfigError, RunConfig, TargetNotAllowed, describe_first
 from .controller import AlreadyRunning, Controller
