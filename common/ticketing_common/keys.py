@@ -12,8 +12,11 @@ the same Redis (for instance the admin API's own namespace) can collide with the
     ticketing:idempotency:<sha256>  hash  an Idempotency-Key's request fingerprint and first response
     ticketing:generation            string  the stock generation: a reset increments it (see reset_demo)
     ticketing:consumers:heartbeat   zset  consumer name -> last heartbeat (ms, Redis clock)
+    ticketing:consumers:decided     hash  consumer name -> orders it decided since it started (at its heartbeat)
     ticketing:autoscaler:state      hash  scaled target -> JSON {current, desired, min, max, metric, ...}
     ticketing:autoscaler:events     stream of scaling events (time, target, from, to, reason), capped ~1000
+    ticketing:scaling:observed      hash  scaled target -> JSON of the HPA last read from Kubernetes (the gateway's)
+    ticketing:scaling:events        stream of the scaling events the gateway saw in the HPAs (time, target, from, to, reason)
     admin:<key>                     string  the admin API's own values (see the gateway's admin.py)
 """
 
@@ -39,6 +42,9 @@ GENERATION = PREFIX + "generation"
 
 # Live workers' heartbeats: a consumer is stale (dead) when its heartbeat is old, not when it is quiet.
 CONSUMER_HEARTBEATS = PREFIX + "consumers:heartbeat"
+# Each live worker's cumulative count of decisions, written with its heartbeat and removed with it:
+# the dashboard's per-worker throughput, from successive reads.
+CONSUMER_DECIDED = PREFIX + "consumers:decided"
 
 
 # make up's local autoscaler (tools/autoscaler), for the dashboard: per scaled target (order-worker,
@@ -46,6 +52,14 @@ CONSUMER_HEARTBEATS = PREFIX + "consumers:heartbeat"
 # timeScale; and a stream of its scaling events (time, target, from, to, reason).
 AUTOSCALER_STATE = PREFIX + "autoscaler:state"
 AUTOSCALER_EVENTS = PREFIX + "autoscaler:events"
+
+# In a cluster: what the gateway last read of each HPA, and the scaling events it synthesised from the
+# changes between reads, in Redis so that every gateway replica shows the same timeline.
+SCALING_OBSERVED = PREFIX + "scaling:observed"
+SCALING_EVENTS = PREFIX + "scaling:events"
+# The fields of an entry of either events stream (AUTOSCALER_EVENTS, SCALING_EVENTS): time is seconds since
+# the epoch, from and to are replica counts.
+SCALING_EVENT_FIELDS = ("time", "target", "from", "to", "reason")
 
 
 def order_key(order_id: str) -> str:

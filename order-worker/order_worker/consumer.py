@@ -215,8 +215,11 @@ class OrderConsumer:
 
     async def recover_once(self) -> None:
         s = self.settings
-        # First, before anything that can fail on a missing stream: this worker is alive.
-        await recovery.heartbeat(self.client, self.scripts, self.name, stale_ms=s.worker_stale_consumer_ms)
+        # First, before anything that can fail on a missing stream: this worker is alive, and has
+        # decided this many orders (the dashboard's per-worker throughput).
+        await recovery.heartbeat(
+            self.client, self.scripts, self.name, stale_ms=s.worker_stale_consumer_ms, decided=self.stats.decided()
+        )
         dead = await recovery.dead_letter_exhausted(
             self.client,
             self.scripts,

@@ -87,18 +87,21 @@ async def claim_idle(client: redis.Redis, consumer: str, *, min_idle_ms: int, co
     return parse_entries(claimed)
 
 
-async def heartbeat(client: redis.Redis, scripts: Scripts, me: str, *, stale_ms: int) -> int:
-    """Say this worker is alive (heartbeat.lua, on Redis's clock). Returns the heartbeat, ms."""
-    return await scripts.heartbeat(keys=[keys.CONSUMER_HEARTBEATS], args=[me, stale_ms], client=client)
+async def heartbeat(client: redis.Redis, scripts: Scripts, me: str, *, stale_ms: int, decided: int = 0) -> int:
+    """Say this worker is alive, with the orders it has `decided` so far (heartbeat.lua, on Redis's
+    clock). Returns the heartbeat, ms."""
+    return await scripts.heartbeat(
+        keys=[keys.CONSUMER_HEARTBEATS, keys.CONSUMER_DECIDED], args=[me, stale_ms, decided], client=client
+    )
 
 
 async def remove_idle_consumer(client: redis.Redis, scripts: Scripts, name: str, *, stale_ms: int) -> int:
     """Remove `name` from the group if it holds nothing and its heartbeat is missing or `stale_ms` old.
 
-    1 removed (and its heartbeat), 0 it holds entries, -1 it is alive (remove_idle_consumer.lua).
+    1 removed (and its heartbeat and decided count), 0 it holds entries, -1 it is alive (remove_idle_consumer.lua).
     """
     return await scripts.remove_idle_consumer(
-        keys=[keys.ORDER_STREAM, keys.CONSUMER_HEARTBEATS],
+        keys=[keys.ORDER_STREAM, keys.CONSUMER_HEARTBEATS, keys.CONSUMER_DECIDED],
         args=[keys.CONSUMER_GROUP, name, stale_ms],
         client=client,
     )
@@ -119,12 +122,15 @@ async def remove_stale_consumers(client: redis.Redis, scripts: Scripts, me: str,
 
 
 async def leave(client: redis.Redis, scripts: Scripts, me: str) -> bool:
-    """A worker stopping gracefully: drop its heartbeat and, if it holds nothing, its consumer.
+    """A worker stopping gracefully: drop its heartbeat and count and, if it holds nothing, its consumer.
 
     Entries it still holds stay pending in its name; without a heartbeat the others treat it
     as dead and reclaim them after WORKER_CLAIM_IDLE_MS. Returns whether the consumer was removed.
     """
-    await client.zrem(keys.CONSUMER_HEARTBEATS, me)
+    pipe = client.pipeline(transaction=True)
+    pipe.zrem(keys.CONSUMER_HEARTBEATS, me)
+    pipe.hdel(keys.CONSUMER_DECIDED, me)
+    await pipe.execute()
     return await remove_idle_consumer(client, scripts, me, stale_ms=0) == 1
 
 

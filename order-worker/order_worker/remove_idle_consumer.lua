@@ -6,11 +6,12 @@
 --
 -- KEYS[1]  the order stream               ticketing:orders
 -- KEYS[2]  the heartbeat sorted set       ticketing:consumers:heartbeat
+-- KEYS[3]  the decided-count hash         ticketing:consumers:decided (its count goes with its heartbeat)
 -- ARGV[1]  consumer group name
 -- ARGV[2]  consumer name
 -- ARGV[3]  stale time, ms: a heartbeat older than this is a dead worker's
 --
--- Returns 1 if the consumer was removed (its heartbeat too), 0 if it still holds entries,
+-- Returns 1 if the consumer was removed (its heartbeat and count too), 0 if it still holds entries,
 -- -1 if its heartbeat is fresh (a live worker): nothing removed.
 
 if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) > 0 then
@@ -26,4 +27,5 @@ if beat then
 end
 redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('HDEL', KEYS[3], ARGV[2])
 return 1

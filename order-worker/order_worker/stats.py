@@ -6,6 +6,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ticketing_common.status import DECIDING_OUTCOMES
+
 
 @dataclass
 class WorkerStats:
@@ -25,6 +27,10 @@ class WorkerStats:
         self.errors += 1
         self.last_error = message
         self.last_error_at = time.time()
+
+    def decided(self) -> int:
+        """Orders this worker decided (not entries it only acknowledged): published with its heartbeat."""
+        return sum(self.outcomes[outcome] for outcome in DECIDING_OUTCOMES)
 
     def as_dict(self) -> dict:
         return {

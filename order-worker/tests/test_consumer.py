@@ -312,6 +312,35 @@ def test_a_running_worker_heartbeats_and_on_stop_leaves_no_heartbeat_nor_empty_c
     assert stats.errors == 0
 
 
+def test_a_running_worker_publishes_its_decisions_with_its_heartbeat_and_removes_them_on_stop(stocked, redis_url):
+    # Two orders decided (one confirmed, one rejected: vip has 2), and one redelivery only acknowledged.
+    decided = [queue_order(stocked, ("adult", 1))[0], queue_order(stocked, ("vip", 3))[0]]
+
+    async def body(consumer):
+        stop = asyncio.Event()
+        task = asyncio.create_task(consumer.run(stop))
+        await until(lambda: _all_decided(consumer.client, decided))
+        stocked.xadd(keys.ORDER_STREAM, {keys.STREAM_ORDER_ID_FIELD: decided[0]})  # a duplicate
+        await until(lambda: _stream_drained(consumer.client))
+
+        async def published_two():
+            return await consumer.client.hget(keys.CONSUMER_DECIDED, consumer.name) == "2"
+
+        await until(published_two)
+        stop.set()
+        await task
+        return consumer.stats
+
+    stats = run(with_consumer(redis_url, body, name="counting", worker_recovery_interval_ms=100))
+    assert stats.outcomes["duplicate"] == 1 and stats.decided() == 2
+    assert stocked.hget(keys.CONSUMER_DECIDED, "counting") is None  # gone with its heartbeat
+
+
+async def _stream_drained(client):
+    groups = await client.xinfo_groups(keys.ORDER_STREAM)
+    return groups[0]["lag"] == 0 and groups[0]["pending"] == 0
+
+
 async def _has_heartbeat(client, name):
     return await client.zscore(keys.CONSUMER_HEARTBEATS, name) is not None
 

@@ -343,3 +343,30 @@ def test_the_heartbeat_is_redis_time_and_drops_heartbeats_gone_stale(stocked, re
     beat = run(with_consumer(redis_url, body))
     assert before <= beat <= redis_ms(stocked)
     assert stocked.zrange(keys.CONSUMER_HEARTBEATS, 0, -1, withscores=True) == [("me", beat)]
+
+
+def test_the_heartbeat_publishes_the_workers_decided_count_and_drops_it_with_a_stale_heartbeat(stocked, redis_url):
+    before = redis_ms(stocked)
+    stocked.zadd(keys.CONSUMER_HEARTBEATS, {"long-dead": before - 60_000, "other": before})
+    stocked.hset(keys.CONSUMER_DECIDED, mapping={"long-dead": 7, "other": 3})
+
+    async def body(consumer):
+        await recovery.heartbeat(consumer.client, consumer.scripts, "me", stale_ms=1000, decided=41)
+        await recovery.heartbeat(consumer.client, consumer.scripts, "me", stale_ms=1000, decided=42)
+
+    run(with_consumer(redis_url, body))
+    assert stocked.hgetall(keys.CONSUMER_DECIDED) == {"me": "42", "other": "3"}
+    assert set(stocked.zrange(keys.CONSUMER_HEARTBEATS, 0, -1)) == {"me", "other"}
+
+
+def test_a_dead_worker_removed_from_the_group_loses_its_decided_count_too(stocked, redis_url):
+    setup_group(stocked)
+    stocked.xgroup_createconsumer(keys.ORDER_STREAM, keys.CONSUMER_GROUP, "dead")
+    stocked.zadd(keys.CONSUMER_HEARTBEATS, {"dead": redis_ms(stocked) - 60_000})
+    stocked.hset(keys.CONSUMER_DECIDED, "dead", 5)
+
+    async def body(consumer):
+        return await recovery.remove_idle_consumer(consumer.client, consumer.scripts, "dead", stale_ms=1000)
+
+    assert run(with_consumer(redis_url, body)) == 1
+    assert stocked.hget(keys.CONSUMER_DECIDED, "dead") is None
