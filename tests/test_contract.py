@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ticketing_common import order_record
+from ticketing_common import keys, order_record
 from ticketing_common.status import DecisionOutcome, IntakeOutcome, OrderStatus, Reason
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +40,7 @@ def test_every_word_a_script_uses_is_defined_in_the_contract(path):
         | DEAD_LETTER_FIELDS
         | IDEMPOTENCY_FIELDS
         | XINFO_FIELDS
+        | set(keys.SCALING_EVENT_FIELDS)
     )
     # Words only: error messages (with spaces), Redis commands and options (upper case)
     # and stream id specials (~ * + -) are not contract.

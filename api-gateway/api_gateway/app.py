@@ -15,6 +15,7 @@ from .errors import ApiError, register_error_handlers
 from .openapi import build_openapi
 from .orders import ENQUEUE_ORDER_LUA
 from .routes import admin, docs, health, orders, system, tickets
+from .scaling import KubernetesApi, KubernetesScaling
 from .services import Services
 from .settings import GatewaySettings
 from .stock import StockKeeper, initialise_stock
@@ -54,6 +55,7 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
         enqueue_order=client.register_script(ENQUEUE_ORDER_LUA),
         # From the routes just registered: build_openapi walks the URL map.
         openapi=build_openapi(app, VERSION, settings.max_tickets_per_order, catalogue.types),
+        kubernetes=_kubernetes_scaling(settings, client),
     )
     register_error_handlers(app)
     _count_requests(app)
@@ -67,6 +69,14 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
         keeper.start()
         app.extensions["stock_keeper"] = keeper
     return app
+
+
+def _kubernetes_scaling(settings: GatewaySettings, client: redis.Redis) -> KubernetesScaling | None:
+    api = KubernetesApi.in_cluster(settings.kubernetes_service_host, settings.kubernetes_service_port)
+    if api is None:
+        return None
+    log.info("scaling view: the HPAs of namespace %s via %s", api.namespace, api.base_url)
+    return KubernetesScaling(api, client)
 
 
 def _retry_until_reachable(step, timeout: float):

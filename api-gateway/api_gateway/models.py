@@ -7,7 +7,7 @@ them, so the published contract cannot drift from the code.
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
@@ -143,11 +143,73 @@ class StockStatus(_Response):
     sold: int
 
 
+class Totals(_Response):
+    accepted: Annotated[
+        int, Field(description="orders queued since the stream began (its entries-added; a reset restarts it)")
+    ]
+    decided: Annotated[int, Field(description="of those, entries the workers have acknowledged (decided or set aside)")]
+
+
+class WorkerStatus(_Response):
+    name: Annotated[str, Field(description="the worker's consumer name")]
+    heartbeatAgeMs: Annotated[int, Field(description="milliseconds since its last heartbeat (Redis's clock)")]
+    decided: Annotated[
+        int, Field(description="orders it has decided since it started, as of its last heartbeat (cumulative)")
+    ]
+
+
 class SystemStatus(_Response):
     time: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
     stream: StreamStatus
+    totals: Totals
     consumers: list[ConsumerStatus]
+    workers: Annotated[
+        list[WorkerStatus], Field(description="running worker processes (pods), from their heartbeats, by name")
+    ]
     stock: list[StockStatus]
+
+
+DateTime = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+
+
+class ScalingTarget(_Response):
+    # Every field is always present (null where unknown), in both sources, so the dashboard draws one view.
+    name: Annotated[str, Field(examples=["order-worker"])]
+    current: Annotated[int, Field(description="replicas running")]
+    desired: Annotated[int, Field(description="replicas the autoscaler wants")]
+    min: int
+    max: int
+    metric: Annotated[Literal["lag", "cpu"], Field(description="lag: the consumer group's lag; cpu: utilisation (%)")]
+    metricValue: Annotated[
+        float | None, Field(description="the metric now: the whole lag, or CPU % of the request; null if unread")
+    ]
+    target: Annotated[float, Field(description="lag per worker, or CPU % of the request")]
+    overlay: Annotated[str | None, Field(description="the k8s overlay whose policy make up applies; null in a cluster")]
+    timeScale: Annotated[float | None, Field(description="make up's AUTOSCALE_TIME_SCALE; null in a cluster")]
+    stale: Annotated[bool, Field(description="the figures were not refreshed recently (the autoscaler stopped)")]
+    updatedAt: DateTime
+
+
+class ScalingEvent(_Response):
+    time: DateTime
+    target: str
+    from_: Annotated[int, Field(alias="from")]
+    to: int
+    reason: Annotated[str, Field(examples=["lag 412 > 50 per worker"])]
+
+
+class Scaling(_Response):
+    source: Annotated[
+        Literal["local-autoscaler", "kubernetes", "none"],
+        Field(description="make up's autoscaler, the HPAs of the gateway's namespace, or neither"),
+    ]
+    message: Annotated[str | None, Field(description="why there is nothing, or what went wrong reading it")]
+    targets: list[ScalingTarget]
+    events: Annotated[list[ScalingEvent], Field(description="the last 50 scaling events, oldest first")]
+
+
+class ResetResult(_Response):
+    deleted: Annotated[int, Field(description="orders deleted")]
 
 
 # The admin Database API (the spec's second OpenAPI document).

@@ -9,6 +9,7 @@ from flask import current_app
 from redis.commands.core import Script
 
 from .catalogue import Catalogue
+from .scaling import KubernetesScaling
 from .settings import GatewaySettings
 
 
@@ -19,6 +20,8 @@ class Services:
     catalogue: Catalogue
     enqueue_order: Script
     openapi: dict
+    # The HPA reader when the gateway runs in a Kubernetes pod; None elsewhere (see scaling.py).
+    kubernetes: KubernetesScaling | None = None
 
 
 def services() -> Services:

@@ -47,6 +47,10 @@ class GatewaySettings(ServiceSettings):
         default_factory=list, description="comma-separated origins allowed to call the API from a browser"
     )
     max_body_bytes: int = Field(16 * 1024, ge=256, le=10 * 1024 * 1024, description="largest request body accepted")
+    # Set by Kubernetes in every pod (even with enableServiceLinks off): with a mounted service-account
+    # token, GET /system/scaling reads the namespace's HPAs from this API server.
+    kubernetes_service_host: str | None = Field(None, description="the Kubernetes API server (set in a pod)")
+    kubernetes_service_port: int = Field(443, ge=1, le=65535, description="its port (set in a pod)")
 
     @field_validator("cors_allowed_origins", mode="before")
     @classmethod

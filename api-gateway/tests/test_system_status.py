@@ -24,3 +24,48 @@ def test_system_status_shows_backlog_consumers_and_stock(real_client, real_redis
     assert consumer["name"] == "worker-1" and consumer["pending"] == 1 and consumer["idleMs"] >= 0
     vip = next(s for s in status["stock"] if s["ticketId"] == "vip")
     assert vip == {"ticketId": "vip", "type": "vip", "initial": 5, "available": 4, "sold": 1}
+
+
+def test_totals_count_orders_accepted_and_acknowledged_by_the_group(real_client, real_redis):
+    for _ in range(5):
+        assert real_client.post("/orders", json=order_body()).status_code == 201
+    # No worker yet: everything accepted, nothing decided.
+    assert real_client.get("/system/status").get_json()["totals"] == {"accepted": 5, "decided": 0}
+
+    real_redis.xgroup_create(keys.ORDER_STREAM, keys.CONSUMER_GROUP, id="0")
+    assert real_client.get("/system/status").get_json()["totals"] == {"accepted": 5, "decided": 0}
+    [(_, read)] = real_redis.xreadgroup(keys.CONSUMER_GROUP, "w1", {keys.ORDER_STREAM: ">"}, count=3)
+    real_redis.xack(keys.ORDER_STREAM, keys.CONSUMER_GROUP, read[0][0], read[1][0])
+    assert real_client.get("/system/status").get_json()["totals"] == {"accepted": 5, "decided": 2}
+
+    # Trimming the acknowledged entries (as workers do) changes neither total.
+    real_redis.xtrim(keys.ORDER_STREAM, minid=read[2][0], approximate=False)
+    status = real_client.get("/system/status").get_json()
+    assert status["stream"]["length"] == 3 and status["totals"] == {"accepted": 5, "decided": 2}
+
+
+def test_totals_restart_at_a_reset(real_client, real_redis):
+    for _ in range(3):
+        real_client.post("/orders", json=order_body())
+    assert real_client.post("/system/reset").status_code == 200
+    assert real_client.get("/system/status").get_json()["totals"] == {"accepted": 0, "decided": 0}
+    real_client.post("/orders", json=order_body())
+    assert real_client.get("/system/status").get_json()["totals"] == {"accepted": 1, "decided": 0}
+
+
+def test_workers_are_the_heartbeat_registry_with_each_ones_decided_count(real_client, real_redis):
+    seconds, micros = real_redis.time()
+    now = seconds * 1000 + micros // 1000
+    real_redis.zadd(keys.CONSUMER_HEARTBEATS, {"worker-2": now - 1500, "worker-1": now - 200})
+    real_redis.hset(keys.CONSUMER_DECIDED, mapping={"worker-1": 120, "worker-2": 75, "gone": 9})
+    workers = real_client.get("/system/status").get_json()["workers"]
+    assert [(w["name"], w["decided"]) for w in workers] == [("worker-1", 120), ("worker-2", 75)]
+    ages = [w["heartbeatAgeMs"] for w in workers]
+    assert 200 <= ages[0] < 1500 <= ages[1] < 60_000
+
+
+def test_a_worker_that_has_not_published_a_count_yet_has_decided_nothing(real_client, real_redis):
+    seconds, _ = real_redis.time()
+    real_redis.zadd(keys.CONSUMER_HEARTBEATS, {"new": seconds * 1000})
+    [worker] = real_client.get("/system/status").get_json()["workers"]
+    assert worker["name"] == "new" and worker["decided"] == 0

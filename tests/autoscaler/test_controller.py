@@ -86,6 +86,7 @@ def test_a_lag_above_the_target_grows_the_pool_by_the_manifests_policy_and_says_
         "overlay": "keda",
         "source": "ScaledObject/order-worker",
         "timeScale": 1.0,
+        "syncPeriodS": 15.0,
         "updatedAt": 1000.0,
         "pending": 0,
     }

@@ -208,6 +208,7 @@ class Autoscaler:
             "overlay": self.policy.overlay,
             "source": target.source,
             "timeScale": self.policy.time_scale,
+            "syncPeriodS": self.policy.sync_period,  # the gateway calls the state stale after two syncs
             "updatedAt": round(self.wall_clock(), 3),
             **({} if observed is None else observed.extra),
         }

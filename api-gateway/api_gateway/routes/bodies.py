@@ -36,6 +36,7 @@ def json_body(model: type[M]) -> M:
         raise from_validation_error(e) from None
 
 
-def respond(model: BaseModel, status: int = 200) -> tuple[Response, int]:
-    """The response body, dumped from its documented model (absent optional fields left out)."""
-    return jsonify(model.model_dump(mode="json", exclude_none=True)), status
+def respond(model: BaseModel, status: int = 200, *, keep_nulls: bool = False) -> tuple[Response, int]:
+    """The response body, dumped from its documented model (by alias; absent optional fields left out,
+    unless `keep_nulls`: for models whose fields are required and nullable, null is part of the contract)."""
+    return jsonify(model.model_dump(mode="json", by_alias=True, exclude_none=not keep_nulls)), status
