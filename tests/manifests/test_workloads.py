@@ -118,12 +118,17 @@ def test_read_only_services_get_writable_emptydirs_where_they_write(kustomizatio
 
 
 @pytest.mark.parametrize("kustomization", KUSTOMIZATIONS)
-def test_pods_get_no_service_links_and_no_api_token(kustomization):
+def test_pods_get_no_service_links_and_only_the_gateway_an_api_token_of_its_own(kustomization):
     for workload in workloads(render(kustomization)):
-        pod = pod_spec(workload)
+        pod, name = pod_spec(workload), workload["metadata"]["name"]
         # Service links would inject REDIS_PORT=tcp://... style variables next to the settings.
-        assert pod.get("enableServiceLinks") is False, workload["metadata"]["name"]
-        assert pod.get("automountServiceAccountToken") is False, workload["metadata"]["name"]
+        assert pod.get("enableServiceLinks") is False, name
+        if name == "api-gateway":
+            # It reads the HPAs (GET /system/scaling) as its own ServiceAccount (test_rbac.py).
+            assert pod.get("automountServiceAccountToken") is True and pod.get("serviceAccountName") == "api-gateway"
+        else:
+            assert pod.get("automountServiceAccountToken") is False, name
+            assert pod.get("serviceAccountName", "default") == "default", name
 
 
 @pytest.mark.parametrize("kustomization", KUSTOMIZATIONS)
