@@ -42,10 +42,15 @@ export function systemStatus(overrides: Partial<SystemStatus> = {}): SystemStatu
   const status = {
     time: "2026-07-01T10:00:00.000Z",
     stream: { length: 120, lag: 7, pending: 3, deadLetter: 0 },
+    totals: { accepted: 1250, decided: 1240 },
     consumers: [
       { name: "worker-a", pending: 2, idleMs: 150 },
       { name: "worker-b", pending: 1, idleMs: 900 },
       { name: "worker-old", pending: 0, idleMs: 120_000 },
+    ],
+    workers: [
+      { name: "worker-a", heartbeatAgeMs: 1200, decided: 700 },
+      { name: "worker-b", heartbeatAgeMs: 3400, decided: 540 },
     ],
     stock: [
       { ticketId: "ga-adult", type: "adult", initial: 1000, available: 870, sold: 130 },

@@ -74,6 +74,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/system/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reset the demo: delete every order, put the stock back to the catalogue (safe under load) */
+        post: operations["resetDemo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/scaling": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the autoscalers are doing: replicas, metric against target, scaling events */
+        get: operations["getScaling"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/system/status": {
         parameters: {
             query?: never;
@@ -81,7 +115,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Backlog, active workers and stock, for the dashboard */
+        /** Backlog, totals, workers and stock, for the dashboard */
         get: operations["getSystemStatus"];
         put?: never;
         post?: never;
@@ -271,6 +305,112 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** ResetResult */
+        ResetResult: {
+            /**
+             * Deleted
+             * @description orders deleted
+             */
+            deleted: number;
+        };
+        /** Scaling */
+        Scaling: {
+            /**
+             * Events
+             * @description the last 50 scaling events, oldest first
+             */
+            events: components["schemas"]["ScalingEvent"][];
+            /**
+             * Message
+             * @description why there is nothing, or what went wrong reading it
+             */
+            message: string | null;
+            /**
+             * Source
+             * @description make up's autoscaler, the HPAs of the gateway's namespace, or neither
+             * @enum {string}
+             */
+            source: "local-autoscaler" | "kubernetes" | "none";
+            /** Targets */
+            targets: components["schemas"]["ScalingTarget"][];
+        };
+        /** ScalingEvent */
+        ScalingEvent: {
+            /** From */
+            from: number;
+            /**
+             * Reason
+             * @example lag 412 > 50 per worker
+             */
+            reason: string;
+            /** Target */
+            target: string;
+            /**
+             * Time
+             * Format: date-time
+             */
+            time: string;
+            /** To */
+            to: number;
+        };
+        /** ScalingTarget */
+        ScalingTarget: {
+            /**
+             * Current
+             * @description replicas running
+             */
+            current: number;
+            /**
+             * Desired
+             * @description replicas the autoscaler wants
+             */
+            desired: number;
+            /** Max */
+            max: number;
+            /**
+             * Metric
+             * @description lag: the consumer group's lag; cpu: utilisation (%)
+             * @enum {string}
+             */
+            metric: "lag" | "cpu";
+            /**
+             * Metricvalue
+             * @description the metric now: the whole lag, or CPU % of the request; null if unread
+             */
+            metricValue: number | null;
+            /** Min */
+            min: number;
+            /**
+             * Name
+             * @example order-worker
+             */
+            name: string;
+            /**
+             * Overlay
+             * @description the k8s overlay whose policy make up applies; null in a cluster
+             */
+            overlay: string | null;
+            /**
+             * Stale
+             * @description the figures were not refreshed recently (the autoscaler stopped)
+             */
+            stale: boolean;
+            /**
+             * Target
+             * @description lag per worker, or CPU % of the request
+             */
+            target: number;
+            /**
+             * Timescale
+             * @description make up's AUTOSCALE_TIME_SCALE; null in a cluster
+             */
+            timeScale: number | null;
+            /**
+             * Updatedat
+             * Format: date-time
+             */
+            updatedAt: string;
+        };
         /** StockStatus */
         StockStatus: {
             /** Available */
@@ -329,6 +469,12 @@ export interface components {
              * Format: date-time
              */
             time: string;
+            totals: components["schemas"]["Totals"];
+            /**
+             * Workers
+             * @description running worker processes (pods), from their heartbeats, by name
+             */
+            workers: components["schemas"]["WorkerStatus"][];
         };
         /** Ticket */
         Ticket: {
@@ -364,6 +510,19 @@ export interface components {
             /** Tickets */
             tickets: components["schemas"]["Ticket"][];
         };
+        /** Totals */
+        Totals: {
+            /**
+             * Accepted
+             * @description orders queued since the stream began (its entries-added; a reset restarts it)
+             */
+            accepted: number;
+            /**
+             * Decided
+             * @description of those, entries the workers have acknowledged (decided or set aside)
+             */
+            decided: number;
+        };
         /** UpdateRedisEntry */
         UpdateRedisEntry: {
             /**
@@ -373,6 +532,24 @@ export interface components {
             value: {
                 [key: string]: unknown;
             };
+        };
+        /** WorkerStatus */
+        WorkerStatus: {
+            /**
+             * Decided
+             * @description orders it has decided since it started, as of its last heartbeat (cumulative)
+             */
+            decided: number;
+            /**
+             * Heartbeatagems
+             * @description milliseconds since its last heartbeat (Redis's clock)
+             */
+            heartbeatAgeMs: number;
+            /**
+             * Name
+             * @description the worker's consumer name
+             */
+            name: string;
         };
     };
     responses: never;
@@ -733,6 +910,64 @@ export interface operations {
             };
         };
     };
+    resetDemo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reset */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResetResult"];
+                };
+            };
+            /** @description ADMIN_TOKEN is set and the bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ADMIN_TOKEN is unset and the caller is not on loopback */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getScaling: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description make up's autoscaler, the cluster's HPAs, or why neither */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Scaling"];
+                };
+            };
+        };
+    };
     getSystemStatus: {
         parameters: {
             query?: never;
@@ -801,3 +1036,5 @@ type ReadonlyArray<T> = [
 export const pathsTicketsGetParametersQueryTypeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/tickets"]["get"]["parameters"]["query"]["type"]> = ["adult", "student", "child", "senior", "vip"];
 export const orderStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OrderStatus"]> = ["pending", "confirmed", "rejected", "failed"];
 export const paymentMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PaymentMethod"]> = ["credit_card", "debit_card", "paypal", "apple_pay", "google_pay", "bank_transfer"];
+export const scalingSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scaling"]["source"]> = ["local-autoscaler", "kubernetes", "none"];
+export const scalingTargetMetricValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScalingTarget"]["metric"]> = ["lag", "cpu"];
