@@ -248,6 +248,14 @@ def hpa_reading(hpa: dict[str, Any], read_at: float) -> HpaReading | None:
     )
 
 
+def _reading_or_none(hpa: Any, read_at: float) -> HpaReading | None:
+    """One HPA's reading; an object this view cannot make sense of is left out, not the whole list."""
+    try:
+        return hpa_reading(hpa, read_at)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
 @dataclass(frozen=True)
 class KubernetesApi:
     """Where and how to read the HPAs: the API server, the pod's namespace, its token and CA."""
@@ -350,7 +358,7 @@ class KubernetesScaling:
             if self._http is None:
                 self._http = self.api.http_client()
             hpas = self.api.list_hpas(self._http)
-            readings = [r for r in (hpa_reading(h, read_at) for h in hpas) if r is not None]
+            readings = [r for r in (_reading_or_none(h, read_at) for h in hpas) if r is not None]
             readings.sort(key=lambda r: r.target.name)
             observe(self.client, self.script, readings, read_at)
             targets = self._last_good = [r.target for r in readings]

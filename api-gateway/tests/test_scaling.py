@@ -421,6 +421,15 @@ def test_an_hpa_on_neither_cpu_nor_an_external_metric_is_left_out():
     assert reading is not None and reading.target.metric == "cpu" and reading.target.target == 80
 
 
+@pytest.mark.integration
+def test_an_hpa_the_view_cannot_read_is_left_out_and_the_others_shown(api, api_server, real_redis):
+    broken = gateway_hpa()
+    del broken["spec"]["maxReplicas"]
+    api_server.hpas = [broken, keda_hpa(), "not an object"]
+    view = reader(api, real_redis).scaling()
+    assert [t.name for t in view.targets] == ["order-worker"] and view.message is None
+
+
 def test_an_hpa_not_yet_measured_has_no_metric_value():
     hpa = keda_hpa()
     hpa["status"] = {"currentReplicas": 2, "desiredReplicas": 2}
