@@ -52,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         help="gateway benchmark: also run this gateway with these settings (repeatable), "
         "e.g. 2x8:WEB_CONCURRENCY=2,GUNICORN_THREADS=8",
     )
+    parser.add_argument(
+        "--e2e-pinned",
+        action="store_true",
+        help="e2e benchmark: the load driver pinned to CPU 1, Redis and the services to CPU 0 (taskset)",
+    )
     args = parser.parse_args(argv)
 
     for program in ("redis-server", "wrk"):
@@ -76,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         results={},
         gateway_baseline=args.gateway_baseline,
         gateway_variants=args.gateway_variant,
+        e2e_pinned=args.e2e_pinned,
     )
     print(
         f"bench ({mode}): {', '.join(chosen)}; {ctx.machine['cores']} cores, {ctx.machine['cpu']}; "

@@ -183,11 +183,15 @@ def e2e(r: dict) -> list[str]:
                 _n(lv["max_xlen"]),
                 _n(bad),
                 _n(lv["driver_send_lateness_ms"].get("p99"), 1),
+                _n(lv.get("driver_cores"), 2),
+                " / ".join(_n(c, 1) for c in lv.get("gateway_process_cpu_s", [])) or "–",
             ]
         )
     return [
         f"### 3. End to end at a fixed arrival rate (open loop, {r['seconds_per_level']} s a level, "
-        f"{r['workers']} workers; capacity {_n(r['capacity_rps'])} orders/s from {r['capacity_source']})",
+        f"{r['workers']} workers; capacity {_n(r['capacity_rps'])} orders/s from {r['capacity_source']}"
+        + (f"; {r['pinned']}" if r.get("pinned") else "")
+        + ")",
         "",
         *_table(
             [
@@ -205,6 +209,8 @@ def e2e(r: dict) -> list[str]:
                 "max XLEN",
                 "not 201",
                 "driver lateness p99 ms",
+                "driver CPU, cores",
+                "CPU s of each gateway process",
             ],
             rows,
         ),
