@@ -17,15 +17,15 @@ import traceback
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
-from . import contention, e2e, intake, memory, report, scaling, workers
+from . import contention, e2e, gateway, intake, memory, report, scaling, workers
 from .budget import log
 from .machine import have, machine
 from .paths import RESULTS
 from .store import bench_redis
 
 # In this order: e2e and memory use intake's capacity, contention compares with workers' K=2.
-BENCHMARKS = {m.NAME: m for m in (intake, workers, e2e, contention, memory, scaling)}
-BUDGET_S = {"full": 420, "quick": 120}
+BENCHMARKS = {m.NAME: m for m in (intake, gateway, workers, e2e, contention, memory, scaling)}
+BUDGET_S = {"full": 540, "quick": 150}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,6 +39,23 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME",
         choices=list(BENCHMARKS),
         help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}",
+    )
+    parser.add_argument(
+        "--gateway-baseline",
+        metavar="REV",
+        help="gateway benchmark: also run the gateway of this commit (git archive), for before/after in one run",
+    )
+    parser.add_argument(
+        "--gateway-variant",
+        action="append",
+        metavar="LABEL:NAME=VALUE,...",
+        help="gateway benchmark: also run this gateway with these settings (repeatable), "
+        "e.g. 2x8:WEB_CONCURRENCY=2,GUNICORN_THREADS=8",
+    )
+    parser.add_argument(
+        "--e2e-pinned",
+        action="store_true",
+        help="e2e benchmark: the load driver pinned to CPU 1, Redis and the services to CPU 0 (taskset)",
     )
     args = parser.parse_args(argv)
 
@@ -56,7 +73,16 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(workdir, ignore_errors=True)
     started = time.monotonic()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    ctx = SimpleNamespace(quick=args.quick, machine=machine(), workdir=workdir, redis=bench_redis, results={})
+    ctx = SimpleNamespace(
+        quick=args.quick,
+        machine=machine(),
+        workdir=workdir,
+        redis=bench_redis,
+        results={},
+        gateway_baseline=args.gateway_baseline,
+        gateway_variants=args.gateway_variant,
+        e2e_pinned=args.e2e_pinned,
+    )
     print(
         f"bench ({mode}): {', '.join(chosen)}; {ctx.machine['cores']} cores, {ctx.machine['cpu']}; "
         f"load average {ctx.machine['load_average_at_start']}",

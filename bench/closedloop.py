@@ -48,10 +48,11 @@ def wrk(
     arg: str = "",
     server_pid: int | None = None,
     client: redis.Redis | None = None,
+    cpus: str | None = None,
 ) -> WrkResult:
     """One closed-loop wrk run, bounded by `seconds` and by `max_requests` (bench/wrk.lua stops the thread)."""
     per_thread = max(max_requests // threads, 1)
-    argv = [
+    argv = (["taskset", "-c", cpus] if cpus else []) + [
         "wrk",
         f"-t{threads}",
         f"-c{connections}",

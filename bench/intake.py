@@ -41,7 +41,7 @@ ENDPOINTS = [
 ]
 
 
-def measure_post_capacity(ctx, url: str, pid: int, client, seconds: float) -> float:
+def measure_post_capacity(ctx, url: str, pid: int, client, seconds: float, cpus: str | None = None) -> float:
     """A short closed-loop POST /orders run: the intake capacity, for benchmarks run without this one."""
     wrk(
         url,
@@ -51,6 +51,7 @@ def measure_post_capacity(ctx, url: str, pid: int, client, seconds: float) -> fl
         max_requests=20_000,
         expect=201,
         arg=",".join(TICKET_IDS),
+        cpus=cpus,
     )
     return wrk(
         url,
@@ -62,6 +63,7 @@ def measure_post_capacity(ctx, url: str, pid: int, client, seconds: float) -> fl
         arg=",".join(TICKET_IDS),
         server_pid=pid,
         client=client,
+        cpus=cpus,
     ).rps
 
 

@@ -244,13 +244,16 @@ def run_openloop(
     tickets: list[str] = TICKET_IDS,
     max_connections: int = 256,
     grace: float = 10.0,
+    cpus: str | None = None,
 ) -> tuple[dict, float]:
-    """Run this driver as its own process (its CPU apart from the benchmark's); (its result, its CPU seconds)."""
+    """Run this driver as its own process (its CPU apart from the benchmark's), on the CPUs `cpus`
+    (taskset's list) if given; (its result, its CPU seconds)."""
     out_file = workdir / "openloop.json"
     workdir.mkdir(parents=True, exist_ok=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(
-        [
+        (["taskset", "-c", cpus] if cpus else [])
+        + [
             sys.executable,
             "-m",
             "bench.openloop",

@@ -183,11 +183,15 @@ def e2e(r: dict) -> list[str]:
                 _n(lv["max_xlen"]),
                 _n(bad),
                 _n(lv["driver_send_lateness_ms"].get("p99"), 1),
+                _n(lv.get("driver_cores"), 2),
+                " / ".join(_n(c, 1) for c in lv.get("gateway_process_cpu_s", [])) or "–",
             ]
         )
     return [
         f"### 3. End to end at a fixed arrival rate (open loop, {r['seconds_per_level']} s a level, "
-        f"{r['workers']} workers; capacity {_n(r['capacity_rps'])} orders/s from {r['capacity_source']})",
+        f"{r['workers']} workers; capacity {_n(r['capacity_rps'])} orders/s from {r['capacity_source']}"
+        + (f"; {r['pinned']}" if r.get("pinned") else "")
+        + ")",
         "",
         *_table(
             [
@@ -205,6 +209,8 @@ def e2e(r: dict) -> list[str]:
                 "max XLEN",
                 "not 201",
                 "driver lateness p99 ms",
+                "driver CPU, cores",
+                "CPU s of each gateway process",
             ],
             rows,
         ),
@@ -337,8 +343,54 @@ def scaling(r: dict) -> list[str]:
     ]
 
 
+def gateway(r: dict) -> list[str]:
+    rows = []
+    for label, t in r["targets"].items():
+        rows.append(
+            [
+                f"`{label}`",
+                _n(t["rps"]),
+                f"{_n(t['rps_min'])}–{_n(t['rps_max'])}",
+                _n(t["p50_ms"], 1),
+                _n(t["p99_ms"], 1),
+                f"**{t['ratio_to_ceiling']:.2f}**",
+                f"{t['ratio_to_reference']:.2f}",
+                f"**{t['cpu_ms_per_order']:.2f}**" if t["cpu_ms_per_order"] is not None else "–",
+                ", ".join(_n(c, 2) for c in t["cpu_ms_per_order_rounds"]),
+                _n(t["redis_cpu_us_per_order"]),
+                _n(t["bad_status"]),
+            ]
+        )
+    workers = r.get("gunicorn_workers", {})
+    return [
+        f"### 1b. POST /orders: the gateway, the spec's minimal implementation and the bare ceiling (wrk, closed "
+        f"loop, {r['connections']} connections; median of {r['rounds']} alternating rounds of {r['seconds_per_run']} s)",
+        "",
+        *_table(
+            [
+                "target",
+                "req/s",
+                "rounds",
+                "p50 ms",
+                "p99 ms",
+                "/ ceiling",
+                "/ reference",
+                "server CPU ms per 201",
+                "per round",
+                "Redis CPU µs per 201",
+                "not 201",
+            ],
+            rows,
+        ),
+        "",
+        "gunicorn worker processes: " + ", ".join(f"{k} {v}" for k, v in workers.items()) + ".",
+        "",
+    ]
+
+
 SECTIONS = {
     "intake": intake,
+    "gateway": gateway,
     "workers": workers,
     "e2e": e2e,
     "contention": contention,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import redis
 from flask import Flask, g, request
@@ -117,6 +118,8 @@ def _refuse_unknown_query_parameters(app: Flask) -> None:
 
     @app.before_request
     def _check_query():
+        if not request.query_string:  # the common case: nothing to check, no arguments to parse
+            return
         view = app.view_functions.get(request.endpoint or "")
         op = getattr(view, "openapi", None)
         if op is None:
@@ -133,10 +136,22 @@ def _count_requests(app: Flask) -> None:
     def _start_timer():
         g.started = time.perf_counter()
 
+    # Each labelled child looked up once, not on every request (labels() takes a lock and checks its
+    # arguments each time); a race only looks the same child up twice.
+    counters: dict[tuple[str, str, int], Any] = {}
+    histograms: dict[tuple[str, str], Any] = {}
+
     @app.after_request
     def _record(response):
         # Label by route pattern, not path, so order ids do not explode the label set.
         route = request.url_rule.rule if request.url_rule else "unmatched"
-        metrics.REQUESTS.labels(request.method, route, response.status_code).inc()
-        metrics.REQUEST_SECONDS.labels(request.method, route).observe(time.perf_counter() - g.get("started", 0))
+        method, status = request.method, response.status_code
+        counter = counters.get((method, route, status))
+        if counter is None:
+            counter = counters[(method, route, status)] = metrics.REQUESTS.labels(method, route, status)
+        histogram = histograms.get((method, route))
+        if histogram is None:
+            histogram = histograms[(method, route)] = metrics.REQUEST_SECONDS.labels(method, route)
+        counter.inc()
+        histogram.observe(time.perf_counter() - g.get("started", 0))
         return response

@@ -11,6 +11,7 @@
 --     first response again (same body) or a conflict (another body); nothing is written;
 --   * backpressure: if the consumer group's backlog (entries not yet delivered plus
 --     delivered but unacknowledged) has reached the bound, refuse; nothing is written.
+--     Read exactly (XINFO GROUPS) only when the stream's length reaches the bound.
 --
 -- KEYS[1]  the order hash                 ticketing:order:<orderId>
 -- KEYS[2]  the order stream               ticketing:orders
@@ -39,8 +40,14 @@ if KEYS[4] then
 end
 
 local bound = tonumber(ARGV[4])
-if bound > 0 and redis.call('EXISTS', KEYS[2]) == 1 then
-  local backlog = redis.call('XLEN', KEYS[2])  -- before any worker made the group, all of it
+-- The stream's length bounds the backlog from above: every entry not yet delivered or not yet
+-- acknowledged is still in it (trimming drops only acknowledged entries). So only a stream at least
+-- as long as the bound needs the exact figure from XINFO GROUPS, whose reply costs far more to
+-- build and walk than XLEN (O(1); 0 for a missing stream).
+local length = 0
+if bound > 0 then length = redis.call('XLEN', KEYS[2]) end
+if bound > 0 and length >= bound then
+  local backlog = length  -- before any worker made the group, all of it
   for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[2])) do
     local info = {}
     for i = 1, #group, 2 do info[group[i]] = group[i + 1] end

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from gunicorn import glogging, util
 from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.sync import SyncWorker
 
 from ticketing_common.logs import JsonFormatter
 
@@ -68,11 +69,25 @@ class JsonErrorThreadWorker(ThreadWorker):
         super().init_process()
 
 
+class JsonErrorSyncWorker(SyncWorker):
+    """gunicorn's sync worker with JSON errors: one request at a time per process, a connection per
+    request (no keep-alive). Only an idle process accepts, so requests wait in the one listen queue in
+    arrival order instead of behind a busy process's kept-alive connections (docs/performance.md)."""
+
+    def init_process(self) -> None:
+        util.write_error = write_json_error
+        super().init_process()
+
+
+def worker_class(name: str) -> type:
+    return JsonErrorSyncWorker if name == "sync" else JsonErrorThreadWorker
+
+
 def options(settings: GatewaySettings) -> dict:
     return {
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.web_concurrency,
-        "worker_class": JsonErrorThreadWorker,
+        "worker_class": worker_class(settings.gunicorn_worker_class),
         "threads": settings.gunicorn_threads,
         # Keep-alive a little longer than a typical load balancer's idle timeout.
         "keepalive": 75,

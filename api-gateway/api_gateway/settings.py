@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
@@ -21,6 +21,11 @@ class GatewaySettings(ServiceSettings):
         ge=1,
         le=64,
         description="gunicorn worker processes (default: 2 x cores + 1, at most 8)",
+    )
+    gunicorn_worker_class: Literal["gthread", "sync"] = Field(
+        "gthread",
+        description="gunicorn worker class: gthread (GUNICORN_THREADS threads a process, keep-alive) or sync "
+        "(one request at a time a process, a connection per request)",
     )
     gunicorn_threads: int = Field(4, ge=1, le=64, description="threads per gunicorn worker")
     catalogue_path: Path = Field(DEFAULT_CATALOGUE, description="the ticket catalogue (JSON)")

@@ -3,6 +3,8 @@
 import httpx
 import pytest
 
+from .conftest import CATALOGUE
+
 pytestmark = pytest.mark.system
 
 
@@ -60,15 +62,30 @@ def raw_request(url: str, data: bytes) -> tuple[int, dict, bytes]:
     ],
     ids=["a too-long URL", "too many headers", "a too-large header", "a broken request line", "a bad header name"],
 )
-def test_what_gunicorn_refuses_itself_is_answered_as_a_json_error(system, request_bytes, status):
+@pytest.mark.parametrize("worker_class", ["gthread", "sync"])
+def test_what_gunicorn_refuses_itself_is_answered_as_a_json_error(system, request_bytes, status, worker_class):
     import json
 
-    gateway = system.start_gateway()
+    gateway = system.start_gateway(GUNICORN_WORKER_CLASS=worker_class)
     got, headers, body = raw_request(gateway, request_bytes)
     assert got == status
     assert headers["content-type"] == "application/json"
     assert int(headers["content-length"]) == len(body)
     assert set(json.loads(body)) == {"error"}
+
+
+def test_the_sync_worker_class_serves_orders_one_connection_each(system):
+    gateway = system.start_gateway(GUNICORN_WORKER_CLASS="sync", WEB_CONCURRENCY="2")
+    body = {
+        "customer": {"name": "Ada", "email": "ada@example.com"},
+        "items": [{"ticketId": CATALOGUE["tickets"][0]["id"], "qty": 1}],
+        "paymentMethod": "credit_card",
+    }
+    with httpx.Client() as client:
+        responses = [client.post(f"{gateway}/orders", json=body) for _ in range(3)]
+    assert [r.status_code for r in responses] == [201, 201, 201]
+    assert all(r.headers["connection"] == "close" for r in responses)  # no keep-alive: fair accept queue
+    assert len({r.json()["orderId"] for r in responses}) == 3
 
 
 def test_metrics_content_type_names_its_charset_once(system):
