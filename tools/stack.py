@@ -594,7 +594,7 @@ def up(args: argparse.Namespace) -> int:
         wanted = int(os.environ.get("WEB_CONCURRENCY", "0").strip() or 0)
         gateway_replicas = min(max(wanted, gateway_target.min_replicas), gateway_target.max_replicas)
         gateway_env = {"WEB_CONCURRENCY": str(gateway_replicas)}
-    # The demo catalogue (README, "A demo that lasts"), unless CATALOGUE_PATH chooses one.
+    # The demo catalogue (README, "Autoscaling in make up"), unless CATALOGUE_PATH chooses one.
     if not os.environ.get("CATALOGUE_PATH"):
         gateway_env["CATALOGUE_PATH"] = str(DEMO_CATALOGUE)
     services = local_stack(run_dir, replace(ports, workers=()), host, monitoring, gateway_env=gateway_env)

@@ -41,8 +41,8 @@ class Scenario:
 # simulated work per order and one call at a time; lag target 50 per worker; 2-12 workers):
 # 150 orders/s is three workers' worth and 300/s six, well within what the gateway takes on this
 # 2-core machine. docs/autoscaling-simulation.md (tools/autoscaler/simulate.py) computes the
-# replicas this load gives under each overlay's policy. About 40,000 orders, ~75,000 tickets:
-# more than the default catalogue holds, hence make up's demo catalogue (README, "A demo that lasts").
+# replicas this load gives under each overlay's policy. About 27,000 orders, ~50,000 tickets:
+# as much as the default catalogue holds, hence make up's demo catalogue (README, "Autoscaling in make up").
 AUTOSCALING_DEMO = Scenario(
     name="autoscaling-demo",
     title="Autoscaling demo",
