@@ -29,12 +29,12 @@ lint: venv  ## ruff (lint and format) and mypy; the frontend's eslint and tsc ru
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-bench: deps venv  ## run the benchmarks (~4 min; ARGS=--quick ~1 min; ARGS="--only NAME") and write bench/results/
+bench: deps venv  ## run the benchmarks (~6 min; ARGS=--quick ~1 min; ARGS="--only NAME") and write bench/results/
 	@tools/install-system-deps.sh wrk
 	$(PY) -m bench $(ARGS)
 
-reset: venv  ## delete all orders and reset stock (the stack must be running)
-	REDIS_URL=redis://127.0.0.1:$${REDIS_PORT:-6380}/0 $(PY) -m api_gateway reset-demo --yes
+reset: venv  ## delete all orders and reset stock to make up's demo catalogue (the stack must be running)
+	REDIS_URL=redis://127.0.0.1:$${REDIS_PORT:-6380}/0 CATALOGUE_PATH=$${CATALOGUE_PATH:-k8s/overlays/local/catalogue-demo.json} $(PY) -m api_gateway reset-demo --yes
 
 k8s-demo:  ## deploy to the current kubectl context, start load, show how to watch the HPA
 	bash k8s/demo.sh

@@ -17,15 +17,15 @@ import traceback
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
-from . import contention, e2e, gateway, intake, memory, report, scaling, workers
+from . import contention, e2e, gateway, intake, memory, report, scaling, step, workers
 from .budget import log
 from .machine import have, machine
 from .paths import RESULTS
 from .store import bench_redis
 
 # In this order: e2e and memory use intake's capacity, contention compares with workers' K=2.
-BENCHMARKS = {m.NAME: m for m in (intake, gateway, workers, e2e, contention, memory, scaling)}
-BUDGET_S = {"full": 540, "quick": 150}
+BENCHMARKS = {m.NAME: m for m in (intake, gateway, workers, e2e, contention, memory, scaling, step)}
+BUDGET_S = {"full": 720, "quick": 200}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -388,6 +388,40 @@ def gateway(r: dict) -> list[str]:
     ]
 
 
+def step(r: dict) -> list[str]:
+    rows = [
+        ["orders written (step)", f"{_n(r.get('orders'))} at {r['step_rps']}/s for {r['step_s']} s"],
+        ["stated capacity", f"{_n(r['stated_capacity_per_worker'])} orders/s per worker; {r['min']} at the minimum"],
+        [
+            "first scale-out",
+            f"decided {_n(r.get('first_scale_out_decided_s'), 1)} s after the step, "
+            f"its workers running at {_n(r['first_scale_out_s'], 1)} s",
+        ],
+        ["peak replicas", f"**{r['peak_replicas']}** (max {r['max']})"],
+        ["peak backlog", f"{_n(r['peak_backlog'])} orders"],
+        [
+            f"backlog back under one worker's target ({r['target']:g})",
+            f"**{_n(r['backlog_under_target_s'], 1)} s** after the step (over it from {_n(r['backlog_over_target_s'], 1)} s)",
+        ],
+        ["decisions/s, last 5 s of the step", _n(r["decided_per_s_end_of_step"], 1)],
+        ["back to the minimum", f"{_n(r['back_to_min_after_load_s'], 1)} s after the load ended"],
+        ["invariants", r["invariants"]],
+    ]
+    events = [f"- {e['t']:.1f} s: {e['line']}" for e in r.get("events", [])]
+    return [
+        f"### 7. Step response (local autoscaler, {r['overlay']} policy, time scale {r['time_scale']:g}: "
+        f"a sync every {r['sync_period_s']:g} s; {r['rule']})",
+        "",
+        *_table(["figure", "value"], rows),
+        "",
+        "Scaling events:",
+        "",
+        *events,
+        "",
+        *([f"![Step response]({r['chart']})", ""] if r.get("chart") else []),
+    ]
+
+
 SECTIONS = {
     "intake": intake,
     "gateway": gateway,
@@ -396,6 +430,7 @@ SECTIONS = {
     "contention": contention,
     "memory": memory,
     "scaling": scaling,
+    "step": step,
 }
 
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# What `make up` and the Kubernetes local overlay serve: the bundled tickets with 20 times the stock.
+DEMO_CATALOGUE = ROOT / "k8s" / "overlays" / "local" / "catalogue-demo.json"
 # Not 6379: a Redis the machine already runs (Debian starts one) keeps its port and its data.
 DEFAULT_REDIS_PORT = 6380
 PYTHON = sys.executable
@@ -592,6 +594,9 @@ def up(args: argparse.Namespace) -> int:
         wanted = int(os.environ.get("WEB_CONCURRENCY", "0").strip() or 0)
         gateway_replicas = min(max(wanted, gateway_target.min_replicas), gateway_target.max_replicas)
         gateway_env = {"WEB_CONCURRENCY": str(gateway_replicas)}
+    # The demo catalogue (README, "Autoscaling in make up"), unless CATALOGUE_PATH chooses one.
+    if not os.environ.get("CATALOGUE_PATH"):
+        gateway_env["CATALOGUE_PATH"] = str(DEMO_CATALOGUE)
     services = local_stack(run_dir, replace(ports, workers=()), host, monitoring, gateway_env=gateway_env)
     redis_url = f"redis://127.0.0.1:{ports.redis}/0"
     # The overlay's per-order simulated work, unless WORKER_SIMULATED_WORK_MS is set: its target assumes it.

@@ -29,7 +29,8 @@ class FakeGateway:
         self._http = httpx.Client(base_url=self.url, trust_env=False, timeout=30)
 
     def set(self, **changes) -> None:
-        """delay_s, serial, statuses, polls_to_decide, rejects, poll_delay_s (see fake_gateway.State)."""
+        """delay_s, serial, statuses, polls_to_decide, rejects, poll_delay_s, final_status, card_outcomes,
+        hold_s, payment_conflicts (see fake_gateway.State)."""
         self._http.post("/_control", json=changes).raise_for_status()
 
     def create_order(self, ticket: str = "adult") -> str:
@@ -47,6 +48,11 @@ class FakeGateway:
     def orders(self) -> list[dict]:
         """Every POST /orders received: {"at": time.monotonic(), "body", "key": its Idempotency-Key}."""
         return self.record()["orders"]
+
+    @property
+    def payments(self) -> list[dict]:
+        """Every POST /orders/{id}/payment received: {"orderId", "body"}."""
+        return self.record()["payments"]
 
     @property
     def order_items(self) -> dict[str, list]:

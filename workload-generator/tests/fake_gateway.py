@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TICKETS = [
@@ -53,7 +54,11 @@ class State:
     """POST /orders answers 201 (pending) after `delay_s`, or the next of `statuses` (cycled) if set;
     `serial` serves one order at a time, like a saturated server. GET /orders/{id} answers pending
     until its `polls_to_decide`-th poll, then `rejected` if the order holds a ticket in `rejects`,
-    else `confirmed`."""
+    else the status `card_outcomes` gives its card, else `final_status` (confirmed).
+
+    The payment lifecycle: an order sent with payLater is `reserved` (holdExpiresAt `hold_s` later)
+    until POST /orders/{id}/payment (202; the first `payment_conflicts` calls of each order answer
+    409), then `paying` for one poll, then decided as above; unpaid past its hold, `expired`."""
 
     def __init__(self) -> None:
         self.delay_s = 0.0
@@ -62,6 +67,15 @@ class State:
         self.polls_to_decide = 2
         self.rejects: list[str] = []
         self.poll_delay_s = 0.0
+        self.final_status = "confirmed"
+        self.card_outcomes: dict[str, str] = {}
+        self.hold_s = 2.0
+        self.payment_conflicts = 0
+        self.payments: list[dict] = []
+        self.paid: dict[str, str | None] = {}  # order id -> the card number paid with
+        self.pay_later: dict[str, float] = {}  # order id -> hold expiry (time.time())
+        self.cards: dict[str, str | None] = {}
+        self.payment_calls: Counter[str] = Counter()
         self.lock = threading.Lock()
         self.serial_lock = threading.Lock()
         self.orders: list[dict] = []
@@ -72,7 +86,18 @@ class State:
         self.requests = 0  # every request but the test's own /_control and /_record
 
     def control(self, changes: dict) -> None:
-        for key in ("delay_s", "serial", "statuses", "polls_to_decide", "rejects", "poll_delay_s"):
+        for key in (
+            "delay_s",
+            "serial",
+            "statuses",
+            "polls_to_decide",
+            "rejects",
+            "poll_delay_s",
+            "final_status",
+            "card_outcomes",
+            "hold_s",
+            "payment_conflicts",
+        ):
             if key in changes:
                 setattr(self, key, changes[key])
 
@@ -82,6 +107,7 @@ class State:
                 "orders": list(self.orders),
                 "orderItems": dict(self.order_items),
                 "polls": dict(self.polls),
+                "payments": list(self.payments),
                 "maxInFlight": self.max_in_flight,
                 "maxPollsInFlight": self.max_polls_in_flight,
                 "requests": self.requests,
@@ -96,6 +122,9 @@ class State:
                 return status, {"error": "simulated"}
             order_id = str(uuid.uuid4())
             self.order_items[order_id] = body.get("items", [])
+            self.cards[order_id] = (body.get("card") or {}).get("number")
+            if body.get("payLater"):
+                self.pay_later[order_id] = time.time() + self.hold_s
         return 201, {"orderId": order_id, "status": "pending", "grandTotal": 1.0, "currency": "EUR", "message": "ok"}
 
     def read_order(self, order_id: str) -> tuple[int, dict]:
@@ -103,10 +132,35 @@ class State:
             if order_id not in self.order_items:
                 return 404, {"error": "not found"}
             self.polls[order_id] += 1
-            if self.polls[order_id] < self.polls_to_decide:
+            if order_id in self.pay_later and order_id not in self.paid:
+                expires = self.pay_later[order_id]
+                at = datetime.fromtimestamp(expires, UTC).isoformat()
+                status = "expired" if time.time() >= expires else "reserved"
+                return 200, {"orderId": order_id, "status": status, "holdExpiresAt": at}
+            if order_id in self.paid and self.polls[order_id] == 1:
+                return 200, {"orderId": order_id, "status": "paying"}
+            if order_id not in self.paid and self.polls[order_id] < self.polls_to_decide:
                 return 200, {"orderId": order_id, "status": "pending"}
             rejected = any(i.get("ticketId") in self.rejects for i in self.order_items[order_id])
-            return 200, {"orderId": order_id, "status": "rejected" if rejected else "confirmed"}
+            card = self.paid.get(order_id) or self.cards.get(order_id)
+            status = self.card_outcomes.get((card or "").replace(" ", ""), self.final_status)
+            return 200, {"orderId": order_id, "status": "rejected" if rejected else status}
+
+    def pay(self, order_id: str, body: dict) -> tuple[int, dict]:
+        with self.lock:
+            self.payment_calls[order_id] += 1
+            self.payments.append({"orderId": order_id, "body": body})
+            if order_id not in self.order_items:
+                return 404, {"error": "not found"}
+            if order_id not in self.pay_later or order_id in self.paid:
+                return 409, {"error": "not reserved"}
+            if time.time() >= self.pay_later[order_id]:
+                return 410, {"error": "hold expired"}
+            if self.payment_calls[order_id] <= self.payment_conflicts:
+                return 409, {"error": "still pending"}
+            self.paid[order_id] = (body.get("card") or {}).get("number")
+            self.polls[order_id] = 0  # "paying" on the next poll, then decided
+            return 202, {"orderId": order_id, "status": "paying"}
 
 
 def handler(state: State):
@@ -162,6 +216,9 @@ def handler(state: State):
             if self.path == "/_control":
                 state.control(body or {})
                 return self._answer(200, {"ok": True})
+            if self.path.startswith("/orders/") and self.path.endswith("/payment"):
+                order_id = self.path.removeprefix("/orders/").removesuffix("/payment")
+                return self._answer(*state.pay(order_id, body or {}))
             if self.path != "/orders":
                 return self._answer(404, {"error": "not found"})
             if not isinstance(body, dict):

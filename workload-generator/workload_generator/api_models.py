@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from .config import RunConfig
 from .model import Strict
-from .profiles import Rps
+from .profiles import Rps, StagesProfile
 
 
 class ConfigPatch(Strict):
@@ -24,6 +24,13 @@ class ConfigPatch(Strict):
     timeoutS: Annotated[float | None, Field(gt=0, le=300)] = None
     maxInFlight: Annotated[int | None, Field(ge=1, le=100_000)] = None
     followShare: Annotated[float | None, Field(ge=0, le=1)] = None
+    scenario: Annotated[
+        str | None,
+        Field(
+            max_length=100,
+            description="a named scenario (GET /scenarios): its profile and duration, before the other fields here",
+        ),
+    ] = None
 
     def changes(self) -> dict[str, Any]:
         """The fields the client sent, as JSON (an explicit null stays: durationS: null means until stopped)."""
@@ -73,10 +80,28 @@ class Decisions(BaseModel):
     confirmed: int
     rejected: int
     failed: int
+    byStatus: dict[str, int] = Field(
+        description="followed orders by the final status they reached, whatever the gateway answered "
+        "(confirmed, rejected, payment_failed, expired, cancelled, failed, ...)"
+    )
     pending: int
     unresolved: int
     skipped: int
     timeToDecisionMs: TimeToDecisionMs
+
+
+class Payments(BaseModel):
+    payLater: int = Field(description="orders sent with payLater, to be paid payAfterS later")
+    abandoned: int = Field(description="orders sent with payLater and never paid (their hold expires)")
+    sent: int = Field(description="POST /orders/{id}/payment calls that ended (after their retries of a 409)")
+    byStatus: dict[str, int] = Field(
+        description="the payment calls by their last answer: HTTP status, or timeout/connection/other, or skipped"
+    )
+
+
+class ErrorSample(BaseModel):
+    at: str = Field(description="when it came back (ISO 8601 UTC)")
+    body: str = Field(description="the response body (or the transport error), at most 300 characters")
 
 
 class SeriesPoint(BaseModel):
@@ -93,6 +118,7 @@ class SeriesPoint(BaseModel):
 class StatsResponse(BaseModel):
     running: bool
     startedAt: str | None
+    finishedAt: str | None = Field(description="when the run's requests had all ended; null while it runs")
     elapsedS: float
     config: RunConfig
     targetRps: float
@@ -100,7 +126,34 @@ class StatsResponse(BaseModel):
     requests: Requests
     latencyMs: LatencyMs
     decisions: Decisions
+    payments: Payments
+    errorSamples: dict[str, list[ErrorSample]] = Field(
+        description="the latest 3 failed answers per HTTP status (or 'transport' without a response), "
+        "cleared at each start"
+    )
     series: list[SeriesPoint]
+
+
+class StageWindow(BaseModel):
+    label: str | None
+    startS: float
+    endS: float
+    fromRps: float
+    toRps: float
+
+
+class ScenarioInfo(BaseModel):
+    name: str = Field(description='what POST /start {"scenario": ...} takes')
+    title: str
+    description: str
+    durationS: float = Field(description="the run's length: every stage")
+    peakRps: float
+    profile: StagesProfile
+    timeline: list[StageWindow] = Field(description="each stage's time window and rates, for a chart")
+
+
+class ScenarioList(BaseModel):
+    scenarios: list[ScenarioInfo]
 
 
 class Status(BaseModel):

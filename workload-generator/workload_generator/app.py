@@ -22,8 +22,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ticketing_common import swagger_ui
 from ticketing_common.control_auth import Refused, check_control
 
-from . import __version__
-from .api_models import ConfigPatch, ErrorBody, StatsResponse, Status
+from . import __version__, scenarios
+from .api_models import ConfigPatch, ErrorBody, ScenarioList, StatsResponse, Status
 from .clients import HttpClient, make_client
 from .config import ConfigError, RunConfig, TargetNotAllowed, describe_first
 from .controller import AlreadyRunning, Controller
@@ -176,6 +176,11 @@ def create_app(settings: WorkloadSettings, controller: Controller | None = None)
             raise _config_error(e) from None
         except TargetError as e:
             raise ApiError(502, str(e).removeprefix("targetApi: "), "targetApi") from None
+
+    @app.get("/scenarios", response_model=ScenarioList)
+    async def list_scenarios():
+        """The named scenarios POST /start {"scenario": name} runs, with their stages and duration."""
+        return {"scenarios": [s.describe() for s in scenarios.SCENARIOS.values()]}
 
     @app.get("/stats", response_model=StatsResponse)
     async def stats():

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from . import scenarios
 from .clients import make_client
 from .config import ConfigError, RunConfig, apply_patch
 from .controller import Controller
@@ -26,6 +27,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--duration", type=float, help="seconds to run (default: $WORKLOAD_DURATION_S, else until Ctrl-C)")
     p.add_argument(
         "--profile", help='load profile as JSON, e.g. \'{"kind":"ramp","fromRps":10,"toRps":200,"overS":60}\''
+    )
+    p.add_argument(
+        "--scenario",
+        choices=list(scenarios.SCENARIOS),
+        help="a named scenario (its staged profile and duration; the other flags still apply)",
     )
     p.add_argument("--config", type=Path, help="JSON file in the GET /config shape (partial allowed); flags win")
     p.add_argument("--max-in-flight", type=int, help="cap on requests in flight")
@@ -50,6 +56,8 @@ def build_config(settings: WorkloadSettings, args: argparse.Namespace) -> RunCon
             if isinstance(e, ConfigError):
                 raise
             raise ConfigError("--config", f"cannot read {args.config}: {e}") from None
+    if args.scenario:
+        config = apply_patch(config, scenarios.get(args.scenario).patch())
     patch: dict = {}
     if args.profile:
         try:
@@ -168,6 +176,13 @@ def summary(s: dict) -> str:
             f"followed {d['followed']}: confirmed {d['confirmed']}, rejected {d['rejected']}, "
             f"failed {d['failed']}, pending {d['pending']}, unresolved {d['unresolved']}",
         ),
+        ("final statuses", pairs(d["byStatus"])),
+        (
+            "pay later",
+            f"{s['payments']['payLater']} to pay, {s['payments']['abandoned']} abandoned; "
+            f"payments {pairs(s['payments']['byStatus'])}",
+        ),
+        ("error samples", "; ".join(f"{k}: {v[-1]['body'][:80]}" for k, v in s["errorSamples"].items()) or "-"),
         (
             "time to decision",
             f"p50 {ttd['p50']:.1f}  p90 {ttd['p90']:.1f}  p99 {ttd['p99']:.1f}  max {ttd['max']:.1f} ms",
@@ -186,4 +201,9 @@ def describe_profile(config: dict) -> str:
         return f"ramp {p['fromRps']:g} -> {p['toRps']:g} rps over {p['overS']:g} s"
     if p["kind"] == "step":
         return "step " + ", ".join(f"{s['rps']:g} rps for {s['forS']:g} s" for s in p["steps"])
+    if p["kind"] == "stages":
+        return "stages " + ", ".join(
+            f"{'ramp to' if s.get('rampS') else 'hold'} {s['rps']:g} rps for {s.get('rampS') or s.get('holdS'):g} s"
+            for s in p["stages"]
+        )
     return f"spike {p['baseRps']:g} rps, {p['spikeRps']:g} rps for {p['forS']:g} s every {p['everyS']:g} s"

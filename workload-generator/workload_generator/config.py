@@ -44,6 +44,20 @@ class MethodWeight(Strict):
     weight: Weight
 
 
+class CardShare(Strict):
+    # The payment provider's test numbers (its README): 4242 4242 4242 4242 approves,
+    # 4000 0000 0000 0002 declines, ...0119 errors, ...3220 times out.
+    number: Annotated[str, Field(pattern=r"^[0-9 ]{13,23}$", description="13-19 digits, spaces allowed")]
+    share: Annotated[float, Field(gt=0, le=1, description="share of orders paid with this card")]
+
+    @field_validator("number")
+    @classmethod
+    def _digits(cls, value: str) -> str:
+        if not 13 <= len(value.replace(" ", "")) <= 19:
+            raise ValueError("must have 13-19 digits")
+        return value
+
+
 def _default_quantities() -> list[QtyWeight]:
     return [QtyWeight(qty=q, weight=w) for q, w in ((1, 60), (2, 25), (3, 10), (4, 5))]
 
@@ -77,6 +91,23 @@ class Mix(Strict):
     )
     multiItemShare: Annotated[float, Field(ge=0, le=1, description="share of orders with 2..maxItems lines")] = 0.2
     maxItems: Annotated[int, Field(ge=2, le=50, description="most lines in a multi-item order")] = 3
+    # Payment (the reserve-pay-confirm lifecycle). An order is either paid at once (the default), or
+    # sent with payLater and paid payAfterS later (payLaterShare), or sent with payLater and never
+    # paid, so that its hold expires (abandonShare).
+    cards: Annotated[
+        list[CardShare] | None,
+        Field(
+            max_length=20,
+            description="share of orders using each card number (the rest send none); null: no card, the provider's mix",
+        ),
+    ] = None
+    payLaterShare: Annotated[
+        float, Field(ge=0, le=1, description="share of orders sent with payLater and paid payAfterS later")
+    ] = 0.0
+    abandonShare: Annotated[
+        float, Field(ge=0, le=1, description="share of orders sent with payLater and never paid (their hold expires)")
+    ] = 0.0
+    payAfterS: Annotated[float, Field(ge=0, le=600, description="delay before a payLater order is paid")] = 1.0
 
     @field_validator("tickets")
     @classmethod
@@ -86,6 +117,21 @@ class Mix(Strict):
             if t.ticketId in seen:
                 raise ValueError(f"[{i}] ticket {t.ticketId!r} is listed twice")
             seen.add(t.ticketId)
+        return value
+
+    @field_validator("cards")
+    @classmethod
+    def _cards_share(cls, value: list[CardShare] | None) -> list[CardShare] | None:
+        if value and sum(c.share for c in value) > 1 + 1e-9:
+            raise ValueError("the shares add up to more than 1")
+        return value
+
+    @field_validator("abandonShare")
+    @classmethod
+    def _pay_later_shares(cls, value: float, info: ValidationInfo) -> float:
+        paid_later = info.data.get("payLaterShare")
+        if paid_later is not None and paid_later + value > 1 + 1e-9:
+            raise ValueError(f"payLaterShare ({paid_later:g}) + abandonShare must not exceed 1")
         return value
 
     @field_validator("quantities")

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import random
 
+from . import scenarios
 from .clients import HttpClient
 from .clock import REAL_CLOCK, Clock
 from .config import RunConfig, TicketWeight, apply_patch, check_allowed
@@ -77,7 +78,7 @@ class Controller:
         async with self._lock:
             if self.running:
                 raise AlreadyRunning()
-            config = self.base if overrides is None else apply_patch(self.base, overrides)
+            config = self.base if overrides is None else apply_patch(self.base, scenarios.expand(overrides))
             check_allowed(config, self.allowed_targets)
             tickets = await self._tickets(config)
             if self._task is not None:
@@ -118,6 +119,7 @@ class Controller:
         Nothing changes unless both the stored and the running config accept it (ConfigError otherwise).
         """
         async with self._lock:
+            patch = scenarios.expand(patch)
             base = apply_patch(self.base, patch)
             check_allowed(base, self.allowed_targets)
             run = self._active_run()

@@ -1,4 +1,7 @@
-"""Following orders to their decision: poll GET /orders/{id} until confirmed, rejected or failed.
+"""Following orders to their decision: poll GET /orders/{id} until its status is a final one.
+
+Final is any status but the waiting ones (pending, reserved, paying): whatever final status the
+gateway answers is counted under its own name, so a new outcome needs no change here.
 
 One task per followed order, sleeping between polls with a growing delay; a semaphore
 bounds the polls in flight and `capacity` the orders followed at once, so following
@@ -9,10 +12,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 
 import httpx
-
-from ticketing_common.status import TERMINAL_STATUSES
 
 from .clients import HttpClient
 from .clock import Clock
@@ -21,6 +23,12 @@ from .stats import Stats
 FIRST_DELAY_S = 0.05  # decisions often take well under 100 ms: poll early enough to see that
 FACTOR = 1.5
 MAX_DELAY_S = 2.0
+# The statuses an order waits in (the reserve-pay-confirm lifecycle: pending -> reserved -> paying).
+WAITING = frozenset({"pending", "reserved", "paying"})
+MAX_STATUS_CHARS = 40  # a longer "status" is not one: the answer is ignored like a malformed one
+# An abandoned order is polled again once its hold should have expired, if that is this soon.
+MAX_HOLD_WAIT_S = 900.0
+EXPIRY_MARGIN_S = 1.0
 
 
 class DecisionFollower:
@@ -48,21 +56,24 @@ class DecisionFollower:
     def following(self) -> int:
         return len(self._tasks)
 
-    def follow(self, order_url: str, created_at: float) -> None:
-        """Start polling `order_url`; `created_at` is when its 201 arrived (clock.now())."""
+    def follow(self, order_url: str, created_at: float, *, abandoned: bool = False) -> None:
+        """Start polling `order_url`; `created_at` is when its 201 arrived (clock.now()). An
+        `abandoned` order (payLater, never paid) is waited for until its hold has expired."""
         if len(self._tasks) >= self.capacity:
             self.stats.on_follow_skipped()
             return
         self.stats.on_followed()
-        task = asyncio.get_running_loop().create_task(self._follow(order_url, created_at))
+        task = asyncio.get_running_loop().create_task(self._follow(order_url, created_at, abandoned))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _follow(self, url: str, created_at: float) -> None:
+    async def _follow(self, url: str, created_at: float, abandoned: bool = False) -> None:
         delay = FIRST_DELAY_S
-        for _ in range(self.max_polls):
+        polls = 0
+        while polls < self.max_polls:
             await self.clock.sleep(delay)
             delay = min(delay * FACTOR, MAX_DELAY_S)
+            polls += 1
             async with self._polls:
                 try:
                     response = await self.client.get(url, timeout=self.timeout_s())
@@ -73,13 +84,33 @@ class DecisionFollower:
             if response.status_code != 200:
                 continue
             try:
-                status = response.json().get("status")
+                order = response.json()
+                status = order.get("status")
             except (ValueError, AttributeError):
                 continue
-            if status in TERMINAL_STATUSES:
-                self.stats.on_decision(str(status), self.clock.now() - created_at)
+            if not isinstance(status, str) or not status or len(status) > MAX_STATUS_CHARS:
+                continue
+            if status not in WAITING:
+                self.stats.on_decision(status, self.clock.now() - created_at)
                 return
+            if abandoned and status == "reserved":
+                wait = self._until_expiry(order.get("holdExpiresAt"))
+                if wait is not None:
+                    # Nothing can happen to it before then: sleep through the hold, then poll afresh.
+                    delay, polls = max(wait, FIRST_DELAY_S), 0
+                    abandoned = False
         self.stats.on_unresolved()
+
+    def _until_expiry(self, hold_expires_at: object) -> float | None:
+        """Seconds until `hold_expires_at` (ISO 8601) plus a margin, if it is due within MAX_HOLD_WAIT_S."""
+        if not isinstance(hold_expires_at, str):
+            return None
+        try:
+            expires = datetime.fromisoformat(hold_expires_at.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+        wait = expires - self.clock.wall() + EXPIRY_MARGIN_S
+        return wait if wait <= MAX_HOLD_WAIT_S else None
 
     async def drain(self, timeout_s: float | None) -> None:
         """Wait for the orders being followed to be decided or given up; stop following the rest after `timeout_s`."""

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import itertools
 import random
+from dataclasses import dataclass
 
 from .config import Mix, TicketWeight
+
+
+@dataclass(frozen=True)
+class PlannedOrder:
+    """A POST /orders body and what the generator will do after it: pay it `pay_after_s` later
+    (a payLater order to be paid), leave it unpaid (`abandoned`), or nothing (paid at once)."""
+
+    body: dict
+    pay_after_s: float | None = None
+    abandoned: bool = False
+    card: str | None = None  # the card of a payLater order, sent with its payment
 
 
 class OrderFactory:
@@ -23,8 +35,39 @@ class OrderFactory:
         self._methods = [m.method.value for m in mix.paymentMethods]  # plain strings in the JSON body
         self._method_weights = list(itertools.accumulate(m.weight for m in mix.paymentMethods))
         self._seq = itertools.count(1)
+        self._cards = [c.number for c in mix.cards or []]
+        self._card_bounds = list(itertools.accumulate(c.share for c in mix.cards or []))
 
     def build(self) -> dict:
+        """Just the body (the payment plan drawn and dropped)."""
+        return self.draw().body
+
+    def draw(self) -> PlannedOrder:
+        """The next order: its body, then its payment plan from the mix's shares."""
+        body = self._body()
+        card = self._card()
+        later = self.mix.abandonShare + self.mix.payLaterShare
+        r = self.rng.random() if later > 0 else 1.0  # no draw when unused: the same orders as before
+        if r < later:
+            # payLater: the card goes with the payment (of an abandoned order, never).
+            body["payLater"] = True
+            if r < self.mix.abandonShare:
+                return PlannedOrder(body, abandoned=True)
+            return PlannedOrder(body, pay_after_s=self.mix.payAfterS, card=card)
+        if card is not None:
+            body["card"] = {"number": card}
+        return PlannedOrder(body)
+
+    def _card(self) -> str | None:
+        if not self._cards:
+            return None
+        r = self.rng.random()
+        for number, bound in zip(self._cards, self._card_bounds, strict=True):
+            if r < bound:
+                return number
+        return None  # the rest: no card, the provider's configured mix
+
+    def _body(self) -> dict:
         n = next(self._seq)
         cap = self.mix.maxTicketsPerOrder
         lines = 1

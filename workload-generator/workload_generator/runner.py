@@ -16,14 +16,18 @@ from .clock import Clock
 from .config import RunConfig, TicketWeight
 from .decisions import DecisionFollower
 from .metrics import WorkloadMetrics
-from .orders import OrderFactory
+from .orders import OrderFactory, PlannedOrder
 from .profiles import rate_at
 from .scheduler import Arrivals, run_schedule
-from .stats import Stats
+from .stats import TRANSPORT, Stats
 from .target import error_kind
 
 if TYPE_CHECKING:
     from .settings import WorkloadSettings
+
+
+PAYMENT_ATTEMPTS = 4
+PAYMENT_RETRY_S = 0.5  # times the attempt: 0.5, 1, 1.5 s
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class LoadRun:
             timeout_s=lambda: self.config.timeoutS,
         )
         self._requests: set[asyncio.Task] = set()
+        self._payments: set[asyncio.Task] = set()  # payLater orders waiting to be paid
         self._stop_requested = False
         self.load_over = asyncio.Event()  # set when the schedule has ended; requests may still be in flight
 
@@ -109,6 +114,9 @@ class LoadRun:
         try:
             await self.send_load()
             await self.end_requests(grace_s=self.config.timeoutS + 1.0)
+            await self.end_payments(
+                grace_s=self.config.mix.payAfterS + PAYMENT_ATTEMPTS * (self.config.timeoutS + PAYMENT_RETRY_S) + 1.0
+            )
         finally:
             self.stats.finish()
         await self.follower.drain(decision_wait_s)
@@ -138,10 +146,20 @@ class LoadRun:
             task.cancel()
         await asyncio.gather(*leftover, return_exceptions=True)
 
+    async def end_payments(self, grace_s: float) -> None:
+        """Wait up to `grace_s` for the payLater orders still to be paid; cancel the rest."""
+        if self._payments:
+            await asyncio.wait(set(self._payments), timeout=grace_s)
+        leftover = set(self._payments)
+        for task in leftover:
+            task.cancel()
+        await asyncio.gather(*leftover, return_exceptions=True)
+
     async def abort(self) -> None:
-        """Stop everything now: the schedule, the requests in flight, the decision polling."""
+        """Stop everything now: the schedule, the requests in flight, the payments, the decision polling."""
         self.stop()
         await self.end_requests(grace_s=0)
+        await self.end_payments(grace_s=0)
         await self.follower.cancel()
         self.stats.finish()
 
@@ -163,10 +181,11 @@ class LoadRun:
 
     async def _send(self, slot: float) -> None:
         config = self.config
+        planned = self.factory.draw()
         try:
             response = await self.client.post(
                 f"{config.targetApi}/orders",
-                json=self.factory.build(),
+                json=planned.body,
                 headers={"Idempotency-Key": str(uuid.uuid4())},
                 timeout=config.timeoutS,
             )
@@ -174,15 +193,58 @@ class LoadRun:
             self.stats.on_error("cancelled")
             raise
         except Exception as e:
-            self.stats.on_error(error_kind(e))
+            kind = error_kind(e)
+            self.stats.on_error(kind)
+            self.stats.on_error_sample(TRANSPORT, f"{kind}: {type(e).__name__}: {e}".rstrip(": "))
             return
         now = self.clock.now()
         # Latency from the slot, not from when the request went out: lateness is latency too.
         self.stats.on_response(response.status_code, now - slot)
-        if response.status_code == 201 and config.followShare > 0 and self.rng.random() < config.followShare:
-            order_id = _order_id(response)
-            if order_id:
-                self.follower.follow(f"{config.targetApi}/orders/{quote(order_id, safe='')}", now)
+        if not 200 <= response.status_code < 300:
+            self.stats.on_error_sample(str(response.status_code), response.text)
+        if response.status_code != 201:
+            return
+        order_id = _order_id(response)
+        if not order_id:
+            return
+        order_url = f"{config.targetApi}/orders/{quote(order_id, safe='')}"
+        if planned.abandoned or planned.pay_after_s is not None:
+            self.stats.on_pay_later(planned.abandoned)
+        if planned.pay_after_s is not None:
+            self._pay_later(order_url, planned)
+        if config.followShare > 0 and self.rng.random() < config.followShare:
+            self.follower.follow(order_url, now, abandoned=planned.abandoned)
+
+    # --- paying later -------------------------------------------------------------------------
+
+    def _pay_later(self, order_url: str, planned: PlannedOrder) -> None:
+        if len(self._payments) >= self.limits.follow_capacity:
+            self.stats.on_payment("skipped")  # bounded like following: never a task per order without end
+            return
+        task = asyncio.get_running_loop().create_task(self._pay(order_url, planned))
+        self._payments.add(task)
+        task.add_done_callback(self._payments.discard)
+
+    async def _pay(self, order_url: str, planned: PlannedOrder) -> None:
+        """POST /orders/{id}/payment `pay_after_s` after the 201. A 409 is retried a few times: the
+        order may still be pending (not yet reserved by a worker); a retry changes nothing otherwise."""
+        body: dict = {"paymentMethod": planned.body["paymentMethod"]}
+        if planned.card is not None:
+            body["card"] = {"number": planned.card}
+        await self.clock.sleep(planned.pay_after_s or 0.0)
+        answer = "none"
+        for attempt in range(PAYMENT_ATTEMPTS):
+            if attempt:
+                await self.clock.sleep(PAYMENT_RETRY_S * attempt)
+            try:
+                response = await self.client.post(f"{order_url}/payment", json=body, timeout=self.config.timeoutS)
+            except httpx.HTTPError as e:
+                answer = error_kind(e)
+                continue
+            answer = str(response.status_code)
+            if response.status_code != 409:
+                break
+        self.stats.on_payment(answer)
 
 
 def _order_id(response: httpx.Response) -> str | None:

@@ -21,7 +21,11 @@ if TYPE_CHECKING:
 SERIES_SECONDS = 300
 WINDOW_S = 10.0
 ERROR_KINDS = ("timeout", "connection", "other", "cancelled")
+# Always in the decisions document, as 0 when none came back (byStatus has every status seen).
 DECIDED = ("confirmed", "rejected", "failed")
+ERROR_SAMPLES = 3  # kept per status, the latest
+ERROR_BODY_CHARS = 300
+TRANSPORT = "transport"  # the errorSamples key of requests that got no HTTP response
 
 
 @dataclass
@@ -63,8 +67,13 @@ class Stats:
         self.latency = Durations()
         self._recent_sends: deque[float] = deque()
 
-        self.decisions: Counter[str] = Counter({k: 0 for k in ("followed", "skipped", "unresolved", *DECIDED)})
+        self.decisions: Counter[str] = Counter({k: 0 for k in ("followed", "skipped", "unresolved")})
+        # Final statuses of the orders followed, whatever strings the gateway answers.
+        self.outcomes: Counter[str] = Counter({k: 0 for k in DECIDED})
         self.time_to_decision = Durations()
+        self.error_samples: dict[str, deque[dict]] = {}
+        self.payments: Counter[str] = Counter({k: 0 for k in ("payLater", "abandoned", "sent")})
+        self.payment_answers: Counter[str] = Counter()
 
         self.target_rps = 0.0
         self.series: deque[dict] = deque(maxlen=SERIES_SECONDS)
@@ -117,6 +126,19 @@ class Stats:
         if self.metrics:
             self.metrics.error(kind)
 
+    def on_error_sample(self, key: str, body: str) -> None:
+        """Keep `body` as one of the latest samples of `key` (an HTTP status, or TRANSPORT)."""
+        samples = self.error_samples.setdefault(key, deque(maxlen=ERROR_SAMPLES))
+        samples.append({"at": _iso(self.clock.wall()), "body": body[:ERROR_BODY_CHARS]})
+
+    def on_pay_later(self, abandoned: bool) -> None:
+        self.payments["abandoned" if abandoned else "payLater"] += 1
+
+    def on_payment(self, answer: str) -> None:
+        """A POST /orders/{id}/payment ended: its HTTP status, or the error kind without a response."""
+        self.payments["sent"] += 1
+        self.payment_answers[answer] += 1
+
     def on_followed(self) -> None:
         self.decisions["followed"] += 1
 
@@ -124,7 +146,7 @@ class Stats:
         self.decisions["skipped"] += 1
 
     def on_decision(self, status: str, time_to_decision_s: float) -> None:
-        self.decisions[status] += 1
+        self.outcomes[status] += 1
         self.time_to_decision.record(time_to_decision_s)
         if self.metrics:
             self.metrics.decision(status, time_to_decision_s)
@@ -163,10 +185,11 @@ class Stats:
 
     def snapshot(self) -> dict:
         self._roll()
-        d = self.decisions
-        pending = d["followed"] - sum(d[k] for k in DECIDED) - d["unresolved"]
+        d, outcomes = self.decisions, self.outcomes
+        pending = d["followed"] - sum(outcomes.values()) - d["unresolved"]
         return {
-            "startedAt": datetime.fromtimestamp(self.started_wall, UTC).isoformat(timespec="milliseconds"),
+            "startedAt": _iso(self.started_wall),
+            "finishedAt": None if self.finished is None else _iso(self.started_wall + self.finished - self.started),
             "elapsedS": round(self.elapsed_s, 3),
             "achievedRps": self.achieved_rps(),
             "requests": {
@@ -190,9 +213,8 @@ class Stats:
             },
             "decisions": {
                 "followed": d["followed"],
-                "confirmed": d["confirmed"],
-                "rejected": d["rejected"],
-                "failed": d["failed"],
+                **{k: outcomes[k] for k in DECIDED},
+                "byStatus": dict(sorted((k, v) for k, v in outcomes.items() if v)),
                 "pending": pending,
                 "unresolved": d["unresolved"],
                 "skipped": d["skipped"],
@@ -201,6 +223,8 @@ class Stats:
                     "max": self.time_to_decision.max_ms(),
                 },
             },
+            "payments": {**self.payments, "byStatus": dict(sorted(self.payment_answers.items()))},
+            "errorSamples": {k: list(v) for k, v in sorted(self.error_samples.items())},
             "series": list(self.series),
         }
 
@@ -221,3 +245,7 @@ class Stats:
             self._second = second
             self._current = _Second(target_rps=self.target_rps)
         return now
+
+
+def _iso(unix: float) -> str:
+    return datetime.fromtimestamp(unix, UTC).isoformat(timespec="milliseconds")

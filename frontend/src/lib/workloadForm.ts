@@ -13,7 +13,7 @@ export interface StepDraft {
 export interface LoadFormDraft {
   rps: string;
   durationS: string; // empty: run until stopped
-  kind: ProfileKind;
+  kind: FormProfileKind;
   fromRps: string;
   toRps: string;
   overS: string;
@@ -24,7 +24,10 @@ export interface LoadFormDraft {
   forS: string;
 }
 
-export const PROFILE_LABELS: Record<ProfileKind, string> = {
+/** The kinds this form edits; a staged profile comes from a named scenario (GET /scenarios), not the form. */
+export type FormProfileKind = Exclude<ProfileKind, "stages">;
+
+export const PROFILE_LABELS: Record<FormProfileKind, string> = {
   constant: "Constant rate",
   ramp: "Ramp",
   step: "Steps",
@@ -60,6 +63,7 @@ export function draftFromConfig(config: WorkloadConfig | null | undefined): Load
   draft.durationS = config.durationS == null ? "" : String(config.durationS);
   const profile = config.profile;
   if (!profile) return draft;
+  if (profile.kind === "stages") return draft; // a scenario's profile: the form keeps its defaults
   draft.kind = profile.kind;
   if (profile.kind === "ramp") {
     draft.fromRps = text(profile.fromRps, draft.fromRps);

@@ -93,6 +93,7 @@ export function workloadStats(overrides: Partial<WorkloadStats> = {}): WorkloadS
   const stats = {
     running: true,
     startedAt: new Date(start * 1000).toISOString(),
+    finishedAt: null,
     elapsedS: 3,
     config: workloadConfig(),
     targetRps: 20,
@@ -116,8 +117,11 @@ export function workloadStats(overrides: Partial<WorkloadStats> = {}): WorkloadS
       pending: 1,
       unresolved: 0,
       skipped: 0,
+      byStatus: { confirmed: 4, rejected: 1 },
       timeToDecisionMs: { p50: 40, p90: 80, p99: 95, max: 100 },
     },
+    payments: { payLater: 0, abandoned: 0, sent: 0, byStatus: {} },
+    errorSamples: {},
     series: [0, 1, 2].map((i) => ({
       t: start + i,
       targetRps: 20,

@@ -76,6 +76,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scenarios": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Scenarios
+         * @description The named scenarios POST /start {"scenario": name} runs, with their stages and duration.
+         */
+        get: operations["list_scenarios_scenarios_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/start": {
         parameters: {
             query?: never;
@@ -141,6 +161,19 @@ export interface components {
             /** Overall */
             overall: number;
         };
+        /** CardShare */
+        CardShare: {
+            /**
+             * Number
+             * @description 13-19 digits, spaces allowed
+             */
+            number: string;
+            /**
+             * Share
+             * @description share of orders paid with this card
+             */
+            share: number;
+        };
         /**
          * ConfigPatch
          * @description A partial RunConfig: only the fields given change. `profile` and `mix` merge key by key (a
@@ -174,6 +207,11 @@ export interface components {
             /** Rps */
             rps?: number | null;
             /**
+             * Scenario
+             * @description a named scenario (GET /scenarios): its profile and duration, before the other fields here
+             */
+            scenario?: string | null;
+            /**
              * Targetapi
              * @description base URL of an allowed target
              */
@@ -191,6 +229,13 @@ export interface components {
         };
         /** Decisions */
         Decisions: {
+            /**
+             * Bystatus
+             * @description followed orders by the final status they reached, whatever the gateway answered (confirmed, rejected, payment_failed, expired, cancelled, failed, ...)
+             */
+            byStatus: {
+                [key: string]: number;
+            };
             /** Confirmed */
             confirmed: number;
             /** Failed */
@@ -219,6 +264,19 @@ export interface components {
              * @description the field at fault, when there is one
              */
             field?: string | null;
+        };
+        /** ErrorSample */
+        ErrorSample: {
+            /**
+             * At
+             * @description when it came back (ISO 8601 UTC)
+             */
+            at: string;
+            /**
+             * Body
+             * @description the response body (or the transport error), at most 300 characters
+             */
+            body: string;
         };
         /** LatencyMs */
         LatencyMs: {
@@ -249,6 +307,17 @@ export interface components {
          */
         Mix: {
             /**
+             * Abandonshare
+             * @description share of orders sent with payLater and never paid (their hold expires)
+             * @default 0
+             */
+            abandonShare?: number;
+            /**
+             * Cards
+             * @description share of orders using each card number (the rest send none); null: no card, the provider's mix
+             */
+            cards?: components["schemas"]["CardShare"][] | null;
+            /**
              * Maxitems
              * @description most lines in a multi-item order
              * @default 3
@@ -266,6 +335,18 @@ export interface components {
              * @default 0.2
              */
             multiItemShare?: number;
+            /**
+             * Payafters
+             * @description delay before a payLater order is paid
+             * @default 1
+             */
+            payAfterS?: number;
+            /**
+             * Paylatershare
+             * @description share of orders sent with payLater and paid payAfterS later
+             * @default 0
+             */
+            payLaterShare?: number;
             /** Paymentmethods */
             paymentMethods?: components["schemas"]["MethodWeight"][];
             /** Quantities */
@@ -281,6 +362,31 @@ export interface components {
          * @enum {string}
          */
         PaymentMethod: "credit_card" | "debit_card" | "paypal" | "apple_pay" | "google_pay" | "bank_transfer";
+        /** Payments */
+        Payments: {
+            /**
+             * Abandoned
+             * @description orders sent with payLater and never paid (their hold expires)
+             */
+            abandoned: number;
+            /**
+             * Bystatus
+             * @description the payment calls by their last answer: HTTP status, or timeout/connection/other, or skipped
+             */
+            byStatus: {
+                [key: string]: number;
+            };
+            /**
+             * Paylater
+             * @description orders sent with payLater, to be paid payAfterS later
+             */
+            payLater: number;
+            /**
+             * Sent
+             * @description POST /orders/{id}/payment calls that ended (after their retries of a 409)
+             */
+            sent: number;
+        };
         /** QtyWeight */
         QtyWeight: {
             /** Qty */
@@ -360,7 +466,7 @@ export interface components {
             maxInFlight?: number;
             mix?: components["schemas"]["Mix"];
             /** Profile */
-            profile?: components["schemas"]["ConstantProfile"] | components["schemas"]["RampProfile"] | components["schemas"]["StepProfile"] | components["schemas"]["SpikeProfile"];
+            profile?: components["schemas"]["ConstantProfile"] | components["schemas"]["RampProfile"] | components["schemas"]["StepProfile"] | components["schemas"]["SpikeProfile"] | components["schemas"]["StagesProfile"];
             /**
              * Rps
              * @description rate of the constant profile
@@ -379,6 +485,36 @@ export interface components {
              * @default 5
              */
             timeoutS?: number;
+        };
+        /** ScenarioInfo */
+        ScenarioInfo: {
+            /** Description */
+            description: string;
+            /**
+             * Durations
+             * @description the run's length: every stage
+             */
+            durationS: number;
+            /**
+             * Name
+             * @description what POST /start {"scenario": ...} takes
+             */
+            name: string;
+            /** Peakrps */
+            peakRps: number;
+            profile: components["schemas"]["StagesProfile"];
+            /**
+             * Timeline
+             * @description each stage's time window and rates, for a chart
+             */
+            timeline: components["schemas"]["StageWindow"][];
+            /** Title */
+            title: string;
+        };
+        /** ScenarioList */
+        ScenarioList: {
+            /** Scenarios */
+            scenarios: components["schemas"]["ScenarioInfo"][];
         };
         /** SeriesPoint */
         SeriesPoint: {
@@ -427,6 +563,55 @@ export interface components {
             /** Spikerps */
             spikeRps: number;
         };
+        /**
+         * Stage
+         * @description One stage of a staged profile: hold `rps` for holdS seconds, or ramp linearly to it over rampS.
+         */
+        Stage: {
+            /** Holds */
+            holdS?: number | null;
+            /**
+             * Label
+             * @description what it is for, e.g. "spike"
+             */
+            label?: string | null;
+            /** Ramps */
+            rampS?: number | null;
+            /** Rps */
+            rps: number;
+        };
+        /** StageWindow */
+        StageWindow: {
+            /** Ends */
+            endS: number;
+            /** Fromrps */
+            fromRps: number;
+            /** Label */
+            label: string | null;
+            /** Starts */
+            startS: number;
+            /** Torps */
+            toRps: number;
+        };
+        /**
+         * StagesProfile
+         * @description Stages in order, each a hold or a ramp from the previous stage's rate (startRps before the
+         *     first); after the last, its rps. A scenario's run lasts exactly the stages (its durationS).
+         */
+        StagesProfile: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "stages";
+            /** Stages */
+            stages: components["schemas"]["Stage"][];
+            /**
+             * Startrps
+             * @default 0
+             */
+            startRps?: number;
+        };
         /** StatsResponse */
         StatsResponse: {
             achievedRps: components["schemas"]["AchievedRps"];
@@ -434,7 +619,20 @@ export interface components {
             decisions: components["schemas"]["Decisions"];
             /** Elapseds */
             elapsedS: number;
+            /**
+             * Errorsamples
+             * @description the latest 3 failed answers per HTTP status (or 'transport' without a response), cleared at each start
+             */
+            errorSamples: {
+                [key: string]: components["schemas"]["ErrorSample"][];
+            };
+            /**
+             * Finishedat
+             * @description when the run's requests had all ended; null while it runs
+             */
+            finishedAt: string | null;
             latencyMs: components["schemas"]["LatencyMs"];
+            payments: components["schemas"]["Payments"];
             requests: components["schemas"]["Requests"];
             /** Running */
             running: boolean;
@@ -652,6 +850,26 @@ export interface operations {
             };
         };
     };
+    list_scenarios_scenarios_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScenarioList"];
+                };
+            };
+        };
+    };
     start_start_post: {
         parameters: {
             query?: never;
@@ -819,4 +1037,5 @@ export const constantProfileKindValues: ReadonlyArray<FlattenedDeepRequired<comp
 export const paymentMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PaymentMethod"]> = ["credit_card", "debit_card", "paypal", "apple_pay", "google_pay", "bank_transfer"];
 export const rampProfileKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RampProfile"]["kind"]> = ["ramp"];
 export const spikeProfileKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SpikeProfile"]["kind"]> = ["spike"];
+export const stagesProfileKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StagesProfile"]["kind"]> = ["stages"];
 export const stepProfileKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StepProfile"]["kind"]> = ["step"];

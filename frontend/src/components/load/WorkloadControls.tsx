@@ -1,7 +1,14 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import type { ProfileKind, WorkloadStats } from "../../api/generator";
+import type { WorkloadStats } from "../../api/generator";
 import { useWorkloadControl } from "../../hooks/useWorkloadControl";
-import { buildConfig, DEFAULT_DRAFT, draftFromConfig, type LoadFormDraft, PROFILE_LABELS } from "../../lib/workloadForm";
+import {
+  buildConfig,
+  DEFAULT_DRAFT,
+  draftFromConfig,
+  type FormProfileKind,
+  type LoadFormDraft,
+  PROFILE_LABELS,
+} from "../../lib/workloadForm";
 import { ErrorMessage } from "../common/ErrorMessage";
 import { FieldError } from "../common/FieldError";
 import { LoadNumberField } from "./LoadNumberField";
@@ -57,9 +64,9 @@ export function WorkloadControls({ stats, unreachable, statsNeedToken, token, se
             id="load-profile"
             value={draft.kind}
             aria-describedby={errors.profile ? "load-profile-error" : undefined}
-            onChange={(e) => change({ kind: e.target.value as ProfileKind })}
+            onChange={(e) => change({ kind: e.target.value as FormProfileKind })}
           >
-            {(Object.keys(PROFILE_LABELS) as ProfileKind[]).map((kind) => (
+            {(Object.keys(PROFILE_LABELS) as FormProfileKind[]).map((kind) => (
               <option key={kind} value={kind}>
                 {PROFILE_LABELS[kind]}
               </option>
