@@ -30,6 +30,7 @@ class FakeProvider:
     timeout_delay_s: float = 3.0
     charges: dict[str, dict[str, Any]] = field(default_factory=dict)
     posts: Counter = field(default_factory=Counter)
+    lookups: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
 
@@ -114,6 +115,7 @@ def _handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             if self.path.startswith("/charges/"):
                 with provider.lock:
+                    provider.lookups[self.path.split("/")[2]] += 1
                     seen = provider.charges.get(self.path.split("/")[2])
                 self._answer(200, seen) if seen else self._answer(404, {"error": "no such charge"})
             elif self.path == "/healthz":
