@@ -18,6 +18,8 @@ class Services:
     redis: redis.Redis
     catalogue: Catalogue
     enqueue_order: Script
+    start_payment: Script
+    release_order: Script
     openapi: dict
 
 
