@@ -104,8 +104,14 @@ def _handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}")
+            try:
+                body = json.loads(self.rfile.read(length) or b"{}")
+            except ValueError:  # a client killed mid-request (the SIGKILL tests) sent half a body
+                body = {}
             if self.path == "/charges":
+                if not isinstance(body.get("idempotencyKey"), str) or "amount" not in body:
+                    self._answer(422, {"error": "idempotencyKey and amount are required"})
+                    return
                 self._answer(*provider.charge(body))
             elif self.path.startswith("/charges/") and self.path.endswith("/refund"):
                 self._answer(*provider.refund(self.path.split("/")[2]))
