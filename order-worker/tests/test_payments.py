@@ -181,3 +181,47 @@ def test_a_payment_provider_url_must_be_http():
     with pytest.raises(ValidationError, match="http"):
         worker_settings("redis://127.0.0.1:1/0", worker_payment_provider_url="ftp://x")
     assert OrderStatus.PAYING not in TERMINAL_STATUSES
+
+
+def test_a_paying_order_dead_lettered_releases_its_stock_and_its_charge_is_refunded(stocked, redis_url, provider):
+    import time
+
+    import redis.asyncio as aioredis
+
+    order_id = card_order(stocked, APPROVE, qty=2)
+    stocked.xgroup_create(keys.ORDER_STREAM, keys.CONSUMER_GROUP, id="0")
+    stocked.xreadgroup(keys.CONSUMER_GROUP, "dead-worker", {keys.ORDER_STREAM: ">"})
+    # As a worker left it: reserved, then paying, charged at the provider, then it died for good.
+    stocked.hset(keys.order_key(order_id), mapping={"status": "paying", "holdExpiresAtMs": 1})
+    stocked.hincrby(keys.STOCK, "adult", -2)
+    stocked.hincrby(keys.STOCK_HELD, "adult", 2)
+    provider.charge({"idempotencyKey": order_id, "amount": "20.00", "currency": "EUR", "cardNumber": APPROVE})
+    time.sleep(2.1)  # idle past WORKER_CLAIM_IDLE_MS
+
+    async def main():
+        client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+        try:
+            settings = worker_settings(
+                redis_url,
+                worker_payment_provider_url=provider.url,
+                worker_claim_idle_ms=2000,
+                worker_max_deliveries=1,
+                worker_batch_size=5,
+                **PAYMENT,
+            )
+            consumer = OrderConsumer(client, settings)
+            await consumer.recover_once()
+            await consumer.payments.aclose()
+            return consumer.stats
+        finally:
+            await client.aclose()
+
+    stats = run(main())
+    assert stats.dead_lettered == 1 and stats.refunds == 1
+    assert stocked.hmget(keys.order_key(order_id), ["status", "reason", "paymentStatus"]) == [
+        "failed",
+        "max_deliveries_exceeded",
+        "refunded",
+    ]
+    assert ledger(stocked) == (10, 0, 0)
+    assert provider.charges[order_id]["status"] == "refunded"
