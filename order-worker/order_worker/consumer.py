@@ -255,9 +255,10 @@ class OrderConsumer:
         for d, result in zip(decisions, await run_steps(self.client, steps), strict=True):
             outcome = self._count(d.entry, result)
             approved = d.payment is not None and d.payment.status == PaymentStatus.APPROVED
-            if approved and outcome in (DecisionOutcome.WRONG_STATE, DecisionOutcome.STALE):
-                # Paid, but the order is no longer paying (failed by the dead-letter path, or another
-                # worker gave up on its errors first): it cannot be confirmed, so the money goes back.
+            if approved and outcome in (DecisionOutcome.WRONG_STATE, DecisionOutcome.STALE, DecisionOutcome.MISSING):
+                # Paid, but the order is no longer paying (failed by the dead-letter path, another worker
+                # gave up on its errors first, or a reset deleted it): it cannot be confirmed, so the
+                # money goes back.
                 already = not isinstance(result, Exception) and result[1] == OrderStatus.CONFIRMED
                 if not already:
                     await self.refund(cast("str", d.entry.order_id))
