@@ -225,3 +225,17 @@ def test_a_paying_order_dead_lettered_releases_its_stock_and_its_charge_is_refun
     ]
     assert ledger(stocked) == (10, 0, 0)
     assert provider.charges[order_id]["status"] == "refunded"
+
+
+def test_an_unreachable_provider_is_retried_then_the_order_fails_as_payment_error(stocked, redis_url):
+    from tools.redis_server import free_port
+
+    class Down:
+        url = f"http://127.0.0.1:{free_port()}"  # nothing listens: connection refused every time
+
+    order_id = card_order(stocked, APPROVE, qty=2)
+    consume_until(redis_url, Down, [order_id])
+    order = stocked.hgetall(keys.order_key(order_id))
+    assert (order["status"], order["reason"], order["paymentStatus"]) == ("payment_failed", "payment_error", "error")
+    assert order["paymentAttempts"] == "3"
+    assert ledger(stocked) == (10, 0, 0)
