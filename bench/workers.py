@@ -11,7 +11,8 @@ Method
   group has read every entry and holds none pending (the XACK is inside the decision script, so an
   acknowledged entry is a decided order). Afterwards tests/invariants.check_invariants runs.
 - The Redis-side ceiling is measured the same way on the same orders: one client XREADGROUPs every
-  entry first (so the XACK inside the script is real), then calls the same decide_order.lua with
+  entry first, then calls the same decide_order.lua (the lifecycle's reserve step: the workers also
+  start the payment and confirm, two more pipelined scripts per order) with
   EVALSHA in pipelined batches of the same size, pre-encoded, over a plain socket: no Python work
   in the timed loop beyond sending bytes and waiting for the batch's answers.
 """
@@ -154,15 +155,18 @@ def run_ceiling(url: str, client: redis.Redis, encoded, deadline: Deadline, batc
             resp(
                 "EVALSHA",
                 sha,
-                4,
+                6,
                 keys.order_key(oid),
                 keys.STOCK,
-                keys.STOCK_SOLD,
+                keys.STOCK_HELD,
+                keys.HOLDS,
                 keys.ORDER_STREAM,
+                keys.GENERATION,
                 keys.CONSUMER_GROUP,
                 eid,
                 now,
                 0,
+                900_000,
             )
             for eid, oid in entries[i : i + batch]
         )

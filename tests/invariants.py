@@ -1,6 +1,7 @@
 """The invariants of design.md, checked on the real Redis after a run.
 
-- for every ticket: initial stock = available + tickets in its confirmed orders; never negative;
+- for every ticket: initial stock = available + held + tickets in its confirmed orders; never negative;
+  once every order is terminal nothing is held and the hold index is empty;
 - every order answered 201 reached a terminal status;
 - no order was applied twice (the stock equation and the sold counter would be off);
 - every stored order belongs to the current stock generation (a reset deletes the older ones).
@@ -68,10 +69,38 @@ def check_invariants(r: redis.Redis, order_ids: list[str]) -> Counter:
     initial = {t: int(v) for t, v in r.hgetall(keys.STOCK_INITIAL).items()}
     available = {t: int(v) for t, v in r.hgetall(keys.STOCK).items()}
     sold = {t: int(v) for t, v in r.hgetall(keys.STOCK_SOLD).items()}
+    held = {t: int(v) for t, v in r.hgetall(keys.STOCK_HELD).items()}
+    assert r.zcard(keys.HOLDS) == 0, "holds left in the deadline index though every order is terminal"
     for ticket, start in initial.items():
         assert available[ticket] >= 0, f"{ticket}: stock went negative ({available[ticket]})"
+        assert held.get(ticket, 0) == 0, f"{ticket}: {held[ticket]} tickets still held by terminal orders"
         assert start == available[ticket] + confirmed_qty[ticket], (
             f"{ticket}: initial {start} != available {available[ticket]} + confirmed {confirmed_qty[ticket]}"
         )
         assert sold.get(ticket, 0) == confirmed_qty[ticket], f"{ticket}: sold counter disagrees with orders"
     return statuses
+
+
+def sample_ledger(r: redis.Redis) -> dict[str, dict[str, int]]:
+    """initial, available, held and sold per ticket, read in one MULTI: a step moves tickets between the
+    hashes atomically, so read apart they could show a drift that is not there."""
+    pipe = r.pipeline(transaction=True)
+    for h in (keys.STOCK_INITIAL, keys.STOCK, keys.STOCK_HELD, keys.STOCK_SOLD):
+        pipe.hgetall(h)
+    initial, available, held, sold = pipe.execute()
+    return {
+        t: {
+            "initial": int(i),
+            "available": int(available.get(t, 0)),
+            "held": int(held.get(t, 0)),
+            "sold": int(sold.get(t, 0)),
+        }
+        for t, i in initial.items()
+    }
+
+
+def assert_ledger_balanced(ledger: dict[str, dict[str, int]]) -> None:
+    """initial = available + held + sold for every ticket, none negative (of one `sample_ledger`)."""
+    for ticket, f in ledger.items():
+        assert min(f["available"], f["held"], f["sold"]) >= 0, f"{ticket}: a negative count {f}"
+        assert f["initial"] == f["available"] + f["held"] + f["sold"], f"{ticket}: drift {f}"

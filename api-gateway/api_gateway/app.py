@@ -10,6 +10,8 @@ import redis
 from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
 
+from ticketing_common import lifecycle
+
 from . import metrics
 from .catalogue import load_catalogue
 from .errors import ApiError, register_error_handlers
@@ -54,6 +56,8 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
         redis=client,
         catalogue=catalogue,
         enqueue_order=client.register_script(ENQUEUE_ORDER_LUA),
+        start_payment=client.register_script(lifecycle.lua("start_payment.lua")),
+        release_order=client.register_script(lifecycle.lua("release_order.lua")),
         # From the routes just registered: build_openapi walks the URL map.
         openapi=build_openapi(app, VERSION, settings.max_tickets_per_order, catalogue.types),
         kubernetes=_kubernetes_scaling(settings, client),

@@ -10,7 +10,7 @@ from .catalogue import Catalogue
 
 
 def reset_demo(client: redis.Redis, catalogue: Catalogue) -> int:
-    """Delete every order, the order streams and the stock, then initialise it afresh.
+    """Delete every order, the order streams, the stock and the holds, then initialise the stock afresh.
 
     An explicit operator action (``python -m api_gateway reset-demo``), never done at start.
     Safe while orders arrive and workers decide: one transaction increments the stock
@@ -23,7 +23,16 @@ def reset_demo(client: redis.Redis, catalogue: Catalogue) -> int:
     """
     pipe = client.pipeline(transaction=True)
     pipe.incr(keys.GENERATION)
-    pipe.unlink(keys.ORDER_STREAM, keys.DEAD_LETTER_STREAM, keys.STOCK, keys.STOCK_INITIAL, keys.STOCK_SOLD)
+    # Holds too: the orders holding them are of the old generation, and every lifecycle step refuses those.
+    pipe.unlink(
+        keys.ORDER_STREAM,
+        keys.DEAD_LETTER_STREAM,
+        keys.STOCK,
+        keys.STOCK_INITIAL,
+        keys.STOCK_SOLD,
+        keys.STOCK_HELD,
+        keys.HOLDS,
+    )
     for t in catalogue.tickets:
         pipe.hset(keys.STOCK, t.id, t.stock)
         pipe.hset(keys.STOCK_INITIAL, t.id, t.stock)

@@ -43,6 +43,15 @@ class OrderNotFound(DomainError):
     """No order has this id (or it expired)."""
 
 
+# The lifecycle (orders.py: pay, cancel)
+class OrderInWrongState(DomainError):
+    """The order is not in a status the request applies to (already paying, paid, released ...)."""
+
+
+class HoldExpired(DomainError):
+    """The order's hold ran out before the request: its tickets are released."""
+
+
 # The admin Database API (admin.py)
 class InvalidValue(DomainError):
     """A value the admin API cannot store (too large, not JSON)."""

@@ -27,6 +27,8 @@ DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.KeyNotFound: 404,
     domain.IdempotencyConflict: 409,
     domain.KeyExists: 409,
+    domain.OrderInWrongState: 409,
+    domain.HoldExpired: 410,
     domain.BacklogFull: 503,
 }
 

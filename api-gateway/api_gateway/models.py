@@ -12,7 +12,7 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from ticketing_common.payment import PaymentMethod
-from ticketing_common.status import OrderStatus
+from ticketing_common.status import OrderStatus, PaymentStatus
 
 # Control characters (NUL, newlines, escapes: category Cc) have no place in a name or an id; nor
 # lone surrogates (Cs), which Redis cannot store as UTF-8 (pydantic's strict str refuses them first).
@@ -57,11 +57,43 @@ class OrderItemRequest(_Strict):
     qty: Annotated[int, Field(ge=1, description="tickets of this type; the order's total is capped by the server")]
 
 
+def _card_digits(value: str) -> str:
+    digits = value.replace(" ", "")
+    if not digits.isascii() or not digits.isdigit() or not 13 <= len(digits) <= 19:
+        raise ValueError("must be 13 to 19 digits (spaces allowed)")
+    return digits
+
+
+class Card(_Strict):
+    number: Annotated[
+        str,
+        StringConstraints(max_length=40),
+        AfterValidator(_card_digits),
+        Field(
+            description="13 to 19 digits, spaces allowed; kept only until the charge is decided, never returned. "
+            "Test numbers: 4242 4242 4242 4242 approves, 4000 0000 0000 0002 declines, 4000 0000 0000 0119 errors, "
+            "4000 0000 0000 3220 answers late",
+            json_schema_extra={"pattern": "^[0-9 ]+$"},
+            examples=["4242 4242 4242 4242"],
+        ),
+    ]
+
+
 class CreateOrderRequest(_Strict):
     customer: Customer
     items: Annotated[list[OrderItemRequest], Field(min_length=1, max_length=50)]
     # Not strict here: in strict mode pydantic takes only PaymentMethod instances, never the JSON string.
     paymentMethod: Annotated[PaymentMethod, Field(strict=False, examples=["credit_card"])]
+    payLater: Annotated[
+        bool,
+        Field(description="only reserve: the tickets are held until holdExpiresAt for POST /orders/{id}/payment"),
+    ] = False
+    card: Annotated[Card | None, Field(description="the card to charge (without it: the provider's mix)")] = None
+
+
+class PaymentRequest(_Strict):
+    paymentMethod: Annotated[PaymentMethod, Field(strict=False, examples=["credit_card"])]
+    card: Card | None = None
 
 
 class _Response(BaseModel):
@@ -104,6 +136,23 @@ class OrderCustomer(_Response):
     email: str
 
 
+class Payment(_Response):
+    status: Annotated[PaymentStatus, Field(description="what the charge came to")]
+    attempts: Annotated[int, Field(description="charge calls made")]
+    chargeId: Annotated[str | None, Field(description="the provider's id of the charge")] = None
+
+
+class PaymentStarted(_Response):
+    orderId: str
+    status: OrderStatus
+    message: str
+
+
+class OrderCancelled(_Response):
+    orderId: str
+    status: OrderStatus
+
+
 class Order(_Response):
     orderId: str
     customer: OrderCustomer
@@ -114,7 +163,16 @@ class Order(_Response):
     status: OrderStatus
     createdAt: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
     decidedAt: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})] = None
-    reason: Annotated[str | None, Field(description="why the order was rejected or failed")] = None
+    reason: Annotated[str | None, Field(description="why the order was rejected, released or failed")] = None
+    payLater: Annotated[bool, Field(description="reserved only; paid with POST /orders/{id}/payment")] = False
+    holdExpiresAt: Annotated[
+        str | None,
+        Field(
+            description="until when the tickets are held (once reserved); unpaid by then, the order expires",
+            json_schema_extra={"format": "date-time"},
+        ),
+    ] = None
+    payment: Annotated[Payment | None, Field(description="the charge, once one was tried")] = None
 
 
 class Error(_Response):
@@ -140,7 +198,9 @@ class StockStatus(_Response):
     type: str
     initial: int
     available: int
+    held: Annotated[int, Field(description="tickets held by reserved or paying orders")] = 0
     sold: int
+    drift: Annotated[int, Field(description="initial - available - held - sold: always 0")] = 0
 
 
 class Totals(_Response):

@@ -13,22 +13,24 @@ from typing import cast
 import redis
 from redis.commands.core import Script
 
-from ticketing_common import keys
+from ticketing_common import keys, lifecycle
 from ticketing_common import order_record as record
 from ticketing_common.order_record import OrderLine, money, new_order_fields, order_from_fields, utc_timestamp
-from ticketing_common.status import IntakeOutcome
+from ticketing_common.status import DecisionOutcome, IntakeOutcome, OrderStatus, Reason
 
 from . import metrics
 from .catalogue import Catalogue
 from .domain_errors import (
     BacklogFull,
+    HoldExpired,
     IdempotencyConflict,
+    OrderInWrongState,
     OrderNotFound,
     TicketListedTwice,
     TooManyTickets,
     UnknownTicket,
 )
-from .models import CreateOrderRequest, CreateOrderResponse, Order
+from .models import CreateOrderRequest, CreateOrderResponse, Order, OrderCancelled, PaymentRequest, PaymentStarted
 
 # Long enough for workers to drain a good part of a full backlog; short enough to feel live.
 BACKPRESSURE_RETRY_AFTER_S = 2
@@ -97,13 +99,17 @@ def place_order(
         lines=lines,
         currency=catalogue.currency,
         created_at=utc_timestamp(),
+        pay_later=request.payLater,
+        card_number=request.card.number if request.card else None,
     )
     response = CreateOrderResponse(
         orderId=order_id,
         status=fields[record.STATUS],
         grandTotal=money(Decimal(fields[record.GRAND_TOTAL])),
         currency=catalogue.currency,
-        message="Order received; it will be confirmed or rejected shortly.",
+        message="Order received; its tickets will be held for your payment shortly."
+        if request.payLater
+        else "Order received; it will be confirmed or rejected shortly.",
     )
     script_keys = [keys.order_key(order_id), keys.ORDER_STREAM, keys.GENERATION]
     if idempotency_key is not None:
@@ -143,3 +149,58 @@ def get_order(client: redis.Redis, order_id: str) -> Order:
         raise OrderNotFound(f"order {shown} not found")
     # The stored record's parse is shared (ticketing_common); the API's shape is the Order model's.
     return Order.model_validate(order_from_fields(fields))
+
+
+def _short(order_id: str) -> str:
+    return repr(order_id) if len(order_id) <= 64 else f"{order_id[:64]!r}..."
+
+
+def _refused(order_id: str, outcome: str, detail: str, action: str) -> None:
+    """Raise the domain error for a lifecycle step's refusal (missing, stale, expired, wrong state)."""
+    if outcome in (DecisionOutcome.MISSING, DecisionOutcome.STALE):
+        raise OrderNotFound(f"order {_short(order_id)} not found")
+    if outcome == DecisionOutcome.EXPIRED or detail == OrderStatus.EXPIRED:
+        raise HoldExpired(f"order {_short(order_id)}: the hold expired; its tickets were released")
+    if outcome == DecisionOutcome.WRONG_STATE and detail == OrderStatus.RESERVED:
+        raise OrderInWrongState(f"order {_short(order_id)} is paid by the checkout itself (not payLater)")
+    raise OrderInWrongState(f"order {_short(order_id)} is {detail}: it cannot be {action}")
+
+
+def pay_order(client: redis.Redis, start_payment: Script, order_id: str, request: PaymentRequest) -> PaymentStarted:
+    """POST /orders/{id}/payment: reserved -> paying and a stream entry for a worker, in one step.
+
+    Raises OrderNotFound, HoldExpired (the deadline passed: the order is expired now if it was not yet)
+    or OrderInWrongState; nothing else changes on a refusal.
+    """
+    if len(order_id) > 64:
+        raise OrderNotFound(f"order {_short(order_id)} not found")
+    step_keys, args = lifecycle.start_payment_call(
+        order_id,
+        now=utc_timestamp(),
+        enqueue=True,
+        pay_later_only=True,
+        payment_method=request.paymentMethod.value,
+        card_number=request.card.number if request.card else "",
+    )
+    outcome, detail = start_payment(keys=step_keys, args=args, client=client)
+    if outcome != DecisionOutcome.PAYING:
+        _refused(order_id, outcome, detail, "paid")
+    return PaymentStarted(
+        orderId=order_id, status=OrderStatus.PAYING, message="Payment started; the order will be confirmed shortly."
+    )
+
+
+def cancel_order(client: redis.Redis, release_order: Script, order_id: str) -> OrderCancelled:
+    """POST /orders/{id}/cancel: reserved -> cancelled, the held tickets back to available, in one step.
+
+    Raises OrderNotFound, HoldExpired (too late: expired) or OrderInWrongState (paying or decided).
+    """
+    if len(order_id) > 64:
+        raise OrderNotFound(f"order {_short(order_id)} not found")
+    step_keys, args = lifecycle.release_call(
+        order_id, OrderStatus.CANCELLED, Reason.CANCELLED_BY_CUSTOMER, now=utc_timestamp(), expire_overdue=True
+    )
+    outcome, detail = release_order(keys=step_keys, args=args, client=client)
+    if outcome != DecisionOutcome.RELEASED:
+        _refused(order_id, outcome, detail, "cancelled")
+    return OrderCancelled(orderId=order_id, status=OrderStatus.CANCELLED)

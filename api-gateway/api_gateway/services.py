@@ -19,6 +19,8 @@ class Services:
     redis: redis.Redis
     catalogue: Catalogue
     enqueue_order: Script
+    start_payment: Script
+    release_order: Script
     openapi: dict
     # The HPA reader when the gateway runs in a Kubernetes pod; None elsewhere (see scaling.py).
     kubernetes: KubernetesScaling | None = None

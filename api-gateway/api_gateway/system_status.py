@@ -41,24 +41,27 @@ def workers(now_ms: int, heartbeats: list[tuple[str, float]], decided: dict[str,
 
 def system_status(client: redis.Redis, catalogue: Catalogue) -> SystemStatus:
     ids = [t.id for t in catalogue.tickets]
-    pipe = client.pipeline(transaction=False)
+    # MULTI: a lifecycle step moves tickets between the stock hashes atomically; read apart, they
+    # could show a drift that is not there.
+    pipe = client.pipeline(transaction=True)
     queue_backlog_reads(pipe)
     pipe.xinfo_consumers(keys.ORDER_STREAM, keys.CONSUMER_GROUP)
     pipe.xlen(keys.DEAD_LETTER_STREAM)
     pipe.hmget(keys.STOCK_INITIAL, ids)
     pipe.hmget(keys.STOCK, ids)
     pipe.hmget(keys.STOCK_SOLD, ids)
+    pipe.hmget(keys.STOCK_HELD, ids)
     pipe.xinfo_stream(keys.ORDER_STREAM)
     # Redis's clock: the heartbeats are written on it.
     pipe.time()
     pipe.zrange(keys.CONSUMER_HEARTBEATS, 0, -1, withscores=True)
     pipe.hgetall(keys.CONSUMER_DECIDED)
-    (length, groups, consumers, dead, initial, available, sold, stream_info, now, heartbeats, decided) = pipe.execute(
-        raise_on_error=False
+    (length, groups, consumers, dead, initial, available, sold, held, stream_info, now, heartbeats, decided) = (
+        pipe.execute(raise_on_error=False)
     )
     # Before the first order (no stream) or the first worker (no group), XINFO answers an
     # error: there is simply nothing to report yet. Any other read failing is a real error.
-    for reply in (length, dead, initial, available, sold, now, heartbeats, decided):
+    for reply in (length, dead, initial, available, sold, held, now, heartbeats, decided):
         if isinstance(reply, Exception):
             raise reply
     backlog = group_backlog(groups, length)
@@ -74,7 +77,15 @@ def system_status(client: redis.Redis, catalogue: Catalogue) -> SystemStatus:
         ),
         workers=workers(seconds * 1000 + micros // 1000, heartbeats, decided),
         stock=[
-            StockStatus(ticketId=t.id, type=t.type, initial=int(i or 0), available=int(a or 0), sold=int(s or 0))
-            for t, i, a, s in zip(catalogue.tickets, initial, available, sold, strict=True)
+            StockStatus(
+                ticketId=t.id,
+                type=t.type,
+                initial=int(i or 0),
+                available=int(a or 0),
+                held=int(h or 0),
+                sold=int(s or 0),
+                drift=int(i or 0) - int(a or 0) - int(h or 0) - int(s or 0),
+            )
+            for t, i, a, s, h in zip(catalogue.tickets, initial, available, sold, held, strict=True)
         ],
     )

@@ -72,11 +72,16 @@ def test_reset_demo_deletes_orders_and_streams_and_restores_stock(fake_redis, ca
     fake_redis.hincrby(keys.STOCK, "vip", -5)
     fake_redis.hset(keys.order_key("o1"), "status", "confirmed")
     fake_redis.xadd(keys.ORDER_STREAM, {"orderId": "o1"})
+    fake_redis.hset(keys.order_key("o2"), "status", "reserved")
+    fake_redis.hincrby(keys.STOCK, "adult", -2)
+    fake_redis.hset(keys.STOCK_HELD, "adult", 2)
+    fake_redis.zadd(keys.HOLDS, {"o2": 1})
     fake_redis.set("unrelated", "kept")
 
-    assert reset_demo(fake_redis, catalogue) == 1
+    assert reset_demo(fake_redis, catalogue) == 2
     assert fake_redis.hget(keys.STOCK, "vip") == "5"
-    assert not fake_redis.exists(keys.order_key("o1"), keys.ORDER_STREAM)
+    assert fake_redis.hget(keys.STOCK, "adult") == "100"
+    assert not fake_redis.exists(keys.order_key("o1"), keys.ORDER_STREAM, keys.STOCK_HELD, keys.HOLDS)
     assert fake_redis.get("unrelated") == "kept"
 
 

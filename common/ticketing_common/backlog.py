@@ -89,8 +89,9 @@ DEAD_LETTER_GAUGE = ("ticketing_dead_letter_entries", "entries in the dead-lette
 STOCK_GAUGES = {
     "initial": ("ticketing_stock_initial_tickets", "tickets of the type at stock initialisation"),
     "available": ("ticketing_stock_available_tickets", "tickets of the type still available"),
+    "held": ("ticketing_stock_held_tickets", "tickets of the type held by reserved or paying orders"),
     "sold": ("ticketing_stock_sold_tickets", "tickets of the type sold by confirmed orders"),
-    "drift": ("ticketing_stock_drift_tickets", "initial - available - sold: any value but 0 is a bug"),
+    "drift": ("ticketing_stock_drift_tickets", "initial - available - held - sold: any value but 0 is a bug"),
 }
 # Per consumer of the group (workers; stale ones are pruned, so bounded).
 CONSUMER_GAUGES = {
@@ -111,13 +112,13 @@ STATE_GAUGE_NAMES = (
 class StoreState:
     backlog: dict[str, int]
     dead_letter: int
-    stock: dict[str, dict[str, int]]  # ticket id -> initial, available, sold, drift
+    stock: dict[str, dict[str, int]]  # ticket id -> initial, available, held, sold, drift
     consumers: dict[str, dict[str, float]]  # consumer name -> pending, idle (seconds)
 
 
 def queue_state_reads(pipe: Any) -> None:
     """Queue every read of StoreState on one pipeline: the backlog's two, then XINFO CONSUMERS,
-    the dead-letter stream's length and the three stock hashes.
+    the dead-letter stream's length and the four stock hashes.
 
     Make the pipeline a transaction (MULTI): a decision moves a ticket from `available` to `sold`
     in one step, so read apart the hashes could show a drift that is not there. Execute it with
@@ -129,6 +130,7 @@ def queue_state_reads(pipe: Any) -> None:
     pipe.hgetall(keys.STOCK_INITIAL)
     pipe.hgetall(keys.STOCK)
     pipe.hgetall(keys.STOCK_SOLD)
+    pipe.hgetall(keys.STOCK_HELD)
 
 
 def _counts(reply: Any) -> dict[str, int]:
@@ -140,14 +142,14 @@ def store_state(replies: list[Any]) -> StoreState | None:
 
     No stream or no group yet (error replies of XINFO) just means nothing to report yet.
     """
-    length, groups, consumers, dead_letter, initial, available, sold = replies
-    if any(isinstance(r, Exception) for r in (length, dead_letter, initial, available, sold)):
+    length, groups, consumers, dead_letter, initial, available, sold, held = replies
+    if any(isinstance(r, Exception) for r in (length, dead_letter, initial, available, sold, held)):
         return None
-    initial, available, sold = _counts(initial), _counts(available), _counts(sold)
+    initial, available, sold, held = _counts(initial), _counts(available), _counts(sold), _counts(held)
     stock = {}
-    for ticket in sorted(initial.keys() | available.keys() | sold.keys()):
-        i, a, s = initial.get(ticket, 0), available.get(ticket, 0), sold.get(ticket, 0)
-        stock[ticket] = {"initial": i, "available": a, "sold": s, "drift": i - a - s}
+    for ticket in sorted(initial.keys() | available.keys() | sold.keys() | held.keys()):
+        i, a, s, h = initial.get(ticket, 0), available.get(ticket, 0), sold.get(ticket, 0), held.get(ticket, 0)
+        stock[ticket] = {"initial": i, "available": a, "held": h, "sold": s, "drift": i - a - h - s}
     return StoreState(
         backlog=group_backlog(groups, length),
         dead_letter=int(dead_letter),

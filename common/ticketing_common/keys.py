@@ -6,6 +6,8 @@ the same Redis (for instance the admin API's own namespace) can collide with the
     ticketing:stock                 hash  ticketId -> tickets still available
     ticketing:stock:initial         hash  ticketId -> stock at initialisation (written once)
     ticketing:stock:sold            hash  ticketId -> tickets sold by confirmed orders
+    ticketing:stock:held            hash  ticketId -> tickets held by reserved or paying orders
+    ticketing:holds                 zset  orderId -> hold deadline (ms, Redis clock) of reserved orders
     ticketing:order:<orderId>       hash  the order record (see order_record.py)
     ticketing:orders                stream of order ids waiting for a decision
     ticketing:orders:dead-letter    stream of entries that failed too many times
@@ -76,3 +78,10 @@ def idempotency_key(client_key: str) -> str:
 
 # The admin API may touch only keys under this prefix: never stock, orders or streams.
 ADMIN_PREFIX = "admin:"
+
+
+# Holds (the reserve-pay-confirm lifecycle): stock moved from `ticketing:stock` to here while an order
+# is reserved or paying, and the deadline index of reserved orders. Never a key TTL: a hold ends only by
+# a Lua step (confirm, release, the expiry sweep), so the ledger cannot drift.
+STOCK_HELD = PREFIX + "stock:held"
+HOLDS = PREFIX + "holds"

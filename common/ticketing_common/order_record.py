@@ -1,7 +1,8 @@
 """The order record: how one order is stored in its Redis hash, and read back.
 
-The gateway writes the record (status ``pending``); the worker's Lua scripts read
-``status`` and ``items`` and write ``status``, ``reason`` and ``decidedAt``.
+The gateway writes the record (status ``pending``); the lifecycle's Lua scripts read
+``status``, ``items``, ``payLater`` and ``holdExpiresAtMs`` and write the status, the hold, the payment
+fields, ``reason`` and ``decidedAt``. The card number is kept only until the charge is decided.
 A contract test checks that every field the Lua scripts use is named here.
 """
 
@@ -28,6 +29,12 @@ REASON = "reason"  # set when rejected or failed
 CREATED_AT = "createdAt"  # ISO 8601, UTC
 DECIDED_AT = "decidedAt"  # ISO 8601, UTC, set with the terminal status
 GENERATION = "generation"  # the stock generation the order was accepted in (set by enqueue_order.lua)
+PAY_LATER = "payLater"  # "1": reserve only; the customer pays with POST /orders/{id}/payment
+CARD_NUMBER = "cardNumber"  # digits only; removed when the charge is decided, never returned
+HOLD_EXPIRES_AT_MS = "holdExpiresAtMs"  # the hold's deadline, ms since the epoch (Redis clock), once reserved
+PAYMENT_STATUS = "paymentStatus"  # a PaymentStatus, once a charge was tried
+PAYMENT_ATTEMPTS = "paymentAttempts"  # charge calls made for the decision
+CHARGE_ID = "chargeId"  # the provider's id of the charge, when it recorded one
 
 FIELDS = frozenset(
     {
@@ -43,6 +50,12 @@ FIELDS = frozenset(
         CREATED_AT,
         DECIDED_AT,
         GENERATION,
+        PAY_LATER,
+        CARD_NUMBER,
+        HOLD_EXPIRES_AT_MS,
+        PAYMENT_STATUS,
+        PAYMENT_ATTEMPTS,
+        CHARGE_ID,
     }
 )
 
@@ -78,6 +91,8 @@ def new_order_fields(
     lines: list[OrderLine],
     currency: str,
     created_at: str,
+    pay_later: bool = False,
+    card_number: str | None = None,
 ) -> dict[str, str]:
     """The hash of a new, pending order."""
     items = [
@@ -91,7 +106,7 @@ def new_order_fields(
         for l in lines
     ]
     grand_total = sum((l.total for l in lines), Decimal(0))
-    return {
+    fields = {
         ORDER_ID: order_id,
         CUSTOMER_NAME: customer_name,
         CUSTOMER_EMAIL: customer_email,
@@ -102,6 +117,16 @@ def new_order_fields(
         STATUS: OrderStatus.PENDING.value,
         CREATED_AT: created_at,
     }
+    if pay_later:
+        fields[PAY_LATER] = "1"
+    if card_number:
+        fields[CARD_NUMBER] = card_number
+    return fields
+
+
+def iso_from_ms(ms: int) -> str:
+    """Milliseconds since the epoch as the API shows times: ISO 8601, UTC, milliseconds."""
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def order_from_fields(fields: dict[str, str]) -> dict[str, Any]:
@@ -120,4 +145,14 @@ def order_from_fields(fields: dict[str, str]) -> dict[str, Any]:
         order["reason"] = fields[REASON]
     if fields.get(DECIDED_AT):
         order["decidedAt"] = fields[DECIDED_AT]
+    order["payLater"] = fields.get(PAY_LATER) == "1"
+    if fields.get(HOLD_EXPIRES_AT_MS):
+        order["holdExpiresAt"] = iso_from_ms(int(fields[HOLD_EXPIRES_AT_MS]))
+    if fields.get(PAYMENT_STATUS):
+        order["payment"] = {
+            "status": fields[PAYMENT_STATUS],
+            "attempts": int(fields.get(PAYMENT_ATTEMPTS) or 0),
+            "chargeId": fields.get(CHARGE_ID) or None,
+        }
+    # The card number is never part of the API's order.
     return order

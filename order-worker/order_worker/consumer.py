@@ -5,7 +5,8 @@ One `OrderConsumer` per process, named uniquely in the consumer group. Two tasks
 (see recovery.py). Both stop between batches when `stop` is set, so a SIGTERM
 finishes and acknowledges the batch in hand before the process exits.
 
-Per-order work (an I/O-bound call: today WORKER_SIMULATED_WORK_MS, later the payment provider)
+Each order goes through the lifecycle (status.TRANSITIONS): reserved, paying, then confirmed or
+released. Per-order work (the payment provider's charge, and WORKER_SIMULATED_WORK_MS if set)
 runs concurrently, at most WORKER_CONCURRENCY calls at once in the whole worker; each order is
 decided as soon as its call returns, the orders whose calls returned meanwhile pipelined together.
 So one worker decides about WORKER_CONCURRENCY / work time orders per second, and K workers K times it.
@@ -16,18 +17,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import cast
 
+import httpx
 import redis.asyncio as redis
 from redis.exceptions import ResponseError
 
-from ticketing_common import keys
-from ticketing_common.status import DECIDING_OUTCOMES, DecisionOutcome
+from ticketing_common import keys, lifecycle
+from ticketing_common import order_record as record
+from ticketing_common.lifecycle import PaymentRecord
+from ticketing_common.order_record import utc_timestamp
+from ticketing_common.status import DECIDING_OUTCOMES, DecisionOutcome, OrderStatus, PaymentStatus, Reason
 
 from . import metrics, recovery
-from .decisions import RawEntry, StreamEntry, decide_batch, parse_entries
+from .decisions import RawEntry, StreamEntry, decide_batch, parse_entries, run_steps
+from .payments import PaymentClient
 from .scripts import Scripts
 from .settings import WorkerSettings
 from .stats import WorkerStats
@@ -77,6 +85,15 @@ def simulated_work(ms: int) -> OrderWork:
     return work
 
 
+@dataclass(frozen=True)
+class Decision:
+    """How a paying order ends: confirmed (no release reason) or released as payment_failed."""
+
+    entry: StreamEntry
+    release_reason: Reason | None
+    payment: PaymentRecord | None  # None: payments are off
+
+
 class OrderConsumer:
     def __init__(
         self,
@@ -84,6 +101,7 @@ class OrderConsumer:
         settings: WorkerSettings,
         stats: WorkerStats | None = None,
         work: OrderWork | None = None,
+        payments: PaymentClient | None = None,
     ) -> None:
         self.client = client
         self.settings = settings
@@ -92,50 +110,89 @@ class OrderConsumer:
         self.stats = stats or WorkerStats(consumer=self.name)
         ms = settings.worker_simulated_work_ms
         self.work = work or (simulated_work(ms) if ms else None)
+        self.hold_ms = int(settings.worker_hold_seconds * 1000)
+        self.payments = payments or (
+            PaymentClient(
+                settings.worker_payment_provider_url,
+                timeout=settings.worker_payment_timeout_seconds,
+                max_attempts=settings.worker_payment_max_attempts,
+                backoff_ms=settings.worker_payment_backoff_ms,
+                on_call=self._during_charge,
+            )
+            if settings.payments_on
+            else None
+        )
         # One bound for the worker: the read loop's batch and a reclaimed one share it.
         self.slots = asyncio.Semaphore(settings.worker_concurrency)
 
     async def process(self, entries: list[StreamEntry]) -> None:
-        """Work on and decide a batch; returns once every entry is decided or left pending.
+        """Take a batch through the lifecycle; returns once every entry is decided or left pending.
 
-        Entries whose work or decision failed stay pending, for recovery to retry.
+        Reserve every order (one pipeline); start the payment of those reserved for paying now (a
+        payLater order waits in `reserved`, its entry acknowledged); charge each (concurrently, at most
+        WORKER_CONCURRENCY at once) and confirm or release it as its charge returns. A reclaimed entry
+        resumes from its order's status. Entries whose steps failed stay pending, for recovery to retry.
         """
         started = time.perf_counter()
-        if self.work is None:
-            await self._decide(entries)
-        else:
-            await self._work_then_decide(entries, self.work)
+        ttl = self.settings.order_ttl_seconds
+        results = await decide_batch(self.client, self.scripts, entries, ttl, self.hold_ms)
+        to_start: list[StreamEntry] = []
+        paying: list[tuple[StreamEntry, bool]] = []  # (entry, charged before: ask the provider first)
+        for entry, result in zip(entries, results, strict=True):
+            outcome = self._count(entry, result)
+            if isinstance(result, Exception):
+                continue
+            if (outcome == DecisionOutcome.RESERVED and result[1] != "1") or (
+                outcome == DecisionOutcome.RESUME and result[1] == OrderStatus.RESERVED
+            ):
+                to_start.append(entry)
+            elif outcome == DecisionOutcome.RESUME and result[1] == OrderStatus.PAYING:
+                paying.append((entry, True))
+        if to_start:
+            self._fault("after_reserve")
+            now = utc_timestamp()
+            steps = [
+                (
+                    self.scripts.start_payment,
+                    lifecycle.start_payment_call(cast("str", e.order_id), now=now, order_ttl=ttl, entry_id=e.entry_id),
+                )
+                for e in to_start
+            ]
+            for entry, result in zip(to_start, await run_steps(self.client, steps), strict=True):
+                if self._count(entry, result) == DecisionOutcome.PAYING:
+                    paying.append((entry, False))
+        if paying:
+            await self._pay_then_decide(paying)
         self.stats.batches += 1
         metrics.BATCHES.inc()
         metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
 
-    async def _work_then_decide(self, entries: list[StreamEntry], work: OrderWork) -> None:
-        # Each call holds a slot only while it runs; the decisions of the calls that returned
-        # meanwhile go in one pipeline while the next calls run (batched where possible).
-        returned: asyncio.Queue[StreamEntry | None] = asyncio.Queue()
+    async def _pay_then_decide(self, paying: list[tuple[StreamEntry, bool]]) -> None:
+        # Each charge holds a slot only while it runs; the decisions of the charges that returned
+        # meanwhile go in one pipeline while the next charges run (batched where possible).
+        returned: asyncio.Queue[Decision | None] = asyncio.Queue()
 
-        async def call(entry: StreamEntry) -> None:
-            if entry.order_id is not None:  # a malformed entry is only dead-lettered: no call for it
-                try:
-                    async with self.slots:
-                        await work(entry)
-                except Exception as e:  # not decided: it stays pending and is retried by recovery
-                    self._error(f"work for entry {entry.entry_id}: {e!r}")
-                    returned.put_nowait(None)
-                    return
-            returned.put_nowait(entry)
+        async def call(entry: StreamEntry, resumed: bool) -> None:
+            try:
+                async with self.slots:
+                    decision = await self._pay(entry, resumed)
+            except Exception as e:  # not decided: it stays pending and is retried by recovery
+                self._error(f"paying for entry {entry.entry_id}: {e!r}")
+                returned.put_nowait(None)
+                return
+            returned.put_nowait(decision)
 
-        calls = [asyncio.create_task(call(entry)) for entry in entries]
+        calls = [asyncio.create_task(call(entry, resumed)) for entry, resumed in paying]
         try:
-            left = len(entries)
+            left = len(paying)
             while left:
                 ready = [await returned.get()]
                 while not returned.empty():
                     ready.append(returned.get_nowait())
                 left -= len(ready)
-                due = [entry for entry in ready if entry is not None]
+                due = [d for d in ready if d is not None]
                 if due:
-                    await self._decide(due)
+                    await self._finish(due)
         finally:
             # Only if deciding failed (Redis unreachable) or we were cancelled: the entries
             # not decided stay pending, and no call outlives its batch.
@@ -143,22 +200,147 @@ class OrderConsumer:
                 task.cancel()
             await asyncio.gather(*calls, return_exceptions=True)
 
-    async def _decide(self, entries: list[StreamEntry]) -> None:
-        results = await decide_batch(self.client, self.scripts, entries, self.settings.order_ttl_seconds)
-        decided_at = time.time()
-        for entry, result in zip(entries, results, strict=True):
-            if isinstance(result, Exception):
-                self._error(f"deciding entry {entry.entry_id}: {result}")
-                continue
+    async def _pay(self, entry: StreamEntry, resumed: bool) -> Decision:
+        """The per-order I/O: the simulated work, then the charge. Decides confirm or release."""
+        if self.work is not None:
+            await self.work(entry)
+        if self.payments is None:
+            return Decision(entry, None, None)
+        order_id = cast("str", entry.order_id)
+        # decode_responses=True: str values (redis-py types them bytes|str).
+        total, currency, card = cast(
+            "list[str | None]",
+            await self.client.hmget(
+                keys.order_key(order_id), [record.GRAND_TOTAL, record.CURRENCY, record.CARD_NUMBER]
+            ),
+        )
+        if total is None:  # gone (a reset): the confirm step finds it missing and acknowledges
+            return Decision(entry, None, None)
+        charge = None
+        if resumed:  # a worker before us may have charged: ask by key first, charge only if nothing is recorded
+            with contextlib.suppress(httpx.HTTPError, ValueError, KeyError):
+                charge = await self.payments.lookup(order_id)
+        if charge is None:
+            charge = await self.payments.charge(order_id, total, currency or "", card)
+        self._fault("after_charge")
+        metrics.PAYMENTS.labels(charge.status).inc()
+        self.stats.payments[charge.status] += 1
+        if charge.status == PaymentStatus.APPROVED:
+            return Decision(entry, None, charge.record)
+        reason = Reason.PAYMENT_DECLINED if charge.status == PaymentStatus.DECLINED else Reason.PAYMENT_ERROR
+        return Decision(entry, reason, charge.record)
+
+    async def _finish(self, decisions: list[Decision]) -> None:
+        """Confirm or release each paying order (one pipeline); refund a charge whose order was released meanwhile."""
+        if any(d.release_reason is None for d in decisions):
+            self._fault("before_confirm")
+        now, ttl = utc_timestamp(), self.settings.order_ttl_seconds
+        steps = []
+        for d in decisions:
+            order_id, entry_id = cast("str", d.entry.order_id), d.entry.entry_id
+            if d.release_reason is None:
+                call = lifecycle.confirm_call(order_id, now=now, order_ttl=ttl, entry_id=entry_id, payment=d.payment)
+                steps.append((self.scripts.confirm, call))
+            else:
+                call = lifecycle.release_call(
+                    order_id,
+                    OrderStatus.PAYMENT_FAILED,
+                    d.release_reason,
+                    now=now,
+                    order_ttl=ttl,
+                    entry_id=entry_id,
+                    payment=d.payment,
+                )
+                steps.append((self.scripts.release, call))
+        for d, result in zip(decisions, await run_steps(self.client, steps), strict=True):
+            outcome = self._count(d.entry, result)
+            approved = d.payment is not None and d.payment.status == PaymentStatus.APPROVED
+            if approved and outcome in (DecisionOutcome.WRONG_STATE, DecisionOutcome.STALE, DecisionOutcome.MISSING):
+                # Paid, but the order is no longer paying (failed by the dead-letter path, another worker
+                # gave up on its errors first, or a reset deleted it): it cannot be confirmed, so the
+                # money goes back.
+                already = not isinstance(result, Exception) and result[1] == OrderStatus.CONFIRMED
+                if not already:
+                    await self.refund(cast("str", d.entry.order_id))
+
+    async def refund(self, order_id: str) -> None:
+        """Refund an order's charge and record it on the order (if the order still exists)."""
+        if self.payments is None:
+            return
+        if await self.payments.refund(order_id):
+            metrics.REFUNDS.inc()
+            self.stats.refunds += 1
+            order_key = keys.order_key(order_id)
+            if await self.client.exists(order_key):
+                await self.client.hset(order_key, record.PAYMENT_STATUS, PaymentStatus.REFUNDED.value)
+            log.warning("refunded a charge whose order was released", extra={"orderId": order_id})
+        else:
+            self._error(f"refund of order {order_id} failed")
+
+    def _count(self, entry: StreamEntry, result: tuple[str, str] | Exception) -> DecisionOutcome | None:
+        """Count one step's outcome in the stats and metrics; None for an error or an unknown word."""
+        if isinstance(result, Exception):
+            self._error(f"deciding entry {entry.entry_id}: {result}")
+            return None
+        try:
+            outcome = DecisionOutcome(result[0])
+        except ValueError:  # a script and the contract disagree: loud, but the batch goes on
+            self._error(f"deciding entry {entry.entry_id}: unknown outcome {result[0]!r}")
+            return None
+        self.stats.outcomes[outcome] += 1
+        metrics.DECIDED.labels(outcome).inc()
+        if outcome in DECIDING_OUTCOMES:
+            metrics.DECISION_SECONDS.observe(max(time.time() - entry.enqueued_at, 0))
+        return outcome
+
+    def _fault(self, point: str) -> None:
+        """WORKER_FAULT_POINT (tests only): die here, at once, as a SIGKILL would."""
+        if self.settings.worker_fault_point == point:
+            log.warning("fault injection: exiting", extra={"point": point})
+            for handler in logging.getLogger().handlers:
+                handler.flush()
+            os._exit(70)
+
+    async def _during_charge(self) -> None:
+        if self.settings.worker_fault_point == "during_charge":
+            await asyncio.sleep(0.3)  # the request has reached the provider; its answer is not read
+            self._fault("during_charge")
+
+    async def expire_once(self) -> int:
+        """Sweep overdue holds, batch by batch (each one Lua step). Returns how many this worker expired."""
+        total = 0
+        batch = self.settings.worker_expiry_batch
+        for _ in range(100):  # bounded: the next pass takes the rest
+            step_keys, args = lifecycle.expire_holds_call(
+                batch=batch, now=utc_timestamp(), order_ttl=self.settings.order_ttl_seconds
+            )
+            expired = int(await self.scripts.expire_holds(keys=step_keys, args=args))
+            total += expired
+            if expired < batch:
+                break
+        if total:
+            self.stats.expired += total
+            metrics.EXPIRED.inc(total)
+            log.info("expired overdue holds", extra={"count": total})
+        return total
+
+    async def expiry_loop(self, stop: asyncio.Event) -> None:
+        backoff = recovery.Backoff()
+        interval = self.settings.worker_expiry_interval_ms / 1000
+        while not stop.is_set():
             try:
-                outcome = DecisionOutcome(result[0])
-            except ValueError:  # a script and the contract disagree: loud, but the batch goes on
-                self._error(f"deciding entry {entry.entry_id}: unknown outcome {result[0]!r}")
-                continue
-            self.stats.outcomes[outcome] += 1
-            metrics.DECIDED.labels(outcome).inc()
-            if outcome in DECIDING_OUTCOMES:
-                metrics.DECISION_SECONDS.observe(max(decided_at - entry.enqueued_at, 0))
+                await self.expire_once()
+                backoff.reset()
+                delay = interval
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as e:
+                self._error(f"expiry sweep: redis unreachable: {e}")
+                delay = backoff.next_delay()
+            except Exception as e:  # a bug must not stop the sweep for good
+                log.exception("unexpected error in the expiry sweep")
+                self._error(f"expiry sweep: unexpected: {e!r}")
+                delay = backoff.next_delay()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
 
     async def read_loop(self, stop: asyncio.Event) -> None:
         backoff = recovery.Backoff()
@@ -220,6 +402,7 @@ class OrderConsumer:
         await recovery.heartbeat(
             self.client, self.scripts, self.name, stale_ms=s.worker_stale_consumer_ms, decided=self.stats.decided()
         )
+        failed_while_paying: list[str] = []
         dead = await recovery.dead_letter_exhausted(
             self.client,
             self.scripts,
@@ -227,7 +410,15 @@ class OrderConsumer:
             max_deliveries=s.worker_max_deliveries,
             count=s.worker_batch_size,
             order_ttl=s.order_ttl_seconds,
+            failed_while_paying=failed_while_paying,
         )
+        for order_id in failed_while_paying:
+            # Failed while paying: its stock is released, so a charge that went through goes back.
+            if self.payments is not None:
+                with contextlib.suppress(httpx.HTTPError, ValueError, KeyError):
+                    charge = await self.payments.lookup(order_id)
+                    if charge is not None and charge.status == PaymentStatus.APPROVED:
+                        await self.refund(order_id)
         if dead:
             self.stats.dead_lettered += dead
             metrics.DEAD_LETTERED.inc(dead)
@@ -274,7 +465,15 @@ class OrderConsumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("consumer starting", extra={"consumer": self.name, "group": keys.CONSUMER_GROUP})
-        await asyncio.gather(self.read_loop(stop), self.recovery_loop(stop))
+        if self.payments is None:
+            log.info("payments off (WORKER_PAYMENT_PROVIDER_URL empty): orders are confirmed right after reserving")
+        else:
+            log.info("payments on", extra={"provider": self.settings.worker_payment_provider_url})
+        try:
+            await asyncio.gather(self.read_loop(stop), self.recovery_loop(stop), self.expiry_loop(stop))
+        finally:
+            if self.payments is not None:
+                await self.payments.aclose()
         await self.leave()
         log.info("consumer stopped", extra={"consumer": self.name})
 

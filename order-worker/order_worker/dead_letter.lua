@@ -2,8 +2,8 @@
 -- (allow-oom: giving up must work at maxmemory too; the dead-letter stream is capped.)
 --
 -- Give up on a stream entry that was delivered too many times without a decision:
--- copy it to the dead-letter stream, mark its order 'failed' (if it is still
--- 'pending'), and acknowledge it, all in one step.
+-- copy it to the dead-letter stream, mark its order 'failed' (if it is not terminal yet:
+-- pending, reserved or paying), release any stock it holds, and acknowledge it, all in one step.
 --
 -- The caller chose the entry from an XPENDING read made earlier; since then another worker
 -- may have claimed it (idle time reset) and be deciding it. So the script checks again, here,
@@ -13,6 +13,10 @@
 -- KEYS[1]  the order hash                 ticketing:order:<orderId> (may not exist)
 -- KEYS[2]  the order stream               ticketing:orders
 -- KEYS[3]  the dead-letter stream         ticketing:orders:dead-letter
+-- KEYS[4]  available stock per ticket     ticketing:stock
+-- KEYS[5]  held stock per ticket          ticketing:stock:held
+-- KEYS[6]  the hold deadline index        ticketing:holds
+-- KEYS[7]  the stock generation           ticketing:generation (missing = 0)
 -- ARGV[1]  consumer group name
 -- ARGV[2]  stream entry id
 -- ARGV[3]  the order id ('' if the entry had none)
@@ -23,7 +27,8 @@
 -- ARGV[8]  the stream field that holds the order id ('orderId')
 -- ARGV[9]  least idle time, ms, for giving up (0 = any)
 --
--- Returns 1 if the order was marked failed, 0 if it was already decided or missing, -1 if the
+-- Returns 2 if the order was marked failed while paying (the caller asks the provider whether the
+-- charge went through, and refunds it), 1 if it was marked failed otherwise, 0 if it was already decided or missing, -1 if the
 -- entry is no longer pending, or was delivered or claimed again since the caller looked
 -- (another worker dead-lettered, decided or took it first): nothing written.
 
@@ -36,12 +41,26 @@ local deliveries = pending[1][4]
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*',
   ARGV[8], ARGV[3], 'entryId', ARGV[2], 'deliveries', deliveries, 'reason', 'max_deliveries_exceeded')
 local failed = 0
-if redis.call('HGET', KEYS[1], 'status') == 'pending' then
+local record = redis.call('HMGET', KEYS[1], 'status', 'generation')
+local status = record[1]
+local current = (record[2] or '0') == (redis.call('GET', KEYS[7]) or '0')
+if current and (status == 'pending' or status == 'reserved' or status == 'paying') then
+  if status ~= 'pending' then
+    for _, item in ipairs(cjson.decode(redis.call('HGET', KEYS[1], 'items'))) do
+      redis.call('HINCRBY', KEYS[5], item.ticketId, -tonumber(item.qty))
+      redis.call('HINCRBY', KEYS[4], item.ticketId, tonumber(item.qty))
+    end
+    redis.call('ZREM', KEYS[6], ARGV[3])
+  end
   redis.call('HSET', KEYS[1], 'status', 'failed', 'reason', 'max_deliveries_exceeded', 'decidedAt', ARGV[5])
+  redis.call('HDEL', KEYS[1], 'cardNumber')
   if tonumber(ARGV[6]) > 0 then
     redis.call('EXPIRE', KEYS[1], ARGV[6])
   end
   failed = 1
+  if status == 'paying' then
+    failed = 2
+  end
 end
 redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
 return failed

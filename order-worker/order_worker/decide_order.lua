@@ -2,45 +2,57 @@
 -- (allow-oom: at Redis's maxmemory a decision must still be written, or the order would sit
 -- pending and run out its deliveries; a decision barely grows memory.)
 --
--- THE STOCK DECISION. Decides one order atomically against the stock, then
--- acknowledges its stream entry, all in one step: nothing can run between the
--- check and the decrement, and an order is never decided twice.
+-- THE STOCK DECISION, the lifecycle's first step (RESERVE). Decides one order atomically
+-- against the stock: nothing can run between the check and the move, and an order is never
+-- reserved twice.
 --
---   every item available -> decrement each ticket's stock, status 'confirmed'
---   otherwise            -> status 'rejected' with a reason, stock untouched
---   order not 'pending'  -> already decided (a redelivery): only acknowledge
---   order missing        -> (expired or deleted) only acknowledge
---   order of another stock generation (accepted before a reset) -> only acknowledge, 'stale':
---                           the stock it was accepted against is gone
+--   pending, every item available -> move each ticket's quantity from available to held,
+--                                    status 'reserved', the hold's deadline (Redis clock + ARGV[5])
+--                                    in the order and in the deadline index. A payLater order's
+--                                    entry is acknowledged now (it waits for POST /payment); any
+--                                    other's stays pending until the order is terminal.
+--   pending, otherwise            -> status 'rejected' with a reason, stock untouched; acknowledged
+--   reserved (not payLater) or paying -> 'resume': a reclaimed entry of an order in progress; not
+--                                    acknowledged, the worker carries on from the status
+--   any other status              -> already decided (a redelivery): only acknowledge
+--   order missing                 -> (expired or deleted) only acknowledge
+--   order of another stock generation (accepted before a reset) -> only acknowledge, 'stale'
 --
 -- KEYS[1]  the order hash                 ticketing:order:<orderId>
 -- KEYS[2]  available stock per ticket     ticketing:stock
--- KEYS[3]  sold tickets per ticket        ticketing:stock:sold
--- KEYS[4]  the order stream               ticketing:orders
--- KEYS[5]  the stock generation           ticketing:generation (missing = 0)
+-- KEYS[3]  held stock per ticket          ticketing:stock:held
+-- KEYS[4]  the hold deadline index        ticketing:holds (zset orderId -> deadline ms)
+-- KEYS[5]  the order stream               ticketing:orders
+-- KEYS[6]  the stock generation           ticketing:generation (missing = 0)
 -- ARGV[1]  consumer group name
 -- ARGV[2]  stream entry id to acknowledge
--- ARGV[3]  decision time, ISO 8601 (stored as decidedAt)
--- ARGV[4]  seconds to keep the decided order (0 = keep)
+-- ARGV[3]  decision time, ISO 8601 (stored as decidedAt of a rejection)
+-- ARGV[4]  seconds to keep a rejected order (0 = keep)
+-- ARGV[5]  the hold window, ms
 --
--- Returns {outcome, detail}: outcome is 'confirmed', 'rejected' (detail = reason),
+-- Returns {outcome, detail}: 'reserved' (detail '1' for a payLater order, else '0'),
+-- 'rejected' (detail = reason), 'resume' (detail = the status to resume from),
 -- 'duplicate' (detail = the status it already had), 'missing' or 'stale'.
 -- Raises an error, writing nothing, if the order's items cannot be read: the entry
 -- then stays pending and is dead-lettered after too many deliveries.
 
 local function ack()
-  redis.call('XACK', KEYS[4], ARGV[1], ARGV[2])
+  redis.call('XACK', KEYS[5], ARGV[1], ARGV[2])
 end
 
-local record = redis.call('HMGET', KEYS[1], 'status', 'generation')
+local record = redis.call('HMGET', KEYS[1], 'status', 'generation', 'payLater')
 local status = record[1]
 if not status then
   ack()
   return {'missing', ''}
 end
-if (record[2] or '0') ~= (redis.call('GET', KEYS[5]) or '0') then
+if (record[2] or '0') ~= (redis.call('GET', KEYS[6]) or '0') then
   ack()
   return {'stale', ''}
+end
+local pay_later = record[3] == '1'
+if status == 'paying' or (status == 'reserved' and not pay_later) then
+  return {'resume', status}
 end
 if status ~= 'pending' then
   ack()
@@ -74,20 +86,26 @@ for _, ticket in ipairs(order) do
   end
 end
 
-local outcome
 if reason then
-  outcome = 'rejected'
-  redis.call('HSET', KEYS[1], 'status', outcome, 'reason', reason, 'decidedAt', ARGV[3])
-else
-  outcome, reason = 'confirmed', ''
-  for _, ticket in ipairs(order) do
-    redis.call('HINCRBY', KEYS[2], ticket, -wanted[ticket])
-    redis.call('HINCRBY', KEYS[3], ticket, wanted[ticket])
+  redis.call('HSET', KEYS[1], 'status', 'rejected', 'reason', reason, 'decidedAt', ARGV[3])
+  redis.call('HDEL', KEYS[1], 'cardNumber')
+  if tonumber(ARGV[4]) > 0 then
+    redis.call('EXPIRE', KEYS[1], ARGV[4])
   end
-  redis.call('HSET', KEYS[1], 'status', outcome, 'decidedAt', ARGV[3])
+  ack()
+  return {'rejected', reason}
 end
-if tonumber(ARGV[4]) > 0 then
-  redis.call('EXPIRE', KEYS[1], ARGV[4])
+
+for _, ticket in ipairs(order) do
+  redis.call('HINCRBY', KEYS[2], ticket, -wanted[ticket])
+  redis.call('HINCRBY', KEYS[3], ticket, wanted[ticket])
 end
-ack()
-return {outcome, reason}
+local now = redis.call('TIME')
+local deadline = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + tonumber(ARGV[5])
+redis.call('HSET', KEYS[1], 'status', 'reserved', 'holdExpiresAtMs', deadline)
+redis.call('ZADD', KEYS[4], deadline, redis.call('HGET', KEYS[1], 'orderId'))
+if pay_later then
+  ack()
+  return {'reserved', '1'}
+end
+return {'reserved', '0'}

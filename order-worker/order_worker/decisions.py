@@ -1,4 +1,5 @@
-"""Deciding a batch of stream entries: one pipelined round trip of decide_order.lua calls."""
+"""Deciding a batch of stream entries: one pipelined round trip of decide_order.lua calls (reserve),
+and the lifecycle's later steps for many orders at once (`run_steps`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import redis.asyncio as redis
 
 from ticketing_common import keys
+from ticketing_common.lifecycle import Call
 from ticketing_common.order_record import utc_timestamp
 from ticketing_common.status import DecisionOutcome
 
@@ -38,9 +40,10 @@ def parse_entries(raw: Sequence[RawEntry]) -> list[StreamEntry]:
 
 
 async def decide_batch(
-    client: redis.Redis, scripts: Scripts, entries: list[StreamEntry], order_ttl: int
+    client: redis.Redis, scripts: Scripts, entries: list[StreamEntry], order_ttl: int, hold_ms: int = 900_000
 ) -> list[tuple[str, str] | Exception]:
-    """Decide every entry; per entry, (outcome, detail) from decide_order.lua or the error it raised.
+    """Reserve (or reject) every entry's order; per entry, (outcome, detail) from decide_order.lua or
+    the error it raised.
 
     Entries without an order id cannot ever be decided and go straight to the dead-letter
     stream (outcome `DecisionOutcome.MALFORMED`). An entry whose script failed stays unacknowledged: it is
@@ -54,8 +57,15 @@ async def decide_batch(
             await dead_letter(pipe, scripts, entry, min_deliveries=1, min_idle_ms=0, order_ttl=order_ttl, now=now)
         else:
             await scripts.decide_order(
-                keys=[keys.order_key(entry.order_id), keys.STOCK, keys.STOCK_SOLD, keys.ORDER_STREAM, keys.GENERATION],
-                args=[keys.CONSUMER_GROUP, entry.entry_id, now, order_ttl],
+                keys=[
+                    keys.order_key(entry.order_id),
+                    keys.STOCK,
+                    keys.STOCK_HELD,
+                    keys.HOLDS,
+                    keys.ORDER_STREAM,
+                    keys.GENERATION,
+                ],
+                args=[keys.CONSUMER_GROUP, entry.entry_id, now, order_ttl, hold_ms],
                 client=pipe,
             )
     results = await pipe.execute(raise_on_error=False)
@@ -86,7 +96,15 @@ async def dead_letter(
     """
     order_id = entry.order_id or ""
     return await scripts.dead_letter(
-        keys=[keys.order_key(order_id), keys.ORDER_STREAM, keys.DEAD_LETTER_STREAM],
+        keys=[
+            keys.order_key(order_id),
+            keys.ORDER_STREAM,
+            keys.DEAD_LETTER_STREAM,
+            keys.STOCK,
+            keys.STOCK_HELD,
+            keys.HOLDS,
+            keys.GENERATION,
+        ],
         args=[
             keys.CONSUMER_GROUP,
             entry.entry_id,
@@ -100,3 +118,13 @@ async def dead_letter(
         ],
         client=client,
     )
+
+
+async def run_steps(client: redis.Redis, steps: Sequence[tuple[Any, Call]]) -> list[tuple[str, str] | Exception]:
+    """Run lifecycle steps (script, its KEYS and ARGV) for many orders in one pipelined round trip:
+    per step, (outcome, detail) or the error it raised."""
+    pipe = client.pipeline(transaction=False)
+    for script, (step_keys, args) in steps:
+        await script(keys=step_keys, args=args, client=pipe)
+    results = await pipe.execute(raise_on_error=False)
+    return [r if isinstance(r, Exception) else (r[0], r[1]) for r in results]

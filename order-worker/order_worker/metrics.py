@@ -32,3 +32,10 @@ DEAD_LETTERED = Counter(
     "worker_entries_dead_lettered_total", "entries moved to the dead-letter stream", registry=REGISTRY
 )
 ERRORS = Counter("worker_errors_total", "errors while reading or deciding (retried)", registry=REGISTRY)
+PAYMENTS = Counter(
+    "worker_payments_total", "charges decided by the payment provider, by outcome", ["outcome"], registry=REGISTRY
+)
+EXPIRED = Counter("worker_holds_expired_total", "reserved orders expired by this worker's sweep", registry=REGISTRY)
+REFUNDS = Counter(
+    "worker_refunds_total", "approved charges refunded because their order was released", registry=REGISTRY
+)

@@ -51,9 +51,18 @@ class Backoff:
 
 
 async def dead_letter_exhausted(
-    client: redis.Redis, scripts: Scripts, *, min_idle_ms: int, max_deliveries: int, count: int, order_ttl: int
+    client: redis.Redis,
+    scripts: Scripts,
+    *,
+    min_idle_ms: int,
+    max_deliveries: int,
+    count: int,
+    order_ttl: int,
+    failed_while_paying: list[str] | None = None,
 ) -> int:
-    """Step 1: dead-letter idle entries delivered `max_deliveries` times. Returns how many."""
+    """Step 1: dead-letter idle entries delivered `max_deliveries` times (their orders failed, any held
+    stock released). Returns how many; the ids of orders failed while paying go to `failed_while_paying`
+    (their charge, if it went through, is to be refunded)."""
     pending = cast(
         "list[PendingEntry]",
         await client.xpending_range(
@@ -69,13 +78,13 @@ async def dead_letter_exhausted(
         entry = parse_entries(found)[0] if found else StreamEntry(entry_id, None)
         # -1: another worker got there first: it dead-lettered, decided or claimed the entry since
         # the XPENDING read (the script checks pending, idle time and deliveries again).
-        if (
-            await dead_letter(
-                client, scripts, entry, min_deliveries=max_deliveries, min_idle_ms=min_idle_ms, order_ttl=order_ttl
-            )
-            != -1
-        ):
+        result = await dead_letter(
+            client, scripts, entry, min_deliveries=max_deliveries, min_idle_ms=min_idle_ms, order_ttl=order_ttl
+        )
+        if result != -1:
             moved += 1
+        if result == 2 and failed_while_paying is not None and entry.order_id:
+            failed_while_paying.append(entry.order_id)
     return moved
 
 

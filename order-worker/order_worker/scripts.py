@@ -8,6 +8,8 @@ from importlib.resources import files
 import redis.asyncio as redis
 from redis.commands.core import AsyncScript
 
+from ticketing_common import lifecycle
+
 
 def lua(name: str) -> str:
     return files(__package__).joinpath(name).read_text()
@@ -19,6 +21,10 @@ class Scripts:
     dead_letter: AsyncScript
     remove_idle_consumer: AsyncScript
     heartbeat: AsyncScript
+    start_payment: AsyncScript
+    confirm: AsyncScript
+    release: AsyncScript
+    expire_holds: AsyncScript
 
     @classmethod
     def register(cls, client: redis.Redis) -> Scripts:
@@ -27,4 +33,8 @@ class Scripts:
             dead_letter=client.register_script(lua("dead_letter.lua")),
             remove_idle_consumer=client.register_script(lua("remove_idle_consumer.lua")),
             heartbeat=client.register_script(lua("heartbeat.lua")),
+            start_payment=client.register_script(lifecycle.lua("start_payment.lua")),
+            confirm=client.register_script(lifecycle.lua("confirm_order.lua")),
+            release=client.register_script(lifecycle.lua("release_order.lua")),
+            expire_holds=client.register_script(lifecycle.lua("expire_holds.lua")),
         )

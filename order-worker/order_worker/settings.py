@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import os
 import socket
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ticketing_common.settings import ServiceSettings
 
@@ -58,12 +59,54 @@ class WorkerSettings(ServiceSettings):
         "one worker decides about WORKER_CONCURRENCY x 1000 / w orders/s",
     )
     order_ttl_seconds: int = Field(0, ge=0, description="expire decided orders after this many seconds (0 = keep them)")
+    worker_hold_seconds: float = Field(
+        900,
+        gt=0,
+        le=86_400,
+        description="how long a reserved order holds its tickets before the expiry sweep releases them (15 min)",
+    )
+    worker_expiry_interval_ms: int = Field(
+        1000, ge=50, le=600_000, description="how often this worker sweeps overdue holds (every worker sweeps)"
+    )
+    worker_expiry_batch: int = Field(200, ge=1, le=10_000, description="overdue holds expired per Lua step")
+    worker_payment_provider_url: str = Field(
+        "",
+        description="the payment provider's base URL, e.g. http://127.0.0.1:8002; empty = payments off "
+        "(orders are confirmed right after reserving)",
+    )
+    worker_payment_timeout_seconds: float = Field(
+        1.0, gt=0, le=60, description="how long one charge call may take before it counts as a timeout"
+    )
+    worker_payment_max_attempts: int = Field(
+        4, ge=1, le=20, description="charge calls per order before errors and timeouts count as payment_error"
+    )
+    worker_payment_backoff_ms: int = Field(
+        100, ge=1, le=60_000, description="first retry delay of a charge; doubled per retry (capped 2 s), jittered"
+    )
+    worker_fault_point: Literal["", "after_reserve", "during_charge", "after_charge", "before_confirm"] = Field(
+        "",
+        description="TESTS ONLY: the process kills itself (os._exit) at this point of the first order reaching it",
+    )
+
+    @field_validator("worker_payment_provider_url")
+    @classmethod
+    def _provider_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://, or be empty (payments off)")
+        return value.rstrip("/")
+
+    @property
+    def payments_on(self) -> bool:
+        return bool(self.worker_payment_provider_url)
 
     @property
     def max_batch_ms(self) -> int:
         """The longest an entry can be in hand before its decision, in per-order work (see above)."""
         rounds = math.ceil(2 * self.worker_batch_size / self.worker_concurrency)
-        return rounds * self.worker_simulated_work_ms
+        # With payments on, a round is at most one charge call's timeout more (a retried charge may be
+        # reclaimed while in hand: harmless, charges are idempotent and every step checks the status).
+        charge_ms = int(self.worker_payment_timeout_seconds * 1000) if self.payments_on else 0
+        return rounds * (self.worker_simulated_work_ms + charge_ms)
 
     @model_validator(mode="after")
     def _consistent_timings(self) -> WorkerSettings:
@@ -81,7 +124,8 @@ class WorkerSettings(ServiceSettings):
         if self.worker_claim_idle_ms <= batch_ms:
             raise ValueError(
                 f"WORKER_CLAIM_IDLE_MS ({self.worker_claim_idle_ms}) must exceed ceil(2 x WORKER_BATCH_SIZE / "
-                f"WORKER_CONCURRENCY) x WORKER_SIMULATED_WORK_MS ({batch_ms} ms), or batches are reclaimed "
+                f"WORKER_CONCURRENCY) x (WORKER_SIMULATED_WORK_MS + WORKER_PAYMENT_TIMEOUT_SECONDS) ({batch_ms} ms), "
+                "or batches are reclaimed "
                 "while in hand"
             )
         # Workers heartbeat once per recovery pass: a live one must never look stale.

@@ -14,6 +14,9 @@ class WorkerStats:
     consumer: str
     started_at: float = field(default_factory=time.time)
     outcomes: Counter = field(default_factory=Counter)  # DecisionOutcome -> entries handled with it
+    payments: Counter = field(default_factory=Counter)  # PaymentStatus -> charges that came to it
+    expired: int = 0
+    refunds: int = 0
     batches: int = 0
     reclaimed: int = 0
     dead_lettered: int = 0
@@ -38,6 +41,9 @@ class WorkerStats:
             "startedAt": self.started_at,
             "processed": dict(self.outcomes),
             "processedTotal": sum(self.outcomes.values()),
+            "payments": dict(self.payments),
+            "expired": self.expired,
+            "refunds": self.refunds,
             "batches": self.batches,
             "reclaimed": self.reclaimed,
             "deadLettered": self.dead_lettered,

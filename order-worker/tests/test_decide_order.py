@@ -1,4 +1,4 @@
-"""decide_order.lua, the stock decision, against a real Redis."""
+"""decide_order.lua, the stock decision (the lifecycle's reserve step), against a real Redis."""
 
 import pytest
 
@@ -30,14 +30,29 @@ def group(stocked):
     return stocked
 
 
-def test_an_order_with_every_item_available_is_confirmed_and_takes_all_its_stock(group, redis_url):
+def test_an_order_with_every_item_available_is_reserved_and_holds_all_its_stock_until_a_deadline(group, redis_url):
     order_id, _ = queue_order(group, ("adult", 3), ("vip", 2))
+    before_ms = int(group.time()[0]) * 1000
     [result] = decide(redis_url, *read_as_worker(group))
-    assert result == ("confirmed", "")
+    assert result == ("reserved", "0")
     assert group.hmget(keys.STOCK, ["adult", "vip"]) == ["7", "0"]
-    assert group.hmget(keys.STOCK_SOLD, ["adult", "vip"]) == ["3", "2"]
+    assert group.hmget(keys.STOCK_HELD, ["adult", "vip"]) == ["3", "2"]
+    assert not group.exists(keys.STOCK_SOLD)
     order = group.hgetall(keys.order_key(order_id))
-    assert order["status"] == "confirmed" and order["decidedAt"] and "reason" not in order
+    assert order["status"] == "reserved" and "reason" not in order and "decidedAt" not in order
+    deadline = int(order["holdExpiresAtMs"])
+    assert before_ms + 900_000 <= deadline <= before_ms + 902_000  # the default 15 min window, Redis clock
+    assert group.zscore(keys.HOLDS, order_id) == deadline
+    # Not acknowledged: the entry stays with the worker until the order is terminal.
+    assert group.xpending(keys.ORDER_STREAM, keys.CONSUMER_GROUP)["pending"] == 1
+
+
+def test_a_pay_later_order_is_reserved_and_its_entry_acknowledged(group, redis_url):
+    order_id, _ = queue_order(group, ("adult", 1))
+    group.hset(keys.order_key(order_id), "payLater", "1")
+    assert decide(redis_url, *read_as_worker(group)) == [("reserved", "1")]
+    assert group.xpending(keys.ORDER_STREAM, keys.CONSUMER_GROUP)["pending"] == 0
+    assert group.zscore(keys.HOLDS, order_id) is not None
 
 
 def test_an_order_short_of_one_item_is_rejected_and_touches_no_stock(group, redis_url):
@@ -56,8 +71,8 @@ def test_an_order_for_a_ticket_without_stock_entry_is_rejected_as_unknown(group,
     assert group.hget(keys.STOCK, "adult") == "10"
 
 
-def test_the_decision_acknowledges_the_entry(group, redis_url):
-    queue_order(group, ("adult", 1))
+def test_a_rejection_acknowledges_the_entry(group, redis_url):
+    queue_order(group, ("adult", 11))
     decide(redis_url, *read_as_worker(group))
     assert group.xpending(keys.ORDER_STREAM, keys.CONSUMER_GROUP)["pending"] == 0
 
@@ -65,11 +80,16 @@ def test_the_decision_acknowledges_the_entry(group, redis_url):
 def test_a_redelivered_entry_is_only_acknowledged_never_applied_twice(group, redis_url):
     _order_id, _entry_id = queue_order(group, ("adult", 4))
     [entry] = read_as_worker(group)
-    assert decide(redis_url, entry) == [("confirmed", "")]
-    # The same entry again, as after a worker died before it could see its own ack.
+    assert decide(redis_url, entry) == [("reserved", "0")]
+    # The same entry again, as after a worker died before paying: resumed, not reserved twice.
+    assert decide(redis_url, entry) == [("resume", "reserved")]
+    assert group.hget(keys.STOCK, "adult") == "6"
+    assert group.hget(keys.STOCK_HELD, "adult") == "4"
+    # Once the order is terminal, a redelivery is only acknowledged.
+    group.hset(keys.order_key(_order_id), "status", "confirmed")
     assert decide(redis_url, entry) == [("duplicate", "confirmed")]
     assert group.hget(keys.STOCK, "adult") == "6"
-    assert group.hget(keys.STOCK_SOLD, "adult") == "4"
+    assert group.xpending(keys.ORDER_STREAM, keys.CONSUMER_GROUP)["pending"] == 0
 
 
 def test_an_entry_whose_order_is_gone_is_acknowledged_as_missing(group, redis_url):
@@ -96,7 +116,7 @@ def test_one_bad_entry_does_not_stop_the_rest_of_its_batch(group, redis_url):
     _good, _ = queue_order(group, ("adult", 2))
     results = decide(redis_url, *read_as_worker(group))
     assert isinstance(results[0], Exception)
-    assert results[1] == ("confirmed", "")
+    assert results[1] == ("reserved", "0")
     assert group.hget(keys.STOCK, "adult") == "8"
 
 
@@ -110,7 +130,7 @@ def test_an_entry_without_an_order_id_goes_straight_to_the_dead_letter_stream(gr
 
 
 def test_decided_orders_expire_when_a_ttl_is_set(group, redis_url):
-    order_id, _ = queue_order(group, ("adult", 1))
+    order_id, _ = queue_order(group, ("adult", 11))  # rejected: decided by this step
     decide(redis_url, *read_as_worker(group), ttl=3600)
     assert 0 < group.ttl(keys.order_key(order_id)) <= 3600
 

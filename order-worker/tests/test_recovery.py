@@ -208,7 +208,7 @@ def test_decisions_and_dead_letters_are_written_even_at_maxmemory(stocked, redis
         results = run(with_consumer(redis_url, body))
     finally:
         stocked.config_set("maxmemory", "0")
-    assert results == [("confirmed", "")]
+    assert results == [("reserved", "0")]
     assert stocked.hget(keys.order_key(failed), "status") == "failed"
     assert stocked.zscore(keys.CONSUMER_HEARTBEATS, "w1") is not None
 

@@ -17,14 +17,19 @@ def test_health_stats_and_metrics_report_what_the_consumer_did(stocked, redis_ur
     order_id, _ = queue_order(stocked, ("adult", 2))
     with TestClient(create_app(worker_settings(redis_url, name="api-worker"))) as client:
         deadline = time.monotonic() + 20
-        while stocked.hget(keys.order_key(order_id), "status") == "pending":
+        while stocked.hget(keys.order_key(order_id), "status") != "confirmed":
             assert time.monotonic() < deadline
             time.sleep(0.02)
         assert client.get("/healthz").json() == {"status": "ok", "consumer": "api-worker"}
         assert client.get("/readyz").status_code == 200
         stats = client.get("/stats").json()
         assert stats["consumer"] == "api-worker"
-        assert stats["processed"] == {DecisionOutcome.CONFIRMED: 1}
+        # Each lifecycle step's outcome (payments off: reserved, paying, confirmed right away).
+        assert stats["processed"] == {
+            DecisionOutcome.RESERVED: 1,
+            DecisionOutcome.PAYING: 1,
+            DecisionOutcome.CONFIRMED: 1,
+        }
         assert stats["batches"] >= 1 and stats["lastError"] is None
         metrics = client.get("/metrics").text
         assert 'worker_orders_decided_total{outcome="confirmed"}' in metrics

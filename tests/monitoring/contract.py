@@ -21,6 +21,7 @@ CONTRACT = {
         "ticketing_dead_letter_entries": (GAUGE, set()),
         "ticketing_stock_initial_tickets": (GAUGE, {"ticket_id"}),
         "ticketing_stock_available_tickets": (GAUGE, {"ticket_id"}),
+        "ticketing_stock_held_tickets": (GAUGE, {"ticket_id"}),
         "ticketing_stock_sold_tickets": (GAUGE, {"ticket_id"}),
         "ticketing_stock_drift_tickets": (GAUGE, {"ticket_id"}),
         "ticketing_consumer_pending_entries": (GAUGE, {"consumer"}),
@@ -34,6 +35,9 @@ CONTRACT = {
         "worker_entries_reclaimed_total": (COUNTER, set()),
         "worker_entries_dead_lettered_total": (COUNTER, set()),
         "worker_errors_total": (COUNTER, set()),
+        "worker_payments_total": (COUNTER, {"outcome"}),
+        "worker_holds_expired_total": (COUNTER, set()),
+        "worker_refunds_total": (COUNTER, set()),
         **BACKLOG,
     },
     "workload-generator": {

@@ -4,9 +4,17 @@ from flask import Blueprint, request
 
 from .. import metrics
 from ..errors import ApiError
-from ..models import CreateOrderRequest, CreateOrderResponse, Error, Order
+from ..models import (
+    CreateOrderRequest,
+    CreateOrderResponse,
+    Error,
+    Order,
+    OrderCancelled,
+    PaymentRequest,
+    PaymentStarted,
+)
 from ..openapi import Param, operation
-from ..orders import IntakeLimits, get_order, place_order
+from ..orders import IntakeLimits, cancel_order, get_order, pay_order, place_order
 from ..services import services
 from .bodies import json_body, respond
 
@@ -32,7 +40,11 @@ MAX_IDEMPOTENCY_KEY_LENGTH = 255
         )
     ],
     responses={
-        201: (CreateOrderResponse, "Accepted and queued; its status is `pending`"),
+        201: (
+            CreateOrderResponse,
+            "Accepted and queued; its status is `pending`. A worker reserves the tickets, charges the card and "
+            "confirms (or releases them); with `payLater` it only reserves until `holdExpiresAt`",
+        ),
         409: (Error, "The Idempotency-Key was used with another request body"),
         503: (
             Error,
@@ -79,3 +91,37 @@ def _idempotency_key() -> str | None:
 )
 def read_order(orderId: str):
     return respond(get_order(services().redis, orderId))
+
+
+@bp.post("/orders/<orderId>/payment")
+@operation(
+    operation_id="payOrder",
+    summary="Pay a reserved (payLater) order within its hold",
+    tags=["orders"],
+    body=PaymentRequest,
+    responses={
+        202: (PaymentStarted, "The payment started (status `paying`); follow the order for its outcome"),
+        404: (Error, "No such order"),
+        409: (Error, "The order is not reserved for a later payment (already paying, paid, released ...)"),
+        410: (Error, "The hold expired; its tickets were released"),
+    },
+)
+def pay(orderId: str):
+    body = json_body(PaymentRequest)
+    return respond(pay_order(services().redis, services().start_payment, orderId, body), 202)
+
+
+@bp.post("/orders/<orderId>/cancel")
+@operation(
+    operation_id="cancelOrder",
+    summary="Cancel a reserved order: its tickets are released",
+    tags=["orders"],
+    responses={
+        200: (OrderCancelled, "Cancelled; the held tickets are available again"),
+        404: (Error, "No such order"),
+        409: (Error, "The order is paying or decided already"),
+        410: (Error, "The hold expired already; its tickets were released"),
+    },
+)
+def cancel(orderId: str):
+    return respond(cancel_order(services().redis, services().release_order, orderId))

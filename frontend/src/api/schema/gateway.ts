@@ -38,6 +38,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orders/{orderId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a reserved order: its tickets are released */
+        post: operations["cancelOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/{orderId}/payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pay a reserved (payLater) order within its hold */
+        post: operations["payOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/redis": {
         parameters: {
             query?: never;
@@ -146,6 +180,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Card */
+        Card: {
+            /**
+             * Number
+             * @description 13 to 19 digits, spaces allowed; kept only until the charge is decided, never returned. Test numbers: 4242 4242 4242 4242 approves, 4000 0000 0000 0002 declines, 4000 0000 0000 0119 errors, 4000 0000 0000 3220 answers late
+             * @example 4242 4242 4242 4242
+             */
+            number: string;
+        };
         /** ConsumerStatus */
         ConsumerStatus: {
             /**
@@ -163,9 +206,20 @@ export interface components {
         };
         /** CreateOrderRequest */
         CreateOrderRequest: {
+            /**
+             * @description the card to charge (without it: the provider's mix)
+             * @default null
+             */
+            card?: components["schemas"]["Card"] | null;
             customer: components["schemas"]["Customer"];
             /** Items */
             items: components["schemas"]["OrderItemRequest"][];
+            /**
+             * Paylater
+             * @description only reserve: the tickets are held until holdExpiresAt for POST /orders/{id}/payment
+             * @default false
+             */
+            payLater?: boolean;
             /** @example credit_card */
             paymentMethod: components["schemas"]["PaymentMethod"];
         };
@@ -243,17 +297,41 @@ export interface components {
             decidedAt?: string | null;
             /** Grandtotal */
             grandTotal: number;
+            /**
+             * Holdexpiresat
+             * Format: date-time
+             * @description until when the tickets are held (once reserved); unpaid by then, the order expires
+             * @default null
+             */
+            holdExpiresAt?: string | null;
             /** Items */
             items: components["schemas"]["OrderItem"][];
             /** Orderid */
             orderId: string;
+            /**
+             * Paylater
+             * @description reserved only; paid with POST /orders/{id}/payment
+             * @default false
+             */
+            payLater?: boolean;
+            /**
+             * @description the charge, once one was tried
+             * @default null
+             */
+            payment?: components["schemas"]["Payment"] | null;
             paymentMethod: components["schemas"]["PaymentMethod"];
             /**
              * Reason
-             * @description why the order was rejected or failed
+             * @description why the order was rejected, released or failed
              * @default null
              */
             reason?: string | null;
+            status: components["schemas"]["OrderStatus"];
+        };
+        /** OrderCancelled */
+        OrderCancelled: {
+            /** Orderid */
+            orderId: string;
             status: components["schemas"]["OrderStatus"];
         };
         /** OrderCustomer */
@@ -290,12 +368,49 @@ export interface components {
          * OrderStatus
          * @enum {string}
          */
-        OrderStatus: "pending" | "confirmed" | "rejected" | "failed";
+        OrderStatus: "pending" | "reserved" | "paying" | "confirmed" | "rejected" | "payment_failed" | "expired" | "cancelled" | "failed";
+        /** Payment */
+        Payment: {
+            /**
+             * Attempts
+             * @description charge calls made
+             */
+            attempts: number;
+            /**
+             * Chargeid
+             * @description the provider's id of the charge
+             * @default null
+             */
+            chargeId?: string | null;
+            /** @description what the charge came to */
+            status: components["schemas"]["PaymentStatus"];
+        };
         /**
          * PaymentMethod
          * @enum {string}
          */
         PaymentMethod: "credit_card" | "debit_card" | "paypal" | "apple_pay" | "google_pay" | "bank_transfer";
+        /** PaymentRequest */
+        PaymentRequest: {
+            /** @default null */
+            card?: components["schemas"]["Card"] | null;
+            /** @example credit_card */
+            paymentMethod: components["schemas"]["PaymentMethod"];
+        };
+        /** PaymentStarted */
+        PaymentStarted: {
+            /** Message */
+            message: string;
+            /** Orderid */
+            orderId: string;
+            status: components["schemas"]["OrderStatus"];
+        };
+        /**
+         * PaymentStatus
+         * @description The `payment.status` of an order record: what the last charge attempt came to.
+         * @enum {string}
+         */
+        PaymentStatus: "approved" | "declined" | "error" | "timeout" | "refunded";
         /** RedisEntry */
         RedisEntry: {
             /** Key */
@@ -415,6 +530,18 @@ export interface components {
         StockStatus: {
             /** Available */
             available: number;
+            /**
+             * Drift
+             * @description initial - available - held - sold: always 0
+             * @default 0
+             */
+            drift?: number;
+            /**
+             * Held
+             * @description tickets held by reserved or paying orders
+             * @default 0
+             */
+            held?: number;
             /** Initial */
             initial: number;
             /** Sold */
@@ -576,7 +703,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Accepted and queued; its status is `pending` */
+            /** @description Accepted and queued; its status is `pending`. A worker reserves the tickets, charges the card and confirms (or releases them); with `payLater` it only reserves until `holdExpiresAt` */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -654,6 +781,135 @@ export interface operations {
             };
             /** @description No such order */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cancelOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled; the held tickets are available again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderCancelled"];
+                };
+            };
+            /** @description No such order */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The order is paying or decided already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The hold expired already; its tickets were released */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    payOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentRequest"];
+            };
+        };
+        responses: {
+            /** @description The payment started (status `paying`); follow the order for its outcome */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentStarted"];
+                };
+            };
+            /** @description Invalid request; `error` says which field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such order */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The order is not reserved for a later payment (already paying, paid, released ...) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The hold expired; its tickets were released */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's Content-Type is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1034,7 +1290,8 @@ type ReadonlyArray<T> = [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const pathsTicketsGetParametersQueryTypeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/tickets"]["get"]["parameters"]["query"]["type"]> = ["adult", "student", "child", "senior", "vip"];
-export const orderStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OrderStatus"]> = ["pending", "confirmed", "rejected", "failed"];
+export const orderStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OrderStatus"]> = ["pending", "reserved", "paying", "confirmed", "rejected", "payment_failed", "expired", "cancelled", "failed"];
 export const paymentMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PaymentMethod"]> = ["credit_card", "debit_card", "paypal", "apple_pay", "google_pay", "bank_transfer"];
+export const paymentStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PaymentStatus"]> = ["approved", "declined", "error", "timeout", "refunded"];
 export const scalingSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scaling"]["source"]> = ["local-autoscaler", "kubernetes", "none"];
 export const scalingTargetMetricValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScalingTarget"]["metric"]> = ["lag", "cpu"];

@@ -1,0 +1,56 @@
+#!lua flags=allow-oom
+-- CONFIRM: paying -> confirmed, in one step: the order's held tickets become sold, the payment's
+-- outcome is recorded, the card number removed, and the order's stream entry acknowledged.
+-- Anything but a paying order of this generation is refused, writing nothing but the ack: the
+-- caller then refunds an approved charge (the order was released meanwhile).
+--
+-- KEYS[1]  the order hash                 ticketing:order:<orderId>
+-- KEYS[2]  held stock per ticket          ticketing:stock:held
+-- KEYS[3]  sold tickets per ticket        ticketing:stock:sold
+-- KEYS[4]  the order stream               ticketing:orders
+-- KEYS[5]  the stock generation           ticketing:generation (missing = 0)
+-- ARGV[1]  consumer group name
+-- ARGV[2]  stream entry id to acknowledge ('' = none)
+-- ARGV[3]  decision time, ISO 8601 (stored as decidedAt)
+-- ARGV[4]  seconds to keep the decided order (0 = keep)
+-- ARGV[5]  payment status to record ('' = none: payments are off)
+-- ARGV[6]  charge attempts made
+-- ARGV[7]  the provider's charge id ('' = none)
+--
+-- Returns {'confirmed', ''} | {'wrong_state', status} | {'missing', ''} | {'stale', ''}.
+
+local function ack()
+  if ARGV[2] ~= '' then
+    redis.call('XACK', KEYS[4], ARGV[1], ARGV[2])
+  end
+end
+
+local record = redis.call('HMGET', KEYS[1], 'status', 'generation')
+local status = record[1]
+if not status then
+  ack()
+  return {'missing', ''}
+end
+if (record[2] or '0') ~= (redis.call('GET', KEYS[5]) or '0') then
+  ack()
+  return {'stale', ''}
+end
+if status ~= 'paying' then
+  ack()
+  return {'wrong_state', status}
+end
+
+for _, item in ipairs(cjson.decode(redis.call('HGET', KEYS[1], 'items'))) do
+  redis.call('HINCRBY', KEYS[2], item.ticketId, -tonumber(item.qty))
+  redis.call('HINCRBY', KEYS[3], item.ticketId, tonumber(item.qty))
+end
+redis.call('HSET', KEYS[1], 'status', 'confirmed', 'decidedAt', ARGV[3])
+if ARGV[5] ~= '' then
+  redis.call('HSET', KEYS[1], 'paymentStatus', ARGV[5], 'paymentAttempts', ARGV[6], 'chargeId', ARGV[7])
+end
+redis.call('HDEL', KEYS[1], 'cardNumber')
+if tonumber(ARGV[4]) > 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[4])
+end
+ack()
+return {'confirmed', ''}
