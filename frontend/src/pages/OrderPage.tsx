@@ -11,6 +11,7 @@ import { PaymentStep } from "../components/order/PaymentStep";
 import type { cancelOrder, payOrder } from "../api/gateway";
 import { type Backoff, useOrderFollower } from "../hooks/useOrderFollower";
 import type { OrderAction } from "../lib/checkoutErrors";
+import { humanize } from "../lib/format";
 import { isTerminal } from "../lib/orderLifecycle";
 import { useDocumentTitle } from "../hooks/useDocumentTitle";
 import { useTicketNames } from "../hooks/useTicketNames";
@@ -44,7 +45,7 @@ export function OrderPage({ backoff, slowAfterMs = SLOW_DECISION_MS, pay, cancel
   }, [orderId, slowAfterMs, slowOrderId, view]);
   const names = useTicketNames();
   useDocumentTitle(
-    view.kind === "found" ? `Order ${view.order.status}` : view.kind === "not-found" ? "Order not found" : "Your order",
+    view.kind === "found" ? `Order ${humanize(view.order.status).toLowerCase()}` : view.kind === "not-found" ? "Order not found" : "Your order",
   );
 
   if (view.kind === "loading") return <Spinner label="Looking up your order…" />;

@@ -30,7 +30,7 @@ export function OrderDetails({ order }: { order: Order }) {
           </dd>
         </div>
       )}
-      {order.holdExpiresAt && (
+      {order.holdExpiresAt && (order.status === "reserved" || order.status === "paying") && (
         <div>
           <dt>Held until</dt>
           <dd>{formatDateTime(order.holdExpiresAt)}</dd>
