@@ -30,12 +30,15 @@ export interface Card {
 export interface Payment {
   status: "approved" | "declined" | "error" | "timeout" | "refunded";
   attempts: number;
-  chargeId: string | null;
+  /** Left out of the record until the provider gave one (the gateway omits null fields). */
+  chargeId?: string | null;
 }
 
 /** GET /orders/{id}: the generated record plus the hold deadline and the payment. */
-export type Order = Omit<Schemas["Order"], "status" | "holdExpiresAt" | "payment"> & {
+export type Order = Omit<Schemas["Order"], "status" | "holdExpiresAt" | "payment" | "payLater"> & {
   status: OrderStatus;
+  /** Asked to be held for a later payment; false: the checkout's own payment follows the hold by itself. */
+  payLater?: boolean;
   /** ISO 8601 UTC; present once reserved. */
   holdExpiresAt?: string | null;
   payment?: Payment | null;
@@ -54,17 +57,17 @@ export interface PayOrderRequest {
   card?: Card;
 }
 
-/** 202 from POST /orders/{id}/payment; the contract names these two fields and allows more. */
+/** 202 from POST /orders/{id}/payment: status `paying`. */
 export interface PayOrderResponse {
   orderId: string;
-  status: "paying";
-  [more: string]: unknown;
+  status: OrderStatus;
+  message?: string;
 }
 
-/** 200 from POST /orders/{id}/cancel. */
+/** 200 from POST /orders/{id}/cancel: status `cancelled`. */
 export interface CancelOrderResponse {
   orderId: string;
-  status: "cancelled";
+  status: OrderStatus;
 }
 
 /** A GET /system/status stock entry; `held` and `drift` are optional because an older gateway lacks them. */

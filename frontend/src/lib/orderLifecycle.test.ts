@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Order, OrderStatus } from "../api/gateway";
-import { isReleased, isTerminal, lifecycleSteps, TERMINAL_STATUSES } from "./orderLifecycle";
+import { awaitsCustomerPayment, isReleased, isTerminal, lifecycleSteps, TERMINAL_STATUSES } from "./orderLifecycle";
 
 type Shape = Pick<Order, "status" | "holdExpiresAt" | "payment">;
 const HOLD = "2026-07-01T10:15:00.000Z";
@@ -80,5 +80,13 @@ describe("order lifecycle", () => {
       const current = lifecycleSteps({ status, holdExpiresAt: HOLD }).filter((s) => s.state === "current");
       expect(current, status).toHaveLength(isTerminal(status) ? 0 : 1);
     }
+  });
+
+  it("offers the customer a payment only for a held pay-later order", () => {
+    expect(awaitsCustomerPayment({ status: "reserved", payLater: true })).toBe(true);
+    expect(awaitsCustomerPayment({ status: "reserved" })).toBe(true); // a record without the flag
+    expect(awaitsCustomerPayment({ status: "reserved", payLater: false })).toBe(false); // the worker pays it
+    expect(awaitsCustomerPayment({ status: "paying", payLater: true })).toBe(false);
+    expect(awaitsCustomerPayment({ status: "pending", payLater: true })).toBe(false);
   });
 });

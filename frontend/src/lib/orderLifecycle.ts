@@ -99,3 +99,12 @@ export function lifecycleSteps(order: Pick<Order, "status" | "holdExpiresAt" | "
     outcomeStep(order.status),
   ];
 }
+
+/**
+ * Whether the customer pays this held order from its page. An order placed without `payLater` is charged by
+ * the worker right after the hold (the gateway answers 409 to a payment), so it gets no "Pay now".
+ */
+export function awaitsCustomerPayment(order: Pick<Order, "status" | "payLater">): boolean {
+  // An older record without the flag: the contract's reserved state is the pay-later wait.
+  return order.status === "reserved" && order.payLater !== false;
+}

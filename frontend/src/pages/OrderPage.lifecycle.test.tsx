@@ -9,7 +9,7 @@ import { OrderPage } from "./OrderPage";
 const FAST = { firstMs: 5, factor: 2, maxMs: 20 };
 const ID = order().orderId;
 const inTenMinutes = () => new Date(Date.now() + 10 * 60_000).toISOString();
-const held = (overrides: Partial<Order> = {}) => order({ status: "reserved", holdExpiresAt: inTenMinutes(), ...overrides });
+const held = (overrides: Partial<Order> = {}) => order({ status: "reserved", payLater: true, holdExpiresAt: inTenMinutes(), ...overrides });
 
 /**
  * A fake gateway with one order whose record the test changes, as the worker would. `onPay` and `onCancel`
@@ -56,7 +56,7 @@ describe("order page: the reserve-pay-confirm lifecycle", () => {
     const { user } = openOrderPage();
 
     expect(await screen.findByRole("heading", { level: 1, name: "Your tickets are held" })).toBeInTheDocument();
-    expect(screen.getByRole("timer")).toHaveTextContent(/^(10:00|9:5\d)$/);
+    expect(screen.getByRole("timer")).toHaveTextContent(/^(10:00|9:\d\d)$/);
     expect(screen.getByRole("listitem", { current: "step" })).toHaveTextContent("Waiting for payment");
 
     await user.click(screen.getByRole("button", { name: /^Use test card 4242 4242 4242 4242/ }));
@@ -201,5 +201,14 @@ describe("order page: the reserve-pay-confirm lifecycle", () => {
     await user.click(screen.getByRole("button", { name: "Yes, release my tickets" }));
     expect(await screen.findByText(/can no longer be cancelled: its payment is already under way/)).toBeInTheDocument();
     expect(screen.getByRole("alert")).toHaveTextContent("The order was not cancelled");
+  });
+
+  it("offers no payment for a plain order the worker is about to charge", async () => {
+    orderBackend(order({ status: "reserved", payLater: false, holdExpiresAt: inTenMinutes() }));
+    openOrderPage();
+    expect(await screen.findByRole("heading", { level: 1, name: "Your tickets are held" })).toBeInTheDocument();
+    expect(screen.getByText(/your payment is taken next/)).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /^Pay now/ })).not.toBeInTheDocument();
+    expect(screen.queryByRole("timer")).not.toBeInTheDocument();
   });
 });

@@ -12,7 +12,7 @@ import type { cancelOrder, payOrder } from "../api/gateway";
 import { type Backoff, useOrderFollower } from "../hooks/useOrderFollower";
 import type { OrderAction } from "../lib/checkoutErrors";
 import { humanize } from "../lib/format";
-import { isTerminal } from "../lib/orderLifecycle";
+import { awaitsCustomerPayment, isTerminal } from "../lib/orderLifecycle";
 import { useDocumentTitle } from "../hooks/useDocumentTitle";
 import { useTicketNames } from "../hooks/useTicketNames";
 
@@ -86,7 +86,7 @@ export function OrderPage({ backoff, slowAfterMs = SLOW_DECISION_MS, pay, cancel
           {problem.message}
         </ErrorMessage>
       )}
-      {order.status === "reserved" && (
+      {awaitsCustomerPayment(order) && (
         <PaymentStep
           key={order.orderId}
           order={order}

@@ -1,4 +1,5 @@
 import type { Order } from "../../api/gateway";
+import { awaitsCustomerPayment } from "../../lib/orderLifecycle";
 import { describeReason } from "../../lib/orderReasons";
 import { HoldCountdown } from "./HoldCountdown";
 import { StatusIcon } from "./StatusIcon";
@@ -24,6 +25,12 @@ function headline(order: Order): { title: string; detail: string } {
         detail: "We have received your order and are checking availability. This page updates by itself.",
       };
     case "reserved":
+      if (!awaitsCustomerPayment(order)) {
+        return {
+          title: "Your tickets are held",
+          detail: `${ticketCount(order)} held in your name; your payment is taken next. This page updates by itself.`,
+        };
+      }
       return {
         title: "Your tickets are held",
         detail: `${ticketCount(order)} held in your name. Pay before the hold runs out to book them; otherwise they are released.`,
@@ -61,7 +68,7 @@ export function OrderStatusPanel({ order }: { order: Order }) {
           </h1>
           <p className="status-panel__detail">{detail}</p>
         </div>
-        {order.status === "reserved" && order.holdExpiresAt && <HoldCountdown holdExpiresAt={order.holdExpiresAt} />}
+        {awaitsCustomerPayment(order) && order.holdExpiresAt && <HoldCountdown holdExpiresAt={order.holdExpiresAt} />}
       </div>
     </section>
   );
