@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { json, mockFetch } from "../test/mockFetch";
-import { createOrder, getOrder, listTickets, PAYMENT_METHODS, ticketsQuery } from "./gateway";
+import { cancelOrder, createOrder, getOrder, listTickets, PAYMENT_METHODS, payOrder, ticketsQuery } from "./gateway";
 import document from "./schema/gateway.openapi.json";
 
 describe("gateway calls", () => {
@@ -25,6 +25,24 @@ describe("gateway calls", () => {
     const api = mockFetch({ "GET /api/orders/a%2Fb": () => json(200, {}) });
     await getOrder("a/b");
     expect(api.requests).toHaveLength(1);
+  });
+
+  it("pays and cancels a held order at its encoded path, with the contract's bodies", async () => {
+    const api = mockFetch({
+      "POST /api/orders/a%2Fb/payment": () => json(202, { orderId: "a/b", status: "paying" }),
+      "POST /api/orders/a%2Fb/cancel": () => json(200, { orderId: "a/b", status: "cancelled" }),
+    });
+    await expect(payOrder("a/b", { paymentMethod: "paypal", card: { number: "4242 4242 4242 4242" } })).resolves.toEqual({
+      orderId: "a/b",
+      status: "paying",
+    });
+    await expect(cancelOrder("a/b")).resolves.toEqual({ orderId: "a/b", status: "cancelled" });
+    expect(api.requests.map((r) => r.body)).toEqual([{ paymentMethod: "paypal", card: { number: "4242 4242 4242 4242" } }, {}]);
+  });
+
+  it("turns a 410 on payment into an ApiError with its status", async () => {
+    mockFetch({ "POST /api/orders/o-1/payment": () => json(410, { error: "the hold on order 'o-1' expired" }) });
+    await expect(payOrder("o-1", { paymentMethod: "paypal" })).rejects.toMatchObject({ status: 410 });
   });
 
   it("offers exactly the payment methods the gateway's document accepts", () => {

@@ -2,6 +2,7 @@
  * The API gateway's calls, as the browser reaches it through nginx (`/api/x` is the gateway's `/x`).
  * Every type here comes from the gateway's OpenAPI document (./schema/gateway.ts, `make types`).
  */
+import type { CancelOrderResponse, HoldFields, Order, PayOrderRequest, PayOrderResponse } from "./lifecycle";
 import { fillPath, type JsonRequest, type JsonResponse } from "./openapi";
 import { paymentMethodValues, type components, type paths } from "./schema/gateway";
 import { request } from "./transport";
@@ -9,10 +10,10 @@ import { request } from "./transport";
 type Schemas = components["schemas"];
 
 export type Ticket = Schemas["Ticket"];
-export type Order = Schemas["Order"];
+// The lifecycle's fields by hand until make types regenerates them (./lifecycle.ts).
+export type { Order, OrderStatus } from "./lifecycle";
 export type OrderItem = Schemas["OrderItem"];
-export type OrderStatus = Schemas["OrderStatus"];
-export type CreateOrderRequest = JsonRequest<paths["/orders"]["post"]>;
+export type CreateOrderRequest = JsonRequest<paths["/orders"]["post"]> & HoldFields;
 export type CreateOrderResponse = JsonResponse<paths["/orders"]["post"], 201>;
 export type SystemStatus = JsonResponse<paths["/system/status"]["get"], 200>;
 
@@ -74,6 +75,18 @@ export function getOrder(orderId: string, signal?: AbortSignal): Promise<Order> 
   return request<JsonResponse<paths["/orders/{orderId}"]["get"], 200>>(url("/orders/{orderId}", { orderId }), {
     signal,
   });
+}
+
+/** Pays a held (`reserved`) order: 202 paying; 409 when not reserved, 410 when its hold expired. */
+export function payOrder(orderId: string, body: PayOrderRequest, signal?: AbortSignal): Promise<PayOrderResponse> {
+  // The path is not in the generated document yet, so it is filled by hand (same encoding).
+  return request(API + fillPath("/orders/{orderId}/payment", { orderId }), { method: "POST", body, signal });
+}
+
+/** Releases a held order: 200 cancelled; 409 when paying or decided, 410 when its hold expired. */
+export function cancelOrder(orderId: string, signal?: AbortSignal): Promise<CancelOrderResponse> {
+  // An empty JSON object rather than no body: safe whether or not the gateway reads one.
+  return request(API + fillPath("/orders/{orderId}/cancel", { orderId }), { method: "POST", body: {}, signal });
 }
 
 export function getSystemStatus(signal?: AbortSignal): Promise<SystemStatus> {

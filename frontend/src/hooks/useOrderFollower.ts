@@ -1,6 +1,7 @@
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { getOrder, type Order } from "../api/gateway";
 import { ApiError } from "../api/transport";
+import { isTerminal } from "../lib/orderLifecycle";
 
 export type OrderView =
   | { kind: "loading" }
@@ -22,19 +23,47 @@ export function nextDelay(previousMs: number | null, backoff: Backoff): number {
   return Math.min(backoff.maxMs, Math.round(previousMs * backoff.factor));
 }
 
+/** Whether following can stop: the order reached a status it never leaves (TERMINAL_STATUSES). */
 export function isDecided(order: Order): boolean {
-  return order.status !== "pending";
+  return isTerminal(order.status);
 }
 
-/** Follows one order until it is decided (or shown not to exist), polling with backoff. */
-export function useOrderFollower(orderId: string, backoff: Backoff = ORDER_BACKOFF): OrderView {
-  const [view, setView] = useState<OrderView>({ kind: "loading" });
+export interface OrderFollower {
+  view: OrderView;
+  /**
+   * Starts following afresh (at the fastest poll) after this page changed the order, e.g. paid or
+   * cancelled it. `known` (the action's answer) is shown at once, until the next poll says more.
+   */
+  restart: (known?: Partial<Order>) => void;
+}
 
+/**
+ * Follows one order through its lifecycle until a terminal status (or shown not to exist), polling with
+ * backoff. A held order (`reserved`) is followed too: its hold may expire, or be paid from another tab.
+ */
+export function useOrderFollower(orderId: string, backoff: Backoff = ORDER_BACKOFF): OrderFollower {
+  const [view, setView] = useState<OrderView>({ kind: "loading" });
+  // The order id being shown, and how many restarts: a new id starts from "loading", a restart keeps the view.
+  const [run, setRun] = useState({ orderId, round: 0 });
+  if (run.orderId !== orderId) {
+    setRun({ orderId, round: 0 });
+    setView({ kind: "loading" });
+  }
+
+  const restart = useCallback((known?: Partial<Order>) => {
+    if (known) {
+      setView((current) =>
+        current.kind === "found" ? { ...current, order: { ...current.order, ...known } } : current,
+      );
+    }
+    setRun((current) => ({ ...current, round: current.round + 1 }));
+  }, []);
+
+  const { round } = run;
   useEffect(() => {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let delay: number | null = null;
-    setView({ kind: "loading" });
 
     const poll = async () => {
       try {
@@ -64,7 +93,7 @@ export function useOrderFollower(orderId: string, backoff: Backoff = ORDER_BACKO
       controller.abort();
       clearTimeout(timer);
     };
-  }, [orderId, backoff]);
+  }, [orderId, backoff, round]);
 
-  return view;
+  return { view, restart };
 }

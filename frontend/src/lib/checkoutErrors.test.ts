@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkoutErrorsFor, messageWithoutField } from "./checkoutErrors";
+import { ApiError, NetworkError } from "../api/transport";
+import { checkoutErrorsFor, messageWithoutField, orderActionErrorFor } from "./checkoutErrors";
 
 describe("checkoutErrorsFor maps the gateway's field path to the form", () => {
   it("puts customer.email on the email input, without the redundant field prefix", () => {
@@ -14,6 +15,12 @@ describe("checkoutErrorsFor maps the gateway's field path to the form", () => {
     expect(checkoutErrorsFor("customer.name", "customer.name: is required").inputs).toEqual({ name: "Is required" });
     expect(checkoutErrorsFor("paymentMethod", "paymentMethod: Input should be 'credit_card'").inputs).toEqual({
       paymentMethod: "Input should be 'credit_card'",
+    });
+  });
+
+  it("puts card.number on the card input", () => {
+    expect(checkoutErrorsFor("card.number", "card.number: must be 13-19 digits").inputs).toEqual({
+      card: "Must be 13-19 digits",
     });
   });
 
@@ -39,5 +46,40 @@ describe("checkoutErrorsFor maps the gateway's field path to the form", () => {
 
   it("leaves a message that does not start with its field alone", () => {
     expect(messageWithoutField("must be set", "customer.name")).toBe("must be set");
+  });
+});
+
+describe("orderActionErrorFor explains a refused payment or cancel", () => {
+  it("explains 409 as the order having moved on, per action, and asks for a fresh look", () => {
+    const pay = orderActionErrorFor("pay", new ApiError(409, "order is paying, not reserved"));
+    expect(pay).toEqual({ message: expect.stringMatching(/can no longer be paid: it is already being paid, is paid/), refresh: true });
+    const cancel = orderActionErrorFor("cancel", new ApiError(409, "order is paying"));
+    expect(cancel.message).toMatch(/can no longer be cancelled: its payment is already under way/);
+    expect(cancel.refresh).toBe(true);
+  });
+
+  it("explains 410 as the hold having run out", () => {
+    expect(orderActionErrorFor("pay", new ApiError(410, "hold expired")).message).toMatch(
+      /time to pay for this order has run out.*nothing was charged/,
+    );
+    expect(orderActionErrorFor("cancel", new ApiError(410, "hold expired")).message).toMatch(/already run out/);
+  });
+
+  it("puts a card or payment method error beside its input, and does not refresh", () => {
+    expect(orderActionErrorFor("pay", new ApiError(400, "card.number: must be 13-19 digits", "card.number"))).toEqual({
+      input: "card",
+      message: "Must be 13-19 digits",
+      refresh: false,
+    });
+    expect(orderActionErrorFor("pay", new ApiError(400, "paymentMethod: bad", "paymentMethod")).input).toBe("paymentMethod");
+  });
+
+  it("says an unanswered payment is safe to try again, and shows other errors word for word", () => {
+    const lost = orderActionErrorFor("pay", new NetworkError());
+    expect(lost.message).toMatch(/never charged twice/);
+    expect(orderActionErrorFor("pay", new ApiError(503, "busy")).refresh).toBe(true);
+    expect(orderActionErrorFor("pay", new ApiError(400, "body: must be a JSON object", "body")).message).toBe(
+      "body: must be a JSON object",
+    );
   });
 });

@@ -7,7 +7,12 @@ import { OrderDetails } from "../components/order/OrderDetails";
 import { OrderItemsTable } from "../components/order/OrderItemsTable";
 import { OrderProgress } from "../components/order/OrderProgress";
 import { OrderStatusPanel } from "../components/order/OrderStatusPanel";
+import { PaymentStep } from "../components/order/PaymentStep";
+import type { cancelOrder, payOrder } from "../api/gateway";
 import { type Backoff, useOrderFollower } from "../hooks/useOrderFollower";
+import type { OrderAction } from "../lib/checkoutErrors";
+import { humanize } from "../lib/format";
+import { awaitsCustomerPayment, isTerminal } from "../lib/orderLifecycle";
 import { useDocumentTitle } from "../hooks/useDocumentTitle";
 import { useTicketNames } from "../hooks/useTicketNames";
 
@@ -17,11 +22,16 @@ export const SLOW_DECISION_MS = 30_000;
 interface Props {
   backoff?: Backoff;
   slowAfterMs?: number;
+  /** Injectable for tests: paying and cancelling a held order. */
+  pay?: typeof payOrder;
+  cancel?: typeof cancelOrder;
 }
 
-export function OrderPage({ backoff, slowAfterMs = SLOW_DECISION_MS }: Props) {
+export function OrderPage({ backoff, slowAfterMs = SLOW_DECISION_MS, pay, cancel }: Props) {
   const { orderId = "" } = useParams();
-  const view = useOrderFollower(orderId, backoff);
+  const { view, restart } = useOrderFollower(orderId, backoff);
+  // A refused payment or cancel, kept after the order moves on: the 409/410 explains why it did.
+  const [problem, setProblem] = useState<{ orderId: string; action: OrderAction; message: string } | null>(null);
   // Measured on this page's clock, not from createdAt: the server's clock may differ. Read in an
   // effect (render must stay pure) that each poll's answer re-arms, so the notice comes on time.
   const followingSince = useRef<{ orderId: string; at: number } | null>(null);
@@ -35,7 +45,7 @@ export function OrderPage({ backoff, slowAfterMs = SLOW_DECISION_MS }: Props) {
   }, [orderId, slowAfterMs, slowOrderId, view]);
   const names = useTicketNames();
   useDocumentTitle(
-    view.kind === "found" ? `Order ${view.order.status}` : view.kind === "not-found" ? "Order not found" : "Your order",
+    view.kind === "found" ? `Order ${humanize(view.order.status).toLowerCase()}` : view.kind === "not-found" ? "Order not found" : "Your order",
   );
 
   if (view.kind === "loading") return <Spinner label="Looking up your order…" />;
@@ -70,7 +80,22 @@ export function OrderPage({ backoff, slowAfterMs = SLOW_DECISION_MS }: Props) {
   return (
     <div className="order-page">
       <OrderStatusPanel order={order} />
-      <OrderProgress status={order.status} />
+      <OrderProgress order={order} />
+      {problem?.orderId === orderId && (
+        <ErrorMessage title={problem.action === "pay" ? "The payment was not started" : "The order was not cancelled"}>
+          {problem.message}
+        </ErrorMessage>
+      )}
+      {awaitsCustomerPayment(order) && (
+        <PaymentStep
+          key={order.orderId}
+          order={order}
+          onChanged={restart}
+          onProblem={(next) => setProblem(next && { orderId, ...next })}
+          pay={pay}
+          cancel={cancel}
+        />
+      )}
       {order.status === "pending" && slowOrderId === orderId && (
         <Notice>
           This is taking longer than usual; the order workers may be busy. Your order is safe and this page keeps
@@ -91,7 +116,7 @@ export function OrderPage({ backoff, slowAfterMs = SLOW_DECISION_MS }: Props) {
           <p className="hint">Keep this page's address: it always shows this order's latest state.</p>
         </section>
       </div>
-      {order.status !== "pending" && (
+      {isTerminal(order.status) && (
         <p>
           <Link className="button button--ghost" to="/">
             {order.status === "confirmed" ? "Buy more tickets" : "Back to tickets"}

@@ -1,6 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { TICKETS } from "../test/fixtures";
+import type { StockEntry } from "../api/lifecycle";
+import { systemStatus, TICKETS } from "../test/fixtures";
 import { json, mockFetch } from "../test/mockFetch";
 import { renderAt } from "../test/renderWithRouter";
 import { TicketsPage } from "./TicketsPage";
@@ -8,6 +9,9 @@ import { TicketsPage } from "./TicketsPage";
 function catalogueApi(answer: (url: URL) => Response = () => json(200, { tickets: TICKETS })) {
   return mockFetch({ "GET /api/tickets": (request) => answer(request.url) });
 }
+
+/** A filter lands after the 350 ms debounce and a request: more than waitFor's default 1 s on a busy machine. */
+const SETTLE = { timeout: 5_000 };
 
 const ticketCards = () => within(screen.getByRole("list", { name: "Tickets" })).getAllByRole("article");
 
@@ -37,7 +41,7 @@ describe("tickets page", () => {
     await screen.findByRole("option", { name: "Vip" });
 
     await user.selectOptions(screen.getByLabelText("Ticket type"), "child");
-    await waitFor(() => expect(ticketCards()).toHaveLength(1));
+    await waitFor(() => expect(ticketCards()).toHaveLength(1), SETTLE);
     expect(screen.getByRole("heading", { name: "Child Pass" })).toBeInTheDocument();
     expect(api.requests.some((r) => r.url.searchParams.get("type") === "child")).toBe(true);
     expect(screen.getByTestId("location")).toHaveTextContent("/?type=child");
@@ -54,7 +58,7 @@ describe("tickets page", () => {
 
     await user.type(screen.getByLabelText("Min price"), "20");
     await user.type(screen.getByLabelText("Max price"), "100");
-    await waitFor(() => expect(ticketCards()).toHaveLength(2));
+    await waitFor(() => expect(ticketCards()).toHaveLength(2), SETTLE);
     const last = api.requests[api.requests.length - 1].url.searchParams;
     expect([last.get("min_price"), last.get("max_price")]).toEqual(["20", "100"]);
   });
@@ -70,7 +74,7 @@ describe("tickets page", () => {
 
     await user.type(screen.getByLabelText("Max price"), "10");
     await user.type(screen.getByLabelText("Min price"), "50");
-    const message = await screen.findByText("min_price: must not be greater than max_price");
+    const message = await screen.findByText("min_price: must not be greater than max_price", {}, SETTLE);
     expect(screen.getByLabelText("Min price")).toHaveAttribute("aria-invalid", "true");
     expect(screen.getByLabelText("Min price")).toHaveAttribute("aria-describedby", message.id);
     expect(screen.queryByRole("list", { name: "Tickets" })).not.toBeInTheDocument();
@@ -86,5 +90,47 @@ describe("tickets page", () => {
     renderAt(<TicketsPage refreshMs={30} />);
     expect(await screen.findByText("Only 5 left")).toBeInTheDocument();
     expect(await screen.findByRole("button", { name: "Sold out" })).toBeDisabled();
+  });
+
+  it("shows held tickets apart from sold ones, from the stock ledger", async () => {
+    const stock: StockEntry[] = [
+      { ticketId: "ga-adult", type: "adult", initial: 200, available: 120, held: 7, sold: 73, drift: 0 },
+      { ticketId: "vip-lounge", type: "vip", initial: 50, available: 0, held: 4, sold: 46, drift: 0 },
+    ];
+    mockFetch({
+      "GET /api/tickets": () => json(200, { tickets: TICKETS }),
+      "GET /api/system/status": () => json(200, { ...systemStatus(), stock }),
+    });
+    renderAt(<TicketsPage />);
+    expect(await screen.findByTestId("stock-ga-adult")).toHaveTextContent("7 held · 73 sold");
+    expect(within(screen.getByTestId("ticket-ga-adult")).getByText("120 available")).toBeInTheDocument();
+    const vip = screen.getByTestId("stock-vip-lounge");
+    expect(vip).toHaveTextContent("4 held · 46 sold");
+    expect(vip).toHaveTextContent(/come back if they are not paid in time/);
+    // No ledger entry for this one: nothing made up.
+    expect(screen.queryByTestId("stock-ga-child")).not.toBeInTheDocument();
+  });
+
+  it("shows no held figures when the ledger has none (an older gateway) or cannot be read", async () => {
+    const api = mockFetch({
+      "GET /api/tickets": () => json(200, { tickets: TICKETS }),
+      "GET /api/system/status": () => json(200, systemStatus()),
+    });
+    renderAt(<TicketsPage refreshMs={20} />);
+    await screen.findByRole("heading", { name: "General Admission" });
+    await waitFor(() => expect(api.to("GET", "/api/system/status").length).toBeGreaterThan(0));
+    expect(screen.queryByTestId("stock-ga-adult")).not.toBeInTheDocument();
+  });
+
+  it("stops asking for the ledger after a definite refusal", async () => {
+    const api = mockFetch({
+      "GET /api/tickets": () => json(200, { tickets: TICKETS }),
+      "GET /api/system/status": () => json(403, { error: "forbidden" }),
+    });
+    renderAt(<TicketsPage refreshMs={20} />);
+    await screen.findByRole("heading", { name: "General Admission" });
+    await waitFor(() => expect(api.to("GET", "/api/tickets").length).toBeGreaterThan(3));
+    expect(api.to("GET", "/api/system/status")).toHaveLength(1);
+    expect(screen.queryByTestId("stock-ga-adult")).not.toBeInTheDocument();
   });
 });

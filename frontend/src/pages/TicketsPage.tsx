@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router";
-import { type CreateOrderResponse, listTickets } from "../api/gateway";
-import { ApiError } from "../api/transport";
+import { type CreateOrderResponse, getSystemStatus, listTickets } from "../api/gateway";
+import type { StockEntry } from "../api/lifecycle";
+import { ApiError, isUnreachable } from "../api/transport";
 import { CartPanel } from "../components/cart/CartPanel";
 import { CartJumpLink } from "../components/cart/CartJumpLink";
 import { ErrorMessage } from "../components/common/ErrorMessage";
@@ -49,6 +50,14 @@ export function TicketsPage({ refreshMs = CATALOGUE_REFRESH_MS, submit }: Props)
     retryOn: (error) => !isBadRequest(error),
   });
 
+  // Held vs sold is in the stock ledger (GET /system/status), not the catalogue. A nice-to-have here: asked
+  // as often as the catalogue, and given up on any definite refusal (an older gateway, a closed endpoint).
+  const ledger = usePoll((signal) => getSystemStatus(signal), { intervalMs: refreshMs, retryOn: isUnreachable });
+  const stockById = useMemo(() => {
+    const entries: StockEntry[] = ledger.data?.stock ?? [];
+    return Object.fromEntries(entries.map((entry) => [entry.ticketId, entry]));
+  }, [ledger.data]);
+
   const { refresh } = cart;
   useEffect(() => {
     if (catalogue.data) refresh(catalogue.data);
@@ -84,7 +93,7 @@ export function TicketsPage({ refreshMs = CATALOGUE_REFRESH_MS, submit }: Props)
             error={filterError ? { field: filterError.field, message: filterError.message } : undefined}
           />
           {filterError ? null : catalogue.data ? (
-            <TicketList tickets={catalogue.data} cart={cart.lines} onAdd={cart.add} />
+            <TicketList tickets={catalogue.data} cart={cart.lines} onAdd={cart.add} stock={stockById} />
           ) : catalogue.error ? (
             <ErrorMessage title="The tickets could not be loaded">
               The ticket service is not answering right now. This page keeps trying on its own.

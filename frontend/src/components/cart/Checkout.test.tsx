@@ -153,4 +153,60 @@ describe("checkout", () => {
     expect(within(cart).getByText("Please enter your email address.")).toBeInTheDocument();
     expect(api.to("POST", "/api/orders")).toHaveLength(0);
   });
+
+  it("holds the tickets without a card when paying later", async () => {
+    const api = shopApi([() => json(201, created)]);
+    const { user, cart } = await openShopWithCart(1, 0);
+    await fillCustomer(user, cart);
+    await user.type(within(cart).getByLabelText(/Card number/), "4242 4242 4242 4242");
+    await user.click(within(cart).getByRole("checkbox", { name: "Pay later (hold my tickets)" }));
+    // The card is given when paying, on the order page.
+    expect(within(cart).queryByLabelText(/Card number/)).not.toBeInTheDocument();
+    await user.click(within(cart).getByRole("button", { name: /^Hold my tickets · / }));
+
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/orders/order-123"));
+    const [post] = api.to("POST", "/api/orders");
+    expect(post.body).toMatchObject({ payLater: true, paymentMethod: "credit_card" });
+    expect(post.body).not.toHaveProperty("card");
+  });
+
+  it("sends a test card picked from the list, and no card or payLater when none is given", async () => {
+    const api = shopApi([() => json(201, created)]);
+    const { user, cart } = await openShopWithCart(1, 0);
+    await fillCustomer(user, cart);
+    const cards = within(cart).getAllByRole("button", { name: /^Use test card / });
+    expect(cards.map((b) => b.textContent)).toEqual([
+      "4242 4242 4242 4242",
+      "4000 0000 0000 0002",
+      "4000 0000 0000 0119",
+      "4000 0000 0000 3220",
+    ]);
+    await user.click(within(cart).getByRole("button", { name: /^Use test card 4000 0000 0000 0002, declined/ }));
+    await user.click(within(cart).getByRole("button", { name: /^Place order/ }));
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/orders/order-123"));
+    const [post] = api.to("POST", "/api/orders");
+    expect(post.body).toMatchObject({ card: { number: "4000 0000 0000 0002" } });
+    expect(post.body).not.toHaveProperty("payLater");
+  });
+
+  it("leaves the card out of a plain order", async () => {
+    const api = shopApi([() => json(201, created)]);
+    const { user, cart } = await openShopWithCart(1, 0);
+    await fillCustomer(user, cart);
+    await user.click(within(cart).getByRole("button", { name: /^Place order/ }));
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/orders/order-123"));
+    expect(Object.keys(api.to("POST", "/api/orders")[0].body as object).sort()).toEqual(["customer", "items", "paymentMethod"]);
+  });
+
+  it("shows the gateway's card.number error next to the card input", async () => {
+    shopApi([() => json(400, { error: "card.number: must be 13 to 19 digits", field: "card.number" })]);
+    const { user, cart } = await openShopWithCart(1, 0);
+    await fillCustomer(user, cart);
+    await user.type(within(cart).getByLabelText(/Card number/), "123");
+    await user.click(within(cart).getByRole("button", { name: /^Place order/ }));
+    const card = within(cart).getByLabelText(/Card number/);
+    await waitFor(() => expect(card).toHaveAttribute("aria-invalid", "true"));
+    expect(within(cart).getByText("Must be 13 to 19 digits")).toBeInTheDocument();
+    expect(card).toHaveFocus();
+  });
 });

@@ -3,9 +3,11 @@ import { type CreateOrderResponse, PAYMENT_METHODS, type PaymentMethod } from ".
 import { type CartLine, cartCurrency, cartTotal, MAX_TICKETS_PER_ORDER, toOrderItems, totalQuantity } from "../../lib/cart";
 import { type CheckoutErrors, hasErrors } from "../../lib/checkoutErrors";
 import { formatMoney } from "../../lib/format";
+import { cardFromInput } from "../../lib/paymentMethods";
 import { useCheckout } from "../../hooks/useCheckout";
 import type { submitOrder } from "../../lib/submitOrder";
 import { ErrorMessage } from "../common/ErrorMessage";
+import { CardNumberField } from "./CardNumberField";
 import { CartLineList } from "./CartLineList";
 import { OrderTotal } from "./OrderTotal";
 import { PaymentMethodField } from "./PaymentMethodField";
@@ -35,6 +37,8 @@ export function CheckoutForm({ lines, onQty, onRemove, onCreated, submit }: Prop
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [paymentMethod, setPaymentMethod] = useState<PaymentMethod>(PAYMENT_METHODS[0]);
+  const [card, setCard] = useState("");
+  const [payLater, setPayLater] = useState(false);
   const { place, submitting, errors, setErrors } = useCheckout(onCreated, submit);
   const formRef = useRef<HTMLFormElement>(null);
 
@@ -57,6 +61,9 @@ export function CheckoutForm({ lines, onQty, onRemove, onCreated, submit }: Prop
       customer: { name: name.trim(), email: email.trim() },
       items: toOrderItems(lines),
       paymentMethod,
+      // Held orders are paid from the order page, with the card given there; the fields are sent only
+      // when used, so the request is the spec's plain one otherwise.
+      ...(payLater ? { payLater: true } : { card: cardFromInput(card) }),
     });
   };
 
@@ -99,9 +106,23 @@ export function CheckoutForm({ lines, onQty, onRemove, onCreated, submit }: Prop
         onValue={setEmail}
       />
       <PaymentMethodField value={paymentMethod} error={errors.inputs.paymentMethod} onChange={setPaymentMethod} />
+      <div className="checkbox-field">
+        <input
+          id="pay-later"
+          type="checkbox"
+          checked={payLater}
+          aria-describedby="pay-later-hint"
+          onChange={(e) => setPayLater(e.target.checked)}
+        />
+        <label htmlFor="pay-later">Pay later (hold my tickets)</label>
+        <p id="pay-later-hint" className="hint">
+          Your tickets are held for a limited time; you pay from the order page before the hold runs out.
+        </p>
+      </div>
+      {!payLater && <CardNumberField id="card-number" value={card} error={errors.inputs.card} onValue={setCard} />}
 
       <button type="submit" className="button button--primary button--block" disabled={submitting || lines.length === 0}>
-        {submitting ? "Placing order…" : `Place order · ${total}`}
+        {submitting ? "Placing order…" : payLater ? `Hold my tickets · ${total}` : `Place order · ${total}`}
       </button>
       {submitting && (
         <p className="visually-hidden" role="status">

@@ -1,6 +1,6 @@
 import type { Order } from "../../api/gateway";
 import { formatDateTime } from "../../lib/format";
-import { paymentMethodLabel } from "../../lib/paymentMethods";
+import { describePayment, paymentMethodLabel } from "../../lib/paymentMethods";
 
 export function OrderDetails({ order }: { order: Order }) {
   return (
@@ -21,6 +21,21 @@ export function OrderDetails({ order }: { order: Order }) {
         <dt>Payment</dt>
         <dd>{paymentMethodLabel(order.paymentMethod)}</dd>
       </div>
+      {order.payment && (
+        <div>
+          <dt>Charge</dt>
+          <dd data-testid="payment-outcome">
+            {describePayment(order.payment)}
+            {order.payment.chargeId && <span className="details__sub mono">{order.payment.chargeId}</span>}
+          </dd>
+        </div>
+      )}
+      {order.holdExpiresAt && (order.status === "reserved" || order.status === "paying") && (
+        <div>
+          <dt>Held until</dt>
+          <dd>{formatDateTime(order.holdExpiresAt)}</dd>
+        </div>
+      )}
       <div>
         <dt>Placed</dt>
         <dd>{formatDateTime(order.createdAt)}</dd>

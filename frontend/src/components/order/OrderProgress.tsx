@@ -1,27 +1,13 @@
-import type { OrderStatus } from "../../api/gateway";
+import type { Order } from "../../api/gateway";
+import { lifecycleSteps } from "../../lib/orderLifecycle";
 
-interface Step {
-  label: string;
-  state: "done" | "current" | "upcoming" | "bad";
-}
-
-function steps(status: OrderStatus): Step[] {
-  const decided = status !== "pending";
-  const outcome =
-    status === "confirmed" ? "Confirmed" : status === "rejected" ? "Rejected" : status === "failed" ? "Failed" : "Decision";
-  return [
-    { label: "Received", state: "done" },
-    { label: "Checking availability", state: decided ? "done" : "current" },
-    { label: outcome, state: !decided ? "upcoming" : status === "confirmed" ? "done" : "bad" },
-  ];
-}
-
-export function OrderProgress({ status }: { status: OrderStatus }) {
+/** pending → reserved → paying → confirmed, or where the order left that path (lib/orderLifecycle.ts). */
+export function OrderProgress({ order }: { order: Pick<Order, "status" | "holdExpiresAt" | "payment"> }) {
   return (
     <ol className="progress" aria-label="Order progress">
-      {steps(status).map((step) => (
+      {lifecycleSteps(order).map((step) => (
         <li
-          key={step.label}
+          key={step.key}
           className={`progress__step progress__step--${step.state}`}
           aria-current={step.state === "current" ? "step" : undefined}
         >

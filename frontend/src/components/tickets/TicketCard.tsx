@@ -1,5 +1,6 @@
 import type { Ticket } from "../../api/gateway";
-import { formatMoney, humanize } from "../../lib/format";
+import type { StockEntry } from "../../api/lifecycle";
+import { formatCount, formatMoney, humanize } from "../../lib/format";
 import { AvailabilityBadge } from "./AvailabilityBadge";
 
 interface Props {
@@ -7,9 +8,24 @@ interface Props {
   inCart: number;
   canAdd: boolean;
   onAdd: (ticket: Ticket) => void;
+  /** The ticket's stock ledger from GET /system/status, when it could be read. */
+  stock?: StockEntry;
 }
 
-export function TicketCard({ ticket, inCart, canAdd, onAdd }: Props) {
+/** Held (in other buyers' unpaid orders) apart from sold, when the gateway reports holds. */
+function StockBreakdown({ stock, soldOut }: { stock: StockEntry; soldOut: boolean }) {
+  if (typeof stock.held !== "number") return null;
+  return (
+    <p className="ticket-card__stock" data-testid={`stock-${stock.ticketId}`}>
+      {formatCount(stock.held)} held · {formatCount(stock.sold)} sold
+      {soldOut && stock.held > 0 && (
+        <span className="ticket-card__stock-note">Held tickets come back if they are not paid in time.</span>
+      )}
+    </p>
+  );
+}
+
+export function TicketCard({ ticket, inCart, canAdd, onAdd, stock }: Props) {
   const soldOut = ticket.available <= 0;
   const headingId = `ticket-${ticket.id}-name`;
   return (
@@ -26,6 +42,7 @@ export function TicketCard({ ticket, inCart, canAdd, onAdd }: Props) {
         {ticket.name}
       </h3>
       <p className="ticket-card__description">{ticket.description}</p>
+      {stock && <StockBreakdown stock={stock} soldOut={soldOut} />}
       <div className="ticket-card__bottom">
         <div>
           <p className="ticket-card__price">{formatMoney(ticket.price, ticket.currency)}</p>

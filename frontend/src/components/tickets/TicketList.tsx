@@ -1,4 +1,5 @@
 import type { Ticket } from "../../api/gateway";
+import type { StockEntry } from "../../api/lifecycle";
 import { canAdd, type CartLine } from "../../lib/cart";
 import { TicketCard } from "./TicketCard";
 
@@ -6,9 +7,11 @@ interface Props {
   tickets: Ticket[];
   cart: CartLine[];
   onAdd: (ticket: Ticket) => void;
+  /** Stock ledger entries by ticket id (held and sold), when known. */
+  stock?: Record<string, StockEntry>;
 }
 
-export function TicketList({ tickets, cart, onAdd }: Props) {
+export function TicketList({ tickets, cart, onAdd, stock }: Props) {
   if (tickets.length === 0) {
     return <p className="empty">No tickets match these filters. Try a wider price range or another type.</p>;
   }
@@ -21,6 +24,7 @@ export function TicketList({ tickets, cart, onAdd }: Props) {
             inCart={cart.find((l) => l.ticket.id === ticket.id)?.qty ?? 0}
             canAdd={canAdd(cart, ticket)}
             onAdd={onAdd}
+            stock={stock?.[ticket.id]}
           />
         </li>
       ))}
