@@ -60,10 +60,6 @@ export function startScenario(scenario: string, token: string | null): Promise<S
 
 /** The scenarios the generator offers, with their stages and total duration. */
 export async function getScenarios(token: string | null, signal?: AbortSignal): Promise<Scenario[]> {
-  return scenarioList(await request<ScenariosResponse | Scenario[]>(`${WORKLOAD}/scenarios`, { headers: bearer(token), signal }));
-}
-
-/** `{"scenarios": [...]}` or a bare list: the contract does not fix the envelope. */
-export function scenarioList(body: ScenariosResponse | Scenario[]): Scenario[] {
-  return Array.isArray(body) ? body : Array.isArray(body?.scenarios) ? body.scenarios : [];
+  const body = await request<ScenariosResponse>(`${WORKLOAD}/scenarios`, { headers: bearer(token), signal });
+  return body.scenarios;
 }

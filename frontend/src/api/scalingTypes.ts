@@ -96,22 +96,41 @@ export interface StartScenarioRequest {
 export const AUTOSCALING_DEMO = "autoscaling-demo";
 
 /**
- * GET /scenarios. The contract names only "their stages and total duration"; the field names below
- * are this client's reading of it, and `scenarioList` (generator.ts) tolerates a bare array.
+ * GET /scenarios. The contract names only "their stages and total duration"; these fields follow the
+ * generator's ScenarioInfo as the scaling-demo helper is writing it (workload_generator/api_models.py).
  */
 export interface ScenarioStage {
-  name?: string;
-  durationS: number;
-  fromRps?: number;
-  toRps?: number;
-  rps?: number;
+  rps: number;
+  holdS?: number | null;
+  rampS?: number | null;
+  label?: string | null;
+}
+
+export interface StagesProfile {
+  kind: "stages";
+  startRps?: number;
+  stages: ScenarioStage[];
+}
+
+/** Each stage's time window and rates, for a chart. */
+export interface StageWindow {
+  label: string | null;
+  startS: number;
+  endS: number;
+  fromRps: number;
+  toRps: number;
 }
 
 export interface Scenario {
+  /** What POST /start {"scenario": ...} takes. */
   name: string;
-  description?: string;
+  title: string;
+  description: string;
+  /** The run's length: every stage. */
   durationS: number;
-  stages?: ScenarioStage[];
+  peakRps: number;
+  profile: StagesProfile;
+  timeline: StageWindow[];
 }
 
 export interface ScenariosResponse {

@@ -1,6 +1,13 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { autoscalingScenario, liveSystemStatus, scalingEvent, scalingStatus, statsWithErrors } from "../test/dashboardFixtures";
+import {
+  autoscalingScenario,
+  liveSystemStatus,
+  scalingEvent,
+  scalingStatus,
+  scalingTarget,
+  statsWithErrors,
+} from "../test/dashboardFixtures";
 import { systemStatus, TICKETS, workloadStats } from "../test/fixtures";
 import { json, mockFetch, type RecordedRequest } from "../test/mockFetch";
 import { renderAt } from "../test/renderWithRouter";
@@ -231,10 +238,23 @@ describe("load dashboard", { timeout: 60_000 }, () => {
     expect(screen.queryByTestId("scaling-order-worker")).not.toBeInTheDocument();
   });
 
-  it("names the Kubernetes HPA as the source in a cluster", async () => {
-    dashboardApi({ "GET /api/system/scaling": () => json(200, scalingStatus({ source: "kubernetes" })) });
+  it("names the Kubernetes HPA as the source in a cluster, with what went wrong reading one", async () => {
+    const hpa = { overlay: null, timeScale: null };
+    dashboardApi({
+      "GET /api/system/scaling": () =>
+        json(
+          200,
+          scalingStatus({
+            source: "kubernetes",
+            message: "HPA api-gateway: forbidden",
+            targets: [scalingTarget(hpa)],
+          }),
+        ),
+    });
     openDashboard();
     expect(await screen.findByText("Replicas from the Kubernetes HPA")).toBeInTheDocument();
+    expect(screen.getByTestId("scaling-message")).toHaveTextContent("HPA api-gateway: forbidden");
+    expect(within(screen.getByTestId("scaling-order-worker")).getByTestId("scaling-policy")).not.toHaveTextContent(/overlay|windows/);
   });
 
   it("says so when the gateway has no scaling view, and keeps the rest of the page", async () => {
@@ -330,7 +350,10 @@ describe("load dashboard", { timeout: 60_000 }, () => {
     });
     const { user } = openDashboard();
     const demo = await screen.findByTestId("autoscaling-demo");
-    await waitFor(() => expect(demo).toHaveTextContent("Ramp up, hold, spike, ramp down: the pool grows and shrinks. About 4 min 30 s."));
+    await waitFor(() =>
+      expect(demo).toHaveTextContent("Ramp up, hold, spike, ramp down: the pool grows and shrinks. About 4 min 30 s, up to 300 orders/s."),
+    );
+    expect(within(demo).getByTestId("autoscaling-demo-stages")).toHaveTextContent("ramp up 30 s (10 → 150 rps) · hold 1 min (150 rps)");
     await user.click(within(demo).getByRole("button", { name: "Run the autoscaling demo" }));
     await waitFor(() => expect(api.to("POST", "/workload/start")).toHaveLength(1));
     expect(api.to("POST", "/workload/start")[0].body).toEqual({ scenario: "autoscaling-demo" });

@@ -77,16 +77,29 @@ export function statsWithErrors(overrides: Partial<WorkloadStats> = {}): Workloa
   });
 }
 
+/** As the generator's GET /scenarios describes its autoscaling demo (a shortened copy). */
 export function autoscalingScenario(overrides: Partial<Scenario> = {}): Scenario {
   const scenario = {
     name: "autoscaling-demo",
+    title: "Autoscaling demo",
     description: "Ramp up, hold, spike, ramp down: the pool grows and shrinks.",
     durationS: 270,
-    stages: [
-      { name: "ramp up", durationS: 60, fromRps: 5, toRps: 60 },
-      { name: "hold", durationS: 90, rps: 60 },
-      { name: "spike", durationS: 30, rps: 150 },
-      { name: "ramp down", durationS: 90, fromRps: 60, toRps: 5 },
+    peakRps: 300,
+    profile: {
+      kind: "stages",
+      startRps: 10,
+      stages: [
+        { label: "ramp up", rps: 150, rampS: 30 },
+        { label: "hold", rps: 150, holdS: 60 },
+        { label: "spike", rps: 300, holdS: 30 },
+        { label: "idle", rps: 20, holdS: 150 },
+      ],
+    },
+    timeline: [
+      { label: "ramp up", startS: 0, endS: 30, fromRps: 10, toRps: 150 },
+      { label: "hold", startS: 30, endS: 90, fromRps: 150, toRps: 150 },
+      { label: "spike", startS: 90, endS: 120, fromRps: 300, toRps: 300 },
+      { label: "idle", startS: 120, endS: 270, fromRps: 20, toRps: 20 },
     ],
   } satisfies Scenario;
   return { ...scenario, ...overrides };

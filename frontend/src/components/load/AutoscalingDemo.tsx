@@ -2,6 +2,7 @@ import { getScenarios } from "../../api/generator";
 import { AUTOSCALING_DEMO } from "../../api/scalingTypes";
 import { ApiError } from "../../api/transport";
 import { usePoll } from "../../hooks/usePoll";
+import { formatRate } from "../../lib/format";
 import { describeStages, formatDuration } from "./scalingFormat";
 
 interface Props {
@@ -24,18 +25,22 @@ export function AutoscalingDemo({ token, running, disabled, busy, onRun }: Props
   const missing = scenarios.data !== undefined && demo === null;
 
   let text: string;
-  if (demo) text = `${demo.description ?? "Ramp up, hold, spike, ramp down."} About ${formatDuration(demo.durationS)}.`;
+  if (demo) text = `${demo.description} About ${formatDuration(demo.durationS)}, up to ${formatRate(demo.peakRps)} orders/s.`;
   else if (missing) text = "This load generator offers no autoscaling demo scenario.";
   else if (scenarios.error) text = "Ramp up, hold, spike and ramp down (the generator did not describe it: GET /scenarios failed).";
   else text = "Ramp up, hold, spike and ramp down, over a few minutes.";
 
   return (
     <div className="autoscaling-demo" data-testid="autoscaling-demo">
-      <h3 className="token-form__heading">Autoscaling demo</h3>
+      <h3 className="token-form__heading">{demo?.title ?? "Autoscaling demo"}</h3>
       <p className="hint" data-testid="autoscaling-demo-text">
         {text}
       </p>
-      {demo?.stages && demo.stages.length > 0 && <p className="hint">{describeStages(demo.stages)}</p>}
+      {demo && demo.timeline.length > 0 && (
+        <p className="hint" data-testid="autoscaling-demo-stages">
+          {describeStages(demo.timeline)}
+        </p>
+      )}
       <div className="button-row">
         <button type="button" className="button button--primary" disabled={disabled || running || missing} onClick={onRun}>
           {busy ? "Starting the demo…" : "Run the autoscaling demo"}

@@ -42,12 +42,15 @@ function TargetCard({ target }: { target: ScalingTarget }) {
         {metricText(target)}
       </p>
       <p className="hint" data-testid="scaling-policy">
-        {[target.overlay ? `policy of overlay ${target.overlay}` : "policy of the base manifests", scale]
+        {[
+          target.overlay && `policy of overlay ${target.overlay}`,
+          scale,
+          target.stale
+            ? `last reported at ${formatEventTime(target.updatedAt)}, not updated since`
+            : `updated ${formatEventTime(target.updatedAt)}`,
+        ]
           .filter(Boolean)
           .join(" · ")}
-        {target.stale
-          ? ` · last reported at ${formatEventTime(target.updatedAt)}, not updated since`
-          : ` · updated ${formatEventTime(target.updatedAt)}`}
       </p>
     </article>
   );
@@ -74,6 +77,11 @@ export function ScalingPanel({ scaling, error }: Props) {
       <p className={`scaling__source ${scaling?.source === "none" ? "is-none" : ""}`} data-testid="scaling-source">
         {caption}
       </p>
+      {scaling && scaling.source !== "none" && scaling.message && (
+        <p className="hint" data-testid="scaling-message">
+          {scaling.message}
+        </p>
+      )}
       {scaling && scaling.targets.length > 0 && (
         <div className="scaling__targets">
           {scaling.targets.map((t) => (

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { workloadStats } from "../../test/fixtures";
-import { gatewayTarget, scalingEvent, scalingTarget, statsWithErrors } from "../../test/dashboardFixtures";
+import { autoscalingScenario, gatewayTarget, scalingEvent, scalingTarget, statsWithErrors } from "../../test/dashboardFixtures";
 import {
   describeStages,
   errorSampleGroups,
@@ -83,9 +83,10 @@ describe("scaling words", () => {
     expect(formatDuration(120)).toBe("2 min");
     expect(formatDuration(45)).toBe("45 s");
     expect(formatDuration(undefined)).toBe("–");
-    expect(describeStages([{ name: "ramp up", durationS: 60, fromRps: 5, toRps: 60 }, { name: "hold", durationS: 90, rps: 60 }])).toBe(
-      "ramp up 1 min (5 → 60 rps) · hold 1 min 30 s (60 rps)",
+    expect(describeStages(autoscalingScenario().timeline)).toBe(
+      "ramp up 30 s (10 → 150 rps) · hold 1 min (150 rps) · spike 30 s (300 rps) · idle 2 min 30 s (20 rps)",
     );
+    expect(describeStages([{ label: null, startS: 0, endS: 5, fromRps: 1, toRps: 1 }])).toBe("stage 5 s (1 rps)");
   });
 
   it("marks on a chart only the events inside its time range, and none on a one-point chart", () => {

@@ -3,7 +3,7 @@
  * (scalingFormat.test.ts), so the page only lays them out.
  */
 import type { WorkloadStats } from "../../api/generator";
-import type { ScalingEvent, ScalingSource, ScalingTarget } from "../../api/scalingTypes";
+import type { ScalingEvent, ScalingSource, ScalingTarget, StageWindow } from "../../api/scalingTypes";
 import { toEpochMs } from "../../lib/dashboardHistory";
 import { formatCount, formatRate } from "../../lib/format";
 
@@ -115,13 +115,12 @@ export function formatDuration(seconds: number | null | undefined): string {
   return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
 }
 
-/** "ramp up 60 s (5 → 60 rps) · hold 60 s (60 rps) · …" */
-export function describeStages(stages: { name?: string; durationS: number; fromRps?: number; toRps?: number; rps?: number }[] | undefined): string {
-  return (stages ?? [])
-    .map((s) => {
-      const rate =
-        s.fromRps != null && s.toRps != null ? ` (${formatRate(s.fromRps)} → ${formatRate(s.toRps)} rps)` : s.rps != null ? ` (${formatRate(s.rps)} rps)` : "";
-      return `${s.name ?? "stage"} ${formatDuration(s.durationS)}${rate}`;
+/** "ramp up 30 s (10 → 150 rps) · hold 1 min (150 rps) · …", from a scenario's timeline. */
+export function describeStages(timeline: StageWindow[] | undefined): string {
+  return (timeline ?? [])
+    .map((w) => {
+      const rate = w.fromRps === w.toRps ? `${formatRate(w.toRps)} rps` : `${formatRate(w.fromRps)} → ${formatRate(w.toRps)} rps`;
+      return `${w.label ?? "stage"} ${formatDuration(w.endS - w.startS)} (${rate})`;
     })
     .join(" · ");
 }
