@@ -5,6 +5,7 @@
 import type { CancelOrderResponse, HoldFields, Order, PayOrderRequest, PayOrderResponse } from "./lifecycle";
 import { fillPath, type JsonRequest, type JsonResponse } from "./openapi";
 import { paymentMethodValues, type components, type paths } from "./schema/gateway";
+import type { ResetResponse, ScalingStatus, SystemStatusAdditions } from "./scalingTypes";
 import { request } from "./transport";
 
 type Schemas = components["schemas"];
@@ -15,7 +16,8 @@ export type { Order, OrderStatus } from "./lifecycle";
 export type OrderItem = Schemas["OrderItem"];
 export type CreateOrderRequest = JsonRequest<paths["/orders"]["post"]> & HoldFields;
 export type CreateOrderResponse = JsonResponse<paths["/orders"]["post"], 201>;
-export type SystemStatus = JsonResponse<paths["/system/status"]["get"], 200>;
+// Plus the issue-12 fields, typed by hand until `make types` has them (./scalingTypes.ts).
+export type SystemStatus = JsonResponse<paths["/system/status"]["get"], 200> & SystemStatusAdditions;
 
 export type PaymentMethod = CreateOrderRequest["paymentMethod"];
 /** Every payment method an order may name, in the server's order: the one list the UI offers. */
@@ -91,4 +93,19 @@ export function cancelOrder(orderId: string, signal?: AbortSignal): Promise<Canc
 
 export function getSystemStatus(signal?: AbortSignal): Promise<SystemStatus> {
   return request(url("/system/status"), { signal, timeoutMs: 5_000 });
+}
+
+// Issue 12: not in ./schema/gateway.ts yet, hence the literal paths and the hand-written types.
+
+/** Replicas, metrics and scaling events, from the local autoscaler or the cluster's HPAs (anonymous, read-only). */
+export function getScaling(signal?: AbortSignal): Promise<ScalingStatus> {
+  return request(`${API}/system/scaling`, { signal, timeoutMs: 5_000 });
+}
+
+/** The demo reset. Protected like the generator's controls: a bearer token, or loopback only. */
+export function resetDemo(token: string | null): Promise<ResetResponse> {
+  return request(`${API}/system/reset`, {
+    method: "POST",
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+  });
 }

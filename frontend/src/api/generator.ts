@@ -5,9 +5,11 @@
  */
 import { fillPath, type JsonRequest, type JsonResponse } from "./openapi";
 import type { paths } from "./schema/generator";
+import type { Scenario, ScenariosResponse, StartScenarioRequest, StatsAdditions } from "./scalingTypes";
 import { request } from "./transport";
 
-export type WorkloadStats = JsonResponse<paths["/stats"]["get"], 200>;
+// Plus errorSamples and finishedAt, typed by hand until `make types` has them (./scalingTypes.ts).
+export type WorkloadStats = JsonResponse<paths["/stats"]["get"], 200> & StatsAdditions;
 export type WorkloadConfig = JsonResponse<paths["/config"]["get"], 200>;
 export type WorkloadConfigPatch = JsonRequest<paths["/config"]["put"]>;
 export type StartRequest = JsonRequest<paths["/start"]["post"]>;
@@ -46,4 +48,18 @@ export function startWorkload(config: StartRequest | undefined, token: string | 
 
 export function stopWorkload(token: string | null): Promise<StopResponse> {
   return request(url("/stop"), { method: "POST", headers: bearer(token) });
+}
+
+// Issue 12: not in ./schema/generator.ts yet, hence the literal paths and the hand-written types.
+
+/** A run of a named scenario (e.g. the autoscaling demo) instead of the stored config. */
+export function startScenario(scenario: string, token: string | null): Promise<StartResponse> {
+  const body: StartScenarioRequest = { scenario };
+  return request(`${WORKLOAD}/start`, { method: "POST", body, headers: bearer(token) });
+}
+
+/** The scenarios the generator offers, with their stages and total duration. */
+export async function getScenarios(token: string | null, signal?: AbortSignal): Promise<Scenario[]> {
+  const body = await request<ScenariosResponse>(`${WORKLOAD}/scenarios`, { headers: bearer(token), signal });
+  return body.scenarios;
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { getSystemStatus, type SystemStatus } from "../api/gateway";
+import { getScaling, getSystemStatus, type SystemStatus } from "../api/gateway";
 import { getWorkloadStats, type WorkloadStats } from "../api/generator";
+import type { ScalingStatus } from "../api/scalingTypes";
 import { isUnreachable } from "../api/transport";
 import { appendSample, type DashboardSample, rateBase, RATE_WINDOW_MS, type Snapshot, toSample } from "../lib/dashboardHistory";
 
@@ -14,6 +15,9 @@ export interface DashboardData {
   statsError: unknown;
   system: SystemStatus | null;
   systemError: unknown;
+  /** GET /system/scaling: replicas, metrics and events. */
+  scaling: ScalingStatus | null;
+  scalingError: unknown;
   history: DashboardSample[];
   updatedAt: number | null;
   /** Poll now rather than at the next tick, e.g. right after start or stop. */
@@ -22,19 +26,25 @@ export interface DashboardData {
 
 /**
  * Polls the generator's stats and the gateway's system status together once a second, so
- * each sample of the history pairs both. One failing source leaves the other one working.
+ * each sample of the history pairs both, and the gateway's scaling view with them. One failing
+ * source leaves the others working.
  */
 export function useDashboardData(token: string | null, intervalMs = DASHBOARD_REFRESH_MS): DashboardData {
   const [stats, setStats] = useState<WorkloadStats | null>(null);
   const [statsError, setStatsError] = useState<unknown>(null);
   const [system, setSystem] = useState<SystemStatus | null>(null);
   const [systemError, setSystemError] = useState<unknown>(null);
+  const [scaling, setScaling] = useState<ScalingStatus | null>(null);
+  const [scalingError, setScalingError] = useState<unknown>(null);
   const [history, setHistory] = useState<DashboardSample[]>([]);
   const [updatedAt, setUpdatedAt] = useState<number | null>(null);
   const [nudge, setNudge] = useState(0);
   const recent = useRef<Snapshot[]>([]);
   const skipStatsUntil = useRef(0);
   const statsErrorRef = useRef<unknown>(null);
+  // A gateway without the scaling view (older, or down) is asked again only now and then.
+  const skipScalingUntil = useRef(0);
+  const scalingErrorRef = useRef<unknown>(null);
 
   // An explicit refresh (after start/stop) asks the generator at once, whatever happened before.
   // Declared before the polling effect so that it runs first.
@@ -48,9 +58,11 @@ export function useDashboardData(token: string | null, intervalMs = DASHBOARD_RE
 
     const tick = async () => {
       const askStats = Date.now() >= skipStatsUntil.current;
-      const [statsResult, systemResult] = await Promise.allSettled([
+      const askScaling = Date.now() >= skipScalingUntil.current;
+      const [statsResult, systemResult, scalingResult] = await Promise.allSettled([
         askStats ? getWorkloadStats(token, controller.signal) : Promise.resolve(null),
         getSystemStatus(controller.signal),
+        askScaling ? getScaling(controller.signal) : Promise.resolve(null),
       ]);
       if (controller.signal.aborted) return;
 
@@ -66,15 +78,32 @@ export function useDashboardData(token: string | null, intervalMs = DASHBOARD_RE
       }
       statsErrorRef.current = statsProblem;
 
+      let scalingNow: ScalingStatus | null = null;
+      let scalingProblem: unknown = null;
+      if (!askScaling) {
+        scalingProblem = scalingErrorRef.current;
+      } else if (scalingResult.status === "fulfilled") {
+        scalingNow = scalingResult.value;
+      } else {
+        scalingProblem = scalingResult.reason;
+        skipScalingUntil.current = Date.now() + UNREACHABLE_RETRY_MS;
+      }
+      scalingErrorRef.current = scalingProblem;
+
       const snapshot: Snapshot = {
         t: Date.now(),
         stats: statsNow,
         system: systemResult.status === "fulfilled" ? systemResult.value : null,
+        scaling: scalingNow,
       };
       setStats((old) => snapshot.stats ?? old);
       setStatsError(statsProblem);
       setSystem((old) => snapshot.system ?? old);
       setSystemError(systemResult.status === "rejected" ? systemResult.reason : null);
+      // Kept while the gateway is unreachable or not asked; dropped when it answers with an error (e.g. 404).
+      if (scalingNow) setScaling(scalingNow);
+      else if (askScaling && !isUnreachable(scalingProblem)) setScaling(null);
+      setScalingError(scalingProblem);
       // Computed here, not inside the state updater: that runs later, after `recent` has moved on.
       const sample = toSample(snapshot, rateBase(recent.current, snapshot.t));
       recent.current = [...recent.current, snapshot].filter((s) => snapshot.t - s.t <= 2 * RATE_WINDOW_MS);
@@ -91,5 +120,5 @@ export function useDashboardData(token: string | null, intervalMs = DASHBOARD_RE
   }, [token, intervalMs, nudge]);
 
   const refresh = useCallback(() => setNudge((n) => n + 1), []);
-  return { stats, statsError, system, systemError, history, updatedAt, refresh };
+  return { stats, statsError, system, systemError, scaling, scalingError, history, updatedAt, refresh };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { liveSystemStatus, scalingStatus } from "../test/dashboardFixtures";
 import { systemStatus, workloadStats } from "../test/fixtures";
 import {
   activeWorkers,
@@ -9,6 +10,7 @@ import {
   throughputPoints,
   toEpochMs,
   toSample,
+  workerRates,
 } from "./dashboardHistory";
 
 describe("dashboard history", () => {
@@ -76,5 +78,40 @@ describe("dashboard history", () => {
     const sample = toSample({ t: 5000, stats: workloadStats({ series: [] }), system: null }, null);
     const points = throughputPoints(workloadStats({ series: [] }), [sample], 5000);
     expect(points).toEqual([{ t: 5000, targetRps: 20, rps: 19.5, p50Ms: 12, p99Ms: 84 }]);
+  });
+
+  it("takes intake and decisions per second from the gateway's totals: every order, not the sample", () => {
+    const before = { t: 0, stats: null, system: liveSystemStatus() };
+    const later = liveSystemStatus({ totals: { accepted: 3300, decided: 3190 } });
+    const sample = toSample({ t: 2000, stats: null, system: later }, before);
+    expect(sample.intakePerS).toBe(150); // (3300 - 3000) / 2 s
+    expect(sample.decidedPerS).toBe(100);
+  });
+
+  it("gives no system rate across a demo reset (the totals start again) or from a gateway without totals", () => {
+    const before = { t: 0, stats: null, system: liveSystemStatus() };
+    const reset = liveSystemStatus({ totals: { accepted: 10, decided: 5 } });
+    expect(toSample({ t: 1000, stats: null, system: reset }, before).intakePerS).toBeNull();
+    const old = { t: 0, stats: null, system: systemStatus() };
+    expect(toSample({ t: 1000, stats: null, system: systemStatus() }, old)).toMatchObject({ intakePerS: null, decidedPerS: null, workerProcesses: null });
+  });
+
+  it("gives each running worker its own decisions per second; a newcomer has none yet", () => {
+    const before = liveSystemStatus();
+    const now = liveSystemStatus({
+      workers: [
+        { name: "worker-a", heartbeatAgeMs: 300, decided: 1530 },
+        { name: "worker-b", heartbeatAgeMs: 300, decided: 1500 },
+        { name: "worker-c", heartbeatAgeMs: 300, decided: 7 },
+      ],
+    });
+    expect(workerRates(now, before, 2)).toEqual({ "worker-a": 15, "worker-b": 5, "worker-c": null });
+    expect(toSample({ t: 2000, stats: null, system: now }, { t: 0, stats: null, system: before }).workerProcesses).toBe(3);
+  });
+
+  it("charts the replicas from the scaling targets' current, not from the consumers", () => {
+    const sample = toSample({ t: 0, stats: null, system: systemStatus(), scaling: scalingStatus() }, null);
+    expect(sample).toMatchObject({ workerReplicas: 4, workerDesired: 6, gatewayReplicas: 2, activeWorkers: 2 });
+    expect(toSample({ t: 0, stats: null, system: null, scaling: null }, null).workerReplicas).toBeNull();
   });
 });

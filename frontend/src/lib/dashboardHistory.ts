@@ -4,6 +4,7 @@
  */
 import type { SystemStatus } from "../api/gateway";
 import type { WorkloadStats } from "../api/generator";
+import type { ScalingStatus, ScalingTarget } from "../api/scalingTypes";
 
 /** A worker that has not touched the stream for this long is taken to be gone (or stuck). */
 export const ACTIVE_WORKER_IDLE_MS = 30_000;
@@ -20,6 +21,17 @@ export interface DashboardSample {
   lag: number | null;
   pending: number | null;
   activeWorkers: number | null;
+  // the whole system, from the gateway's totals: every order, not the generator's followed sample
+  intakePerS: number | null;
+  decidedPerS: number | null;
+  /** Running worker processes (the heartbeat registry). */
+  workerProcesses: number | null;
+  /** Each running worker's own decisions per second, by name. */
+  workerDecidedPerS: Record<string, number | null>;
+  // replicas as the autoscaler (or the HPA) reports them
+  workerReplicas: number | null;
+  workerDesired: number | null;
+  gatewayReplicas: number | null;
   // from the generator's counters, as rates since the previous sample
   confirmedPerS: number | null;
   rejectedPerS: number | null;
@@ -37,6 +49,7 @@ export interface Snapshot {
   t: number;
   stats: WorkloadStats | null;
   system: SystemStatus | null;
+  scaling?: ScalingStatus | null;
 }
 
 export function activeWorkers(system: SystemStatus): SystemStatus["consumers"] {
@@ -49,18 +62,44 @@ function rate(now: number | undefined, before: number | undefined, seconds: numb
   return (now - before) / seconds;
 }
 
+/** Each running worker's decisions per second; null for one that was not running at `previous`. */
+export function workerRates(
+  system: SystemStatus | null,
+  previous: SystemStatus | null,
+  seconds: number,
+): Record<string, number | null> {
+  const before = new Map((previous?.workers ?? []).map((w) => [w.name, w.decided]));
+  return Object.fromEntries((system?.workers ?? []).map((w) => [w.name, rate(w.decided, before.get(w.name), seconds)]));
+}
+
+export function scalingTarget(scaling: ScalingStatus | null | undefined, name: ScalingTarget["name"]): ScalingTarget | null {
+  return scaling?.targets.find((t) => t.name === name) ?? null;
+}
+
 export function toSample(current: Snapshot, previous: Snapshot | null): DashboardSample {
   const { stats, system } = current;
   const prevStats = previous?.stats ?? null;
+  const prevSystem = previous?.system ?? null;
   const seconds = previous ? (current.t - previous.t) / 1000 : 0;
   const perS = (pick: (s: WorkloadStats) => number | undefined) =>
     stats && prevStats ? rate(pick(stats), pick(prevStats), seconds) : null;
+  const systemPerS = (pick: (s: SystemStatus) => number | undefined) =>
+    system && prevSystem ? rate(pick(system), pick(prevSystem), seconds) : null;
+  const worker = scalingTarget(current.scaling, "order-worker");
+  const gateway = scalingTarget(current.scaling, "api-gateway");
 
   return {
     t: current.t,
     lag: system?.stream.lag ?? null,
     pending: system?.stream.pending ?? null,
     activeWorkers: system ? activeWorkers(system).length : null,
+    intakePerS: systemPerS((s) => s.totals?.accepted),
+    decidedPerS: systemPerS((s) => s.totals?.decided),
+    workerProcesses: system?.workers ? system.workers.length : null,
+    workerDecidedPerS: workerRates(system, prevSystem, seconds),
+    workerReplicas: worker?.current ?? null,
+    workerDesired: worker?.desired ?? null,
+    gatewayReplicas: gateway?.current ?? null,
     confirmedPerS: perS((s) => s.decisions?.confirmed),
     rejectedPerS: perS((s) => s.decisions?.rejected),
     failedPerS: perS((s) => s.decisions?.failed),

@@ -2,11 +2,16 @@ import { ApiError, isUnreachable } from "../api/transport";
 import { LiveIndicator } from "../components/common/LiveIndicator";
 import { Notice } from "../components/common/Notice";
 import { BacklogChart } from "../components/load/BacklogChart";
+import { ErrorSamples } from "../components/load/ErrorSamples";
 import { GeneratorStatus } from "../components/load/GeneratorStatus";
 import { KeyFigures } from "../components/load/KeyFigures";
 import { LatencyChart } from "../components/load/LatencyChart";
 import { OutcomesChart } from "../components/load/OutcomesChart";
+import { ResetDemoControl } from "../components/load/ResetDemoControl";
+import { ScalingPanel } from "../components/load/ScalingPanel";
+import { runCaption } from "../components/load/scalingFormat";
 import { StockChart } from "../components/load/StockChart";
+import { SystemRateChart } from "../components/load/SystemRateChart";
 import { ThroughputChart } from "../components/load/ThroughputChart";
 import { WorkersChart } from "../components/load/WorkersChart";
 import { WorkersTable } from "../components/load/WorkersTable";
@@ -30,6 +35,9 @@ export function LoadDashboardPage({ refreshMs }: { refreshMs?: number }) {
   // The time of the last poll, not Date.now(): render stays pure. Stats only exist after a poll, so
   // the fallback is never read.
   const points = throughputPoints(stats, data.history, data.updatedAt ?? 0);
+  const caption = runCaption(stats);
+  const latest = data.history[data.history.length - 1] ?? null;
+  const events = data.scaling?.events ?? [];
 
   return (
     <>
@@ -59,25 +67,34 @@ export function LoadDashboardPage({ refreshMs }: { refreshMs?: number }) {
       )}
 
       <div className="dashboard-top">
-        <WorkloadControls
-          stats={stats}
-          unreachable={generatorUnreachable}
-          statsNeedToken={statsNeedToken}
-          token={token}
-          setToken={setToken}
-          onChanged={data.refresh}
-        />
-        <KeyFigures stats={stats} system={data.system} />
+        <div className="dashboard-side">
+          <WorkloadControls
+            stats={stats}
+            unreachable={generatorUnreachable}
+            statsNeedToken={statsNeedToken}
+            token={token}
+            setToken={setToken}
+            onChanged={data.refresh}
+          />
+          <ResetDemoControl token={token} setToken={setToken} onReset={data.refresh} />
+        </div>
+        <div className="dashboard-main">
+          <KeyFigures stats={stats} system={data.system} latest={latest} />
+          <ErrorSamples stats={stats} />
+        </div>
       </div>
+
+      <ScalingPanel scaling={data.scaling} error={data.scalingError} />
 
       <h2 className="section-heading">Live charts</h2>
       <div className="chart-grid">
-        <ThroughputChart points={points} />
-        <LatencyChart points={points} />
+        <SystemRateChart history={data.history} events={events} />
+        <WorkersChart history={data.history} events={events} />
+        <WorkersTable consumers={data.system?.consumers ?? null} workers={data.system?.workers ?? null} rates={latest?.workerDecidedPerS} />
+        <ThroughputChart points={points} caption={caption} events={events} />
+        <LatencyChart points={points} caption={caption} events={events} />
         <OutcomesChart history={data.history} />
-        <BacklogChart history={data.history} stream={data.system?.stream ?? null} />
-        <WorkersChart history={data.history} />
-        <WorkersTable consumers={data.system?.consumers ?? null} />
+        <BacklogChart history={data.history} stream={data.system?.stream ?? null} events={events} />
         <StockChart stock={data.system?.stock ?? []} names={names} />
       </div>
     </>

@@ -2,11 +2,21 @@ import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, X
 import type { SystemStatus } from "../../api/gateway";
 import type { DashboardSample } from "../../lib/dashboardHistory";
 import { formatCount } from "../../lib/format";
+import type { ScalingEvent } from "../../api/scalingTypes";
 import { ChartCard } from "./ChartCard";
 import { CHART_HEIGHT, COLORS, INITIAL_DIMENSION, timeAxisProps, tooltipLabel, valueAxisProps } from "./chartTheme";
+import { eventMarkers } from "./eventMarkers";
 
 /** Lag: orders no worker has picked up yet. Pending: picked up, not yet acknowledged. */
-export function BacklogChart({ history, stream }: { history: DashboardSample[]; stream: SystemStatus["stream"] | null }) {
+export function BacklogChart({
+  history,
+  stream,
+  events,
+}: {
+  history: DashboardSample[];
+  stream: SystemStatus["stream"] | null;
+  events?: ScalingEvent[];
+}) {
   const summary = stream
     ? `Now ${formatCount(stream.lag)} waiting, ${formatCount(stream.pending)} in progress` +
       (stream.deadLetter ? `, ${formatCount(stream.deadLetter)} dead-lettered` : "")
@@ -22,6 +32,7 @@ export function BacklogChart({ history, stream }: { history: DashboardSample[]; 
           <Legend />
           <Area name="Waiting (lag)" dataKey="lag" stroke={COLORS.lag} fill={COLORS.lag} fillOpacity={0.25} isAnimationActive={false} />
           <Area name="In progress (pending)" dataKey="pending" stroke={COLORS.pending} fill={COLORS.pending} fillOpacity={0.2} isAnimationActive={false} />
+          {eventMarkers(events, history)}
         </AreaChart>
       </ResponsiveContainer>
     </ChartCard>

@@ -1,16 +1,20 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { ThroughputPoint } from "../../lib/dashboardHistory";
 import { formatMs } from "../../lib/format";
+import type { ScalingEvent } from "../../api/scalingTypes";
 import { ChartCard } from "./ChartCard";
 import { CHART_HEIGHT, COLORS, INITIAL_DIMENSION, timeAxisProps, tooltipLabel, valueAxisProps } from "./chartTheme";
+import { eventMarkers } from "./eventMarkers";
+import { lead, type RunCaption } from "./scalingFormat";
 
-export function LatencyChart({ points }: { points: ThroughputPoint[] }) {
+/** `caption` says whether the last point is the live run's ("Now") or a finished run's. */
+export function LatencyChart({ points, caption, events }: { points: ThroughputPoint[]; caption?: RunCaption; events?: ScalingEvent[] }) {
   const last = points[points.length - 1];
   return (
     <ChartCard
       id="chart-latency"
       title="Order request latency"
-      summary={last ? `Now p50 ${formatMs(last.p50Ms)}, p99 ${formatMs(last.p99Ms)}` : "No data yet"}
+      summary={last ? `${lead(caption)} p50 ${formatMs(last.p50Ms)}, p99 ${formatMs(last.p99Ms)}` : "No data yet"}
     >
       <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={INITIAL_DIMENSION}>
         <LineChart data={points} accessibilityLayer={false} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
@@ -21,6 +25,7 @@ export function LatencyChart({ points }: { points: ThroughputPoint[] }) {
           <Legend />
           <Line name="p50" dataKey="p50Ms" stroke={COLORS.p50} strokeWidth={2.5} dot={false} isAnimationActive={false} connectNulls />
           <Line name="p99" dataKey="p99Ms" stroke={COLORS.p99} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls />
+          {eventMarkers(events, points)}
         </LineChart>
       </ResponsiveContainer>
     </ChartCard>

@@ -5,7 +5,8 @@ import { ChartCard } from "./ChartCard";
 import { CHART_HEIGHT, COLORS, INITIAL_DIMENSION, timeAxisProps, tooltipLabel, valueAxisProps } from "./chartTheme";
 
 /**
- * Decided orders and failed requests per second, as the generator counted them. Lines, not a
+ * Decided orders and failed requests per second, as the generator counted them: the decisions of
+ * the orders it follows (a sample, see SystemRateChart for all of them) and its request errors. Lines, not a
  * stack: a stacked series would draw its edge at the running total and look like it is non-zero.
  */
 export function OutcomesChart({ history }: { history: DashboardSample[] }) {
@@ -15,7 +16,7 @@ export function OutcomesChart({ history }: { history: DashboardSample[] }) {
       `${formatRate(last.failedPerS)} failed; ${formatRate(last.errorsPerS)} request errors`
     : "No data yet";
   return (
-    <ChartCard id="chart-outcomes" title="Order outcomes and errors per second (3 s average)" summary={summary}>
+    <ChartCard id="chart-outcomes" title="Followed sample: outcomes and errors per second (3 s average)" summary={summary}>
       <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={INITIAL_DIMENSION}>
         <LineChart data={history} accessibilityLayer={false} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
           <CartesianGrid stroke={COLORS.grid} vertical={false} />

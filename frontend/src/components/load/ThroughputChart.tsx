@@ -1,16 +1,20 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { ThroughputPoint } from "../../lib/dashboardHistory";
 import { formatRate } from "../../lib/format";
+import type { ScalingEvent } from "../../api/scalingTypes";
 import { ChartCard } from "./ChartCard";
 import { CHART_HEIGHT, COLORS, INITIAL_DIMENSION, timeAxisProps, tooltipLabel, valueAxisProps } from "./chartTheme";
+import { eventMarkers } from "./eventMarkers";
+import { lead, type RunCaption } from "./scalingFormat";
 
-export function ThroughputChart({ points }: { points: ThroughputPoint[] }) {
+/** `caption` says whether the last point is the live run's ("Now") or a finished run's. */
+export function ThroughputChart({ points, caption, events }: { points: ThroughputPoint[]; caption?: RunCaption; events?: ScalingEvent[] }) {
   const last = points[points.length - 1];
   return (
     <ChartCard
       id="chart-throughput"
       title="Requests per second"
-      summary={last ? `Now ${formatRate(last.rps)} achieved of ${formatRate(last.targetRps)} target` : "No data yet"}
+      summary={last ? `${lead(caption)} ${formatRate(last.rps)} achieved of ${formatRate(last.targetRps)} target` : "No data yet"}
     >
       <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={INITIAL_DIMENSION}>
         <LineChart data={points} accessibilityLayer={false} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
@@ -30,6 +34,7 @@ export function ThroughputChart({ points }: { points: ThroughputPoint[] }) {
             isAnimationActive={false}
           />
           <Line name="Achieved" dataKey="rps" stroke={COLORS.achieved} strokeWidth={2.5} dot={false} isAnimationActive={false} />
+          {eventMarkers(events, points)}
         </LineChart>
       </ResponsiveContainer>
     </ChartCard>

@@ -4,27 +4,36 @@ interface Props {
   hasToken: boolean;
   onSave: (token: string) => void;
   onForget: () => void;
+  /** Keeps ids unique when two forms are on the page (the generator's and the reset's). */
+  idPrefix?: string;
+  heading?: string;
+  text?: string;
 }
 
-/** The generator answered 401: it has an access token configured, and this tab needs it. */
-export function TokenForm({ hasToken, onSave, onForget }: Props) {
+/** A control answered 401: its service has an access token configured, and this tab needs it. */
+export function TokenForm({
+  hasToken,
+  onSave,
+  onForget,
+  idPrefix = "workload",
+  heading = "Access token required",
+  text = "The load generator is protected. Paste its token; it is kept only in this browser tab (session storage).",
+}: Props) {
   const [value, setValue] = useState("");
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (value.trim()) onSave(value.trim());
   };
   return (
-    <form className="token-form" onSubmit={submit} aria-labelledby="token-heading">
-      <h3 id="token-heading" className="token-form__heading">
-        Access token required
+    <form className="token-form" onSubmit={submit} aria-labelledby={`${idPrefix}-token-heading`}>
+      <h3 id={`${idPrefix}-token-heading`} className="token-form__heading">
+        {heading}
       </h3>
-      <p className="hint">
-        The load generator is protected. Paste its token; it is kept only in this browser tab (session storage).
-      </p>
+      <p className="hint">{text}</p>
       <div className="field">
-        <label htmlFor="workload-token">Access token</label>
+        <label htmlFor={`${idPrefix}-token`}>Access token</label>
         <input
-          id="workload-token"
+          id={`${idPrefix}-token`}
           type="password"
           autoComplete="off"
           spellCheck={false}

@@ -11,6 +11,8 @@ import {
 } from "../../lib/workloadForm";
 import { ErrorMessage } from "../common/ErrorMessage";
 import { FieldError } from "../common/FieldError";
+import { AUTOSCALING_DEMO } from "../../api/scalingTypes";
+import { AutoscalingDemo } from "./AutoscalingDemo";
 import { LoadNumberField } from "./LoadNumberField";
 import { ProfileFields } from "./ProfileFields";
 import { TokenForm } from "./TokenForm";
@@ -100,6 +102,14 @@ export function WorkloadControls({ stats, unreachable, statsNeedToken, token, se
           </button>
         </div>
       </form>
+
+      <AutoscalingDemo
+        token={token}
+        running={running}
+        disabled={control.busy !== null || unreachable}
+        busy={control.busy === "scenario"}
+        onRun={() => void control.runScenario(AUTOSCALING_DEMO)}
+      />
 
       {(control.needsToken || statsNeedToken) && (
         <>
