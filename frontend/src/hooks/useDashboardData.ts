@@ -3,7 +3,7 @@ import { getScaling, getSystemStatus, type SystemStatus } from "../api/gateway";
 import { getWorkloadStats, type WorkloadStats } from "../api/generator";
 import type { ScalingStatus } from "../api/scalingTypes";
 import { isUnreachable } from "../api/transport";
-import { appendSample, type DashboardSample, rateBase, RATE_WINDOW_MS, type Snapshot, toSample } from "../lib/dashboardHistory";
+import { appendSample, type DashboardSample, rateBase, type Snapshot, toSample, WORKER_RATE_WINDOW_MS } from "../lib/dashboardHistory";
 
 export const DASHBOARD_REFRESH_MS = 1_000;
 
@@ -105,8 +105,8 @@ export function useDashboardData(token: string | null, intervalMs = DASHBOARD_RE
       else if (askScaling && !isUnreachable(scalingProblem)) setScaling(null);
       setScalingError(scalingProblem);
       // Computed here, not inside the state updater: that runs later, after `recent` has moved on.
-      const sample = toSample(snapshot, rateBase(recent.current, snapshot.t));
-      recent.current = [...recent.current, snapshot].filter((s) => snapshot.t - s.t <= 2 * RATE_WINDOW_MS);
+      const sample = toSample(snapshot, rateBase(recent.current, snapshot.t), rateBase(recent.current, snapshot.t, WORKER_RATE_WINDOW_MS));
+      recent.current = [...recent.current, snapshot].filter((s) => snapshot.t - s.t <= WORKER_RATE_WINDOW_MS + 1000);
       setHistory((h) => appendSample(h, sample));
       setUpdatedAt(snapshot.t);
       timer = setTimeout(tick, intervalMs);

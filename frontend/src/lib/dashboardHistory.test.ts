@@ -96,17 +96,31 @@ describe("dashboard history", () => {
     expect(toSample({ t: 1000, stats: null, system: systemStatus() }, old)).toMatchObject({ intakePerS: null, decidedPerS: null, workerProcesses: null });
   });
 
-  it("gives each running worker its own decisions per second; a newcomer has none yet", () => {
-    const before = liveSystemStatus();
-    const now = liveSystemStatus({
-      workers: [
-        { name: "worker-a", heartbeatAgeMs: 300, decided: 1530 },
-        { name: "worker-b", heartbeatAgeMs: 300, decided: 1500 },
-        { name: "worker-c", heartbeatAgeMs: 300, decided: 7 },
-      ],
+  it("gives each running worker its own decisions per second between its heartbeats; a newcomer has none yet", () => {
+    const workers = (list: { name: string; heartbeatAgeMs: number; decided: number }[]) => ({
+      stats: null,
+      system: liveSystemStatus({ workers: list }),
     });
-    expect(workerRates(now, before, 2)).toEqual({ "worker-a": 15, "worker-b": 5, "worker-c": null });
-    expect(toSample({ t: 2000, stats: null, system: now }, { t: 0, stats: null, system: before }).workerProcesses).toBe(3);
+    const before = { t: 0, ...workers([{ name: "worker-a", heartbeatAgeMs: 0, decided: 1500 }, { name: "worker-b", heartbeatAgeMs: 0, decided: 1500 }]) };
+    // worker-a beat just now: 30 decisions over the 6 s. worker-b last beat 3 s ago: its 10
+    // decisions came over 3 s, not over the 6 s between the polls.
+    const now = {
+      t: 6000,
+      ...workers([
+        { name: "worker-a", heartbeatAgeMs: 0, decided: 1530 },
+        { name: "worker-b", heartbeatAgeMs: 3000, decided: 1510 },
+        { name: "worker-c", heartbeatAgeMs: 300, decided: 7 },
+      ]),
+    };
+    expect(workerRates(now, before)).toEqual({ "worker-a": 5, "worker-b": 10 / 3, "worker-c": null });
+    expect(toSample(now, before).workerProcesses).toBe(3);
+  });
+
+  it("gives no worker rate from two polls that saw the same heartbeat", () => {
+    const system = liveSystemStatus();
+    const w = system.workers![0];
+    const later = { t: 1000, stats: null, system: { ...system, workers: [{ ...w, heartbeatAgeMs: w.heartbeatAgeMs + 1000 }] } };
+    expect(workerRates(later, { t: 0, stats: null, system })[w.name]).toBeNull();
   });
 
   it("charts the replicas from the scaling targets' current, not from the consumers", () => {

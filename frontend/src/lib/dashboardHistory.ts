@@ -62,21 +62,31 @@ function rate(now: number | undefined, before: number | undefined, seconds: numb
   return (now - before) / seconds;
 }
 
-/** Each running worker's decisions per second; null for one that was not running at `previous`. */
-export function workerRates(
-  system: SystemStatus | null,
-  previous: SystemStatus | null,
-  seconds: number,
-): Record<string, number | null> {
-  const before = new Map((previous?.workers ?? []).map((w) => [w.name, w.decided]));
-  return Object.fromEntries((system?.workers ?? []).map((w) => [w.name, rate(w.decided, before.get(w.name), seconds)]));
+/**
+ * A worker publishes its count with its heartbeat, every WORKER_RECOVERY_INTERVAL_MS (5 s): its
+ * rate is measured between two of its heartbeats (a poll's time less heartbeatAgeMs), over a window
+ * long enough to hold two, never over the polls' interval (that would read 0, 0, 0, then 5× the rate).
+ */
+export const WORKER_RATE_WINDOW_MS = 12_000;
+
+/** Each running worker's decisions per second; null for one without two heartbeats in the window. */
+export function workerRates(current: Snapshot, base: Snapshot | null): Record<string, number | null> {
+  const before = new Map((base?.system?.workers ?? []).map((w) => [w.name, { decided: w.decided, at: base!.t - w.heartbeatAgeMs }]));
+  return Object.fromEntries(
+    (current.system?.workers ?? []).map((w) => {
+      const b = before.get(w.name);
+      const seconds = b ? (current.t - w.heartbeatAgeMs - b.at) / 1000 : 0;
+      return [w.name, b ? rate(w.decided, b.decided, seconds) : null];
+    }),
+  );
 }
 
 export function scalingTarget(scaling: ScalingStatus | null | undefined, name: ScalingTarget["name"]): ScalingTarget | null {
   return scaling?.targets.find((t) => t.name === name) ?? null;
 }
 
-export function toSample(current: Snapshot, previous: Snapshot | null): DashboardSample {
+/** `workerBase`: the snapshot to measure the workers' rates from (see WORKER_RATE_WINDOW_MS). */
+export function toSample(current: Snapshot, previous: Snapshot | null, workerBase: Snapshot | null = previous): DashboardSample {
   const { stats, system } = current;
   const prevStats = previous?.stats ?? null;
   const prevSystem = previous?.system ?? null;
@@ -96,7 +106,7 @@ export function toSample(current: Snapshot, previous: Snapshot | null): Dashboar
     intakePerS: systemPerS((s) => s.totals?.accepted),
     decidedPerS: systemPerS((s) => s.totals?.decided),
     workerProcesses: system?.workers ? system.workers.length : null,
-    workerDecidedPerS: workerRates(system, prevSystem, seconds),
+    workerDecidedPerS: workerRates(current, workerBase),
     workerReplicas: worker?.current ?? null,
     workerDesired: worker?.desired ?? null,
     gatewayReplicas: gateway?.current ?? null,
@@ -116,8 +126,8 @@ export function toSample(current: Snapshot, previous: Snapshot | null): Dashboar
  * The snapshot to measure rates from: the oldest of `recent` that is at most about
  * RATE_WINDOW_MS older than `now` (half a poll of slack), else the newest one.
  */
-export function rateBase(recent: Snapshot[], now: number): Snapshot | null {
-  const inWindow = recent.filter((s) => now - s.t <= RATE_WINDOW_MS + 500);
+export function rateBase(recent: Snapshot[], now: number, windowMs = RATE_WINDOW_MS): Snapshot | null {
+  const inWindow = recent.filter((s) => now - s.t <= windowMs + 500);
   return inWindow[0] ?? recent[recent.length - 1] ?? null;
 }
 
