@@ -199,6 +199,15 @@ def generator_service(port: int, target_api: str, host: str = LOOPBACK, **env: s
     )
 
 
+def provider_service(port: int, redis_url: str, host: str = LOOPBACK, **env: str) -> Service:
+    return Service(
+        "payment-provider",
+        [PYTHON, "-m", "payment_provider"],
+        {"HOST": host, "PORT": str(port), "REDIS_URL": redis_url, **env},
+        f"http://{reach(host)}:{port}/readyz",
+    )
+
+
 NGINX_CONF = """\
 {user}worker_processes 1;
 daemon off;
