@@ -29,8 +29,9 @@ from ticketing_common import swagger_ui
 from . import __version__, charges, metrics
 from .api_models import KEY_DESCRIPTION, KEY_PATTERN, Charge, ChargeRequest, ErrorBody, HealthStatus, Ledger
 from .auth import Refused, check_write
-from .charges import RefundVerdict, Rules, Scripts, Verdict
+from .charges import Rules, Scripts
 from .money import AmountError, parse_amount
+from .record import RefundVerdict, Verdict
 from .settings import PaymentSettings
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,6 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from importlib.resources import files
 from typing import Any
 
@@ -24,6 +23,7 @@ from ticketing_common.order_record import utc_timestamp
 from . import keys
 from .money import format_cents
 from .outcomes import Decision, Latency, Mix, Outcome, decide, normalize_card
+from .record import ChargeStatus, RefundVerdict, Verdict
 from .settings import PaymentSettings
 
 Sleep = Callable[[float], Awaitable[Any]]
@@ -66,13 +66,6 @@ class Rules:
             timeout_delay_s=settings.payment_timeout_delay_seconds,
             attempts_ttl_s=settings.payment_attempts_ttl_seconds,
         )
-
-
-class Verdict(StrEnum):
-    RECORDED = "recorded"  # this call recorded the charge
-    EXISTING = "existing"  # the key's recorded charge, returned again
-    CONFLICT = "conflict"  # the key was charged with another amount or currency: 409
-    ERROR = "error"  # simulated processing error: 503, nothing recorded
 
 
 @dataclass(frozen=True)
@@ -140,9 +133,12 @@ async def charge(
     if decision.latency_s > 0:
         await sleep(decision.latency_s)
 
-    status = {Outcome.APPROVE: "approved", Outcome.TIMEOUT: "approved", Outcome.DECLINE: "declined"}.get(
-        decision.outcome, "error"
-    )
+    # A timeout is an approval answered late; an error records nothing (the script's 'error').
+    status = {
+        Outcome.APPROVE: ChargeStatus.APPROVED.value,
+        Outcome.TIMEOUT: ChargeStatus.APPROVED.value,
+        Outcome.DECLINE: ChargeStatus.DECLINED.value,
+    }.get(decision.outcome, Verdict.ERROR.value)
     reply = await scripts.charge(
         keys=[keys.charge_key(idempotency_key), keys.LEDGER, keys.SEQUENCE, keys.TOTALS],
         args=[
@@ -168,13 +164,6 @@ async def charge(
 async def get_charge(client: redis.Redis, idempotency_key: str) -> dict[str, Any] | None:
     fields = _text(await client.hgetall(keys.charge_key(idempotency_key)))
     return public_view(fields) if fields else None
-
-
-class RefundVerdict(StrEnum):
-    REFUNDED = "refunded"
-    ALREADY = "already"
-    DECLINED = "declined"
-    MISSING = "missing"
 
 
 async def refund(client: redis.Redis, scripts: Scripts, idempotency_key: str) -> tuple[RefundVerdict, dict | None]:

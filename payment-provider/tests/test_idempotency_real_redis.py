@@ -13,8 +13,9 @@ import pytest
 import redis.asyncio as aioredis
 
 from payment_provider import charges, keys
-from payment_provider.charges import Rules, Scripts, Verdict
+from payment_provider.charges import Rules, Scripts
 from payment_provider.outcomes import Latency, parse_mix
+from payment_provider.record import Verdict
 from tools.redis_server import free_port
 from tools.stack import provider_service, start, stop
 
