@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 import time
 
+import httpx
 import pytest
+import redis.asyncio as aioredis
 
 from payment_provider import keys
+from payment_provider.app import create_app
 
-from .conftest import APPROVE, DECLINE, ERROR, TIMEOUT, charge_body, run_on_fake
+from .conftest import APPROVE, DECLINE, ERROR, TIMEOUT, charge_body, provider_settings, run_on_fake
 
 SAFE_KEY = "0b7e3a4c-1f2d-4e5a-9b8c-7d6e5f4a3b2c"
 
@@ -298,3 +301,23 @@ def test_health_readiness_metrics_and_docs():
     paths = openapi.json()["paths"]
     assert {"/charges", "/charges/{idempotencyKey}", "/charges/{idempotencyKey}/refund", "/ledger"} <= set(paths)
     assert "422" not in str({code for p in paths.values() for op in p.values() for code in op["responses"]})
+
+
+def test_an_unreachable_redis_is_503_json_and_not_ready():
+    async def main():
+        client = aioredis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5, socket_timeout=0.5)
+        app = create_app(provider_settings(), client)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://provider") as http:
+            return (
+                await http.post("/charges", json=charge_body()),
+                await http.get("/charges/order-1"),
+                await http.get("/readyz"),
+                await http.get("/healthz"),
+            )
+
+    charge, fetched, readyz, healthz = asyncio.run(main())
+    assert charge.status_code == fetched.status_code == 503
+    assert "store is unavailable" in charge.json()["error"]
+    assert readyz.status_code == 503 and readyz.json()["status"] == "unavailable"
+    assert healthz.status_code == 200  # alive: a Redis outage is no reason to restart it
