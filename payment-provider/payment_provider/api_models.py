@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
-from .money import parse_amount
+from .money import AMOUNT_PATTERN, parse_amount
 from .outcomes import normalize_card
 
 KEY_PATTERN = r"^[A-Za-z0-9._:-]{1,200}$"
@@ -17,7 +17,11 @@ class ChargeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     idempotencyKey: StrictStr = Field(pattern=KEY_PATTERN, description=KEY_DESCRIPTION)
-    amount: StrictStr = Field(description='decimal string, at most two decimals, more than 0: "12.50"')
+    # The pattern is documented (OpenAPI) and checked by parse_amount, whose message says what is wrong.
+    amount: StrictStr = Field(
+        description='decimal string, at most two decimals, more than 0: "12.50"',
+        json_schema_extra={"pattern": AMOUNT_PATTERN},
+    )
     currency: StrictStr = Field(description="ISO 4217 code; the provider takes one currency (PAYMENT_CURRENCY)")
     cardNumber: StrictStr | None = Field(
         None, description="13-19 digits, spaces or dashes allowed; test numbers pick the outcome (README)"
