@@ -118,15 +118,17 @@ async def charge(
 ) -> ChargeResult:
     """Charge once per key: the recorded answer if the key has one, else draw, wait the simulated
     latency and record (or, for an error, record nothing). Validation is the caller's (the API's)."""
-    recorded = _text(await client.hgetall(keys.charge_key(idempotency_key)))
-    if recorded:  # a replay: answered at once, from the record, with no new draw
-        return ChargeResult(_recorded_verdict(recorded, amount_cents, currency), public_view(recorded))
-
+    # One round trip: the key's record if any, and this attempt's number (counted for a replay too:
+    # harmless, and it saves a round trip on every new charge).
     attempts = keys.attempts_key(idempotency_key)
     pipe = client.pipeline(transaction=True)
+    pipe.hgetall(keys.charge_key(idempotency_key))
     pipe.incr(attempts)
     pipe.expire(attempts, rules.attempts_ttl_s)
-    attempt, _ = await pipe.execute()
+    found, attempt, _ = await pipe.execute()
+    recorded = _text(found)
+    if recorded:  # a replay: answered at once, from the record, with no new draw
+        return ChargeResult(_recorded_verdict(recorded, amount_cents, currency), public_view(recorded))
 
     card = normalize_card(card_number) if card_number else None
     decision = decide(rules.mix, rules.latency, rules.seed, idempotency_key, int(attempt), card)
