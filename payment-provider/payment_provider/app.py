@@ -187,6 +187,14 @@ def create_app(settings: PaymentSettings, client: redis.Redis | None = None) -> 
             metrics.CHARGES.labels("error").inc()
             metrics.CHARGE_SECONDS.observe(time.perf_counter() - started)
             raise ApiError(503, "simulated processing error: nothing was charged; retry with the same key")
+        if result.verdict is Verdict.LATE:
+            metrics.CHARGES.labels("error").inc()
+            log.warning(
+                "charge past its recording deadline, not recorded", extra={"idempotencyKey": body.idempotencyKey}
+            )
+            raise ApiError(
+                503, "the charge took too long and was not recorded: nothing was charged; retry with the same key"
+            )
         assert result.charge is not None
         if result.verdict is Verdict.CONFLICT:
             metrics.CHARGES.labels("conflict").inc()

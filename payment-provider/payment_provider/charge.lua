@@ -5,6 +5,9 @@
 --   a charge is recorded already, same amount and currency -> {'existing', <its fields>}
 --   a charge is recorded already, another amount/currency  -> {'conflict', <its fields>}, nothing written
 --   none yet, outcome 'error'                              -> {'error'}, nothing written
+--   none yet, Redis's clock past the deadline (ARGV[10])   -> {'late'}, nothing written: a charge is
+--                                                             recorded within its deadline or never, so
+--                                                             a caller that gave up can trust a later GET
 --   none yet, outcome 'approved' or 'declined'             -> record it, {'recorded', <its fields>}
 --
 -- KEYS[1]  the charge hash             payment-provider:charge:<idempotencyKey>
@@ -20,6 +23,7 @@
 -- ARGV[7]  createdAt, ISO 8601 UTC
 -- ARGV[8]  last four digits of the card ('' = no card)
 -- ARGV[9]  how it was decided: 'approve' | 'decline' | 'timeout' (a recorded approval answered late)
+-- ARGV[10] the deadline to record by, in ms on Redis's clock (TIME)
 --
 -- Returns {verdict, field1, value1, field2, value2, ...} (the fields as HGETALL gives them).
 
@@ -42,6 +46,10 @@ if outcome == 'error' then
 end
 if outcome ~= 'approved' and outcome ~= 'declined' then
   return redis.error_reply('bad outcome ' .. tostring(outcome))
+end
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[10]) then
+  return {'late'}
 end
 
 redis.call('HSET', KEYS[1],

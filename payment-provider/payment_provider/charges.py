@@ -28,6 +28,10 @@ from .settings import PaymentSettings
 
 Sleep = Callable[[float], Awaitable[Any]]
 
+# A new charge is recorded within PAYMENT_LATENCY_MAX_MS + this of its arrival (Redis's clock), or
+# never: a caller that timed out and waited that long after its last POST may trust GET /charges/{key}.
+RECORD_GRACE_MS = 1000
+
 
 def lua(name: str) -> str:
     return files(__package__).joinpath(name).read_text()
@@ -54,6 +58,11 @@ class Rules:
     max_amount_cents: int
     timeout_delay_s: float
     attempts_ttl_s: int
+
+    @property
+    def record_deadline_ms(self) -> int:
+        """How long after its arrival a new charge may still be recorded."""
+        return int(self.latency.max_ms) + RECORD_GRACE_MS
 
     @classmethod
     def from_settings(cls, settings: PaymentSettings) -> Rules:
@@ -117,7 +126,8 @@ async def charge(
     sleep: Sleep = asyncio.sleep,
 ) -> ChargeResult:
     """Charge once per key: the recorded answer if the key has one, else draw, wait the simulated
-    latency and record (or, for an error, record nothing). Validation is the caller's (the API's)."""
+    latency and record (or, for an error, record nothing). Validation is the caller's (the API's).
+    Recorded within rules.record_deadline_ms of arrival, or not at all (LATE)."""
     # One round trip: the key's record if any, and this attempt's number (counted for a replay too:
     # harmless, and it saves a round trip on every new charge).
     attempts = keys.attempts_key(idempotency_key)
@@ -125,7 +135,9 @@ async def charge(
     pipe.hgetall(keys.charge_key(idempotency_key))
     pipe.incr(attempts)
     pipe.expire(attempts, rules.attempts_ttl_s)
-    found, attempt, _ = await pipe.execute()
+    pipe.time()
+    found, attempt, _, (seconds, micros) = await pipe.execute()
+    deadline_ms = int(seconds) * 1000 + int(micros) // 1000 + rules.record_deadline_ms
     recorded = _text(found)
     if recorded:  # a replay: answered at once, from the record, with no new draw
         return ChargeResult(_recorded_verdict(recorded, amount_cents, currency), public_view(recorded))
@@ -153,10 +165,11 @@ async def charge(
             utc_timestamp(),
             card[-4:] if card else "",
             decision.outcome.value,
+            deadline_ms,
         ],
     )
     verdict = Verdict(reply[0])
-    if verdict is Verdict.ERROR:
+    if verdict in (Verdict.ERROR, Verdict.LATE):
         return ChargeResult(verdict, None, decision)
     view = public_view(_pairs(reply[1:]))
     late = rules.timeout_delay_s if verdict is Verdict.RECORDED and decision.outcome is Outcome.TIMEOUT else 0.0

@@ -40,6 +40,7 @@ class Verdict(StrEnum):
     EXISTING = "existing"  # the key's recorded charge, returned again
     CONFLICT = "conflict"  # the key was charged with another amount or currency: 409
     ERROR = "error"  # simulated processing error: 503, nothing recorded
+    LATE = "late"  # past its recording deadline (a starved provider): 503, nothing recorded
 
 
 class RefundVerdict(StrEnum):

@@ -177,3 +177,28 @@ def test_a_charge_survives_a_restart_of_the_app(real_redis, redis_url):
     recorded = run_on_real(redis_url, first)
     fetched, again = run_on_real(redis_url, second)
     assert fetched == again == recorded
+
+
+def test_a_charge_past_its_recording_deadline_is_never_recorded(real_redis, redis_url):
+    """A provider starved past PAYMENT_LATENCY_MAX_MS + the grace records nothing (503): a caller that
+    gave up and waited that long may trust GET /charges/{key}."""
+    slow = rules("approve=100", median_ms=10, sigma=0)
+    slow = Rules(**{**slow.__dict__, "latency": Latency(10, 0, 20)})
+
+    async def starved_sleep(seconds: float) -> None:
+        await asyncio.sleep(slow.record_deadline_ms / 1000 + 0.2)
+
+    async def main():
+        client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+        try:
+            scripts = Scripts.register(client)
+            late = await charges.charge(client, scripts, slow, "starved", 500, "EUR", None, sleep=starved_sleep)
+            in_time = await charges.charge(client, scripts, slow, "starved", 500, "EUR", None)
+            return late, in_time
+        finally:
+            await client.aclose()
+
+    late, in_time = asyncio.run(main())
+    assert late.verdict is Verdict.LATE and late.charge is None
+    assert in_time.verdict is Verdict.RECORDED  # the retry, in time, records it: once
+    assert real_redis.zcard(keys.LEDGER) == 1
