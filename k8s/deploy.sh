@@ -3,19 +3,20 @@
 # the rollouts. The GitLab CI deploy job runs it; so can a person with a kubeconfig.
 #
 #   IMAGE_REGISTRY=registry.example.com/group/ticketing IMAGE_TAG=<commit sha> \
-#   WORKLOAD_TOKEN=... ADMIN_TOKEN=... k8s/deploy.sh
+#   WORKLOAD_TOKEN=... PAYMENT_TOKEN=... ADMIN_TOKEN=... k8s/deploy.sh
 #
 # Nothing is edited in the repository: a throwaway kustomization (k8s/.deploy.*, removed on exit)
 # takes the overlay as its base and sets
 #   - the images: ticketing/<service>:latest -> $IMAGE_REGISTRY/<service>:$IMAGE_TAG
-#   - the Secret ticketing-secrets: replaced by WORKLOAD_TOKEN (required) and ADMIN_TOKEN (optional;
-#     the repository only holds placeholders)
+#   - the Secret ticketing-secrets: replaced by WORKLOAD_TOKEN and PAYMENT_TOKEN (required) and
+#     ADMIN_TOKEN (optional; the repository only holds placeholders)
 #   - optionally a pull secret for a private registry (REGISTRY_USER / REGISTRY_PASSWORD).
 #
 # Settings (environment variables):
 #   IMAGE_REGISTRY      required: where the images were pushed, without the service name
 #   IMAGE_TAG           required: their tag (CI: the commit SHA)
 #   WORKLOAD_TOKEN      required: the generator's bearer token
+#   PAYMENT_TOKEN       required: the payment provider's bearer token (the order workers send it)
 #   ADMIN_TOKEN         optional: the gateway's admin token (empty: the admin API stays off)
 #   K8S_OVERLAY=base    k8s/<K8S_OVERLAY> is deployed: base, overlays/local, overlays/keda, ...
 #   REGISTRY_HOST, REGISTRY_USER, REGISTRY_PASSWORD   optional: pull credentials for the images
@@ -30,16 +31,16 @@ if [[ "$KUBECTL" == */* && "$KUBECTL" != /* ]]; then KUBECTL="$PWD/$KUBECTL"; fi
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 NAMESPACE=ticketing
-SERVICES=(api-gateway order-worker workload-generator frontend)
+SERVICES=(api-gateway order-worker workload-generator payment-provider frontend)
 K8S_OVERLAY="${K8S_OVERLAY:-base}"
 TIMEOUT="${TIMEOUT:-300s}"
 
 die() { printf 'deploy: %s\n' "$*" >&2; exit 1; }
 ADMIN_TOKEN="${ADMIN_TOKEN:-}"  # optional: empty leaves the admin Database API off
-for var in IMAGE_REGISTRY IMAGE_TAG WORKLOAD_TOKEN; do
+for var in IMAGE_REGISTRY IMAGE_TAG WORKLOAD_TOKEN PAYMENT_TOKEN; do
   [[ -n "${!var:-}" ]] || die "$var is not set (see the top of k8s/deploy.sh and docs/deploy.md)"
 done
-for var in WORKLOAD_TOKEN ADMIN_TOKEN; do
+for var in WORKLOAD_TOKEN PAYMENT_TOKEN ADMIN_TOKEN; do
   [[ -z "${!var}" || ( "${!var}" != *placeholder* && "${!var}" != *change-me* ) ]] || die "$var is still a placeholder"
   [[ "${!var}" != *$'\n'* ]] || die "$var must be one line"
 done
@@ -52,7 +53,8 @@ chmod 700 "$workdir"
 # The tokens go into a file only this job can read, never into the repository or the log.
 (
   umask 077
-  printf 'WORKLOAD_TOKEN=%s\nADMIN_TOKEN=%s\n' "$WORKLOAD_TOKEN" "$ADMIN_TOKEN" >"$workdir/secrets.env"
+  printf 'WORKLOAD_TOKEN=%s\nPAYMENT_TOKEN=%s\nADMIN_TOKEN=%s\n' "$WORKLOAD_TOKEN" "$PAYMENT_TOKEN" "$ADMIN_TOKEN" \
+    >"$workdir/secrets.env"
 )
 
 {

@@ -26,6 +26,7 @@ def main() -> int:
         gateway=free_port(),
         workers=(free_port(), free_port()),
         generator=free_port(),
+        provider=free_port(),
         web=free_port(),
     )
     with tempfile.TemporaryDirectory(prefix="e2e-") as tmp:

@@ -201,6 +201,15 @@ def generator_service(port: int, target_api: str, host: str = LOOPBACK, **env: s
     )
 
 
+def provider_service(port: int, redis_url: str, host: str = LOOPBACK, **env: str) -> Service:
+    return Service(
+        "payment-provider",
+        [PYTHON, "-m", "payment_provider"],
+        {"HOST": host, "PORT": str(port), "REDIS_URL": redis_url, **env},
+        f"http://{reach(host)}:{port}/readyz",
+    )
+
+
 NGINX_CONF = """\
 {user}worker_processes 1;
 daemon off;
@@ -298,6 +307,7 @@ def prometheus_config(
         "api-gateway": [ports.gateway],
         "order-worker": list(ports.workers),
         "workload-generator": [ports.generator],
+        "payment-provider": [ports.provider],
     }
     scrape_configs = []
     for job, job_ports in jobs.items():
@@ -348,6 +358,7 @@ class Ports:
     gateway: int = 8000
     workers: tuple[int, ...] = (8001, 8011)  # one order worker per port
     generator: int = 9000
+    provider: int = 8002  # the payment provider
     web: int = 8080
     prometheus: int = DEFAULT_PROMETHEUS_PORT  # only with MONITORING=1
 
@@ -360,8 +371,9 @@ def local_stack(
     scrape_interval: str = "5s",
     gateway_env: dict[str, str] | None = None,
 ) -> list[Service]:
-    """Redis, the gateway, the order workers, the generator and Nginx, as `make up` runs them, and
-    with `monitoring` a Prometheus scraping them.
+    """Redis, the payment provider, the gateway, the order workers, the generator and Nginx, as
+    `make up` runs them, and with `monitoring` a Prometheus scraping them. The workers charge through
+    the provider (WORKER_PAYMENT_PROVIDER_URL, see `payments_env`).
 
     Everything but Redis and Prometheus listens on `host` (loopback by default); those two always on
     loopback, since only the services (and this machine) talk to them.
@@ -373,9 +385,13 @@ def local_stack(
     appendfsync = os.environ.get("REDIS_APPENDFSYNC", "everysec")
     services = [
         redis_service(ports.redis, run_dir / "redis", appendfsync),
+        provider_service(ports.provider, redis_url, host),
         gateway_service(ports.gateway, redis_url, host, **(gateway_env or {})),
     ]
-    services += [worker_service(f"worker-{i + 1}", port, redis_url, host) for i, port in enumerate(ports.workers)]
+    workers_env = payments_env(ports, host)
+    services += [
+        worker_service(f"worker-{i + 1}", port, redis_url, host, **workers_env) for i, port in enumerate(ports.workers)
+    ]
     services.append(generator_service(ports.generator, gateway, host))
     if (ROOT / "frontend/dist/index.html").exists():
         services.append(
@@ -387,6 +403,15 @@ def local_stack(
         config = prometheus_config(ports, host, scrape_interval, workers_file)
         services.append(prometheus_service(ports.prometheus, config, run_dir / "prometheus"))
     return services
+
+
+def payments_env(ports: Ports, host: str = LOOPBACK) -> dict[str, str]:
+    """What the order workers need to charge through the local payment provider. A
+    WORKER_PAYMENT_PROVIDER_URL of the shell wins (empty: payments off, orders confirmed once reserved).
+    The workers reach the provider on loopback, where it needs no token (payment_provider/auth.py)."""
+    if "WORKER_PAYMENT_PROVIDER_URL" in os.environ:
+        return {}
+    return {"WORKER_PAYMENT_PROVIDER_URL": f"http://{reach(host)}:{ports.provider}"}
 
 
 def monitoring_from_env() -> bool:
@@ -409,6 +434,7 @@ def busy_ports(ports: Ports, host: str = LOOPBACK, monitoring: bool = False) -> 
     wanted += [(p, f"order worker {i + 1}", "FIRST_WORKER_PORT", host) for i, p in enumerate(ports.workers)]
     wanted += [
         (ports.generator, "workload generator", "GENERATOR_PORT", host),
+        (ports.provider, "payment provider", "PROVIDER_PORT", host),
         (ports.web, "web app", "FRONTEND_PORT", host),
     ]
     if monitoring:
@@ -443,7 +469,7 @@ def check_exposure(host: str) -> str | None:
 
 def ports_from_env(workers: int) -> Ports:
     """The default ports, or those named by REDIS_PORT, GATEWAY_PORT, FIRST_WORKER_PORT (then +10
-    per worker), GENERATOR_PORT and FRONTEND_PORT (the names Compose uses for its host ports)."""
+    per worker), GENERATOR_PORT, PROVIDER_PORT and FRONTEND_PORT (the names Compose uses for its host ports)."""
     env = os.environ
     first_worker = int(env.get("FIRST_WORKER_PORT", 8001))
     return Ports(
@@ -451,6 +477,7 @@ def ports_from_env(workers: int) -> Ports:
         gateway=int(env.get("GATEWAY_PORT", 8000)),
         workers=tuple(first_worker + 10 * i for i in range(workers)),
         generator=int(env.get("GENERATOR_PORT", 9000)),
+        provider=int(env.get("PROVIDER_PORT", 8002)),
         web=int(env.get("FRONTEND_PORT", 8080)),
         prometheus=int(env.get("PROMETHEUS_PORT", DEFAULT_PROMETHEUS_PORT)),
     )
@@ -601,6 +628,7 @@ def up(args: argparse.Namespace) -> int:
     redis_url = f"redis://127.0.0.1:{ports.redis}/0"
     # The overlay's per-order simulated work, unless WORKER_SIMULATED_WORK_MS is set: its target assumes it.
     worker_env = {} if policy is None else {k: v for k, v in policy.worker_env.items() if k not in os.environ}
+    worker_env.update(payments_env(ports, host))
     scrape_targets = run_dir / "prometheus" / WORKER_TARGETS if monitoring else None
     pool = WorkerPool(redis_url, ports.workers[0], host, run_dir / "logs", worker_env, scrape_targets)
     names = [s.name for s in services] + [pool.service(i).name for i in range(workers)]
@@ -637,6 +665,9 @@ def up(args: argparse.Namespace) -> int:
     for i, port in enumerate(ports.workers):
         print(f"  Order worker {i + 1}       http://localhost:{port}/stats")
     print(f"  Workload generator   http://localhost:{ports.generator}/stats")
+    print(
+        f"  Payment provider     http://localhost:{ports.provider}/ledger   (docs: http://localhost:{ports.provider}/docs)"
+    )
     print(f"  Redis                redis://127.0.0.1:{ports.redis}/0")
     if "prometheus" in started:
         print(

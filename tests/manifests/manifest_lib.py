@@ -36,11 +36,12 @@ PYTHON_SERVICES = {
     "api-gateway": ("api_gateway", "api_gateway.settings", "GatewaySettings", 8000),
     "order-worker": ("order_worker", "order_worker.settings", "WorkerSettings", 8001),
     "workload-generator": ("workload_generator", "workload_generator.settings", "WorkloadSettings", 9000),
+    "payment-provider": ("payment_provider", "payment_provider.settings", "PaymentSettings", 8002),
 }
 SERVICES = (*PYTHON_SERVICES, "frontend")
 SERVICE_PORTS = {**{s: v[3] for s, v in PYTHON_SERVICES.items()}, "frontend": 8080}
 
-# The three Python services are built from one template, given SERVICE and PORT.
+# The Python services are built from one template, given SERVICE and PORT.
 PYTHON_TEMPLATE = ROOT / "docker" / "python-service.Dockerfile"
 
 INSTALL_HINT = {

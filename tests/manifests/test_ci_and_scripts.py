@@ -104,6 +104,7 @@ RELEASE = {
     "IMAGE_REGISTRY": "registry.example.com/shop/ticketing",
     "IMAGE_TAG": "0f1e2d3c4b5a69788796a5b4c3d2e1f001234567",
     "WORKLOAD_TOKEN": "ci-workload-token-value",
+    "PAYMENT_TOKEN": "ci-payment-token-value",
     "ADMIN_TOKEN": "ci-admin-token-value",
 }
 
@@ -122,6 +123,7 @@ def test_the_release_script_deploys_the_commit_images_with_the_real_tokens():
     (tokens,) = [s for s in of_kind(objects, "Secret") if s["metadata"]["name"].startswith("ticketing-secrets")]
     assert {k: base64.b64decode(v).decode() for k, v in tokens["data"].items()} == {
         "WORKLOAD_TOKEN": RELEASE["WORKLOAD_TOKEN"],
+        "PAYMENT_TOKEN": RELEASE["PAYMENT_TOKEN"],
         "ADMIN_TOKEN": RELEASE["ADMIN_TOKEN"],
     }
     (pull,) = [s for s in of_kind(objects, "Secret") if s["type"] == "kubernetes.io/dockerconfigjson"]
@@ -134,7 +136,7 @@ def test_the_release_script_deploys_the_commit_images_with_the_real_tokens():
     assert not list((ROOT / "k8s").glob(".deploy.*")), "the throwaway kustomization is removed"
 
 
-@pytest.mark.parametrize("missing", ["IMAGE_TAG", "WORKLOAD_TOKEN"])
+@pytest.mark.parametrize("missing", ["IMAGE_TAG", "WORKLOAD_TOKEN", "PAYMENT_TOKEN"])
 def test_the_release_script_refuses_to_run_without_its_inputs(missing):
     proc = run_deploy(**{k: v for k, v in RELEASE.items() if k != missing})
     assert proc.returncode != 0 and f"{missing} is not set" in proc.stderr

@@ -33,6 +33,7 @@ REQUIRED = {
     "api-gateway": {"REDIS_URL"},
     "order-worker": {"REDIS_URL", "CONSUMER_NAME"},
     "workload-generator": {"TARGET_API", "WORKLOAD_TOKEN"},
+    "payment-provider": {"REDIS_URL", "PAYMENT_TOKEN"},
     "frontend": {"NGINX_PORT", "API_UPSTREAM", "WORKLOAD_UPSTREAM", "STATIC_ROOT"},
 }
 
@@ -174,7 +175,7 @@ def test_every_python_container_in_compose_listens_on_all_interfaces(service):
     assert "WORKLOAD_HOST" not in env, "WORKLOAD_HOST is replaced by HOST"
 
 
-@pytest.mark.parametrize("service", ["api-gateway", "order-worker", "workload-generator"])
+@pytest.mark.parametrize("service", ["api-gateway", "order-worker", "workload-generator", "payment-provider"])
 def test_every_python_service_reads_the_host_its_container_sets(service):
     assert "HOST" in settings_env_names(settings_class(service))
 

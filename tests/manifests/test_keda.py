@@ -61,7 +61,7 @@ def scaled_object(objects):
 
 def test_the_keda_overlay_replaces_the_worker_hpa_with_a_scaled_object(objects, scaled_object):
     hpa_targets = {h["spec"]["scaleTargetRef"]["name"] for h in of_kind(objects, "HorizontalPodAutoscaler")}
-    assert hpa_targets == {"api-gateway"}, "two autoscalers on the workers would fight"
+    assert hpa_targets == {"api-gateway", "payment-provider"}, "two autoscalers on the workers would fight"
     assert scaled_object["apiVersion"] == "keda.sh/v1alpha1"
     ref = scaled_object["spec"]["scaleTargetRef"]
     assert ref.get("kind", "Deployment") == "Deployment" and ref.get("apiVersion", "apps/v1") == "apps/v1"

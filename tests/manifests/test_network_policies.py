@@ -8,16 +8,25 @@ from manifest_lib import NAMESPACE, kustomizations, of_kind, render, workloads
 pytestmark = pytest.mark.manifests
 
 KUSTOMIZATIONS = kustomizations()
-APPS = ("frontend", "api-gateway", "order-worker", "workload-generator", "redis")
-PORTS = {"frontend": 8080, "api-gateway": 8000, "order-worker": 8001, "workload-generator": 9000, "redis": 6379}
+APPS = ("frontend", "api-gateway", "order-worker", "workload-generator", "payment-provider", "redis")
+PORTS = {
+    "frontend": 8080,
+    "api-gateway": 8000,
+    "order-worker": 8001,
+    "workload-generator": 9000,
+    "payment-provider": 8002,
+    "redis": 6379,
+}
 
-# (from, to): every other pair of the five is refused.
+# (from, to): every other pair of the six is refused (the payment provider: the workers only).
 INTENDED = {
     ("frontend", "api-gateway"),
     ("frontend", "workload-generator"),
     ("workload-generator", "api-gateway"),
     ("api-gateway", "redis"),
     ("order-worker", "redis"),
+    ("order-worker", "payment-provider"),
+    ("payment-provider", "redis"),
 }
 
 
@@ -89,8 +98,14 @@ def test_exactly_the_intended_paths_between_the_services_are_open(kustomization)
 
 
 @pytest.mark.parametrize("kustomization", KUSTOMIZATIONS)
-def test_only_the_gateway_and_the_workers_reach_redis(kustomization):
-    assert {src for src, dst in reachable(render(kustomization)) if dst == "redis"} == {"api-gateway", "order-worker"}
+def test_only_the_gateway_the_workers_and_the_payment_provider_reach_redis(kustomization):
+    reach_redis = {src for src, dst in reachable(render(kustomization)) if dst == "redis"}
+    assert reach_redis == {"api-gateway", "order-worker", "payment-provider"}
+
+
+@pytest.mark.parametrize("kustomization", KUSTOMIZATIONS)
+def test_only_the_order_workers_reach_the_payment_provider(kustomization):
+    assert {src for src, dst in reachable(render(kustomization)) if dst == "payment-provider"} == {"order-worker"}
 
 
 @pytest.mark.parametrize("kustomization", KUSTOMIZATIONS)

@@ -52,6 +52,11 @@ CONTRACT = {
         "workload_achieved_rps": (GAUGE, set()),
         "workload_in_flight": (GAUGE, set()),
     },
+    "payment-provider": {
+        "payment_provider_charges_total": (COUNTER, {"outcome"}),
+        "payment_provider_refunds_total": (COUNTER, set()),
+        "payment_provider_charge_seconds": (HISTOGRAM, set()),
+    },
 }
 
 # Scrape jobs (the `job` label), one per service above.

@@ -27,6 +27,7 @@ def test_the_generated_config_scrapes_the_contract_jobs_and_passes_promtool(tmp_
         "api-gateway": ["127.0.0.1:8000"],
         "order-worker": ["127.0.0.1:8001", "127.0.0.1:8011", "127.0.0.1:8021"],
         "workload-generator": ["127.0.0.1:9000"],
+        "payment-provider": ["127.0.0.1:8002"],
     }
 
 
@@ -44,6 +45,7 @@ def make_up(**env: str) -> subprocess.CompletedProcess:
         "GATEWAY_PORT": str(free_port()),
         "FIRST_WORKER_PORT": str(free_port()),
         "GENERATOR_PORT": str(free_port()),
+        "PROVIDER_PORT": str(free_port()),
         "FRONTEND_PORT": str(free_port()),
     }
     return subprocess.run(

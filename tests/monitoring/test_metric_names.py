@@ -1,6 +1,6 @@
 """Every family on the real services' /metrics follows Prometheus' conventions and is in the contract.
 
-The services run as `make up` runs them (gunicorn gateway, a worker, the generator), after some
+The services run as `make up` runs them (gunicorn gateway, a worker, the generator, the payment provider), after some
 traffic of every kind, so that labelled families have children to check.
 """
 
@@ -101,7 +101,29 @@ def services(system):
             if not stats.get("running") and stats.get("requests", {}).get("sent") and not decisions.get("pending"):
                 break
             time.sleep(0.2)
-    return {"api-gateway": gateway, "order-worker": worker, "workload-generator": generator}
+        # The payment provider: a charge of each outcome, a replay, a conflict, a refund.
+        port = free_port()
+        system.processes += stack.start(
+            [
+                stack.provider_service(
+                    port, system.redis_url, PAYMENT_LATENCY_MS_MEDIAN="1", PAYMENT_TIMEOUT_DELAY_SECONDS="0"
+                )
+            ],
+            system.workdir / "logs",
+        )
+        provider = f"http://127.0.0.1:{port}"
+        for key, card in (("p1", "4242424242424242"), ("p2", "4000000000000002"), ("p3", "4000000000000119")):
+            charge = {"idempotencyKey": key, "amount": "5.00", "currency": "EUR", "cardNumber": card}
+            client.post(f"{provider}/charges", json=charge)
+        client.post(f"{provider}/charges", json={"idempotencyKey": "p1", "amount": "5.00", "currency": "EUR"})
+        client.post(f"{provider}/charges", json={"idempotencyKey": "p1", "amount": "6.00", "currency": "EUR"})
+        assert client.post(f"{provider}/charges/p1/refund").status_code == 200
+    return {
+        "api-gateway": gateway,
+        "order-worker": worker,
+        "workload-generator": generator,
+        "payment-provider": provider,
+    }
 
 
 def test_every_exported_family_follows_the_conventions_and_the_contract(services):

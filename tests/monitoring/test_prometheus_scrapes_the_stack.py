@@ -45,6 +45,7 @@ def monitored_stack(tmp_path):
         gateway=free_port(),
         workers=(free_port(), free_port()),
         generator=free_port(),
+        provider=free_port(),
         web=free_port(),
         prometheus=free_port(),
     )
@@ -62,7 +63,8 @@ def test_prometheus_scrapes_every_service_and_the_rule_yields_the_generators_rat
     def targets_up():
         active = httpx.get(f"{prometheus}/api/v1/targets", timeout=10).json()["data"]["activeTargets"]
         up = {(t["labels"]["job"], t["health"]) for t in active}
-        return len(active) == 4 and up == {(job, "up") for job in JOBS}
+        # The gateway, two workers, the generator and the payment provider.
+        return len(active) == 5 and up == {(job, "up") for job in JOBS}
 
     wait_for(targets_up, 60, "every target up")
 

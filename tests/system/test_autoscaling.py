@@ -82,7 +82,14 @@ class Trickle(threading.Thread):
 def test_the_pool_grows_under_load_drains_the_backlog_and_shrinks_back_losing_nothing(tmp_path: Path):
     ports = {
         name: str(free_port())
-        for name in ("REDIS_PORT", "GATEWAY_PORT", "FIRST_WORKER_PORT", "GENERATOR_PORT", "FRONTEND_PORT")
+        for name in (
+            "REDIS_PORT",
+            "GATEWAY_PORT",
+            "FIRST_WORKER_PORT",
+            "GENERATOR_PORT",
+            "PROVIDER_PORT",
+            "FRONTEND_PORT",
+        )
     }
     catalogue = tmp_path / "catalogue.json"
     catalogue.write_text(json.dumps(CATALOGUE))

@@ -81,7 +81,14 @@ def make_up(checkout: Path, run_dir: Path, env: dict, workers: int = 1) -> subpr
 def free_ports() -> dict[str, str]:
     return {
         name: str(free_port())
-        for name in ("REDIS_PORT", "GATEWAY_PORT", "FIRST_WORKER_PORT", "GENERATOR_PORT", "FRONTEND_PORT")
+        for name in (
+            "REDIS_PORT",
+            "GATEWAY_PORT",
+            "FIRST_WORKER_PORT",
+            "GENERATOR_PORT",
+            "PROVIDER_PORT",
+            "FRONTEND_PORT",
+        )
     }
 
 
@@ -105,6 +112,9 @@ def test_make_up_serves_the_stack_on_loopback_and_ctrl_c_stops_every_process(tmp
             output += up.stdout.readline()
         assert f"http://localhost:{ports['FRONTEND_PORT']}" in output
         assert f"http://localhost:{ports['GATEWAY_PORT']}" in output
+        assert f"http://localhost:{ports['PROVIDER_PORT']}/ledger" in output
+        provider = f"http://127.0.0.1:{ports['PROVIDER_PORT']}"
+        assert httpx.get(f"{provider}/ledger").json()["charges"] == []
 
         web = f"http://127.0.0.1:{ports['FRONTEND_PORT']}"
         assert httpx.get(f"{web}/").status_code == 200  # nginx's workers can read the web app

@@ -1,0 +1,42 @@
+"""`make up`'s wiring of the payment provider (tools/stack.py), without starting anything."""
+
+from __future__ import annotations
+
+from tools import stack
+
+
+def test_the_local_stack_starts_the_provider_before_the_workers_and_points_them_at_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("WORKER_PAYMENT_PROVIDER_URL", raising=False)
+    ports = stack.Ports(provider=8123, workers=(8001, 8011))
+    services = stack.local_stack(tmp_path, ports)
+    names = [s.name for s in services]
+    assert names.index("payment-provider") < names.index("worker-1")
+    [provider] = [s for s in services if s.name == "payment-provider"]
+    assert provider.argv[1:] == ["-m", "payment_provider"]
+    assert provider.env["HOST"] == "127.0.0.1" and provider.env["PORT"] == "8123"
+    assert provider.env["REDIS_URL"] == f"redis://127.0.0.1:{ports.redis}/0"
+    assert provider.ready_url == "http://127.0.0.1:8123/readyz"
+    workers = [s for s in services if s.name.startswith("worker-")]
+    assert [w.env["WORKER_PAYMENT_PROVIDER_URL"] for w in workers] == ["http://127.0.0.1:8123"] * 2
+
+
+def test_the_shells_provider_url_wins_so_payments_can_be_turned_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKER_PAYMENT_PROVIDER_URL", "")
+    assert stack.payments_env(stack.Ports()) == {}
+    workers = [s for s in stack.local_stack(tmp_path, stack.Ports()) if s.name.startswith("worker-")]
+    assert all("WORKER_PAYMENT_PROVIDER_URL" not in w.env for w in workers)
+
+
+def test_the_provider_port_is_a_setting_and_checked_before_anything_starts(monkeypatch):
+    import socket
+
+    monkeypatch.setenv("PROVIDER_PORT", "8124")
+    assert stack.ports_from_env(2).provider == 8124
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        problems = stack.busy_ports(stack.Ports(provider=taken, redis=0, gateway=0, workers=(), generator=0, web=0))
+    assert problems == [
+        f"port {taken} (payment provider) is in use; set PROVIDER_PORT=<another port> (e.g. PROVIDER_PORT={taken + 1} make up)"
+    ]
