@@ -117,6 +117,12 @@ class OrderConsumer:
                 timeout=settings.worker_payment_timeout_seconds,
                 max_attempts=settings.worker_payment_max_attempts,
                 backoff_ms=settings.worker_payment_backoff_ms,
+                token=(
+                    settings.worker_payment_provider_token.get_secret_value()
+                    if settings.worker_payment_provider_token
+                    else None
+                ),
+                settle=settings.worker_payment_settle_seconds,
                 on_call=self._during_charge,
             )
             if settings.payments_on

@@ -4,7 +4,9 @@ The order id is the charge's idempotency key, so the provider charges it at most
 we ask (a retry, a second worker, a worker that died mid-call and was replaced). A call gets
 `timeout` seconds; a 503, a timeout or a connection error is retried with capped exponential backoff
 and jitter, up to `max_attempts` calls. After a timeout the charge may have been recorded all the
-same (the provider answers slowly), so before charging again we ask GET /charges/{key} for the truth.
+same (the provider answers slowly), so before charging again we ask GET /charges/{key} for the truth;
+when the last call timed out too, we wait `settle` seconds (the provider records a charge within a bound
+of its arrival, or never) and ask once more, so a charge recorded late is not taken for none.
 """
 
 from __future__ import annotations
@@ -51,10 +53,14 @@ class PaymentClient:
         timeout: float,
         max_attempts: int,
         backoff_ms: int,
+        token: str | None = None,
+        settle: float = 0.0,
         transport: httpx.AsyncBaseTransport | None = None,
         on_call: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport, headers=headers)
+        self.settle = settle
         self.max_attempts = max_attempts
         self.backoff_s = backoff_ms / 1000
         self.on_call = on_call  # the fault hook: called once a charge request is on its way
@@ -101,8 +107,19 @@ class PaymentClient:
                 last = PaymentStatus.ERROR
                 continue
             # 4xx (409: same key, another amount; 422): retrying cannot help
-            log.error("charge refused", extra={"orderId": key, "status": response.status_code})
+            if response.status_code in (401, 403):
+                log.error(
+                    "the payment provider refused this worker: set WORKER_PAYMENT_PROVIDER_TOKEN to its PAYMENT_TOKEN",
+                    extra={"orderId": key, "status": response.status_code},
+                )
+            else:
+                log.error("charge refused", extra={"orderId": key, "status": response.status_code})
             return Charge(PaymentStatus.ERROR, attempt)
+        if last == PaymentStatus.TIMEOUT:
+            await asyncio.sleep(self.settle)
+            found = await self._lookup_quietly(key)
+            if found is not None:
+                return Charge(found.status, self.max_attempts, found.charge_id)
         return Charge(last, self.max_attempts)
 
     async def _lookup_quietly(self, key: str) -> Charge | None:

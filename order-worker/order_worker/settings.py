@@ -7,7 +7,7 @@ import os
 import socket
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from ticketing_common.settings import ServiceSettings
 
@@ -73,6 +73,18 @@ class WorkerSettings(ServiceSettings):
         "",
         description="the payment provider's base URL, e.g. http://127.0.0.1:8002; empty = payments off "
         "(orders are confirmed right after reserving)",
+    )
+    worker_payment_provider_token: SecretStr | None = Field(
+        None,
+        description="bearer token for the provider's charges and refunds (its PAYMENT_TOKEN); needed "
+        "wherever the worker is not on the provider's loopback (Compose, Kubernetes)",
+    )
+    worker_payment_settle_seconds: float = Field(
+        3.0,
+        ge=0,
+        le=120,
+        description="after the last charge call timed out, wait this long before a last lookup: the provider "
+        "records a charge within its PAYMENT_LATENCY_MAX_MS + 1 s of arrival, or never",
     )
     worker_payment_timeout_seconds: float = Field(
         1.0, gt=0, le=60, description="how long one charge call may take before it counts as a timeout"
