@@ -16,6 +16,8 @@ from datetime import datetime
 
 import httpx
 
+from ticketing_common.status import TERMINAL_STATUSES, OrderStatus
+
 from .clients import HttpClient
 from .clock import Clock
 from .stats import Stats
@@ -23,8 +25,9 @@ from .stats import Stats
 FIRST_DELAY_S = 0.05  # decisions often take well under 100 ms: poll early enough to see that
 FACTOR = 1.5
 MAX_DELAY_S = 2.0
-# The statuses an order waits in (the reserve-pay-confirm lifecycle: pending -> reserved -> paying).
-WAITING = frozenset({"pending", "reserved", "paying"})
+# The statuses an order waits in (the reserve-pay-confirm lifecycle: pending -> reserved -> paying):
+# every status the contract defines that is not terminal.
+WAITING = frozenset(s.value for s in OrderStatus if s not in TERMINAL_STATUSES)
 MAX_STATUS_CHARS = 40  # a longer "status" is not one: the answer is ignored like a malformed one
 # An abandoned order is polled again once its hold should have expired, if that is this soon.
 MAX_HOLD_WAIT_S = 900.0
