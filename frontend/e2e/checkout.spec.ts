@@ -30,6 +30,9 @@ test.describe("checkout and order", () => {
     await cart.getByLabel("Full name").fill("Ada Lovelace");
     await cart.getByLabel("Email").fill("ada@example.com");
     await cart.getByRole("radio", { name: "PayPal" }).check();
+    // The approving test card: without one, the payment provider's usual mix may decline the order.
+    await cart.getByRole("button", { name: /^Use test card 4242 4242 4242 4242/ }).click();
+    await expect(cart.getByLabel(/Card number/)).toHaveValue("4242 4242 4242 4242");
     await saveScreenshot(page, "checkout");
 
     await cart.getByRole("button", { name: /^Place order/ }).click();
