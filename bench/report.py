@@ -422,6 +422,74 @@ def step(r: dict) -> list[str]:
     ]
 
 
+def lifecycle(r: dict) -> list[str]:
+    p = r["provider"]
+    rows = []
+    for run in r["runs"]:
+        a, b = run["above"], run.get("below", {})
+        tc, td = b.get("to_confirmed_ms", {}), b.get("to_decided_ms", {})
+        rows.append(
+            [
+                f"{run['k']}" + (f" (on {r['cores']} cores)" if run["k"] > r["cores"] else ""),
+                _n(a["offered_rps"]),
+                f"**{_n(a['decided_per_s'])}**",
+                _n(run["per_worker_per_s"]),
+                f"{run['of_stated']:.2f}",
+                _n(run["efficiency"], 2),
+                _n(b.get("offered_rps")),
+                f"**{_n(tc.get('p50'))}** / **{_n(tc.get('p99'))}**",
+                f"{_n(td.get('p50'))} / {_n(td.get('p99'))} / {_n(td.get('max'))}",
+                " / ".join(_n(a.get(f"{x}_cpu_us_per_order")) for x in ("worker", "provider", "redis")),
+                _n(max(a["ledger_max_drift"], b.get("ledger_max_drift", 0))),
+                run["invariants"],
+            ]
+        )
+    h = r.get("held", {})
+    per = h.get("bytes_per_held_order", {})
+    out = [
+        f"### 8. Lifecycle at the default payment latency (the real provider: lognormal median "
+        f"{p['latency_median_ms']:g} ms, sigma {p['latency_sigma']:g}, mean {p['latency_mean_ms']:g} ms; mix "
+        f"{p['outcome_mix']}; {r['concurrency']} charges at once per worker, batches of {r['batch']}; "
+        f"open loop, {r['seconds_per_run']:g} s a run)",
+        "",
+        *_table(
+            [
+                "workers (K)",
+                "offered/s (above capacity)",
+                "decisions/s",
+                "per worker",
+                f"of stated K x {_n(r['stated_capacity_per_worker'])}",
+                "efficiency vs K=1",
+                "offered/s (below)",
+                "to confirmed p50 / p99 ms",
+                "to decided p50 / p99 / max ms",
+                "CPU µs/order: workers / provider / Redis",
+                "ledger drift (sampled)",
+                "invariants",
+            ],
+            rows,
+        ),
+        "",
+        f"Orders written with the gateway's enqueue_order.lua ({r['intake']}). Decisions/s: terminal "
+        "decisions in the above-capacity run after its first second; latency: decidedAt − createdAt of the "
+        "below-capacity run's orders. CPU per order over the above-capacity run and its drain (Redis's "
+        "includes the driver's writes and the polling for terminal statuses).",
+        "",
+    ]
+    if h:
+        out += [
+            f"Held stock: {_n(h['held_orders'])} payLater orders reserved ({_n(h['tickets_held'])} tickets held); "
+            f"MEMORY USAGE growth per held order: ticketing:holds {_n(per.get('holds'), 1)} B ({h['holds_encoding']}), "
+            f"ticketing:stock:held {_n(per.get('stock_held'), 1)} B, the order hash's added fields "
+            f"{_n(per.get('order_hashes'), 1)} B ({h['order_hash_encoding']}): "
+            f"**{_n(h['bytes_per_held_order_total'], 1)} B per held order** "
+            f"({_n(h['mib_per_100k_held'], 1)} MiB per 100k; used_memory grew {_n(per.get('used_memory'), 1)} B "
+            f"per order); {h['invariants']}.",
+            "",
+        ]
+    return out
+
+
 SECTIONS = {
     "intake": intake,
     "gateway": gateway,
@@ -431,6 +499,7 @@ SECTIONS = {
     "memory": memory,
     "scaling": scaling,
     "step": step,
+    "lifecycle": lifecycle,
 }
 
 
