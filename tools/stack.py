@@ -687,7 +687,9 @@ def up(args: argparse.Namespace) -> int:
         print(f"\nautoscaling: off (AUTOSCALE=0): a fixed {workers} order workers")
     else:
         more = f", up to port {pool.port(policy.targets[WORKER].max_replicas - 1)}"
-        print(f"\nautoscaling: on ({policy.summary((WORKER, GATEWAY))}); workers {ports.workers[0]} + 10 each{more}")
+        # The per-order work as it runs (the shell's settings win over the overlay's).
+        summary = policy.as_run(os.environ).summary((WORKER, GATEWAY))
+        print(f"\nautoscaling: on ({summary}); workers {ports.workers[0]} + 10 each{more}")
     print("\nPress Ctrl-C to stop everything.", flush=True)
 
     stopping = False

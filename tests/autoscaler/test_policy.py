@@ -79,6 +79,7 @@ def test_the_stated_capacity_adds_simulated_work_and_the_payment_latency_where_w
     assert policy_with({"WORKER_CONCURRENCY": "4"}, latency, False).stated_capacity() is None
     assert "per order" not in policy_with({}, {}, False).summary()
     assert policy_with({}, latency, True).stated_capacity() == 10 * 1000 / 80  # the workers' default concurrency
+    assert policy_with({}, {}, True).stated_capacity() == 10 * 1000 / 50  # and the provider's default median
 
 
 def test_the_local_overlay_gives_the_cpu_hpa_and_the_containers_request():
@@ -173,3 +174,13 @@ def test_cpu_quantities():
     assert parse_cpu("50m") == 0.05
     assert parse_cpu("2") == 2.0
     assert parse_cpu(0.5) == 0.5
+
+
+def test_the_summary_of_the_run_states_the_settings_the_shell_sets_instead_of_the_overlays():
+    policy = load_policy(Settings(True, "keda", 1))
+    slower = policy.as_run({"PAYMENT_LATENCY_MS_MEDIAN": "400", "UNRELATED": "x"})
+    assert slower.stated_capacity() == 12.5 and "a 400 ms payment call per order x 5 at once" in slower.summary()
+    assert slower.provider_env["PAYMENT_LATENCY_SIGMA"] == "0.1"  # the overlay's, where the shell is silent
+    off = policy.as_run({"WORKER_PAYMENT_PROVIDER_URL": "", "WORKER_SIMULATED_WORK_MS": "20"})
+    assert off.stated_capacity() == 250 and "20 ms simulated work per order x 5" in off.summary()
+    assert policy.as_run({}) == policy

@@ -11,7 +11,8 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +65,12 @@ class Policy:
         """The per-order I/O one worker slot waits for: simulated work plus the provider's median latency
         (the latter only where the overlay's workers charge through a provider)."""
         work = _number(self.worker_env.get("WORKER_SIMULATED_WORK_MS"), 0)
-        latency = _number(self.provider_env.get("PAYMENT_LATENCY_MS_MEDIAN"), 0) if self.payments_on else 0
-        return work + latency
+        return work + self._latency_ms()
+
+    def _latency_ms(self) -> float:
+        if not self.payments_on:
+            return 0
+        return _number(self.provider_env.get("PAYMENT_LATENCY_MS_MEDIAN"), PAYMENT_LATENCY_DEFAULT_MS)
 
     def stated_capacity(self) -> float | None:
         """One worker's stated capacity, orders/s: WORKER_CONCURRENCY x 1000 / per-order ms; None without
@@ -75,6 +80,14 @@ class Policy:
         if ms <= 0:
             return None
         return int(_number(self.worker_env.get("WORKER_CONCURRENCY"), WORKER_CONCURRENCY_DEFAULT)) * 1000 / ms
+
+    def as_run(self, env: Mapping[str, str]) -> Policy:
+        """The policy with the per-order settings that `env` (make up's shell) sets instead of the
+        overlay's, as make up runs them: its summary then states the capacity of the running workers."""
+        worker = {**self.worker_env, **{k: env[k] for k in WORKER_CAPACITY_SETTINGS if k in env}}
+        provider = {**self.provider_env, **{k: env[k] for k in PROVIDER_CAPACITY_SETTINGS if k in env}}
+        payments = bool(env[PROVIDER_URL]) if PROVIDER_URL in env else self.payments_on
+        return replace(self, worker_env=worker, provider_env=provider, payments_on=payments)
 
     def summary(self, applied: tuple[str, ...] = (WORKER,)) -> str:
         """The one line `make up` prints after "autoscaling: on", for the targets it applies."""
@@ -94,7 +107,7 @@ class Policy:
         work = _number(self.worker_env.get("WORKER_SIMULATED_WORK_MS"), 0)
         if work:
             pieces.append(f"{work:g} ms simulated work")
-        latency = _number(self.provider_env.get("PAYMENT_LATENCY_MS_MEDIAN"), 0) if self.payments_on else 0
+        latency = self._latency_ms()
         if latency:
             pieces.append(f"a {latency:g} ms payment call")
         return f", {' + '.join(pieces)} per order x {concurrency} at once: up to {capacity:g} orders/s per worker"
@@ -236,6 +249,7 @@ PROVIDER_CAPACITY_SETTINGS = ("PAYMENT_LATENCY_MS_MEDIAN", "PAYMENT_LATENCY_SIGM
 PROVIDER = "payment-provider"
 PROVIDER_URL = "WORKER_PAYMENT_PROVIDER_URL"  # read only to know whether the overlay's workers charge at all
 WORKER_CONCURRENCY_DEFAULT = 10  # order_worker/settings.py's default
+PAYMENT_LATENCY_DEFAULT_MS = 50.0  # payment_provider/settings.py's default
 
 
 def _config_env(objects: list[dict[str, Any]], deployment: str, wanted: tuple[str, ...]) -> dict[str, str]:
