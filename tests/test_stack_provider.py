@@ -40,3 +40,23 @@ def test_the_provider_port_is_a_setting_and_checked_before_anything_starts(monke
     assert problems == [
         f"port {taken} (payment provider) is in use; set PROVIDER_PORT=<another port> (e.g. PROVIDER_PORT={taken + 1} make up)"
     ]
+
+
+def test_make_up_gives_the_local_provider_the_overlays_payment_latency_unless_the_shell_sets_it(tmp_path, monkeypatch):
+    """The keda overlay's per-order work is the payment call: its provider latency goes to the local
+    provider as its worker settings go to the local workers, and a setting of the shell wins."""
+    from tools.autoscaler.policy import Settings, load_policy
+
+    policy = load_policy(Settings(True, "keda", 1))
+    for name in (*policy.provider_env, *policy.worker_env):
+        monkeypatch.delenv(name, raising=False)
+    assert stack.overlay_env(policy.provider_env)["PAYMENT_LATENCY_MS_MEDIAN"] == "100"
+    assert stack.overlay_env(policy.worker_env)["WORKER_CONCURRENCY"] == "5"
+    monkeypatch.setenv("PAYMENT_LATENCY_MS_MEDIAN", "7")
+    monkeypatch.setenv("WORKER_CONCURRENCY", "3")
+    provider_env = stack.overlay_env(policy.provider_env)
+    assert "PAYMENT_LATENCY_MS_MEDIAN" not in provider_env and provider_env["PAYMENT_LATENCY_SIGMA"] == "0.1"
+    assert "WORKER_CONCURRENCY" not in stack.overlay_env(policy.worker_env)
+    services = stack.local_stack(tmp_path, stack.Ports(), provider_env=provider_env)
+    [provider] = [s for s in services if s.name == "payment-provider"]
+    assert provider.env["PAYMENT_LATENCY_SIGMA"] == "0.1"

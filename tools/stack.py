@@ -370,6 +370,7 @@ def local_stack(
     monitoring: bool = False,
     scrape_interval: str = "5s",
     gateway_env: dict[str, str] | None = None,
+    provider_env: dict[str, str] | None = None,
 ) -> list[Service]:
     """Redis, the payment provider, the gateway, the order workers, the generator and Nginx, as
     `make up` runs them, and with `monitoring` a Prometheus scraping them. The workers charge through
@@ -385,7 +386,7 @@ def local_stack(
     appendfsync = os.environ.get("REDIS_APPENDFSYNC", "everysec")
     services = [
         redis_service(ports.redis, run_dir / "redis", appendfsync),
-        provider_service(ports.provider, redis_url, host),
+        provider_service(ports.provider, redis_url, host, **(provider_env or {})),
         gateway_service(ports.gateway, redis_url, host, **(gateway_env or {})),
     ]
     workers_env = payments_env(ports, host)
@@ -590,6 +591,11 @@ def load_autoscaling(workers: int):
     return policy, min(max(workers, target.min_replicas), target.max_replicas)
 
 
+def overlay_env(settings: dict[str, str]) -> dict[str, str]:
+    """The overlay's `settings` for a local service, less those the shell sets (the shell wins)."""
+    return {k: v for k, v in settings.items() if k not in os.environ}
+
+
 def up(args: argparse.Namespace) -> int:
     from tools.autoscaler.policy import GATEWAY, WORKER, PolicyError
 
@@ -624,10 +630,14 @@ def up(args: argparse.Namespace) -> int:
     # The demo catalogue (README, "Autoscaling in make up"), unless CATALOGUE_PATH chooses one.
     if not os.environ.get("CATALOGUE_PATH"):
         gateway_env["CATALOGUE_PATH"] = str(DEMO_CATALOGUE)
-    services = local_stack(run_dir, replace(ports, workers=()), host, monitoring, gateway_env=gateway_env)
+    # The overlay's per-order work, which its target assumes: its worker settings (concurrency, batch,
+    # simulated work) for the workers and its payment latency for the provider, each unless the shell sets it.
+    worker_env = {} if policy is None else overlay_env(policy.worker_env)
+    provider_env = {} if policy is None else overlay_env(policy.provider_env)
+    services = local_stack(
+        run_dir, replace(ports, workers=()), host, monitoring, gateway_env=gateway_env, provider_env=provider_env
+    )
     redis_url = f"redis://127.0.0.1:{ports.redis}/0"
-    # The overlay's per-order simulated work, unless WORKER_SIMULATED_WORK_MS is set: its target assumes it.
-    worker_env = {} if policy is None else {k: v for k, v in policy.worker_env.items() if k not in os.environ}
     worker_env.update(payments_env(ports, host))
     scrape_targets = run_dir / "prometheus" / WORKER_TARGETS if monitoring else None
     pool = WorkerPool(redis_url, ports.workers[0], host, run_dir / "logs", worker_env, scrape_targets)
@@ -677,7 +687,9 @@ def up(args: argparse.Namespace) -> int:
         print(f"\nautoscaling: off (AUTOSCALE=0): a fixed {workers} order workers")
     else:
         more = f", up to port {pool.port(policy.targets[WORKER].max_replicas - 1)}"
-        print(f"\nautoscaling: on ({policy.summary((WORKER, GATEWAY))}); workers {ports.workers[0]} + 10 each{more}")
+        # The per-order work as it runs (the shell's settings win over the overlay's).
+        summary = policy.as_run(os.environ).summary((WORKER, GATEWAY))
+        print(f"\nautoscaling: on ({summary}); workers {ports.workers[0]} + 10 each{more}")
     print("\nPress Ctrl-C to stop everything.", flush=True)
 
     stopping = False

@@ -9,6 +9,7 @@ from tests.manifests.manifest_lib import K8S
 from tools.autoscaler.hpa import DEFAULT_BEHAVIOR, ScalingPolicy, ScalingRules, behavior_from_spec
 from tools.autoscaler.policy import (
     WORKER,
+    Policy,
     PolicyError,
     Settings,
     load_policy,
@@ -30,9 +31,55 @@ def test_the_keda_overlay_gives_the_scaled_objects_lag_target_and_behavior():
     assert worker.behavior == behavior_from_spec(scaled["advanced"]["horizontalPodAutoscalerConfig"]["behavior"])
     assert worker.behavior.scale_down.stabilization_window_seconds == 180
     assert policy.sync_period == 15
-    # The overlay's per-order work, which its lag target assumes, goes to the local workers too.
-    assert policy.worker_env == {"WORKER_SIMULATED_WORK_MS": "20", "WORKER_CONCURRENCY": "1"}  # what lagCount assumes
+    # The overlay's per-order work, which its lag target assumes, goes to the local workers too: the
+    # payment call (the provider's pinned latency), 5 at once, no simulated work on top.
+    assert policy.worker_env == {
+        "WORKER_SIMULATED_WORK_MS": "0",
+        "WORKER_CONCURRENCY": "5",
+        "WORKER_BATCH_SIZE": "50",
+        "WORKER_CLAIM_IDLE_MS": "30000",
+    }
+    assert policy.provider_env == {
+        "PAYMENT_LATENCY_MS_MEDIAN": "100",
+        "PAYMENT_LATENCY_SIGMA": "0.1",
+        "PAYMENT_LATENCY_MAX_MS": "2000",
+    }
+    assert policy.payments_on
+    assert policy.stated_capacity() == 50  # 5 x 1000 / 100 ms
     assert policy.summary().startswith("keda: order-worker 2-12 on lag 50 per worker, scale-in after 180 s")
+    assert policy.summary().endswith(", a 100 ms payment call per order x 5 at once: up to 50 orders/s per worker")
+
+
+def test_the_keda_overlays_worker_settings_pass_the_workers_own_timing_check(monkeypatch):
+    """A local worker given the overlay's settings (as make up gives them) starts, with payments on."""
+    from order_worker.settings import WorkerSettings
+
+    policy = load_policy(Settings(True, "keda", 1))
+    env = {**policy.worker_env, "WORKER_PAYMENT_PROVIDER_URL": "http://127.0.0.1:8002"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = WorkerSettings()
+    assert settings.max_batch_ms < settings.worker_claim_idle_ms
+
+
+def policy_with(worker_env: dict[str, str], provider_env: dict[str, str], payments_on: bool) -> Policy:
+    target = policy_from_objects([scaled_object()], "x", 1).targets[WORKER]
+    return Policy("x", 1, 15, {WORKER: target}, worker_env, provider_env, payments_on)
+
+
+def test_the_stated_capacity_adds_simulated_work_and_the_payment_latency_where_workers_charge():
+    assert (
+        policy_with({"WORKER_CONCURRENCY": "4", "WORKER_SIMULATED_WORK_MS": "20"}, {}, False).stated_capacity() == 200
+    )
+    latency = {"PAYMENT_LATENCY_MS_MEDIAN": "80"}
+    both = policy_with({"WORKER_CONCURRENCY": "4", "WORKER_SIMULATED_WORK_MS": "20"}, latency, True)
+    assert both.stated_capacity() == 40  # 4 x 1000 / (20 + 80)
+    assert "20 ms simulated work + a 80 ms payment call per order x 4 at once: up to 40 orders/s" in both.summary()
+    # Without a provider the latency is no per-order work; without any, no stated figure (CPU bounds it).
+    assert policy_with({"WORKER_CONCURRENCY": "4"}, latency, False).stated_capacity() is None
+    assert "per order" not in policy_with({}, {}, False).summary()
+    assert policy_with({}, latency, True).stated_capacity() == 10 * 1000 / 80  # the workers' default concurrency
+    assert policy_with({}, {}, True).stated_capacity() == 10 * 1000 / 50  # and the provider's default median
 
 
 def test_the_local_overlay_gives_the_cpu_hpa_and_the_containers_request():
@@ -127,3 +174,13 @@ def test_cpu_quantities():
     assert parse_cpu("50m") == 0.05
     assert parse_cpu("2") == 2.0
     assert parse_cpu(0.5) == 0.5
+
+
+def test_the_summary_of_the_run_states_the_settings_the_shell_sets_instead_of_the_overlays():
+    policy = load_policy(Settings(True, "keda", 1))
+    slower = policy.as_run({"PAYMENT_LATENCY_MS_MEDIAN": "400", "UNRELATED": "x"})
+    assert slower.stated_capacity() == 12.5 and "a 400 ms payment call per order x 5 at once" in slower.summary()
+    assert slower.provider_env["PAYMENT_LATENCY_SIGMA"] == "0.1"  # the overlay's, where the shell is silent
+    off = policy.as_run({"WORKER_PAYMENT_PROVIDER_URL": "", "WORKER_SIMULATED_WORK_MS": "20"})
+    assert off.stated_capacity() == 250 and "20 ms simulated work per order x 5" in off.summary()
+    assert policy.as_run({}) == policy

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tools.autoscaler import simulate
 from tools.autoscaler.policy import WORKER, Settings, load_policy
 from workload_generator import scenarios
@@ -23,7 +25,10 @@ def test_the_tool_writes_the_document_with_a_table_and_a_png(tmp_path, capsys):
     assert "| t | offered /s | local replicas | local backlog | keda replicas | keda backlog |" in text
     assert "AUTOSCALE_TIME_SCALE=0.1" in text and "lag 50 per worker" in text and "CPU 60 % of 50m" in text
     assert (tmp_path / "autoscaling-simulation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "keda: lag 50 per worker, 47.5 orders/s per worker" in capsys.readouterr().out
+    assert (
+        f"keda: lag 50 per worker, {50 * simulate.MEASURED_OF_STATED:,.1f} orders/s per worker"
+        in capsys.readouterr().out
+    )
 
 
 def test_the_demo_grows_the_keda_pool_beyond_its_minimum_and_brings_it_back():
@@ -43,6 +48,13 @@ def test_halving_the_capacity_raises_the_peak_replicas_and_the_backlog():
 def test_the_default_capacity_is_the_measured_one_of_the_overlays_worker_settings():
     keda = load_policy(Settings(True, "keda", 1))
     assert keda.targets[WORKER].metric == "lag"
-    # keda: WORKER_CONCURRENCY=1, 20 ms a call: 50 orders/s stated, 0.95 of it measured.
-    assert simulate.default_capacity(keda) == 47.5
-    assert simulate.default_capacity(load_policy(Settings(True, "local", 1))) == simulate.NO_WORK_CAPACITY
+    # keda: WORKER_CONCURRENCY=5, a 100 ms payment call: 50 orders/s stated, the measured share of it.
+    assert simulate.default_capacity(keda) == round(50 * simulate.MEASURED_OF_STATED, 1)
+    assert simulate.batch_of(keda) == 50  # the overlay's WORKER_BATCH_SIZE, held out of the lag
+    # local (the base): its workers charge through the provider too, 10 calls of its default 50 ms at once.
+    local = load_policy(Settings(True, "local", 1))
+    assert local.stated_capacity() == 200
+    assert simulate.default_capacity(local) == round(200 * simulate.MEASURED_OF_STATED, 1)
+    # No per-order work at all (payments off, no simulated work): the CPU-bound figure.
+    no_work = replace(local, worker_env={}, payments_on=False)
+    assert simulate.default_capacity(no_work) == simulate.NO_WORK_CAPACITY

@@ -218,4 +218,11 @@ def test_compose_hardcodes_no_token():
         environment = service.get("environment", {})
         for key, value in environment.items() if isinstance(environment, dict) else []:
             if "TOKEN" in key or "PASSWORD" in key:
-                assert re.fullmatch(r"\$\{" + key + r":?-?\}", str(value)), f"{name}: {key} must come from the shell"
+                # From a shell variable of the same name, or of the one secret it must equal (the
+                # workers' WORKER_PAYMENT_PROVIDER_TOKEN is the provider's PAYMENT_TOKEN), with no default.
+                source = SHARED_SECRETS.get(key, key)
+                assert re.fullmatch(r"\$\{" + source + r":?-?\}", str(value)), f"{name}: {key} must come from the shell"
+
+
+# Settings that carry another service's secret: the one shell variable both take it from.
+SHARED_SECRETS = {"WORKER_PAYMENT_PROVIDER_TOKEN": "PAYMENT_TOKEN"}

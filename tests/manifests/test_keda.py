@@ -124,7 +124,23 @@ def test_the_trigger_address_is_the_redis_service_of_the_same_namespace(objects,
     assert int(port) in {p["port"] for p in service["spec"]["ports"]}
 
 
-def test_the_keda_overlay_gives_the_workers_simulated_work_so_a_backlog_builds(objects):
-    worker = named(objects, "Deployment", "order-worker")
-    config_name = worker["spec"]["template"]["spec"]["containers"][0]["envFrom"][0]["configMapRef"]["name"]
-    assert int(named(objects, "ConfigMap", config_name)["data"]["WORKER_SIMULATED_WORK_MS"]) > 0
+def _config(objects, deployment: str) -> dict:
+    workload = named(objects, "Deployment", deployment)
+    config_name = workload["spec"]["template"]["spec"]["containers"][0]["envFrom"][0]["configMapRef"]["name"]
+    return named(objects, "ConfigMap", config_name)["data"]
+
+
+def test_the_keda_overlay_makes_the_payment_call_the_per_order_work_so_a_backlog_builds(objects, scaled_object):
+    """No simulated work on top of the charge: the provider's pinned latency is each order's I/O, and
+    one worker's capacity (WORKER_CONCURRENCY calls of the median at once) is what the lag target is
+    about a second of."""
+    worker, provider = _config(objects, "order-worker"), _config(objects, "payment-provider")
+    assert worker["WORKER_PAYMENT_PROVIDER_URL"]  # the workers charge
+    assert int(worker["WORKER_SIMULATED_WORK_MS"]) == 0
+    median, sigma = float(provider["PAYMENT_LATENCY_MS_MEDIAN"]), float(provider["PAYMENT_LATENCY_SIGMA"])
+    assert median > 0 and 0 < sigma <= 0.2  # pinned: nearly every call close to the median
+    capacity = int(worker["WORKER_CONCURRENCY"]) * 1000 / median
+    assert capacity == 50
+    assert int(scaled_object["spec"]["triggers"][0]["metadata"]["lagCount"]) == capacity
+    # Full rounds: a batch is a whole number of WORKER_CONCURRENCY calls.
+    assert int(worker["WORKER_BATCH_SIZE"]) % int(worker["WORKER_CONCURRENCY"]) == 0

@@ -3,8 +3,11 @@ its minimum and the backlog drains; without load it returns to the minimum; orde
 while it grows and shrinks, twice, and afterwards the invariants of design.md hold.
 
 The policy is the keda overlay's (lag 50 per worker, 2-12 workers), at time scale 0.1 so that its
-windows take seconds; each order costs a worker 20 ms (WORKER_SIMULATED_WORK_MS), small batches, so
-that two workers cannot keep up with a burst. Deadlines are generous and nothing is timed.
+windows take seconds, with the overlay's per-order work as make up applies it: each order's payment
+call through the local provider, 5 calls at once per worker in batches of 50. The call is made slower
+than the overlay's 100 ms (PAYMENT_LATENCY_MS_MEDIAN=400 in make up's shell, which wins over the
+overlay's): on a loaded 2-core machine the gateway's intake may be no faster than two workers at
+100 ms (~67 orders/s), and the burst must outrun them. Deadlines are generous and nothing is timed.
 """
 
 from __future__ import annotations
@@ -101,11 +104,22 @@ def test_the_pool_grows_under_load_drains_the_backlog_and_shrinks_back_losing_no
         "AUTOSCALE": "1",
         "AUTOSCALE_OVERLAY": "keda",
         "AUTOSCALE_TIME_SCALE": "0.1",
-        "WORKER_SIMULATED_WORK_MS": "20",
-        "WORKER_BATCH_SIZE": "10",
         "CATALOGUE_PATH": str(catalogue),
         "WEB_CONCURRENCY": "2",
     }
+    # The overlay's per-order work and nothing else: no setting of the developer's shell may replace it.
+    for name in (
+        "WORKER_SIMULATED_WORK_MS",
+        "WORKER_CONCURRENCY",
+        "WORKER_BATCH_SIZE",
+        "WORKER_CLAIM_IDLE_MS",
+        "WORKER_PAYMENT_PROVIDER_URL",
+        "PAYMENT_LATENCY_MS_MEDIAN",
+        "PAYMENT_LATENCY_SIGMA",
+        "PAYMENT_LATENCY_MAX_MS",
+    ):
+        env.pop(name, None)
+    env["PAYMENT_LATENCY_MS_MEDIAN"] = "400"  # 5 / 0.4 s: two workers decide at most 25 orders/s
     out_path = tmp_path / "make-up.out"
     with open(out_path, "w") as out:
         up = subprocess.Popen(
@@ -122,6 +136,7 @@ def test_the_pool_grows_under_load_drains_the_backlog_and_shrinks_back_losing_no
         assert up.poll() is None, output
         assert "autoscaling: on (keda: order-worker 2-12 on lag 50 per worker" in output
         assert "time scale 0.1" in output
+        assert "a 400 ms payment call per order x 5 at once: up to 12.5 orders/s per worker" in output
 
         r = redis.Redis(port=int(ports["REDIS_PORT"]), decode_responses=True)
         gateway = f"http://127.0.0.1:{ports['GATEWAY_PORT']}"
@@ -131,10 +146,15 @@ def test_the_pool_grows_under_load_drains_the_backlog_and_shrinks_back_losing_no
         trickle.start()
         ids: list[str] = []
         for wave in (1, 2):
-            ids += place_orders(gateway, 2500, concurrency=32, ticket_ids=TICKET_IDS, seed=wave)
-            wait_for(lambda: worker_state(r)["current"] > MIN_WORKERS, 120, f"wave {wave}: scale-out")
-            wait_for(lambda: backlog_empty(r), 240, f"wave {wave}: the backlog drained")
-            wait_for(lambda: worker_state(r)["current"] == MIN_WORKERS, 240, f"wave {wave}: back to the minimum")
+            try:
+                ids += place_orders(gateway, 2500, concurrency=32, ticket_ids=TICKET_IDS, seed=wave)
+                wait_for(lambda: worker_state(r)["current"] > MIN_WORKERS, 120, f"wave {wave}: scale-out")
+                wait_for(lambda: backlog_empty(r), 240, f"wave {wave}: the backlog drained")
+                wait_for(lambda: worker_state(r)["current"] == MIN_WORKERS, 240, f"wave {wave}: back to the minimum")
+            except AssertionError as e:  # what the autoscaler said, to see why
+                raise AssertionError(
+                    f"{e}; state {worker_state(r)}; make up said:\n{out_path.read_text()[-4000:]}"
+                ) from e
         trickle.stop.set()
         trickle.join(timeout=60)
         assert not trickle.errors, trickle.errors[:3]

@@ -11,7 +11,8 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,37 @@ class Policy:
     time_scale: float
     sync_period: float  # seconds between syncs, already scaled
     targets: dict[str, Target]
-    worker_env: dict[str, str]  # the overlay's settings for the workers that shape scaling (simulated work)
+    worker_env: dict[str, str]  # the overlay's settings for the workers that shape scaling (per-order work)
+    provider_env: dict[str, str] = field(default_factory=dict)  # the overlay's payment latency settings
+    payments_on: bool = False  # whether the overlay's workers charge through the provider
+
+    def per_order_ms(self) -> float:
+        """The per-order I/O one worker slot waits for: simulated work plus the provider's median latency
+        (the latter only where the overlay's workers charge through a provider)."""
+        work = _number(self.worker_env.get("WORKER_SIMULATED_WORK_MS"), 0)
+        return work + self._latency_ms()
+
+    def _latency_ms(self) -> float:
+        if not self.payments_on:
+            return 0
+        return _number(self.provider_env.get("PAYMENT_LATENCY_MS_MEDIAN"), PAYMENT_LATENCY_DEFAULT_MS)
+
+    def stated_capacity(self) -> float | None:
+        """One worker's stated capacity, orders/s: WORKER_CONCURRENCY x 1000 / per-order ms; None without
+        per-order work (then only CPU bounds it). An upper bound: retried charges make the mean time per
+        order longer than the median (docs/performance.md has the measured figure)."""
+        ms = self.per_order_ms()
+        if ms <= 0:
+            return None
+        return int(_number(self.worker_env.get("WORKER_CONCURRENCY"), WORKER_CONCURRENCY_DEFAULT)) * 1000 / ms
+
+    def as_run(self, env: Mapping[str, str]) -> Policy:
+        """The policy with the per-order settings that `env` (make up's shell) sets instead of the
+        overlay's, as make up runs them: its summary then states the capacity of the running workers."""
+        worker = {**self.worker_env, **{k: env[k] for k in WORKER_CAPACITY_SETTINGS if k in env}}
+        provider = {**self.provider_env, **{k: env[k] for k in PROVIDER_CAPACITY_SETTINGS if k in env}}
+        payments = bool(env[PROVIDER_URL]) if PROVIDER_URL in env else self.payments_on
+        return replace(self, worker_env=worker, provider_env=provider, payments_on=payments)
 
     def summary(self, applied: tuple[str, ...] = (WORKER,)) -> str:
         """The one line `make up` prints after "autoscaling: on", for the targets it applies."""
@@ -65,9 +96,28 @@ class Policy:
             down = t.behavior.scale_down.stabilization_window_seconds
             parts.append(f"{t.name} {t.min_replicas}-{t.max_replicas} on {t.rule()}, scale-in after {down:g} s")
         scale = "" if self.time_scale == 1 else f", time scale {self.time_scale:g} (windows and periods shortened)"
-        work = self.worker_env.get("WORKER_SIMULATED_WORK_MS")
-        work_text = f", {work} ms simulated work per order" if work and work != "0" else ""
-        return f"{self.overlay}: {'; '.join(parts)}; sync every {self.sync_period:g} s{scale}{work_text}"
+        return f"{self.overlay}: {'; '.join(parts)}; sync every {self.sync_period:g} s{scale}{self._work_text()}"
+
+    def _work_text(self) -> str:
+        capacity = self.stated_capacity()
+        if capacity is None:
+            return ""
+        concurrency = self.worker_env.get("WORKER_CONCURRENCY", str(WORKER_CONCURRENCY_DEFAULT))
+        pieces = []
+        work = _number(self.worker_env.get("WORKER_SIMULATED_WORK_MS"), 0)
+        if work:
+            pieces.append(f"{work:g} ms simulated work")
+        latency = self._latency_ms()
+        if latency:
+            pieces.append(f"a {latency:g} ms payment call")
+        return f", {' + '.join(pieces)} per order x {concurrency} at once: up to {capacity:g} orders/s per worker"
+
+
+def _number(value: str | None, default: float) -> float:
+    try:
+        return float(value) if value not in (None, "") else default
+    except ValueError:
+        raise PolicyError(f"the overlay sets a setting to {value!r}, which is not a number") from None
 
 
 def kubectl() -> str:
@@ -173,24 +223,61 @@ def policy_from_objects(objects: list[dict[str, Any]], overlay: str, time_scale:
         targets[t.name] = Target(**{**t.__dict__, "behavior": scale_time(t.behavior, time_scale)})
     if WORKER not in targets:
         raise PolicyError(f"k8s/overlays/{overlay} does not autoscale the {WORKER}")
-    return Policy(overlay, time_scale, SYNC_PERIOD_SECONDS * time_scale, targets, _worker_env(objects))
+    return Policy(
+        overlay,
+        time_scale,
+        SYNC_PERIOD_SECONDS * time_scale,
+        targets,
+        _worker_env(objects),
+        _provider_env(objects),
+        _payments_on(objects),
+    )
 
 
-# What one worker's capacity is made of, and so what the overlay's per-worker target assumes.
-WORKER_CAPACITY_SETTINGS = ("WORKER_SIMULATED_WORK_MS", "WORKER_CONCURRENCY")
+# What one worker's capacity is made of, and so what the overlay's per-worker target assumes; with
+# the settings that order_worker/settings.py (_consistent_timings) checks against them, so that a local
+# worker given the overlay's capacity passes the same check as the overlay's pods.
+WORKER_CAPACITY_SETTINGS = (
+    "WORKER_SIMULATED_WORK_MS",
+    "WORKER_CONCURRENCY",
+    "WORKER_BATCH_SIZE",
+    "WORKER_CLAIM_IDLE_MS",
+    "WORKER_PAYMENT_TIMEOUT_SECONDS",
+)
+# The provider's side of the per-order work: how long a charge takes (payment_provider/settings.py).
+PROVIDER_CAPACITY_SETTINGS = ("PAYMENT_LATENCY_MS_MEDIAN", "PAYMENT_LATENCY_SIGMA", "PAYMENT_LATENCY_MAX_MS")
+PROVIDER = "payment-provider"
+PROVIDER_URL = "WORKER_PAYMENT_PROVIDER_URL"  # read only to know whether the overlay's workers charge at all
+WORKER_CONCURRENCY_DEFAULT = 10  # order_worker/settings.py's default
+PAYMENT_LATENCY_DEFAULT_MS = 50.0  # payment_provider/settings.py's default
 
 
-def _worker_env(objects: list[dict[str, Any]]) -> dict[str, str]:
-    """The overlay's WORKER_SIMULATED_WORK_MS and WORKER_CONCURRENCY for the workers (the ConfigMaps their Deployment reads,
-    generated names with their hash included): the per-order work that the overlay's target assumes."""
-    workload = _named(objects, "Deployment", WORKER) or {}
+def _config_env(objects: list[dict[str, Any]], deployment: str, wanted: tuple[str, ...]) -> dict[str, str]:
+    """The `wanted` settings of a Deployment's first container from the ConfigMaps it reads (envFrom,
+    generated names with their hash included)."""
+    workload = _named(objects, "Deployment", deployment) or {}
     containers = workload.get("spec", {}).get("template", {}).get("spec", {}).get("containers", [{}])
     names = {s["configMapRef"]["name"] for s in containers[0].get("envFrom", []) if "configMapRef" in s}
     env: dict[str, str] = {}
     for o in objects:
         if o["kind"] == "ConfigMap" and o["metadata"]["name"] in names:
-            env.update({k: str(v) for k, v in o.get("data", {}).items() if k in WORKER_CAPACITY_SETTINGS})
+            env.update({k: str(v) for k, v in o.get("data", {}).items() if k in wanted})
     return env
+
+
+def _worker_env(objects: list[dict[str, Any]]) -> dict[str, str]:
+    """The overlay's WORKER_CAPACITY_SETTINGS for the workers: the per-order work that its target assumes."""
+    return _config_env(objects, WORKER, WORKER_CAPACITY_SETTINGS)
+
+
+def _payments_on(objects: list[dict[str, Any]]) -> bool:
+    return bool(_config_env(objects, WORKER, (PROVIDER_URL,)).get(PROVIDER_URL))
+
+
+def _provider_env(objects: list[dict[str, Any]]) -> dict[str, str]:
+    """The overlay's payment latency (PROVIDER_CAPACITY_SETTINGS), read from the provider's ConfigMaps as
+    _worker_env reads the workers': with payments on, the charge is the workers' per-order I/O."""
+    return _config_env(objects, PROVIDER, PROVIDER_CAPACITY_SETTINGS)
 
 
 @dataclass(frozen=True)
