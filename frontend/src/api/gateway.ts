@@ -2,22 +2,31 @@
  * The API gateway's calls, as the browser reaches it through nginx (`/api/x` is the gateway's `/x`).
  * Every type here comes from the gateway's OpenAPI document (./schema/gateway.ts, `make types`).
  */
-import type { CancelOrderResponse, HoldFields, Order, PayOrderRequest, PayOrderResponse } from "./lifecycle";
 import { fillPath, type JsonRequest, type JsonResponse } from "./openapi";
 import { paymentMethodValues, type components, type paths } from "./schema/gateway";
-import type { ResetResponse, ScalingStatus, SystemStatusAdditions } from "./scalingTypes";
 import { request } from "./transport";
 
 type Schemas = components["schemas"];
 
 export type Ticket = Schemas["Ticket"];
-// The lifecycle's fields by hand until make types regenerates them (./lifecycle.ts).
-export type { Order, OrderStatus } from "./lifecycle";
+export type Order = JsonResponse<paths["/orders/{orderId}"]["get"], 200>;
+export type OrderStatus = Schemas["OrderStatus"];
 export type OrderItem = Schemas["OrderItem"];
-export type CreateOrderRequest = JsonRequest<paths["/orders"]["post"]> & HoldFields;
+export type Card = Schemas["Card"];
+export type Payment = Schemas["Payment"];
+export type CreateOrderRequest = JsonRequest<paths["/orders"]["post"]>;
 export type CreateOrderResponse = JsonResponse<paths["/orders"]["post"], 201>;
-// Plus the issue-12 fields, typed by hand until `make types` has them (./scalingTypes.ts).
-export type SystemStatus = JsonResponse<paths["/system/status"]["get"], 200> & SystemStatusAdditions;
+export type PayOrderRequest = JsonRequest<paths["/orders/{orderId}/payment"]["post"]>;
+export type PayOrderResponse = JsonResponse<paths["/orders/{orderId}/payment"]["post"], 202>;
+export type CancelOrderResponse = JsonResponse<paths["/orders/{orderId}/cancel"]["post"], 200>;
+export type SystemStatus = JsonResponse<paths["/system/status"]["get"], 200>;
+export type StockEntry = SystemStatus["stock"][number];
+export type WorkerProcess = SystemStatus["workers"][number];
+export type ScalingStatus = JsonResponse<paths["/system/scaling"]["get"], 200>;
+export type ScalingSource = ScalingStatus["source"];
+export type ScalingTarget = ScalingStatus["targets"][number];
+export type ScalingEvent = ScalingStatus["events"][number];
+export type ResetResponse = JsonResponse<paths["/system/reset"]["post"], 200>;
 
 export type PaymentMethod = CreateOrderRequest["paymentMethod"];
 /** Every payment method an order may name, in the server's order: the one list the UI offers. */
@@ -81,30 +90,27 @@ export function getOrder(orderId: string, signal?: AbortSignal): Promise<Order> 
 
 /** Pays a held (`reserved`) order: 202 paying; 409 when not reserved, 410 when its hold expired. */
 export function payOrder(orderId: string, body: PayOrderRequest, signal?: AbortSignal): Promise<PayOrderResponse> {
-  // The path is not in the generated document yet, so it is filled by hand (same encoding).
-  return request(API + fillPath("/orders/{orderId}/payment", { orderId }), { method: "POST", body, signal });
+  return request(url("/orders/{orderId}/payment", { orderId }), { method: "POST", body, signal });
 }
 
 /** Releases a held order: 200 cancelled; 409 when paying or decided, 410 when its hold expired. */
 export function cancelOrder(orderId: string, signal?: AbortSignal): Promise<CancelOrderResponse> {
   // An empty JSON object rather than no body: safe whether or not the gateway reads one.
-  return request(API + fillPath("/orders/{orderId}/cancel", { orderId }), { method: "POST", body: {}, signal });
+  return request(url("/orders/{orderId}/cancel", { orderId }), { method: "POST", body: {}, signal });
 }
 
 export function getSystemStatus(signal?: AbortSignal): Promise<SystemStatus> {
   return request(url("/system/status"), { signal, timeoutMs: 5_000 });
 }
 
-// Issue 12: not in ./schema/gateway.ts yet, hence the literal paths and the hand-written types.
-
 /** Replicas, metrics and scaling events, from the local autoscaler or the cluster's HPAs (anonymous, read-only). */
 export function getScaling(signal?: AbortSignal): Promise<ScalingStatus> {
-  return request(`${API}/system/scaling`, { signal, timeoutMs: 5_000 });
+  return request(url("/system/scaling"), { signal, timeoutMs: 5_000 });
 }
 
 /** The demo reset. Protected like the generator's controls: a bearer token, or loopback only. */
 export function resetDemo(token: string | null): Promise<ResetResponse> {
-  return request(`${API}/system/reset`, {
+  return request(url("/system/reset"), {
     method: "POST",
     headers: token ? { Authorization: `Bearer ${token}` } : {},
   });

@@ -5,20 +5,25 @@
  */
 import { fillPath, type JsonRequest, type JsonResponse } from "./openapi";
 import type { paths } from "./schema/generator";
-import type { Scenario, ScenariosResponse, StartScenarioRequest, StatsAdditions } from "./scalingTypes";
 import { request } from "./transport";
 
-// Plus errorSamples and finishedAt, typed by hand until `make types` has them (./scalingTypes.ts).
-export type WorkloadStats = JsonResponse<paths["/stats"]["get"], 200> & StatsAdditions;
+export type WorkloadStats = JsonResponse<paths["/stats"]["get"], 200>;
 export type WorkloadConfig = JsonResponse<paths["/config"]["get"], 200>;
 export type WorkloadConfigPatch = JsonRequest<paths["/config"]["put"]>;
 export type StartRequest = JsonRequest<paths["/start"]["post"]>;
 export type StartResponse = JsonResponse<paths["/start"]["post"], 200>;
 export type StopResponse = JsonResponse<paths["/stop"]["post"], 200>;
+export type ScenariosResponse = JsonResponse<paths["/scenarios"]["get"], 200>;
+export type Scenario = ScenariosResponse["scenarios"][number];
+export type StageWindow = Scenario["timeline"][number];
+export type ErrorSample = WorkloadStats["errorSamples"][string][number];
 
 export type LoadProfile = NonNullable<WorkloadConfig["profile"]>;
 export type ProfileKind = LoadProfile["kind"];
 export type SeriesPoint = WorkloadStats["series"][number];
+
+// Frontend-only: the one scenario the dashboard's one-click demo runs (the generator offers it by this name).
+export const AUTOSCALING_DEMO = "autoscaling-demo";
 
 const WORKLOAD = "/workload";
 
@@ -50,16 +55,14 @@ export function stopWorkload(token: string | null): Promise<StopResponse> {
   return request(url("/stop"), { method: "POST", headers: bearer(token) });
 }
 
-// Issue 12: not in ./schema/generator.ts yet, hence the literal paths and the hand-written types.
-
 /** A run of a named scenario (e.g. the autoscaling demo) instead of the stored config. */
 export function startScenario(scenario: string, token: string | null): Promise<StartResponse> {
-  const body: StartScenarioRequest = { scenario };
-  return request(`${WORKLOAD}/start`, { method: "POST", body, headers: bearer(token) });
+  const body: StartRequest = { scenario };
+  return request(url("/start"), { method: "POST", body, headers: bearer(token) });
 }
 
 /** The scenarios the generator offers, with their stages and total duration. */
 export async function getScenarios(token: string | null, signal?: AbortSignal): Promise<Scenario[]> {
-  const body = await request<ScenariosResponse>(`${WORKLOAD}/scenarios`, { headers: bearer(token), signal });
+  const body = await request<ScenariosResponse>(url("/scenarios"), { headers: bearer(token), signal });
   return body.scenarios;
 }

@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { getScaling, getSystemStatus, type SystemStatus } from "../api/gateway";
+import { getScaling, getSystemStatus, type ScalingStatus, type SystemStatus } from "../api/gateway";
 import { getWorkloadStats, type WorkloadStats } from "../api/generator";
-import type { ScalingStatus } from "../api/scalingTypes";
 import { isUnreachable } from "../api/transport";
 import { appendSample, type DashboardSample, rateBase, type Snapshot, toSample, WORKER_RATE_WINDOW_MS } from "../lib/dashboardHistory";
 

@@ -88,12 +88,12 @@ describe("dashboard history", () => {
     expect(sample.decidedPerS).toBe(100);
   });
 
-  it("gives no system rate across a demo reset (the totals start again) or from a gateway without totals", () => {
+  it("gives no system rate across a demo reset (the totals start again), and 0/s for unchanged totals", () => {
     const before = { t: 0, stats: null, system: liveSystemStatus() };
     const reset = liveSystemStatus({ totals: { accepted: 10, decided: 5 } });
     expect(toSample({ t: 1000, stats: null, system: reset }, before).intakePerS).toBeNull();
-    const old = { t: 0, stats: null, system: systemStatus() };
-    expect(toSample({ t: 1000, stats: null, system: systemStatus() }, old)).toMatchObject({ intakePerS: null, decidedPerS: null, workerProcesses: null });
+    const still = { t: 0, stats: null, system: systemStatus() };
+    expect(toSample({ t: 1000, stats: null, system: systemStatus() }, still)).toMatchObject({ intakePerS: 0, decidedPerS: 0, workerProcesses: 2 });
   });
 
   it("gives each running worker its own decisions per second between its heartbeats; a newcomer has none yet", () => {

@@ -2,9 +2,8 @@
  * The dashboard's time series, derived from the two snapshots it polls each second:
  * the generator's stats and the gateway's system status. Pure functions, tested alone.
  */
-import type { SystemStatus } from "../api/gateway";
+import type { ScalingStatus, ScalingTarget, SystemStatus } from "../api/gateway";
 import type { WorkloadStats } from "../api/generator";
-import type { ScalingStatus, ScalingTarget } from "../api/scalingTypes";
 
 /** A worker that has not touched the stream for this long is taken to be gone (or stuck). */
 export const ACTIVE_WORKER_IDLE_MS = 30_000;
@@ -103,9 +102,9 @@ export function toSample(current: Snapshot, previous: Snapshot | null, workerBas
     lag: system?.stream.lag ?? null,
     pending: system?.stream.pending ?? null,
     activeWorkers: system ? activeWorkers(system).length : null,
-    intakePerS: systemPerS((s) => s.totals?.accepted),
-    decidedPerS: systemPerS((s) => s.totals?.decided),
-    workerProcesses: system?.workers ? system.workers.length : null,
+    intakePerS: systemPerS((s) => s.totals.accepted),
+    decidedPerS: systemPerS((s) => s.totals.decided),
+    workerProcesses: system ? system.workers.length : null,
     workerDecidedPerS: workerRates(current, workerBase),
     workerReplicas: worker?.current ?? null,
     workerDesired: worker?.desired ?? null,

@@ -1,5 +1,4 @@
-import type { Payment } from "../api/lifecycle";
-import type { PaymentMethod } from "../api/gateway";
+import type { Card, Payment, PaymentMethod } from "../api/gateway";
 
 /** How each method is shown; keyed by the generated enum, so a method the gateway adds fails tsc until labelled. */
 export const PAYMENT_METHOD_LABELS: Record<PaymentMethod, string> = {
@@ -28,7 +27,7 @@ export const TEST_CARDS = [
 ] as const;
 
 /** The card as the API takes it: `{number}` when one was typed (spaces allowed), nothing otherwise. */
-export function cardFromInput(text: string): { number: string } | undefined {
+export function cardFromInput(text: string): Card | undefined {
   const number = text.trim();
   return number ? { number } : undefined;
 }

@@ -69,16 +69,14 @@ describe("load dashboard", { timeout: 60_000 }, () => {
     expect(screen.getByTestId("chart-stock")).toHaveTextContent("870 tickets left, 180 sold");
   });
 
-  it("without running processes from the gateway, lists the consumers with their pending counts, the silent one as idle", async () => {
-    dashboardApi({ "GET /api/system/status": () => json(200, systemStatus()) });
+  it("with no worker process running, says so and names the consumers still holding orders", async () => {
+    dashboardApi({ "GET /api/system/status": () => json(200, systemStatus({ workers: [] })) });
     openDashboard();
     const workers = await screen.findByTestId("workers");
-    await waitFor(() => expect(workers).toHaveTextContent("2 active of 3 seen"));
-    const rows = within(workers).getAllByRole("row").slice(1);
-    expect(rows.map((r) => within(r).getByRole("rowheader").textContent)).toEqual(["worker-a", "worker-b", "worker-old"]);
-    expect(within(rows[0]).getByText("Active")).toBeInTheDocument();
-    expect(within(rows[0]).getAllByRole("cell")[1]).toHaveTextContent("2");
-    expect(within(rows[2]).getByText("Idle")).toBeInTheDocument();
+    await waitFor(() => expect(workers).toHaveTextContent("No worker process is running."), { timeout: 10_000 });
+    expect(within(workers).queryByRole("table")).not.toBeInTheDocument();
+    expect(workers).toHaveTextContent("Still holding orders, not running: worker-a (2), worker-b (1)");
+    expect(workers).not.toHaveTextContent("worker-old"); // it holds none
   });
 
   it("computes outcome rates between polls", async () => {

@@ -90,7 +90,7 @@ export function LoadDashboardPage({ refreshMs }: { refreshMs?: number }) {
       <div className="chart-grid">
         <SystemRateChart history={data.history} events={events} />
         <WorkersChart history={data.history} events={events} />
-        <WorkersTable consumers={data.system?.consumers ?? null} workers={data.system?.workers ?? null} rates={latest?.workerDecidedPerS} />
+        <WorkersTable system={data.system} rates={latest?.workerDecidedPerS} />
         <ThroughputChart points={points} caption={caption} events={events} />
         <LatencyChart points={points} caption={caption} events={events} />
         <OutcomesChart history={data.history} />

@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import type { StockEntry } from "../api/lifecycle";
+import type { StockEntry } from "../api/gateway";
 import { systemStatus, TICKETS } from "../test/fixtures";
 import { json, mockFetch } from "../test/mockFetch";
 import { renderAt } from "../test/renderWithRouter";

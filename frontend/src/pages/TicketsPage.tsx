@@ -1,7 +1,6 @@
 import { useEffect, useMemo, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router";
-import { type CreateOrderResponse, getSystemStatus, listTickets } from "../api/gateway";
-import type { StockEntry } from "../api/lifecycle";
+import { type CreateOrderResponse, getSystemStatus, listTickets, type StockEntry } from "../api/gateway";
 import { ApiError, isUnreachable } from "../api/transport";
 import { CartPanel } from "../components/cart/CartPanel";
 import { CartJumpLink } from "../components/cart/CartJumpLink";

@@ -1,10 +1,9 @@
 /**
  * The issue-12 bodies (scaling view, totals, worker processes, error samples, scenarios), typed by
- * the hand-written contract types (src/api/scalingTypes.ts) until `make types` generates them.
+ * the generated API types (src/api/schema/, through ../api/gateway and ../api/generator).
  */
-import type { SystemStatus } from "../api/gateway";
-import type { WorkloadStats } from "../api/generator";
-import type { Scenario, ScalingEvent, ScalingStatus, ScalingTarget } from "../api/scalingTypes";
+import type { ScalingEvent, ScalingStatus, ScalingTarget, SystemStatus } from "../api/gateway";
+import type { Scenario, WorkloadStats } from "../api/generator";
 import { systemStatus, workloadStats } from "./fixtures";
 
 export function scalingTarget(overrides: Partial<ScalingTarget> = {}): ScalingTarget {

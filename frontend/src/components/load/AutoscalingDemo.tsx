@@ -1,5 +1,4 @@
-import { getScenarios } from "../../api/generator";
-import { AUTOSCALING_DEMO } from "../../api/scalingTypes";
+import { AUTOSCALING_DEMO, getScenarios } from "../../api/generator";
 import { ApiError } from "../../api/transport";
 import { usePoll } from "../../hooks/usePoll";
 import { formatRate } from "../../lib/format";

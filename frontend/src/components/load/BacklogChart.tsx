@@ -1,8 +1,7 @@
 import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { SystemStatus } from "../../api/gateway";
+import type { ScalingEvent, SystemStatus } from "../../api/gateway";
 import type { DashboardSample } from "../../lib/dashboardHistory";
 import { formatCount } from "../../lib/format";
-import type { ScalingEvent } from "../../api/scalingTypes";
 import { ChartCard } from "./ChartCard";
 import { CHART_HEIGHT, COLORS, INITIAL_DIMENSION, timeAxisProps, tooltipLabel, valueAxisProps } from "./chartTheme";
 import { eventMarkers } from "./eventMarkers";

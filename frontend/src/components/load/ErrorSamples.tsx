@@ -4,8 +4,9 @@ import { errorSampleGroups, formatEventTime, runCaption } from "./scalingFormat"
 
 /** When the generator's requests fail: the latest answers per status, so the reason is on the page. */
 export function ErrorSamples({ stats }: { stats: WorkloadStats | null }) {
-  const groups = errorSampleGroups(stats?.errorSamples);
-  if (!stats || groups.length === 0) return null;
+  if (!stats) return null;
+  const groups = errorSampleGroups(stats.errorSamples);
+  if (groups.length === 0) return null;
   const caption = runCaption(stats);
   return (
     <section className="card error-samples" aria-labelledby="error-samples-heading" data-testid="error-samples">

@@ -1,6 +1,6 @@
 import type { SystemStatus } from "../../api/gateway";
 import type { WorkloadStats } from "../../api/generator";
-import { activeWorkers, type DashboardSample } from "../../lib/dashboardHistory";
+import type { DashboardSample } from "../../lib/dashboardHistory";
 import { formatCount, formatMs, formatRate } from "../../lib/format";
 import { runCaption } from "./scalingFormat";
 import { StatTile } from "./StatTile";
@@ -27,7 +27,6 @@ export function KeyFigures({ stats, system, latest }: Props) {
   const caption = runCaption(stats);
   // The generator follows only a share of its orders to their decision: its outcome counts say so.
   const sample = `of the ${percent(stats?.config.followShare)} of orders the generator follows`;
-  const workers = system?.workers;
   return (
     <section aria-labelledby="figures-heading" data-testid="key-figures" className="figures">
       <h2 id="figures-heading" className="visually-hidden">
@@ -37,12 +36,12 @@ export function KeyFigures({ stats, system, latest }: Props) {
       <dl className="stats" data-testid="system-figures">
         <StatTile
           label="Accepted (all orders)"
-          value={formatCount(system?.totals?.accepted)}
+          value={formatCount(system?.totals.accepted)}
           hint={latest?.intakePerS != null ? `${formatRate(latest.intakePerS)}/s now` : "entries added to the order stream"}
         />
         <StatTile
           label="Decided (all orders)"
-          value={formatCount(system?.totals?.decided)}
+          value={formatCount(system?.totals.decided)}
           tone="good"
           hint={latest?.decidedPerS != null ? `${formatRate(latest.decidedPerS)}/s now, all workers` : "acknowledged by the workers"}
         />
@@ -51,11 +50,7 @@ export function KeyFigures({ stats, system, latest }: Props) {
           value={formatCount(backlog)}
           hint={system ? `${formatCount(system.stream.lag)} waiting, ${formatCount(system.stream.pending)} in progress` : undefined}
         />
-        {workers ? (
-          <StatTile label="Worker processes" value={String(workers.length)} hint="running, by their heartbeats" />
-        ) : (
-          <StatTile label="Active workers" value={system ? String(activeWorkers(system).length) : "–"} hint="read the stream in the last 30 s" />
-        )}
+        <StatTile label="Worker processes" value={system ? String(system.workers.length) : "–"} hint="running, by their heartbeats" />
       </dl>
 
       <h3 className="figures__heading" data-testid="run-caption">

@@ -1,6 +1,5 @@
 import { useState } from "react";
-import { resetDemo } from "../../api/gateway";
-import type { ResetResponse } from "../../api/scalingTypes";
+import { resetDemo, type ResetResponse } from "../../api/gateway";
 import { useWorkloadControl } from "../../hooks/useWorkloadControl";
 import { formatCount } from "../../lib/format";
 import { ErrorMessage } from "../common/ErrorMessage";

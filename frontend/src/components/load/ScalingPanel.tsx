@@ -1,10 +1,11 @@
-import type { ScalingStatus, ScalingTarget } from "../../api/scalingTypes";
+import type { ScalingStatus, ScalingTarget } from "../../api/gateway";
 import { ApiError } from "../../api/transport";
 import { formatCount } from "../../lib/format";
 import { formatEventTime, metricAboveTarget, metricText, sourceCaption, timeScaleText } from "./scalingFormat";
 import { ScalingTimeline } from "./ScalingTimeline";
 
-const TARGET_TITLES: Record<ScalingTarget["name"], string> = {
+// The gateway names targets with a plain string: the known ones get a title, any other shows its name.
+const TARGET_TITLES: Partial<Record<string, string>> = {
   "order-worker": "Order workers",
   "api-gateway": "API gateway",
 };

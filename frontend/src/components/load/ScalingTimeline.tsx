@@ -1,4 +1,4 @@
-import type { ScalingEvent } from "../../api/scalingTypes";
+import type { ScalingEvent } from "../../api/gateway";
 import { formatScalingEvent, newestFirst } from "./scalingFormat";
 
 /** The scaling events, newest first, each as one line a person (and `kubectl get hpa -w`) would write. */

@@ -1,5 +1,5 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { ScalingEvent } from "../../api/scalingTypes";
+import type { ScalingEvent } from "../../api/gateway";
 import type { DashboardSample } from "../../lib/dashboardHistory";
 import { formatRate } from "../../lib/format";
 import { ChartCard } from "./ChartCard";

@@ -1,7 +1,7 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { ThroughputPoint } from "../../lib/dashboardHistory";
 import { formatRate } from "../../lib/format";
-import type { ScalingEvent } from "../../api/scalingTypes";
+import type { ScalingEvent } from "../../api/gateway";
 import { ChartCard } from "./ChartCard";
 import { CHART_HEIGHT, COLORS, INITIAL_DIMENSION, timeAxisProps, tooltipLabel, valueAxisProps } from "./chartTheme";
 import { eventMarkers } from "./eventMarkers";

@@ -1,5 +1,5 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { ScalingEvent } from "../../api/scalingTypes";
+import type { ScalingEvent } from "../../api/gateway";
 import type { DashboardSample } from "../../lib/dashboardHistory";
 import { ChartCard } from "./ChartCard";
 import { CHART_HEIGHT, COLORS, INITIAL_DIMENSION, timeAxisProps, tooltipLabel, valueAxisProps } from "./chartTheme";

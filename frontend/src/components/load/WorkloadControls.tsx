@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import type { WorkloadStats } from "../../api/generator";
+import { AUTOSCALING_DEMO, type WorkloadStats } from "../../api/generator";
 import { useWorkloadControl } from "../../hooks/useWorkloadControl";
 import {
   buildConfig,
@@ -11,7 +11,6 @@ import {
 } from "../../lib/workloadForm";
 import { ErrorMessage } from "../common/ErrorMessage";
 import { FieldError } from "../common/FieldError";
-import { AUTOSCALING_DEMO } from "../../api/scalingTypes";
 import { AutoscalingDemo } from "./AutoscalingDemo";
 import { LoadNumberField } from "./LoadNumberField";
 import { ProfileFields } from "./ProfileFields";

@@ -1,5 +1,5 @@
 import { ReferenceLine } from "recharts";
-import type { ScalingEvent } from "../../api/scalingTypes";
+import type { ScalingEvent } from "../../api/gateway";
 import { COLORS } from "./chartTheme";
 import { eventsWithin } from "./scalingFormat";
 

@@ -74,7 +74,7 @@ describe("scaling words", () => {
     expect(groups.map((g) => g.label)).toEqual(["HTTP 503", "No answer (transport errors)"]);
     expect(groups[0].samples.map((s) => s.body)).toEqual(['{"error": "backlog full (newest)"}', '{"error": "backlog full, retry later"}']);
     expect(errorSampleGroups({ "500": [] })).toEqual([]);
-    expect(errorSampleGroups(undefined)).toEqual([]);
+    expect(errorSampleGroups({})).toEqual([]);
     expect(errorStatusLabel("422")).toBe("HTTP 422");
   });
 

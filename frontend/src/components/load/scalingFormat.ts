@@ -2,8 +2,8 @@
  * The words of the scaling view and of the run captions: pure functions, tested alone
  * (scalingFormat.test.ts), so the page only lays them out.
  */
-import type { WorkloadStats } from "../../api/generator";
-import type { ScalingEvent, ScalingSource, ScalingTarget, StageWindow } from "../../api/scalingTypes";
+import type { ErrorSample, StageWindow, WorkloadStats } from "../../api/generator";
+import type { ScalingEvent, ScalingSource, ScalingTarget } from "../../api/gateway";
 import { toEpochMs } from "../../lib/dashboardHistory";
 import { formatCount, formatRate } from "../../lib/format";
 
@@ -94,8 +94,8 @@ export function errorStatusLabel(key: string): string {
 }
 
 /** Per status, its samples newest first; statuses in order, "transport" last. */
-export function errorSampleGroups(samples: WorkloadStats["errorSamples"]): { key: string; label: string; samples: { at: string; body: string }[] }[] {
-  return Object.entries(samples ?? {})
+export function errorSampleGroups(samples: WorkloadStats["errorSamples"]): { key: string; label: string; samples: ErrorSample[] }[] {
+  return Object.entries(samples)
     .filter(([, list]) => list.length > 0)
     .sort(([a], [b]) => (a === "transport" ? 1 : b === "transport" ? -1 : a.localeCompare(b)))
     .map(([key, list]) => ({

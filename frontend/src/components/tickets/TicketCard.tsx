@@ -1,5 +1,4 @@
-import type { Ticket } from "../../api/gateway";
-import type { StockEntry } from "../../api/lifecycle";
+import type { StockEntry, Ticket } from "../../api/gateway";
 import { formatCount, formatMoney, humanize } from "../../lib/format";
 import { AvailabilityBadge } from "./AvailabilityBadge";
 
