@@ -9,7 +9,7 @@ import pytest
 from payment_provider import record as charge_record
 from payment_provider.outcomes import Outcome as ChargeOutcome
 from ticketing_common import keys, order_record
-from ticketing_common.status import DecisionOutcome, IntakeOutcome, OrderStatus, Reason
+from ticketing_common.status import DecisionOutcome, IntakeOutcome, OrderStatus, PaymentStatus, Reason
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA_FILES = sorted(ROOT.glob("*/*/*.lua"))
@@ -53,6 +53,7 @@ def test_every_word_a_script_uses_is_defined_in_the_contract(path):
             set(order_record.FIELDS)
             | {s.value for s in OrderStatus}
             | {r.value for r in Reason}
+            | {p.value for p in PaymentStatus}
             | {o.value for o in DecisionOutcome}
             | {o.value for o in IntakeOutcome}
             | DEAD_LETTER_FIELDS

@@ -1,6 +1,7 @@
 """The lifecycle's Lua steps against a real redis-server: every status change any script makes is a
-move of status.TRANSITIONS, the ledger (initial = available + held + sold) holds after every step, and
-the expiry sweep releases each overdue hold exactly once however many workers sweep at once."""
+move of status.TRANSITIONS, the ledger (initial = available + held + sold) holds after every step, the
+expiry sweep releases each overdue hold exactly once however many workers sweep at once, and the
+system-wide totals (orders ended per status, charges per outcome) count each transition exactly once."""
 
 from __future__ import annotations
 
@@ -110,16 +111,26 @@ def steps(r):
         return entry_id
 
     payment = PaymentRecord(PaymentStatus.APPROVED, 1, "ch_1")
+    declined = PaymentRecord(PaymentStatus.DECLINED, 1)
     return {
         "reserve": lambda o: reserve(
-            keys=[keys.order_key(o), keys.STOCK, keys.STOCK_HELD, keys.HOLDS, keys.ORDER_STREAM, keys.GENERATION],
+            keys=[
+                keys.order_key(o),
+                keys.STOCK,
+                keys.STOCK_HELD,
+                keys.HOLDS,
+                keys.ORDER_STREAM,
+                keys.GENERATION,
+                keys.TOTALS_ENDED,
+            ],
             args=[keys.CONSUMER_GROUP, entry(o), NOW, 0, 60_000],
         ),
         "start_payment": lambda o: run(start, lifecycle.start_payment_call(o, now=NOW)),
         "pay_later": lambda o: run(start, lifecycle.start_payment_call(o, now=NOW, enqueue=True, pay_later_only=True)),
         "confirm": lambda o: run(confirm, lifecycle.confirm_call(o, now=NOW, payment=payment)),
         "payment_failed": lambda o: run(
-            release, lifecycle.release_call(o, OrderStatus.PAYMENT_FAILED, Reason.PAYMENT_DECLINED, now=NOW)
+            release,
+            lifecycle.release_call(o, OrderStatus.PAYMENT_FAILED, Reason.PAYMENT_DECLINED, now=NOW, payment=declined),
         ),
         "cancel": lambda o: run(
             release,
@@ -136,6 +147,7 @@ def steps(r):
                 keys.STOCK_HELD,
                 keys.HOLDS,
                 keys.GENERATION,
+                keys.TOTALS_ENDED,
             ],
             args=[keys.CONSUMER_GROUP, entry(o), o, 1, NOW, 0, 1000, keys.STREAM_ORDER_ID_FIELD, 0],
         ),
@@ -241,4 +253,107 @@ def test_many_concurrent_sweepers_release_each_overdue_hold_exactly_once(r, redi
     assert all(r.hget(keys.order_key(o), "status") == "reserved" for o in fresh)
     assert r.hget(keys.order_key(paying), "status") == "paying"
     assert ledger(r) == (INITIAL - 11, 11, 0)
+    assert_ledger(r)
+
+
+def totals(r) -> tuple[dict[str, int], dict[str, int]]:
+    """The two totals hashes, as counts."""
+    return tuple(  # type: ignore[return-value]
+        {k: int(v) for k, v in r.hgetall(h).items()} for h in (keys.TOTALS_ENDED, keys.TOTALS_PAYMENTS)
+    )
+
+
+def added(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {
+        k: after.get(k, 0) - before.get(k, 0) for k in set(before) | set(after) if after.get(k, 0) != before.get(k, 0)
+    }
+
+
+# The payment outcome each step records when it ends an order (confirm: approved, payment_failed: declined).
+STEP_PAYMENT = {"confirm": PaymentStatus.APPROVED, "payment_failed": PaymentStatus.DECLINED}
+
+
+@pytest.mark.parametrize("step", STEPS)
+@pytest.mark.parametrize("status", list(OrderStatus), ids=str)
+@pytest.mark.parametrize("overdue", [False, True], ids=["in_time", "overdue"])
+def test_each_step_counts_the_status_it_ends_an_order_in_once_and_a_repeat_counts_nothing(r, step, status, overdue):
+    order_id = make_order(r, status, pay_later=step == "pay_later", hold_ms=-1 if overdue else 60_000)
+    ended_before, paid_before = totals(r)
+    steps(r)[step](order_id)
+    after = OrderStatus(r.hget(keys.order_key(order_id), "status"))
+    ended, paid = totals(r)
+    if after != status and after in TERMINAL_STATUSES:
+        assert added(ended_before, ended) == {after.value: 1}
+    else:
+        assert added(ended_before, ended) == {}, f"{step}: {status} -> {after} counted an end"
+    recorded = r.hget(keys.order_key(order_id), "paymentStatus")
+    if after != status and step in STEP_PAYMENT and after in TERMINAL_STATUSES:
+        assert recorded == STEP_PAYMENT[step]
+        assert added(paid_before, paid) == {recorded: 1}
+    else:
+        assert added(paid_before, paid) == {}
+    # A redelivered or duplicate step (the same message again) finds the order moved on: nothing more counted.
+    steps(r)[step](order_id)
+    assert totals(r) == (ended, paid)
+
+
+def test_the_expiry_sweep_counts_the_orders_it_expired_and_nothing_more(r):
+    overdue = [make_order(r, OrderStatus.RESERVED, qty=1, hold_ms=-1) for _ in range(5)]
+    make_order(r, OrderStatus.RESERVED, qty=1)  # not overdue
+    make_order(r, OrderStatus.PAYING, qty=1)  # never swept
+    script = lua_script(r, "expire_holds.lua")
+    step_keys, args = lifecycle.expire_holds_call(batch=100, now=NOW)
+    assert script(keys=step_keys, args=args) == len(overdue)
+    assert totals(r) == ({"expired": len(overdue)}, {})
+    assert script(keys=step_keys, args=args) == 0
+    assert totals(r) == ({"expired": len(overdue)}, {})
+
+
+def test_after_a_concurrent_run_the_totals_are_exactly_the_terminal_orders(r, redis_url):
+    """Eight clients apply every step to every order in random orders, with sweepers among them: each
+    order's end is counted once, in its status, and the counts sum to the terminal orders."""
+    import random
+
+    import redis as redis_lib
+
+    orders = (
+        [make_order(r, OrderStatus.PENDING, qty=2) for _ in range(30)]
+        + [make_order(r, OrderStatus.RESERVED, qty=1, hold_ms=-1) for _ in range(15)]
+        + [make_order(r, OrderStatus.RESERVED, qty=1, pay_later=True) for _ in range(15)]
+        + [make_order(r, OrderStatus.PAYING, qty=1) for _ in range(15)]
+    )
+    start = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def client_run(seed: int) -> None:
+        client = redis_lib.Redis.from_url(redis_url, decode_responses=True)
+        try:
+            mine = steps(client)
+            sweep = lua_script(client, "expire_holds.lua")
+            work = [(o, name) for o in orders for name in STEPS]
+            random.Random(seed).shuffle(work)
+            start.wait(timeout=30)
+            for i, (order_id, name) in enumerate(work[:200]):  # bounded: 8 x 200 steps
+                mine[name](order_id)
+                if i % 25 == 0:
+                    step_keys, args = lifecycle.expire_holds_call(batch=5, now=NOW)
+                    sweep(keys=step_keys, args=args)
+        except BaseException as e:  # surfaced in the main thread
+            errors.append(e)
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=client_run, args=(seed,)) for seed in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    records = [r.hmget(keys.order_key(o), ["status", "paymentStatus"]) for o in orders]
+    terminal = [(s, p) for s, p in records if s in TERMINAL_STATUSES]
+    ended, paid = totals(r)
+    assert len({s for s, _ in terminal}) > 2, "too few kinds of ends: not a test of the totals"
+    assert ended == {s: sum(1 for t, _ in terminal if t == s) for s in {t for t, _ in terminal}}
+    assert sum(ended.values()) == len(terminal)
+    assert paid == {p: sum(1 for _, q in terminal if q == p) for p in {q for _, q in terminal if q}}
     assert_ledger(r)

@@ -32,6 +32,8 @@ def reset_demo(client: redis.Redis, catalogue: Catalogue) -> int:
         keys.STOCK_SOLD,
         keys.STOCK_HELD,
         keys.HOLDS,
+        keys.TOTALS_ENDED,
+        keys.TOTALS_PAYMENTS,
     )
     for t in catalogue.tickets:
         pipe.hset(keys.STOCK, t.id, t.stock)

@@ -203,11 +203,38 @@ class StockStatus(_Response):
     drift: Annotated[int, Field(description="initial - available - held - sold: always 0")] = 0
 
 
+class EndedTotals(_Response):
+    """Orders that ended in each terminal status (status.TERMINAL_STATUSES) since the last reset, counted
+    in the same Lua step that ended them."""
+
+    confirmed: int
+    rejected: int
+    payment_failed: int
+    expired: int
+    cancelled: int
+    failed: int
+
+
+class PaymentTotals(_Response):
+    """Charges per outcome (status.PaymentStatus) since the last reset, as recorded on the orders by the
+    confirm and release steps; `refunded` counts refunds recorded later on an order that could not be confirmed."""
+
+    approved: int
+    declined: int
+    error: int
+    timeout: int
+    refunded: int
+
+
 class Totals(_Response):
     accepted: Annotated[
         int, Field(description="orders queued since the stream began (its entries-added; a reset restarts it)")
     ]
     decided: Annotated[int, Field(description="of those, entries the workers have acknowledged (decided or set aside)")]
+    byStatus: Annotated[
+        EndedTotals, Field(description="orders ended per terminal status (exact, since the last reset)")
+    ]
+    payments: Annotated[PaymentTotals, Field(description="charges per outcome (exact, since the last reset)")]
 
 
 class WorkerStatus(_Response):

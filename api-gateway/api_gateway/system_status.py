@@ -5,17 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 import redis
+from pydantic import BaseModel
 
 from ticketing_common import keys
 from ticketing_common.backlog import group_backlog, queue_backlog_reads
 from ticketing_common.order_record import utc_timestamp
 
 from .catalogue import Catalogue
-from .models import ConsumerStatus, StockStatus, StreamStatus, SystemStatus, Totals, WorkerStatus
+from .models import (
+    ConsumerStatus,
+    EndedTotals,
+    PaymentTotals,
+    StockStatus,
+    StreamStatus,
+    SystemStatus,
+    Totals,
+    WorkerStatus,
+)
 
 
-def totals(stream_info: dict[str, Any] | Exception, groups: list[dict[str, Any]] | Exception, backlog: dict) -> Totals:
-    """Orders accepted (the stream's entries-added) and acknowledged by the group (entries-read - pending).
+def totals(
+    stream_info: dict[str, Any] | Exception,
+    groups: list[dict[str, Any]] | Exception,
+    backlog: dict,
+    ended: dict[str, str],
+    payments: dict[str, str],
+) -> Totals:
+    """Orders accepted (the stream's entries-added) and acknowledged by the group (entries-read - pending);
+    orders ended per status and charges per outcome (the hashes keys.TOTALS_ENDED, TOTALS_PAYMENTS).
 
     Both restart at a reset (the stream is deleted). Redis reports entries-read as nil before the
     group's first read (and when it cannot tell): then what was read is what was added less the lag.
@@ -24,11 +41,20 @@ def totals(stream_info: dict[str, Any] | Exception, groups: list[dict[str, Any]]
     group = next(
         (g for g in (groups if isinstance(groups, list) else []) if g.get("name") == keys.CONSUMER_GROUP), None
     )
+    by_status = EndedTotals(**counts(ended, EndedTotals))
+    paid = PaymentTotals(**counts(payments, PaymentTotals))
     if group is None:
-        return Totals(accepted=accepted, decided=0)
+        return Totals(accepted=accepted, decided=0, byStatus=by_status, payments=paid)
     read = group.get("entries-read")
     read = accepted - backlog["lag"] if read is None else int(read)
-    return Totals(accepted=accepted, decided=max(min(read, accepted) - backlog["pending"], 0))
+    decided = max(min(read, accepted) - backlog["pending"], 0)
+    return Totals(accepted=accepted, decided=decided, byStatus=by_status, payments=paid)
+
+
+def counts(raw: dict[str, str], model: type[BaseModel]) -> dict[str, int]:
+    """A totals hash (keys.TOTALS_ENDED, TOTALS_PAYMENTS) as the model's counts: a word not counted yet is 0
+    (the fields are status.py's words; a test checks they agree)."""
+    return {word: int(raw.get(word) or 0) for word in model.model_fields}
 
 
 def workers(now_ms: int, heartbeats: list[tuple[str, float]], decided: dict[str, str]) -> list[WorkerStatus]:
@@ -56,12 +82,27 @@ def system_status(client: redis.Redis, catalogue: Catalogue) -> SystemStatus:
     pipe.time()
     pipe.zrange(keys.CONSUMER_HEARTBEATS, 0, -1, withscores=True)
     pipe.hgetall(keys.CONSUMER_DECIDED)
-    (length, groups, consumers, dead, initial, available, sold, held, stream_info, now, heartbeats, decided) = (
-        pipe.execute(raise_on_error=False)
-    )
+    pipe.hgetall(keys.TOTALS_ENDED)
+    pipe.hgetall(keys.TOTALS_PAYMENTS)
+    (
+        length,
+        groups,
+        consumers,
+        dead,
+        initial,
+        available,
+        sold,
+        held,
+        stream_info,
+        now,
+        heartbeats,
+        decided,
+        ended,
+        payments,
+    ) = pipe.execute(raise_on_error=False)
     # Before the first order (no stream) or the first worker (no group), XINFO answers an
     # error: there is simply nothing to report yet. Any other read failing is a real error.
-    for reply in (length, dead, initial, available, sold, held, now, heartbeats, decided):
+    for reply in (length, dead, initial, available, sold, held, now, heartbeats, decided, ended, payments):
         if isinstance(reply, Exception):
             raise reply
     backlog = group_backlog(groups, length)
@@ -70,7 +111,7 @@ def system_status(client: redis.Redis, catalogue: Catalogue) -> SystemStatus:
     return SystemStatus(
         time=utc_timestamp(),
         stream=StreamStatus(**backlog, deadLetter=dead),
-        totals=totals(stream_info, groups, backlog),
+        totals=totals(stream_info, groups, backlog, ended, payments),
         consumers=sorted(
             (ConsumerStatus(name=c["name"], pending=int(c["pending"]), idleMs=int(c["idle"])) for c in consumers),
             key=lambda c: c.name,

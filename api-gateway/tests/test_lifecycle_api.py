@@ -28,6 +28,7 @@ def reserve(r, order_id: str) -> list:
             keys.HOLDS,
             keys.ORDER_STREAM,
             keys.GENERATION,
+            keys.TOTALS_ENDED,
         ],
         args=[keys.CONSUMER_GROUP, entry_id, "2026-01-01T00:00:00.000Z", 0, 600_000],
     )

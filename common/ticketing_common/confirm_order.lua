@@ -9,6 +9,8 @@
 -- KEYS[3]  sold tickets per ticket        ticketing:stock:sold
 -- KEYS[4]  the order stream               ticketing:orders
 -- KEYS[5]  the stock generation           ticketing:generation (missing = 0)
+-- KEYS[6]  orders ended per terminal status   ticketing:totals:ended (hash status -> count)
+-- KEYS[7]  charges per payment outcome        ticketing:totals:payments (hash outcome -> count)
 -- ARGV[1]  consumer group name
 -- ARGV[2]  stream entry id to acknowledge ('' = none)
 -- ARGV[3]  decision time, ISO 8601 (stored as decidedAt)
@@ -45,8 +47,10 @@ for _, item in ipairs(cjson.decode(redis.call('HGET', KEYS[1], 'items'))) do
   redis.call('HINCRBY', KEYS[3], item.ticketId, tonumber(item.qty))
 end
 redis.call('HSET', KEYS[1], 'status', 'confirmed', 'decidedAt', ARGV[3])
+redis.call('HINCRBY', KEYS[6], 'confirmed', 1)
 if ARGV[5] ~= '' then
   redis.call('HSET', KEYS[1], 'paymentStatus', ARGV[5], 'paymentAttempts', ARGV[6], 'chargeId', ARGV[7])
+  redis.call('HINCRBY', KEYS[7], ARGV[5], 1)
 end
 redis.call('HDEL', KEYS[1], 'cardNumber')
 if tonumber(ARGV[4]) > 0 then

@@ -13,6 +13,7 @@
 -- KEYS[2]  available stock per ticket     ticketing:stock
 -- KEYS[3]  held stock per ticket          ticketing:stock:held
 -- KEYS[4]  the stock generation           ticketing:generation (missing = 0)
+-- KEYS[5]  orders ended per terminal status   ticketing:totals:ended (hash status -> count)
 -- ARGV[1]  most orders to expire in this batch
 -- ARGV[2]  decision time, ISO 8601 (stored as decidedAt)
 -- ARGV[3]  seconds to keep an expired order (0 = keep)
@@ -40,5 +41,8 @@ for _, order_id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms, '
     expired = expired + 1
   end
   redis.call('ZREM', KEYS[1], order_id)
+end
+if expired > 0 then
+  redis.call('HINCRBY', KEYS[5], 'expired', expired)
 end
 return expired

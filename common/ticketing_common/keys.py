@@ -8,6 +8,8 @@ the same Redis (for instance the admin API's own namespace) can collide with the
     ticketing:stock:sold            hash  ticketId -> tickets sold by confirmed orders
     ticketing:stock:held            hash  ticketId -> tickets held by reserved or paying orders
     ticketing:holds                 zset  orderId -> hold deadline (ms, Redis clock) of reserved orders
+    ticketing:totals:ended          hash  terminal status -> orders that ended in it (since the last reset)
+    ticketing:totals:payments       hash  payment status -> orders whose charge came to it (since the last reset)
     ticketing:order:<orderId>       hash  the order record (see order_record.py)
     ticketing:orders                stream of order ids waiting for a decision
     ticketing:orders:dead-letter    stream of entries that failed too many times
@@ -85,3 +87,11 @@ ADMIN_PREFIX = "admin:"
 # a Lua step (confirm, release, the expiry sweep), so the ledger cannot drift.
 STOCK_HELD = PREFIX + "stock:held"
 HOLDS = PREFIX + "holds"
+
+
+# Exact system-wide counters for the dashboard, each incremented in the same Lua step as the transition
+# it counts (so they never disagree with the orders) and cleared by the demo reset: orders ended per
+# terminal status (status.TERMINAL_STATUSES), and charges per outcome (status.PaymentStatus) as recorded
+# on the orders by confirm/release (and a later refund).
+TOTALS_ENDED = PREFIX + "totals:ended"
+TOTALS_PAYMENTS = PREFIX + "totals:payments"

@@ -48,7 +48,15 @@ def start_payment_call(
 ) -> Call:
     """start_payment.lua: reserved -> paying (the gateway: `enqueue` and `pay_later_only`)."""
     return (
-        [keys.order_key(order_id), keys.HOLDS, keys.STOCK, keys.STOCK_HELD, keys.ORDER_STREAM, keys.GENERATION],
+        [
+            keys.order_key(order_id),
+            keys.HOLDS,
+            keys.STOCK,
+            keys.STOCK_HELD,
+            keys.ORDER_STREAM,
+            keys.GENERATION,
+            keys.TOTALS_ENDED,
+        ],
         [
             keys.CONSUMER_GROUP,
             entry_id,
@@ -69,7 +77,15 @@ def confirm_call(
 ) -> Call:
     """confirm_order.lua: paying -> confirmed, held -> sold."""
     return (
-        [keys.order_key(order_id), keys.STOCK_HELD, keys.STOCK_SOLD, keys.ORDER_STREAM, keys.GENERATION],
+        [
+            keys.order_key(order_id),
+            keys.STOCK_HELD,
+            keys.STOCK_SOLD,
+            keys.ORDER_STREAM,
+            keys.GENERATION,
+            keys.TOTALS_ENDED,
+            keys.TOTALS_PAYMENTS,
+        ],
         [keys.CONSUMER_GROUP, entry_id, now, order_ttl, *_payment_args(payment)],
     )
 
@@ -87,7 +103,16 @@ def release_call(
 ) -> Call:
     """release_order.lua: from any status TRANSITIONS lets reach `target`, held -> available."""
     return (
-        [keys.order_key(order_id), keys.STOCK, keys.STOCK_HELD, keys.HOLDS, keys.ORDER_STREAM, keys.GENERATION],
+        [
+            keys.order_key(order_id),
+            keys.STOCK,
+            keys.STOCK_HELD,
+            keys.HOLDS,
+            keys.ORDER_STREAM,
+            keys.GENERATION,
+            keys.TOTALS_ENDED,
+            keys.TOTALS_PAYMENTS,
+        ],
         [
             keys.CONSUMER_GROUP,
             entry_id,
@@ -106,6 +131,6 @@ def release_call(
 def expire_holds_call(*, batch: int, now: str, order_ttl: int = 0) -> Call:
     """expire_holds.lua: up to `batch` overdue reserved orders -> expired."""
     return (
-        [keys.HOLDS, keys.STOCK, keys.STOCK_HELD, keys.GENERATION],
+        [keys.HOLDS, keys.STOCK, keys.STOCK_HELD, keys.GENERATION, keys.TOTALS_ENDED],
         [batch, now, order_ttl, keys.ORDER_PREFIX],
     )

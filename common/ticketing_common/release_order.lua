@@ -12,6 +12,8 @@
 -- KEYS[4]  the hold deadline index        ticketing:holds
 -- KEYS[5]  the order stream               ticketing:orders
 -- KEYS[6]  the stock generation           ticketing:generation (missing = 0)
+-- KEYS[7]  orders ended per terminal status   ticketing:totals:ended (hash status -> count)
+-- KEYS[8]  charges per payment outcome        ticketing:totals:payments (hash outcome -> count)
 -- ARGV[1]  consumer group name
 -- ARGV[2]  stream entry id to acknowledge ('' = none)
 -- ARGV[3]  the target status
@@ -74,8 +76,10 @@ if member(status, ARGV[8]) then
   redis.call('ZREM', KEYS[4], record[4])
 end
 redis.call('HSET', KEYS[1], 'status', target, 'reason', reason, 'decidedAt', ARGV[5])
+redis.call('HINCRBY', KEYS[7], target, 1)
 if ARGV[9] ~= '' then
   redis.call('HSET', KEYS[1], 'paymentStatus', ARGV[9], 'paymentAttempts', ARGV[10], 'chargeId', ARGV[11])
+  redis.call('HINCRBY', KEYS[8], ARGV[9], 1)
 end
 redis.call('HDEL', KEYS[1], 'cardNumber')
 if tonumber(ARGV[6]) > 0 then

@@ -14,6 +14,7 @@
 -- KEYS[4]  held stock per ticket          ticketing:stock:held
 -- KEYS[5]  the order stream               ticketing:orders
 -- KEYS[6]  the stock generation           ticketing:generation (missing = 0)
+-- KEYS[7]  orders ended per terminal status   ticketing:totals:ended (hash status -> count)
 -- ARGV[1]  consumer group name
 -- ARGV[2]  stream entry id to acknowledge if refused ('' = none)
 -- ARGV[3]  '1' = add a stream entry for the order (the gateway), '' = not
@@ -59,6 +60,7 @@ if tonumber(record[4]) <= now_ms then
   end
   redis.call('ZREM', KEYS[2], ARGV[5])
   redis.call('HSET', KEYS[1], 'status', 'expired', 'reason', 'hold_expired', 'decidedAt', ARGV[6])
+  redis.call('HINCRBY', KEYS[7], 'expired', 1)
   redis.call('HDEL', KEYS[1], 'cardNumber')
   if tonumber(ARGV[7]) > 0 then
     redis.call('EXPIRE', KEYS[1], ARGV[7])

@@ -276,9 +276,11 @@ class OrderConsumer:
         if await self.payments.refund(order_id):
             metrics.REFUNDS.inc()
             self.stats.refunds += 1
-            order_key = keys.order_key(order_id)
-            if await self.client.exists(order_key):
-                await self.client.hset(order_key, record.PAYMENT_STATUS, PaymentStatus.REFUNDED.value)
+            # On the order (if it still exists) and in the payment totals, once, in one step.
+            await self.scripts.record_refund(
+                keys=[keys.order_key(order_id), keys.TOTALS_PAYMENTS, keys.GENERATION],
+                args=[PaymentStatus.REFUNDED.value],
+            )
             log.warning("refunded a charge whose order was released", extra={"orderId": order_id})
         else:
             self._error(f"refund of order {order_id} failed")

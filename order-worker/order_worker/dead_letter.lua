@@ -17,6 +17,7 @@
 -- KEYS[5]  held stock per ticket          ticketing:stock:held
 -- KEYS[6]  the hold deadline index        ticketing:holds
 -- KEYS[7]  the stock generation           ticketing:generation (missing = 0)
+-- KEYS[8]  orders ended per terminal status   ticketing:totals:ended (hash status -> count)
 -- ARGV[1]  consumer group name
 -- ARGV[2]  stream entry id
 -- ARGV[3]  the order id ('' if the entry had none)
@@ -53,6 +54,7 @@ if current and (status == 'pending' or status == 'reserved' or status == 'paying
     redis.call('ZREM', KEYS[6], ARGV[3])
   end
   redis.call('HSET', KEYS[1], 'status', 'failed', 'reason', 'max_deliveries_exceeded', 'decidedAt', ARGV[5])
+  redis.call('HINCRBY', KEYS[8], 'failed', 1)
   redis.call('HDEL', KEYS[1], 'cardNumber')
   if tonumber(ARGV[6]) > 0 then
     redis.call('EXPIRE', KEYS[1], ARGV[6])

@@ -24,6 +24,7 @@
 -- KEYS[4]  the hold deadline index        ticketing:holds (zset orderId -> deadline ms)
 -- KEYS[5]  the order stream               ticketing:orders
 -- KEYS[6]  the stock generation           ticketing:generation (missing = 0)
+-- KEYS[7]  orders ended per terminal status   ticketing:totals:ended (hash status -> count)
 -- ARGV[1]  consumer group name
 -- ARGV[2]  stream entry id to acknowledge
 -- ARGV[3]  decision time, ISO 8601 (stored as decidedAt of a rejection)
@@ -89,6 +90,7 @@ end
 if reason then
   redis.call('HSET', KEYS[1], 'status', 'rejected', 'reason', reason, 'decidedAt', ARGV[3])
   redis.call('HDEL', KEYS[1], 'cardNumber')
+  redis.call('HINCRBY', KEYS[7], 'rejected', 1)
   if tonumber(ARGV[4]) > 0 then
     redis.call('EXPIRE', KEYS[1], ARGV[4])
   end

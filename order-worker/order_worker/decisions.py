@@ -64,6 +64,7 @@ async def decide_batch(
                     keys.HOLDS,
                     keys.ORDER_STREAM,
                     keys.GENERATION,
+                    keys.TOTALS_ENDED,
                 ],
                 args=[keys.CONSUMER_GROUP, entry.entry_id, now, order_ttl, hold_ms],
                 client=pipe,
@@ -104,6 +105,7 @@ async def dead_letter(
             keys.STOCK_HELD,
             keys.HOLDS,
             keys.GENERATION,
+            keys.TOTALS_ENDED,
         ],
         args=[
             keys.CONSUMER_GROUP,

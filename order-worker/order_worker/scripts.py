@@ -25,6 +25,7 @@ class Scripts:
     confirm: AsyncScript
     release: AsyncScript
     expire_holds: AsyncScript
+    record_refund: AsyncScript
 
     @classmethod
     def register(cls, client: redis.Redis) -> Scripts:
@@ -37,4 +38,5 @@ class Scripts:
             confirm=client.register_script(lifecycle.lua("confirm_order.lua")),
             release=client.register_script(lifecycle.lua("release_order.lua")),
             expire_holds=client.register_script(lifecycle.lua("expire_holds.lua")),
+            record_refund=client.register_script(lua("record_refund.lua")),
         )

@@ -165,14 +165,17 @@ def test_an_approved_charge_whose_order_was_released_meanwhile_is_refunded(stock
             consumer = OrderConsumer(client, settings)
             record = PaymentRecord(PaymentStatus.APPROVED, 1, "ch_x")
             await consumer._finish([Decision(StreamEntry(entry_id, order_id), None, record)])
+            await consumer.refund(order_id)  # a second worker's refund of the same charge
             await consumer.payments.aclose()
             return consumer.stats
         finally:
             await client.aclose()
 
     stats = run(main())
-    assert provider.charges[order_id]["status"] == "refunded" and stats.refunds == 1
+    assert provider.charges[order_id]["status"] == "refunded" and stats.refunds == 2
     assert stocked.hmget(keys.order_key(order_id), ["status", "paymentStatus"]) == ["failed", "refunded"]
+    # Refused confirm: no approval counted; the refund counted once however often it was recorded.
+    assert stocked.hgetall(keys.TOTALS_PAYMENTS) == {"refunded": "1"}
 
 
 def test_a_payment_provider_url_must_be_http():
@@ -225,6 +228,8 @@ def test_a_paying_order_dead_lettered_releases_its_stock_and_its_charge_is_refun
     ]
     assert ledger(stocked) == (10, 0, 0)
     assert provider.charges[order_id]["status"] == "refunded"
+    assert stocked.hgetall(keys.TOTALS_ENDED) == {"failed": "1"}
+    assert stocked.hgetall(keys.TOTALS_PAYMENTS) == {"refunded": "1"}
 
 
 def test_an_unreachable_provider_is_retried_then_the_order_fails_as_payment_error(stocked, redis_url):

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { liveSystemStatus, scalingStatus } from "../test/dashboardFixtures";
-import { systemStatus, workloadStats } from "../test/fixtures";
+import { lifecycleTotals, systemStatus, workloadStats } from "../test/fixtures";
 import {
   activeWorkers,
   appendSample,
   HISTORY_LIMIT,
+  PAYMENT_OUTCOMES,
   rateBase,
   throughputFromSeries,
   throughputPoints,
@@ -82,7 +83,7 @@ describe("dashboard history", () => {
 
   it("takes intake and decisions per second from the gateway's totals: every order, not the sample", () => {
     const before = { t: 0, stats: null, system: liveSystemStatus() };
-    const later = liveSystemStatus({ totals: { accepted: 3300, decided: 3190 } });
+    const later = liveSystemStatus({ totals: { ...liveSystemStatus().totals, accepted: 3300, decided: 3190 } });
     const sample = toSample({ t: 2000, stats: null, system: later }, before);
     expect(sample.intakePerS).toBe(150); // (3300 - 3000) / 2 s
     expect(sample.decidedPerS).toBe(100);
@@ -90,10 +91,37 @@ describe("dashboard history", () => {
 
   it("gives no system rate across a demo reset (the totals start again), and 0/s for unchanged totals", () => {
     const before = { t: 0, stats: null, system: liveSystemStatus() };
-    const reset = liveSystemStatus({ totals: { accepted: 10, decided: 5 } });
+    const reset = liveSystemStatus({ totals: { ...liveSystemStatus().totals, accepted: 10, decided: 5 } });
     expect(toSample({ t: 1000, stats: null, system: reset }, before).intakePerS).toBeNull();
     const still = { t: 0, stats: null, system: systemStatus() };
     expect(toSample({ t: 1000, stats: null, system: systemStatus() }, still)).toMatchObject({ intakePerS: 0, decidedPerS: 0, workerProcesses: 2 });
+  });
+
+  it("takes payments per second by outcome and expired holds per second from the gateway's exact totals", () => {
+    const base = liveSystemStatus().totals;
+    const before = { t: 0, stats: null, system: liveSystemStatus() };
+    const later = liveSystemStatus({
+      totals: {
+        ...base,
+        byStatus: { ...base.byStatus, expired: base.byStatus.expired + 6 },
+        payments: { ...base.payments, approved: base.payments.approved + 40, declined: base.payments.declined + 4, timeout: base.payments.timeout + 1 },
+      },
+    });
+    const sample = toSample({ t: 2000, stats: null, system: later }, before);
+    expect(sample.paymentsPerS).toEqual({ approved: 20, declined: 2, error: 0, timeout: 0.5, refunded: 0 });
+    expect(sample.expiredPerS).toBe(3);
+    // every outcome the schema has, charted
+    expect([...PAYMENT_OUTCOMES].sort()).toEqual(Object.keys(lifecycleTotals().payments).sort());
+  });
+
+  it("gives no payment or expiry rate across a demo reset (the totals start again from zero)", () => {
+    const before = { t: 0, stats: null, system: liveSystemStatus() };
+    const reset = liveSystemStatus({ totals: { ...liveSystemStatus().totals, ...lifecycleTotals({ expired: 1 }, { approved: 3 }) } });
+    const sample = toSample({ t: 1000, stats: null, system: reset }, before);
+    expect(sample.expiredPerS).toBeNull();
+    expect(sample.paymentsPerS.approved).toBeNull();
+    expect(sample.paymentsPerS.declined).toBeNull();
+    expect(toSample({ t: 1000, stats: null, system: reset }, null)).toMatchObject({ expiredPerS: null, paymentsPerS: { approved: null } });
   });
 
   it("gives each running worker its own decisions per second between its heartbeats; a newcomer has none yet", () => {

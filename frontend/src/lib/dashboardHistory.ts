@@ -4,6 +4,13 @@
  */
 import type { ScalingStatus, ScalingTarget, SystemStatus } from "../api/gateway";
 import type { WorkloadStats } from "../api/generator";
+import type { components } from "../api/schema/gateway";
+
+/** Charges per outcome, as the gateway's totals count them (exact, one per order's charge). */
+export type PaymentOutcome = keyof components["schemas"]["PaymentTotals"];
+
+/** The outcomes in the order the dashboard draws them. */
+export const PAYMENT_OUTCOMES: readonly PaymentOutcome[] = ["approved", "declined", "error", "timeout", "refunded"];
 
 /** A worker that has not touched the stream for this long is taken to be gone (or stuck). */
 export const ACTIVE_WORKER_IDLE_MS = 30_000;
@@ -23,6 +30,10 @@ export interface DashboardSample {
   // the whole system, from the gateway's totals: every order, not the generator's followed sample
   intakePerS: number | null;
   decidedPerS: number | null;
+  /** Charges per second by outcome, from the gateway's exact payment totals. */
+  paymentsPerS: Record<PaymentOutcome, number | null>;
+  /** Holds that expired per second (never paid in their window), from the gateway's totals. */
+  expiredPerS: number | null;
   /** Running worker processes (the heartbeat registry). */
   workerProcesses: number | null;
   /** Each running worker's own decisions per second, by name. */
@@ -104,6 +115,11 @@ export function toSample(current: Snapshot, previous: Snapshot | null, workerBas
     activeWorkers: system ? activeWorkers(system).length : null,
     intakePerS: systemPerS((s) => s.totals.accepted),
     decidedPerS: systemPerS((s) => s.totals.decided),
+    paymentsPerS: Object.fromEntries(PAYMENT_OUTCOMES.map((o) => [o, systemPerS((s) => s.totals.payments[o])])) as Record<
+      PaymentOutcome,
+      number | null
+    >,
+    expiredPerS: systemPerS((s) => s.totals.byStatus.expired),
     workerProcesses: system ? system.workers.length : null,
     workerDecidedPerS: workerRates(current, workerBase),
     workerReplicas: worker?.current ?? null,

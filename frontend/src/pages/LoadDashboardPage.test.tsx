@@ -66,7 +66,7 @@ describe("load dashboard", { timeout: 60_000 }, () => {
     expect(screen.getByTestId("chart-latency")).toHaveTextContent("Now p50 13 ms, p99 82 ms");
     expect(screen.getByTestId("chart-backlog")).toHaveTextContent("Now 7 waiting, 3 in progress");
     expect(screen.getByTestId("chart-workers")).toHaveTextContent("Now 4 order-worker replicas (desired 6), 2 gateway processes");
-    expect(screen.getByTestId("chart-stock")).toHaveTextContent("870 tickets left, 180 sold");
+    expect(screen.getByTestId("chart-stock")).toHaveTextContent("850 tickets left, 20 held, 180 sold");
   });
 
   it("with no worker process running, says so and names the consumers still holding orders", async () => {
@@ -98,7 +98,7 @@ describe("load dashboard", { timeout: 60_000 }, () => {
     openDashboard();
     expect(await screen.findByText("Load generator unreachable", { selector: ".badge" })).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Start load" })).toBeDisabled();
-    await waitFor(() => expect(screen.getByTestId("chart-stock")).toHaveTextContent("870 tickets left"));
+    await waitFor(() => expect(screen.getByTestId("chart-stock")).toHaveTextContent("850 tickets left"));
     expect(figure("Worker processes")).toBe("2");
   });
 
@@ -278,6 +278,34 @@ describe("load dashboard", { timeout: 60_000 }, () => {
     expect(screen.getByTestId("chart-workers").querySelectorAll(".recharts-reference-line")).toHaveLength(1);
   });
 
+  it("charts payments per second by outcome and expired holds from the gateway's totals, and held stock per ticket", async () => {
+    let polls = 0;
+    dashboardApi({
+      "GET /api/system/status": () => {
+        polls += 1;
+        const base = liveSystemStatus().totals;
+        return json(
+          200,
+          liveSystemStatus({
+            totals: {
+              ...base,
+              byStatus: { ...base.byStatus, expired: base.byStatus.expired + 2 * polls },
+              payments: { ...base.payments, approved: base.payments.approved + 30 * polls, declined: base.payments.declined + 3 * polls },
+            },
+          }),
+        );
+      },
+    });
+    openDashboard(POLLING_FAST);
+    const payments = await screen.findByTestId("chart-payments");
+    await waitFor(() => expect(payments).toHaveTextContent(/Per second now: [1-9][\d.,]* approved, [1-9][\d.,]* declined, 0 error, 0 timeout, 0 refunded; [1-9][\d.,]* holds expired/), {
+      timeout: 30_000,
+    });
+    const stock = screen.getByTestId("chart-stock");
+    const adult = within(stock).getByRole("rowheader", { name: /General Admission|ga-adult/ }).closest("tr") as HTMLElement;
+    expect(within(adult).getAllByRole("cell").map((c) => c.textContent)).toEqual(["850", "20", "130"]);
+  });
+
   it("charts intake and decisions per second from the gateway's totals, and each worker's own rate", async () => {
     let accepted = 3000;
     let decided = 2990;
@@ -288,7 +316,7 @@ describe("load dashboard", { timeout: 60_000 }, () => {
         return json(
           200,
           liveSystemStatus({
-            totals: { accepted, decided },
+            totals: { ...liveSystemStatus().totals, accepted, decided },
             workers: [
               { name: "worker-a", heartbeatAgeMs: 100, decided: decided - 1490 },
               { name: "worker-b", heartbeatAgeMs: 100, decided: 1490 },

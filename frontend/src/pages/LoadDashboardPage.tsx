@@ -7,6 +7,7 @@ import { GeneratorStatus } from "../components/load/GeneratorStatus";
 import { KeyFigures } from "../components/load/KeyFigures";
 import { LatencyChart } from "../components/load/LatencyChart";
 import { OutcomesChart } from "../components/load/OutcomesChart";
+import { PaymentsChart } from "../components/load/PaymentsChart";
 import { ResetDemoControl } from "../components/load/ResetDemoControl";
 import { ScalingPanel } from "../components/load/ScalingPanel";
 import { runCaption } from "../components/load/scalingFormat";
@@ -94,6 +95,7 @@ export function LoadDashboardPage({ refreshMs }: { refreshMs?: number }) {
         <ThroughputChart points={points} caption={caption} events={events} />
         <LatencyChart points={points} caption={caption} events={events} />
         <OutcomesChart history={data.history} />
+        <PaymentsChart history={data.history} />
         <BacklogChart history={data.history} stream={data.system?.stream ?? null} events={events} />
         <StockChart stock={data.system?.stock ?? []} names={names} />
       </div>

@@ -4,7 +4,7 @@
  */
 import type { ScalingEvent, ScalingStatus, ScalingTarget, SystemStatus } from "../api/gateway";
 import type { Scenario, WorkloadStats } from "../api/generator";
-import { systemStatus, workloadStats } from "./fixtures";
+import { lifecycleTotals, systemStatus, workloadStats } from "./fixtures";
 
 export function scalingTarget(overrides: Partial<ScalingTarget> = {}): ScalingTarget {
   const target = {
@@ -53,7 +53,15 @@ export function scalingStatus(overrides: Partial<ScalingStatus> = {}): ScalingSt
 /** /system/status with the issue-12 totals and running worker processes. */
 export function liveSystemStatus(overrides: Partial<SystemStatus> = {}): SystemStatus {
   return systemStatus({
-    totals: { accepted: 3000, decided: 2990 },
+    totals: {
+      accepted: 3000,
+      decided: 2990,
+      ...lifecycleTotals({ confirmed: 2700, expired: 80 }, { approved: 2700, declined: 150, error: 40, timeout: 10, refunded: 2 }),
+    },
+    stock: [
+      { ticketId: "ga-adult", type: "adult", initial: 1000, available: 850, held: 20, sold: 130, drift: 0 },
+      { ticketId: "vip-lounge", type: "vip", initial: 50, available: 0, held: 0, sold: 50, drift: 0 },
+    ],
     workers: [
       { name: "worker-a", heartbeatAgeMs: 400, decided: 1500 },
       { name: "worker-b", heartbeatAgeMs: 1200, decided: 1490 },

@@ -4,6 +4,19 @@
  */
 import type { CreateOrderResponse, Order, SystemStatus, Ticket } from "../api/gateway";
 import type { WorkloadConfig, WorkloadStats } from "../api/generator";
+import type { components } from "../api/schema/gateway";
+
+type Totals = components["schemas"]["Totals"];
+
+/** GET /system/status's exact lifecycle totals: orders ended per status, charges per outcome. */
+export function lifecycleTotals(
+  byStatus: Partial<Totals["byStatus"]> = {},
+  payments: Partial<Totals["payments"]> = {},
+): Pick<Totals, "byStatus" | "payments"> {
+  const ended = { confirmed: 0, rejected: 0, payment_failed: 0, expired: 0, cancelled: 0, failed: 0 } satisfies Totals["byStatus"];
+  const paid = { approved: 0, declined: 0, error: 0, timeout: 0, refunded: 0 } satisfies Totals["payments"];
+  return { byStatus: { ...ended, ...byStatus }, payments: { ...paid, ...payments } };
+}
 
 // Annotated as well, so that a drift is reported here once rather than at every test that uses a ticket.
 export const TICKETS: Ticket[] = [
@@ -42,7 +55,11 @@ export function systemStatus(overrides: Partial<SystemStatus> = {}): SystemStatu
   const status = {
     time: "2026-07-01T10:00:00.000Z",
     stream: { length: 120, lag: 7, pending: 3, deadLetter: 0 },
-    totals: { accepted: 1250, decided: 1240 },
+    totals: {
+      accepted: 1250,
+      decided: 1240,
+      ...lifecycleTotals({ confirmed: 1100, rejected: 60, payment_failed: 50, expired: 30 }, { approved: 1100, declined: 30, error: 15, timeout: 5 }),
+    },
     consumers: [
       { name: "worker-a", pending: 2, idleMs: 150 },
       { name: "worker-b", pending: 1, idleMs: 900 },

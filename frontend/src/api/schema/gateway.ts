@@ -265,6 +265,25 @@ export interface components {
             /** Name */
             name: string;
         };
+        /**
+         * EndedTotals
+         * @description Orders that ended in each terminal status (status.TERMINAL_STATUSES) since the last reset, counted
+         *     in the same Lua step that ended them.
+         */
+        EndedTotals: {
+            /** Cancelled */
+            cancelled: number;
+            /** Confirmed */
+            confirmed: number;
+            /** Expired */
+            expired: number;
+            /** Failed */
+            failed: number;
+            /** Payment Failed */
+            payment_failed: number;
+            /** Rejected */
+            rejected: number;
+        };
         /** Error */
         Error: {
             /**
@@ -411,6 +430,23 @@ export interface components {
          * @enum {string}
          */
         PaymentStatus: "approved" | "declined" | "error" | "timeout" | "refunded";
+        /**
+         * PaymentTotals
+         * @description Charges per outcome (status.PaymentStatus) since the last reset, as recorded on the orders by the
+         *     confirm and release steps; `refunded` counts refunds recorded later on an order that could not be confirmed.
+         */
+        PaymentTotals: {
+            /** Approved */
+            approved: number;
+            /** Declined */
+            declined: number;
+            /** Error */
+            error: number;
+            /** Refunded */
+            refunded: number;
+            /** Timeout */
+            timeout: number;
+        };
         /** RedisEntry */
         RedisEntry: {
             /** Key */
@@ -644,11 +680,15 @@ export interface components {
              * @description orders queued since the stream began (its entries-added; a reset restarts it)
              */
             accepted: number;
+            /** @description orders ended per terminal status (exact, since the last reset) */
+            byStatus: components["schemas"]["EndedTotals"];
             /**
              * Decided
              * @description of those, entries the workers have acknowledged (decided or set aside)
              */
             decided: number;
+            /** @description charges per outcome (exact, since the last reset) */
+            payments: components["schemas"]["PaymentTotals"];
         };
         /** UpdateRedisEntry */
         UpdateRedisEntry: {

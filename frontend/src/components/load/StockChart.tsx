@@ -11,17 +11,25 @@ interface Props {
 
 const ROW_HEIGHT = 34;
 
-/** Remaining and sold tickets per ticket, as horizontal stacked bars (sold grows as stock drains). */
+/**
+ * Available, held (by reserved or paying orders) and sold tickets per ticket, as horizontal stacked
+ * bars: held swells while payments are in flight, then turns into sold or back into available.
+ */
 export function StockChart({ stock, names }: Props) {
   const rows = stock.map((s) => ({ ...s, label: names[s.ticketId] ?? s.ticketId }));
   const remaining = stock.reduce((sum, s) => sum + s.available, 0);
+  const held = stock.reduce((sum, s) => sum + (s.held ?? 0), 0);
   const sold = stock.reduce((sum, s) => sum + s.sold, 0);
   const height = Math.max(160, rows.length * ROW_HEIGHT + 60);
   return (
     <ChartCard
       id="chart-stock"
-      title="Stock remaining per ticket"
-      summary={stock.length ? `${formatCount(remaining)} tickets left, ${formatCount(sold)} sold` : "No data yet"}
+      title="Stock per ticket: available, held, sold"
+      summary={
+        stock.length
+          ? `${formatCount(remaining)} tickets left, ${formatCount(held)} held, ${formatCount(sold)} sold`
+          : "No data yet"
+      }
       wide
       footer={
         <details className="chart-card__details">
@@ -32,6 +40,7 @@ export function StockChart({ stock, names }: Props) {
               <tr>
                 <th scope="col">Ticket</th>
                 <th scope="col" className="num">Available</th>
+                <th scope="col" className="num">Held</th>
                 <th scope="col" className="num">Sold</th>
               </tr>
             </thead>
@@ -40,6 +49,7 @@ export function StockChart({ stock, names }: Props) {
                 <tr key={row.ticketId}>
                   <th scope="row">{row.label}</th>
                   <td className="num">{formatCount(row.available)}</td>
+                  <td className="num">{formatCount(row.held ?? 0)}</td>
                   <td className="num">{formatCount(row.sold)}</td>
                 </tr>
               ))}
@@ -56,6 +66,7 @@ export function StockChart({ stock, names }: Props) {
           <Tooltip formatter={(v) => formatCount(Number(v))} />
           <Legend />
           <Bar name="Available" dataKey="available" stackId="s" fill={COLORS.available} isAnimationActive={false} />
+          <Bar name="Held" dataKey="held" stackId="s" fill={COLORS.held} isAnimationActive={false} />
           <Bar name="Sold" dataKey="sold" stackId="s" fill={COLORS.sold} isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>

@@ -24,6 +24,7 @@ export const COLORS = {
   scaleUp: "#b45309",
   scaleDown: "#0369a1",
   available: "#0f766e",
+  held: "#b45309",
   sold: "#cbd5e1",
   grid: "#e5e7eb",
   axis: "#4b5563",
