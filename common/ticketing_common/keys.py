@@ -10,6 +10,7 @@ the same Redis (for instance the admin API's own namespace) can collide with the
     ticketing:holds                 zset  orderId -> hold deadline (ms, Redis clock) of reserved orders
     ticketing:totals:ended          hash  terminal status -> orders that ended in it (since the last reset)
     ticketing:totals:payments       hash  payment status -> orders whose charge came to it (since the last reset)
+    ticketing:refunds:due           zset  orderId -> ms when its charge became due to go back (settled by workers)
     ticketing:order:<orderId>       hash  the order record (see order_record.py)
     ticketing:orders                stream of order ids waiting for a decision
     ticketing:orders:dead-letter    stream of entries that failed too many times
@@ -95,3 +96,9 @@ HOLDS = PREFIX + "holds"
 # on the orders by confirm/release (and a later refund).
 TOTALS_ENDED = PREFIX + "totals:ended"
 TOTALS_PAYMENTS = PREFIX + "totals:payments"
+
+# Orders whose charge may have to go back (zset orderId -> ms when it became due): an approved charge
+# whose order was released, or a charge whose outcome the worker never learned (errors, timeouts) on
+# an order it released. Added before the refund is tried, so a provider outage or a dead worker
+# leaves it here; every worker's recovery round settles it (refunds are idempotent by key).
+REFUNDS_DUE = PREFIX + "refunds:due"

@@ -233,8 +233,11 @@ class OrderConsumer:
         self.stats.payments[charge.status] += 1
         if charge.status == PaymentStatus.APPROVED:
             return Decision(entry, None, charge.record)
-        reason = Reason.PAYMENT_DECLINED if charge.status == PaymentStatus.DECLINED else Reason.PAYMENT_ERROR
-        return Decision(entry, reason, charge.record)
+        if charge.status == PaymentStatus.DECLINED:
+            return Decision(entry, Reason.PAYMENT_DECLINED, charge.record)
+        # Errors or timeouts: the provider may still have recorded a charge we never learned of.
+        await self._refund_due([order_id])
+        return Decision(entry, Reason.PAYMENT_ERROR, charge.record)
 
     async def _finish(self, decisions: list[Decision]) -> None:
         """Confirm or release each paying order (one pipeline); refund a charge whose order was released meanwhile."""
@@ -269,10 +272,22 @@ class OrderConsumer:
                 if not already:
                     await self.refund(cast("str", d.entry.order_id))
 
+    async def _refund_due(self, order_ids: list[str]) -> None:
+        """Note that these orders' charges may have to go back, before anything is tried (see keys.REFUNDS_DUE)."""
+        if order_ids:
+            now_ms = int(time.time() * 1000)
+            await self.client.zadd(keys.REFUNDS_DUE, {order_id: now_ms for order_id in order_ids}, nx=True)
+
     async def refund(self, order_id: str) -> None:
-        """Refund an order's charge and record it on the order (if the order still exists)."""
+        """Refund an order's charge and record it on the order (if the order still exists). Noted as due
+        first: if the provider cannot be reached, a later recovery round tries again."""
         if self.payments is None:
             return
+        await self._refund_due([order_id])
+        await self._refund_now(order_id)
+
+    async def _refund_now(self, order_id: str) -> bool:
+        assert self.payments is not None
         if await self.payments.refund(order_id):
             metrics.REFUNDS.inc()
             self.stats.refunds += 1
@@ -281,9 +296,40 @@ class OrderConsumer:
                 keys=[keys.order_key(order_id), keys.TOTALS_PAYMENTS, keys.GENERATION],
                 args=[PaymentStatus.REFUNDED.value],
             )
+            await self.client.zrem(keys.REFUNDS_DUE, order_id)
             log.warning("refunded a charge whose order was released", extra={"orderId": order_id})
-        else:
-            self._error(f"refund of order {order_id} failed")
+            return True
+        self._error(f"refund of order {order_id} failed; due, retried at the next recovery round")
+        return False
+
+    async def settle_refunds(self, count: int = 100) -> int:
+        """One pass over the refunds due: refund what the provider charged for an order that is not
+        confirmed. An order still paying (its worker may yet confirm it) stays due; a charge the
+        provider has no record of is dropped once the provider's recording bound has passed."""
+        if self.payments is None:
+            return 0
+        due = cast("list[tuple[str, float]]", await self.client.zrange(keys.REFUNDS_DUE, 0, count - 1, withscores=True))
+        settle_ms = (self.settings.worker_payment_settle_seconds + self.settings.worker_payment_timeout_seconds) * 1000
+        refunded = 0
+        for order_id, due_ms in due:
+            status = await self.client.hget(keys.order_key(order_id), record.STATUS)
+            if status in (OrderStatus.PAYING, OrderStatus.RESERVED):
+                continue  # not decided yet: the worker that owns it confirms or releases it
+            if status == OrderStatus.CONFIRMED:
+                await self.client.zrem(keys.REFUNDS_DUE, order_id)  # the charge paid for it: nothing goes back
+                continue
+            try:
+                charge = await self.payments.lookup(order_id)
+            except (httpx.HTTPError, ValueError, KeyError):
+                continue  # unsure: next round
+            if charge is None:
+                if time.time() * 1000 - due_ms > settle_ms:
+                    await self.client.zrem(keys.REFUNDS_DUE, order_id)  # never charged, and now never will be
+            elif charge.status == PaymentStatus.APPROVED:
+                refunded += await self._refund_now(order_id)
+            else:  # declined or already refunded: nothing was taken, or it went back already
+                await self.client.zrem(keys.REFUNDS_DUE, order_id)
+        return refunded
 
     def _count(self, entry: StreamEntry, result: tuple[str, str] | Exception) -> DecisionOutcome | None:
         """Count one step's outcome in the stats and metrics; None for an error or an unknown word."""
@@ -420,13 +466,11 @@ class OrderConsumer:
             order_ttl=s.order_ttl_seconds,
             failed_while_paying=failed_while_paying,
         )
-        for order_id in failed_while_paying:
-            # Failed while paying: its stock is released, so a charge that went through goes back.
-            if self.payments is not None:
-                with contextlib.suppress(httpx.HTTPError, ValueError, KeyError):
-                    charge = await self.payments.lookup(order_id)
-                    if charge is not None and charge.status == PaymentStatus.APPROVED:
-                        await self.refund(order_id)
+        if self.payments is not None:
+            # Failed while paying: its stock is released, so a charge that went through goes back
+            # (settled below, and by any worker's later round if the provider cannot answer now).
+            await self._refund_due(failed_while_paying)
+            await self.settle_refunds()
         if dead:
             self.stats.dead_lettered += dead
             metrics.DEAD_LETTERED.inc(dead)

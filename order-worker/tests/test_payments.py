@@ -244,3 +244,66 @@ def test_an_unreachable_provider_is_retried_then_the_order_fails_as_payment_erro
     assert (order["status"], order["reason"], order["paymentStatus"]) == ("payment_failed", "payment_error", "error")
     assert order["paymentAttempts"] == "3"
     assert ledger(stocked) == (10, 0, 0)
+
+
+def _consumer_run(redis_url, provider, step):
+    """Run `step(consumer)` on a consumer with payments on, and close it."""
+    import redis.asyncio as aioredis
+
+    async def main():
+        client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+        try:
+            consumer = OrderConsumer(
+                client, worker_settings(redis_url, worker_payment_provider_url=provider.url, **PAYMENT)
+            )
+            try:
+                return await step(consumer)
+            finally:
+                await consumer.payments.aclose()
+        finally:
+            await client.aclose()
+
+    return run(main())
+
+
+def test_a_refund_the_provider_cannot_take_now_stays_due_and_a_later_round_makes_it(stocked, redis_url, provider):
+    order_id = card_order(stocked, APPROVE)
+    provider.charges[order_id] = {"chargeId": "ch_y", "idempotencyKey": order_id, "status": "approved",
+                                  "amount": "10.00", "currency": "EUR", "createdAt": ""}  # fmt: skip
+    stocked.hset(keys.order_key(order_id), mapping={"status": "payment_failed", "reason": "payment_error"})
+    refund, down = provider.refund, {"on": True}
+    provider.refund = lambda key: (503, {"error": "down"}) if down["on"] else refund(key)
+
+    async def outage_then_recovery(consumer):
+        await consumer.refund(order_id)  # every attempt refused: the refund stays due
+        still_due = await consumer.client.zscore(keys.REFUNDS_DUE, order_id) is not None
+        down["on"] = False
+        return still_due, await consumer.settle_refunds()
+
+    still_due, refunded = _consumer_run(redis_url, provider, outage_then_recovery)
+    assert still_due and refunded == 1
+    assert provider.charges[order_id]["status"] == "refunded"
+    assert stocked.hget(keys.order_key(order_id), "paymentStatus") == "refunded"
+    assert stocked.zcard(keys.REFUNDS_DUE) == 0
+
+
+def test_settling_refunds_leaves_a_paying_order_and_refunds_nothing_that_was_not_taken(stocked, redis_url, provider):
+    paying, confirmed, uncharged_old, uncharged_new = (card_order(stocked, APPROVE) for _ in range(4))
+    for order_id, status in ((paying, "paying"), (confirmed, "confirmed"), (uncharged_old, "payment_failed"),
+                             (uncharged_new, "payment_failed")):  # fmt: skip
+        stocked.hset(keys.order_key(order_id), "status", status)
+        provider.charges[order_id] = {"chargeId": "c", "idempotencyKey": order_id, "status": "approved",
+                                      "amount": "10.00", "currency": "EUR", "createdAt": ""}  # fmt: skip
+    del provider.charges[uncharged_old], provider.charges[uncharged_new]
+    now_ms = int(stocked.time()[0]) * 1000
+    stocked.zadd(
+        keys.REFUNDS_DUE, {paying: now_ms, confirmed: now_ms, uncharged_new: now_ms, uncharged_old: now_ms - 600_000}
+    )
+
+    async def settle(consumer):
+        return await consumer.settle_refunds()
+
+    assert _consumer_run(redis_url, provider, settle) == 0
+    # Paying: its worker decides it. No charge recorded yet, recently due: the provider may still record it.
+    assert set(stocked.zrange(keys.REFUNDS_DUE, 0, -1)) == {paying, uncharged_new}
+    assert provider.charges[paying]["status"] == provider.charges[confirmed]["status"] == "approved"
