@@ -148,6 +148,7 @@ def steps(r):
                 keys.HOLDS,
                 keys.GENERATION,
                 keys.TOTALS_ENDED,
+                keys.REFUNDS_DUE,
             ],
             args=[keys.CONSUMER_GROUP, entry(o), o, 1, NOW, 0, 1000, keys.STREAM_ORDER_ID_FIELD, 0],
         ),
@@ -357,3 +358,12 @@ def test_after_a_concurrent_run_the_totals_are_exactly_the_terminal_orders(r, re
     assert sum(ended.values()) == len(terminal)
     assert paid == {p: sum(1 for _, q in terminal if q == p) for p in {q for _, q in terminal if q}}
     assert_ledger(r)
+
+
+@pytest.mark.parametrize("status", [OrderStatus.PAYING, OrderStatus.RESERVED, OrderStatus.PENDING], ids=str)
+def test_dead_lettering_a_paying_order_notes_its_refund_in_the_same_step(r, status):
+    order_id = make_order(r, status)
+    steps(r)["dead_letter"](order_id)
+    assert r.hget(keys.order_key(order_id), "status") == "failed"
+    # Only a paying order may have been charged: it is due a refund check, whatever happens to the worker now.
+    assert (r.zscore(keys.REFUNDS_DUE, order_id) is not None) == (status == OrderStatus.PAYING)

@@ -456,7 +456,6 @@ class OrderConsumer:
         await recovery.heartbeat(
             self.client, self.scripts, self.name, stale_ms=s.worker_stale_consumer_ms, decided=self.stats.decided()
         )
-        failed_while_paying: list[str] = []
         dead = await recovery.dead_letter_exhausted(
             self.client,
             self.scripts,
@@ -464,12 +463,10 @@ class OrderConsumer:
             max_deliveries=s.worker_max_deliveries,
             count=s.worker_batch_size,
             order_ttl=s.order_ttl_seconds,
-            failed_while_paying=failed_while_paying,
         )
         if self.payments is not None:
-            # Failed while paying: its stock is released, so a charge that went through goes back
-            # (settled below, and by any worker's later round if the provider cannot answer now).
-            await self._refund_due(failed_while_paying)
+            # Orders failed while paying were noted as refunds due by the dead-letter step itself: a charge
+            # that went through goes back (now, or in any worker's later round if the provider cannot answer).
             await self.settle_refunds()
         if dead:
             self.stats.dead_lettered += dead

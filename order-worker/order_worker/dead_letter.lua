@@ -18,6 +18,7 @@
 -- KEYS[6]  the hold deadline index        ticketing:holds
 -- KEYS[7]  the stock generation           ticketing:generation (missing = 0)
 -- KEYS[8]  orders ended per terminal status   ticketing:totals:ended (hash status -> count)
+-- KEYS[9]  refunds due                    ticketing:refunds:due (zset orderId -> ms due)
 -- ARGV[1]  consumer group name
 -- ARGV[2]  stream entry id
 -- ARGV[3]  the order id ('' if the entry had none)
@@ -28,8 +29,8 @@
 -- ARGV[8]  the stream field that holds the order id ('orderId')
 -- ARGV[9]  least idle time, ms, for giving up (0 = any)
 --
--- Returns 2 if the order was marked failed while paying (the caller asks the provider whether the
--- charge went through, and refunds it), 1 if it was marked failed otherwise, 0 if it was already decided or missing, -1 if the
+-- Returns 2 if the order was marked failed while paying (noted in KEYS[9] in this same step, so its
+-- charge, if one went through, is refunded by a recovery round even if this worker dies now), 1 if it was marked failed otherwise, 0 if it was already decided or missing, -1 if the
 -- entry is no longer pending, or was delivered or claimed again since the caller looked
 -- (another worker dead-lettered, decided or took it first): nothing written.
 
@@ -62,6 +63,9 @@ if current and (status == 'pending' or status == 'reserved' or status == 'paying
   failed = 1
   if status == 'paying' then
     failed = 2
+    local now = redis.call('TIME')
+    local now_ms = now[1] .. string.format('%03d', math.floor(tonumber(now[2]) / 1000))  -- a string: no float
+    redis.call('ZADD', KEYS[9], 'NX', now_ms, ARGV[3])
   end
 end
 redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])

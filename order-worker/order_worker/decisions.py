@@ -106,6 +106,7 @@ async def dead_letter(
             keys.HOLDS,
             keys.GENERATION,
             keys.TOTALS_ENDED,
+            keys.REFUNDS_DUE,
         ],
         args=[
             keys.CONSUMER_GROUP,
