@@ -2,6 +2,7 @@
 
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -39,11 +40,15 @@ def test_a_killed_worker_holding_entries_loses_nothing(system, real_redis):
     victim, _ = system.start_worker("victim", **SLOW, **FAST_RECOVERY)
     survivors = [system.start_worker(f"survivor-{i}", **SLOW, **FAST_RECOVERY)[1] for i in range(2)]
 
-    order_ids = place_orders(gateway, count=600, concurrency=16, ticket_ids=TICKET_IDS)
-    wait_for(lambda: len(pending_of(real_redis, "victim")) > 0, what="the victim holding entries")
-    victim.signal(signal.SIGKILL)
-    victim.popen.wait(timeout=10)
-    held = pending_of(real_redis, "victim")
+    # Killed while orders still arrive: once they are all placed, three workers may have drained
+    # the stream already and the victim would have nothing left to hold.
+    with ThreadPoolExecutor(1) as placing:
+        placed = placing.submit(place_orders, gateway, count=600, concurrency=16, ticket_ids=TICKET_IDS)
+        wait_for(lambda: len(pending_of(real_redis, "victim")) > 0, what="the victim holding entries")
+        victim.signal(signal.SIGKILL)
+        victim.popen.wait(timeout=10)
+        held = pending_of(real_redis, "victim")
+        order_ids = placed.result()
     assert held, "the victim held nothing when it died"
 
     wait_until_all_terminal(real_redis, order_ids)
