@@ -56,7 +56,7 @@ test.describe("load and autoscaling dashboard", () => {
     // Running processes from a gateway with the heartbeat registry (issue 12), else the group's consumers.
     await expect(page.getByTestId("workers")).toContainText(/[1-9]\d* running process|[1-9]\d* active of \d+ seen/);
     await expect(page.getByTestId("chart-workers")).toContainText(/Now [1-9]\d* (order-worker replica|running worker|active)/);
-    await expect(page.getByTestId("chart-stock")).toContainText(/tickets left, [\d,]+ sold/);
+    await expect(page.getByTestId("chart-stock")).toContainText(/tickets left, [\d,]+ held, [\d,]+ sold/);
     await saveScreenshot(page, "load");
 
     const stop = page.getByRole("button", { name: "Stop" });
