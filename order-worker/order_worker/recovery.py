@@ -58,11 +58,10 @@ async def dead_letter_exhausted(
     max_deliveries: int,
     count: int,
     order_ttl: int,
-    failed_while_paying: list[str] | None = None,
 ) -> int:
     """Step 1: dead-letter idle entries delivered `max_deliveries` times (their orders failed, any held
-    stock released). Returns how many; the ids of orders failed while paying go to `failed_while_paying`
-    (their charge, if it went through, is to be refunded)."""
+    stock released). Returns how many. An order failed while paying is noted as a refund due by the
+    dead-letter script itself (keys.REFUNDS_DUE), in the same step."""
     pending = cast(
         "list[PendingEntry]",
         await client.xpending_range(
@@ -83,8 +82,6 @@ async def dead_letter_exhausted(
         )
         if result != -1:
             moved += 1
-        if result == 2 and failed_while_paying is not None and entry.order_id:
-            failed_while_paying.append(entry.order_id)
     return moved
 
 
