@@ -30,7 +30,8 @@ class FakeGateway:
 
     def set(self, **changes) -> None:
         """delay_s, serial, statuses, polls_to_decide, rejects, poll_delay_s, final_status, card_outcomes,
-        hold_s, payment_conflicts (see fake_gateway.State)."""
+        hold_s, payment_conflicts; the waiting room's sale_id, room_state, room_status, polls_to_admit,
+        poll_after_ms, token_uses, queue_delay_s (see fake_gateway.State)."""
         self._http.post("/_control", json=changes).raise_for_status()
 
     def create_order(self, ticket: str = "adult") -> str:
@@ -69,6 +70,26 @@ class FakeGateway:
     @property
     def max_polls_in_flight(self) -> int:
         return self.record()["maxPollsInFlight"]
+
+    @property
+    def max_all_in_flight(self) -> int:
+        """The most requests of any kind (the test's own controls aside) it was answering at once."""
+        return self.record()["maxAllInFlight"]
+
+    @property
+    def visitors(self) -> dict[str, dict]:
+        """The waiting room's visitors: visitorId -> {"joinedAt", "polls", "admitted", "left", "uses"}."""
+        return self.record()["visitors"]
+
+    @property
+    def queue_polls(self) -> list[dict]:
+        """Every GET /sales/{id}/queue/{visitorId} of a visitor in the room: {"visitorId", "at": time.monotonic()}."""
+        return self.record()["queuePolls"]
+
+    @property
+    def room_puts(self) -> list[dict]:
+        """Every PUT /sales/{id}/room: {"saleId", "body", "authorization"}."""
+        return self.record()["roomPuts"]
 
     def order_count(self) -> int:
         return len(self.orders)

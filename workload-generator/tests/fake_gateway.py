@@ -3,7 +3,8 @@
 A process of its own, so that it does not share the generator's interpreter lock: on a busy
 machine the two would otherwise slow each other down in ways a real gateway would not.
 
-Speaks the gateway's API (GET /tickets, POST /orders, GET /orders/{id}) and records what
+Speaks the gateway's API (GET /tickets, POST /orders, GET /orders/{id}, and the waiting room's:
+GET /sales, PUT /sales/{id}/room, POST/GET/DELETE /sales/{id}/queue[/{visitorId}]) and records what
 arrives. POST /_control changes its behaviour, GET /_record returns what it recorded.
 Prints its port on stdout once listening; 127.0.0.1 only.
 """
@@ -58,7 +59,14 @@ class State:
 
     The payment lifecycle: an order sent with payLater is `reserved` (holdExpiresAt `hold_s` later)
     until POST /orders/{id}/payment (202; the first `payment_conflicts` calls of each order answer
-    409), then `paying` for one poll, then decided as above; unpaid past its hold, `expired`."""
+    409), then `paying` for one poll, then decided as above; unpaid past its hold, `expired`.
+
+    The waiting room of sale `sale_id` (`room_state`): a visitor who joins waits until its
+    `polls_to_admit`-th status poll (0: admitted at the join); each waiting answer carries the next of
+    `poll_after_ms` (by the visitor's polls so far, the last repeated). Admitted, it gets the token
+    "tok.<visitorId>", good for `token_uses` orders: POST /orders with a token answers 401 when it is
+    not one, 429 when used up (unless `statuses` says otherwise). `queue_delay_s` slows the queue's
+    answers; PUT .../room answers `room_status`."""
 
     def __init__(self) -> None:
         self.delay_s = 0.0
@@ -84,6 +92,17 @@ class State:
         self.in_flight = self.max_in_flight = 0
         self.polls_in_flight = self.max_polls_in_flight = 0
         self.requests = 0  # every request but the test's own /_control and /_record
+        self.all_in_flight = self.max_all_in_flight = 0  # every request but /_control and /_record
+        self.sale_id = "main"
+        self.room_state = "open"
+        self.room_status = 200
+        self.polls_to_admit = 2
+        self.poll_after_ms: list[int] = [50]
+        self.token_uses = 1
+        self.queue_delay_s = 0.0
+        self.room_puts: list[dict] = []
+        self.visitors: dict[str, dict] = {}  # visitorId -> {"joinedAt", "polls", "admitted", "left", "uses"}
+        self.queue_polls: list[dict] = []  # {"visitorId", "at": time.monotonic()}
 
     def control(self, changes: dict) -> None:
         for key in (
@@ -97,6 +116,13 @@ class State:
             "card_outcomes",
             "hold_s",
             "payment_conflicts",
+            "sale_id",
+            "room_state",
+            "room_status",
+            "polls_to_admit",
+            "poll_after_ms",
+            "token_uses",
+            "queue_delay_s",
         ):
             if key in changes:
                 setattr(self, key, changes[key])
@@ -111,15 +137,26 @@ class State:
                 "maxInFlight": self.max_in_flight,
                 "maxPollsInFlight": self.max_polls_in_flight,
                 "requests": self.requests,
+                "maxAllInFlight": self.max_all_in_flight,
+                "roomPuts": list(self.room_puts),
+                "visitors": {k: dict(v) for k, v in self.visitors.items()},
+                "queuePolls": list(self.queue_polls),
             }
 
-    def create_order(self, body: dict, key: str | None) -> tuple[int, dict]:
+    def create_order(self, body: dict, key: str | None, token: str | None = None) -> tuple[int, dict]:
         with self.lock:
             # CLOCK_MONOTONIC is system-wide, so the tests can compare these times with their own.
-            self.orders.append({"at": time.monotonic(), "body": body, "key": key})
+            self.orders.append({"at": time.monotonic(), "body": body, "key": key, "token": token})
             status = self.statuses[(len(self.orders) - 1) % len(self.statuses)] if self.statuses else 201
             if status != 201:
                 return status, {"error": "simulated"}
+            if token is not None:
+                visitor = self.visitors.get(token.removeprefix("tok."))
+                if not token.startswith("tok.") or visitor is None or not visitor["admitted"]:
+                    return 401, {"error": "Admission-Token: bad signature"}
+                if visitor["uses"] >= self.token_uses:
+                    return 429, {"error": "Admission-Token: used up"}
+                visitor["uses"] += 1
             order_id = str(uuid.uuid4())
             self.order_items[order_id] = body.get("items", [])
             self.cards[order_id] = (body.get("card") or {}).get("number")
@@ -162,6 +199,75 @@ class State:
             self.polls[order_id] = 0  # "paying" on the next poll, then decided
             return 202, {"orderId": order_id, "status": "paying"}
 
+    # --- the waiting room ---------------------------------------------------------------------
+
+    def visitor_status(self, visitor_id: str) -> dict:
+        v = self.visitors[visitor_id]
+        waiting = [k for k, w in self.visitors.items() if not w["admitted"] and not w["left"]]
+        admitted = v["admitted"]
+        ahead = None if admitted else waiting.index(visitor_id)
+        return {
+            "visitorId": visitor_id,
+            "saleId": self.sale_id,
+            "status": "admitted" if admitted else "waiting",
+            "position": None if admitted else ahead + 1,
+            "ahead": ahead,
+            "queueLength": len(waiting),
+            "admissionRatePerSecond": 10.0,
+            "estimatedWaitSeconds": None if admitted else (ahead or 0) / 10,
+            "pollAfterMs": self.poll_after_ms[min(v["polls"], len(self.poll_after_ms) - 1)],
+            "opensAt": None,
+            "roomState": self.room_state,
+            "admissionToken": f"tok.{visitor_id}" if admitted else None,
+            "tokenExpiresAt": None,
+            "usesLeft": self.token_uses - v["uses"] if admitted else None,
+        }
+
+    def join(self, sale_id: str) -> tuple[int, dict]:
+        with self.lock:
+            if sale_id != self.sale_id:
+                return 404, {"error": f"no sale {sale_id!r}"}
+            if self.room_state in ("off", "closed"):
+                return 409, {"error": f"the waiting room is {self.room_state}"}
+            visitor_id = str(uuid.uuid4())
+            self.visitors[visitor_id] = {
+                "joinedAt": time.monotonic(),
+                "polls": 0,
+                "admitted": self.polls_to_admit == 0,
+                "left": False,
+                "uses": 0,
+            }
+            return 201, self.visitor_status(visitor_id)
+
+    def poll_visitor(self, sale_id: str, visitor_id: str) -> tuple[int, dict]:
+        with self.lock:
+            v = self.visitors.get(visitor_id)
+            if sale_id != self.sale_id or v is None or v["left"]:
+                return 404, {"error": "not in the queue"}
+            self.queue_polls.append({"visitorId": visitor_id, "at": time.monotonic()})
+            v["polls"] += 1
+            if v["polls"] >= self.polls_to_admit:
+                v["admitted"] = True
+            return 200, self.visitor_status(visitor_id)
+
+    def leave(self, sale_id: str, visitor_id: str) -> int:
+        with self.lock:
+            v = self.visitors.get(visitor_id)
+            if sale_id != self.sale_id or v is None or v["left"]:
+                return 404
+            v["left"] = True
+            return 204
+
+    def put_room(self, sale_id: str, body: dict, authorization: str | None) -> tuple[int, dict]:
+        with self.lock:
+            self.room_puts.append({"saleId": sale_id, "body": body, "authorization": authorization})
+            if sale_id != self.sale_id:
+                return 404, {"error": f"no sale {sale_id!r}"}
+            if self.room_status != 200:
+                return self.room_status, {"error": "simulated"}
+            self.room_state = body.get("state", self.room_state)
+            return 200, {"saleId": sale_id, "state": self.room_state}
+
 
 def handler(state: State):
     class Handler(BaseHTTPRequestHandler):
@@ -195,9 +301,65 @@ def handler(state: State):
                     state.requests += 1
             return ok
 
+        def _queue_path(self) -> tuple[str, str | None] | None:
+            """(sale id, visitor id or None) of a /sales/{id}/queue[/{visitorId}] path."""
+            parts = self.path.split("/")
+            if len(parts) >= 4 and parts[1] == "sales" and parts[3] == "queue" and len(parts) <= 5:
+                return parts[2], parts[4] if len(parts) == 5 else None
+            return None
+
+        def _tracked(self, work) -> None:
+            with state.lock:
+                state.all_in_flight += 1
+                state.max_all_in_flight = max(state.max_all_in_flight, state.all_in_flight)
+            try:
+                work()
+            finally:
+                with state.lock:
+                    state.all_in_flight -= 1
+
+        def _no_content(self, status: int) -> None:
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_PUT(self) -> None:
+            body = self._body()
+            parts = self.path.split("/")
+            if len(parts) == 4 and parts[1] == "sales" and parts[3] == "room":
+                return self._tracked(
+                    lambda: self._answer(*state.put_room(parts[2], body or {}, self.headers.get("Authorization")))
+                )
+            self._answer(404, {"error": "not found"})
+
+        def do_DELETE(self) -> None:
+            queue = self._queue_path()
+            if queue is None or queue[1] is None:
+                return self._answer(404, {"error": "not found"})
+
+            def work() -> None:
+                time.sleep(state.queue_delay_s)
+                status = state.leave(*queue)
+                if status == 204:
+                    return self._no_content(204)
+                self._answer(status, {"error": "not in the queue"})
+
+            self._tracked(work)
+
         def do_GET(self) -> None:
             if self.path == "/tickets":
                 return self._answer(200, {"tickets": TICKETS})
+            if self.path == "/sales":
+                sale = {"saleId": state.sale_id, "name": "Fake sale", "opensAt": None, "open": True}
+                return self._answer(200, {"sales": [sale | {"room": {"state": state.room_state}}]})
+            queue = self._queue_path()
+            if queue is not None and queue[1] is not None:
+
+                def work() -> None:
+                    time.sleep(state.queue_delay_s)
+                    self._answer(*state.poll_visitor(*queue))
+
+                return self._tracked(work)
             if self.path == "/_record":
                 return self._answer(200, state.record())
             if self.path.startswith("/orders/"):
@@ -219,8 +381,19 @@ def handler(state: State):
             if self.path.startswith("/orders/") and self.path.endswith("/payment"):
                 order_id = self.path.removeprefix("/orders/").removesuffix("/payment")
                 return self._answer(*state.pay(order_id, body or {}))
+            queue = self._queue_path()
+            if queue is not None and queue[1] is None:
+
+                def work() -> None:
+                    time.sleep(state.queue_delay_s)
+                    self._answer(*state.join(queue[0]))
+
+                return self._tracked(work)
             if self.path != "/orders":
                 return self._answer(404, {"error": "not found"})
+            self._tracked(lambda: self._post_order(body))
+
+        def _post_order(self, body: dict | None) -> None:
             if not isinstance(body, dict):
                 return self._answer(400, {"error": "body: must be a JSON object"})
             with state.lock:
@@ -230,14 +403,17 @@ def handler(state: State):
                 if state.serial:
                     with state.serial_lock:
                         time.sleep(state.delay_s)
-                        answer = state.create_order(body, self.headers.get("Idempotency-Key"))
+                        answer = state.create_order(body, *self._order_headers())
                 else:
                     time.sleep(state.delay_s)
-                    answer = state.create_order(body, self.headers.get("Idempotency-Key"))
+                    answer = state.create_order(body, *self._order_headers())
             finally:
                 with state.lock:
                     state.in_flight -= 1
             self._answer(*answer)
+
+        def _order_headers(self) -> tuple[str | None, str | None]:
+            return self.headers.get("Idempotency-Key"), self.headers.get("Admission-Token")
 
     return Handler
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .config import RunConfig
+from .config import RunConfig, Rush
 from .model import Strict
 from .profiles import Rps, StagesProfile
 
@@ -24,6 +24,10 @@ class ConfigPatch(Strict):
     timeoutS: Annotated[float | None, Field(gt=0, le=300)] = None
     maxInFlight: Annotated[int | None, Field(ge=1, le=100_000)] = None
     followShare: Annotated[float | None, Field(ge=0, le=1)] = None
+    rush: Annotated[
+        dict[str, Any] | None,
+        Field(description="a waiting-room rush (see Rush), or changes to the current one; null: back to the rate"),
+    ] = None
     scenario: Annotated[
         str | None,
         Field(
@@ -115,6 +119,43 @@ class SeriesPoint(BaseModel):
     backpressure: int = Field(description="503 answers (the gateway shedding load)")
 
 
+class WaitMs(BaseModel):
+    p50: float
+    p90: float
+    p99: float
+    max: float
+    count: int
+
+
+class RushOrders(BaseModel):
+    placed: int = Field(description="POST /orders sent by admitted visitors")
+    byStatus: dict[str, int] = Field(description="by HTTP status (noAnswer: timeout or connection error)")
+
+
+class RushStats(BaseModel):
+    saleId: str
+    visitors: int = Field(description="visitors the rush sends")
+    arrived: int = Field(description="visitors started so far")
+    joined: int = Field(description="joins answered 200/201")
+    joinFailures: dict[str, int] = Field(description="joins refused, by HTTP status or error kind")
+    waiting: int = Field(description="joined, not yet admitted, still waiting")
+    admitted: int
+    admissionsPerSecond: AchievedRps
+    waitMs: WaitMs = Field(description="from the join's answer to the answer that said admitted")
+    left: int = Field(description="left the queue early (DELETE answered 204)")
+    lost: int = Field(description="no longer in the room while waiting (a poll answered 404, or a leave failed)")
+    abandoned: int = Field(description="admitted and never ordered")
+    noToken: int = Field(description="admitted without an admissionToken in the answer")
+    givenUp: int = Field(description="still out when the rush was stopped or reached its deadline")
+    active: int = Field(description="visitors started and not yet done")
+    polls: int = Field(description="status polls sent (at the pollAfterMs the gateway asked for)")
+    pollErrors: dict[str, int] = Field(description="polls not answered 200, by HTTP status or error kind")
+    orders: RushOrders
+    tokenRefusals: dict[str, int] = Field(
+        description="orders refused for the token: 401 invalid, 403 other sale, 429 used up"
+    )
+
+
 class StatsResponse(BaseModel):
     running: bool
     startedAt: str | None
@@ -131,6 +172,7 @@ class StatsResponse(BaseModel):
         description="the latest 3 failed answers per HTTP status (or 'transport' without a response), "
         "cleared at each start"
     )
+    rush: RushStats | None = Field(description="a rush run's visitors (null for a rate run)")
     series: list[SeriesPoint]
 
 
@@ -144,12 +186,14 @@ class StageWindow(BaseModel):
 
 class ScenarioInfo(BaseModel):
     name: str = Field(description='what POST /start {"scenario": ...} takes')
+    kind: Literal["rate", "rush"] = Field(description="a rate schedule, or a rush of visitors through the waiting room")
     title: str
     description: str
-    durationS: float = Field(description="the run's length: every stage")
-    peakRps: float
-    profile: StagesProfile
+    durationS: float = Field(description="the run's length: every stage (a rush: its deadline, an upper bound)")
+    peakRps: float = Field(description="orders/s (a rush: visitors arriving per second)")
+    profile: StagesProfile = Field(description="its stages (a rush: its visitors' arrivals per second)")
     timeline: list[StageWindow] = Field(description="each stage's time window and rates, for a chart")
+    rush: Rush | None = Field(description="a rush scenario's visitors; null for a rate scenario")
 
 
 class ScenarioList(BaseModel):

@@ -61,6 +61,7 @@ def build_controller(settings: WorkloadSettings, client: HttpClient | None = Non
         limits=RunLimits.from_settings(settings),
         metrics=WorkloadMetrics(),
         allowed_targets=settings.allowed_targets(),
+        admin_token=settings.admin_token(),
         **kwargs,
     )
 

@@ -33,6 +33,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         choices=list(scenarios.SCENARIOS),
         help="a named scenario (its staged profile and duration; the other flags still apply)",
     )
+    p.add_argument("--visitors", type=int, help="a rush: how many visitors (implies a rush; see --scenario rush)")
+    p.add_argument("--spread", type=float, help="a rush: seconds over which the visitors arrive")
+    p.add_argument("--sale", help="a rush: the sale to queue for (default: the first of GET /sales)")
+    p.add_argument(
+        "--no-open-room",
+        action="store_true",
+        help="a rush: do not open the waiting room first (it is already open, or opening it is not ours to do)",
+    )
     p.add_argument("--config", type=Path, help="JSON file in the GET /config shape (partial allowed); flags win")
     p.add_argument("--max-in-flight", type=int, help="cap on requests in flight")
     p.add_argument("--timeout", type=float, help="per-request timeout in seconds")
@@ -75,6 +83,18 @@ def build_config(settings: WorkloadSettings, args: argparse.Namespace) -> RunCon
         value = getattr(args, flag)
         if value is not None:
             patch[field] = value
+    rush = {
+        field: value
+        for field, value in (
+            ("visitors", args.visitors),
+            ("arrivalSpreadS", args.spread),
+            ("saleId", args.sale),
+            ("openRoom", False if args.no_open_room else None),
+        )
+        if value is not None
+    }
+    if rush:
+        patch["rush"] = rush  # merged into the scenario's (or --config's) rush, else a rush of its own
     return apply_patch(config, patch) if patch else config
 
 
@@ -95,7 +115,11 @@ def main(settings: WorkloadSettings, args: argparse.Namespace, out: TextIO = sys
 async def _run(settings: WorkloadSettings, config: RunConfig, args: argparse.Namespace, out: TextIO) -> int:
     client = make_client(settings)
     controller = Controller(
-        config, client=client, limits=RunLimits.from_settings(settings), decision_wait_s=args.decision_wait
+        config,
+        client=client,
+        limits=RunLimits.from_settings(settings),
+        decision_wait_s=args.decision_wait,
+        admin_token=settings.admin_token(),
     )
     try:
         try:
@@ -136,6 +160,14 @@ async def _run(settings: WorkloadSettings, config: RunConfig, args: argparse.Nam
 
 def progress_line(s: dict) -> str:
     r, lat = s["requests"], s["latencyMs"]
+    rush = s.get("rush")
+    if rush:
+        return (
+            f"{s['elapsedS']:7.1f}s  arrived {rush['arrived']}/{rush['visitors']}  joined {rush['joined']}  "
+            f"waiting {rush['waiting']}  admitted {rush['admitted']} ({rush['admissionsPerSecond']['last10s']:.1f}/s)  "
+            f"orders {rush['orders']['placed']}  refused {sum(rush['tokenRefusals'].values())}  "
+            f"wait p50 {rush['waitMs']['p50'] / 1000:.1f}s"
+        )
     return (
         f"{s['elapsedS']:7.1f}s  target {s['targetRps']:.1f}/s  sent {r['sent']} "
         f"({s['achievedRps']['last10s']:.1f}/s)  ok {r['succeeded']}  failed {r['failed']}  "
@@ -188,9 +220,38 @@ def summary(s: dict) -> str:
             f"p50 {ttd['p50']:.1f}  p90 {ttd['p90']:.1f}  p99 {ttd['p99']:.1f}  max {ttd['max']:.1f} ms",
         ),
     ]
+    if s.get("rush"):
+        rows[1:2] = rush_rows(s["rush"])
     width = max(len(k) for k, _ in rows)
     lines = ["", "Summary", "-" * (width + 40)] + [f"{k:<{width}}  {v}" for k, v in rows]
     return "\n".join(lines) + "\n"
+
+
+def rush_rows(rush: dict) -> list[tuple[str, object]]:
+    """The summary's rows for a rush, in place of the profile's."""
+
+    def pairs(counts: dict) -> str:
+        return ", ".join(f"{k}: {v}" for k, v in counts.items()) or "-"
+
+    wait, aps = rush["waitMs"], rush["admissionsPerSecond"]
+    return [
+        ("rush", f"{rush['visitors']} visitors, sale {rush['saleId']}"),
+        ("joins", f"{rush['joined']} joined of {rush['arrived']} arrived; failures {pairs(rush['joinFailures'])}"),
+        ("admitted", f"{rush['admitted']} ({aps['overall']:.1f}/s overall, {aps['last10s']:.1f}/s last 10 s)"),
+        (
+            "wait (join->admit)",
+            f"p50 {wait['p50'] / 1000:.2f} s  p90 {wait['p90'] / 1000:.2f} s  p99 {wait['p99'] / 1000:.2f} s  "
+            f"max {wait['max'] / 1000:.2f} s",
+        ),
+        (
+            "left / abandoned",
+            f"left the queue {rush['left']}, lost {rush['lost']}, admitted never buying {rush['abandoned']}, "
+            f"given up {rush['givenUp']}, still waiting {rush['waiting']}",
+        ),
+        ("polls", f"{rush['polls']}; errors {pairs(rush['pollErrors'])}"),
+        ("rush orders", f"{rush['orders']['placed']} placed: {pairs(rush['orders']['byStatus'])}"),
+        ("token refusals", pairs(rush["tokenRefusals"])),
+    ]
 
 
 def describe_profile(config: dict) -> str:

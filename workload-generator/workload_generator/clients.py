@@ -30,6 +30,8 @@ SHARDS = 16
 class HttpClient(Protocol):
     async def get(self, url: str, **kwargs) -> httpx.Response: ...
     async def post(self, url: str, **kwargs) -> httpx.Response: ...
+    async def put(self, url: str, **kwargs) -> httpx.Response: ...
+    async def delete(self, url: str, **kwargs) -> httpx.Response: ...
     async def aclose(self) -> None: ...
 
 
@@ -65,6 +67,12 @@ class ClientPool:
 
     async def post(self, url: str, **kwargs) -> httpx.Response:
         return await self._request("POST", url, **kwargs)
+
+    async def put(self, url: str, **kwargs) -> httpx.Response:
+        return await self._request("PUT", url, **kwargs)
+
+    async def delete(self, url: str, **kwargs) -> httpx.Response:
+        return await self._request("DELETE", url, **kwargs)
 
     async def _request(self, method: str, url: str, **kwargs) -> httpx.Response:
         shard = self._pick()

@@ -144,6 +144,45 @@ class Mix(Strict):
         return value
 
 
+SALE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+
+class Rush(Strict):
+    """A rush (the `rush` scenario): visitors arrive in a burst, join the sale's waiting room, wait
+    there polling their place at the pace the gateway asks for, and once admitted place one order
+    with their admission token; some leave the queue early, some are admitted and never buy."""
+
+    visitors: Annotated[int, Field(ge=1, le=200_000, description="virtual visitors, one journey each")] = 5000
+    arrivalSpreadS: Annotated[
+        float, Field(ge=0, le=3600, description="they arrive evenly over this many seconds (0: all at once)")
+    ] = 5.0
+    saleId: Annotated[
+        str | None, Field(pattern=SALE_ID_PATTERN, description="the sale to queue for; null: the first of GET /sales")
+    ] = None
+    leaveShare: Annotated[
+        float, Field(ge=0, le=1, description="share of visitors who leave the queue (DELETE) before admission")
+    ] = 0.02
+    abandonShare: Annotated[float, Field(ge=0, le=1, description="share of visitors admitted who never order")] = 0.1
+    openRoom: Annotated[bool, Field(description="open the room first (PUT /sales/{saleId}/room, the operator API)")] = (
+        True
+    )
+    roomRate: Annotated[
+        float | None,
+        Field(gt=0, le=100_000, description="admission rate (visitors/s, fixed mode) set when opening; null: keep"),
+    ] = None
+    deadlineS: Annotated[
+        float, Field(gt=0, le=24 * 3600, description="the rush ends after this; visitors still out are given up")
+    ] = 600.0
+
+    @field_validator("abandonShare")
+    @classmethod
+    def _shares(cls, value: float, info: ValidationInfo) -> float:
+        leave = info.data.get("leaveShare")
+        if leave is not None and leave + value > 1 + 1e-9:
+            raise ValueError(f"leaveShare ({leave:g}) + abandonShare must not exceed 1")
+        return value
+
+
 class RunConfig(Strict):
     targetApi: Annotated[str, Field(max_length=2000, description="base URL of the API gateway")] = (
         "http://127.0.0.1:8000"
@@ -155,6 +194,9 @@ class RunConfig(Strict):
     timeoutS: Annotated[float, Field(gt=0, le=300, description="per-request timeout")] = 5.0
     maxInFlight: Annotated[int, Field(ge=1, le=100_000, description="requests in flight at most")] = 500
     followShare: Annotated[float, Field(ge=0, le=1, description="share of 201s whose decision is polled")] = 0.1
+    # A rush run replaces the rate schedule: its visitors pace themselves (rps, profile and durationS
+    # are not used; maxInFlight bounds every request of the rush, timeoutS each one).
+    rush: Annotated[Rush | None, Field(description="a waiting-room rush instead of a rate; null: the rate")] = None
 
     @field_validator("targetApi")
     @classmethod

@@ -9,10 +9,10 @@ import asyncio
 import logging
 import random
 
-from . import scenarios
+from . import rush, scenarios
 from .clients import HttpClient
 from .clock import REAL_CLOCK, Clock
-from .config import RunConfig, TicketWeight, apply_patch, check_allowed
+from .config import ConfigError, RunConfig, TicketWeight, apply_patch, check_allowed
 from .metrics import WorkloadMetrics
 from .runner import LoadRun, RunLimits
 from .stats import Stats
@@ -39,6 +39,7 @@ class Controller:
         rng: random.Random | None = None,
         decision_wait_s: float | None = None,
         allowed_targets: frozenset[str] | None = None,
+        admin_token: str | None = None,
     ) -> None:
         self.base = config  # what the next run starts from; PUT /config changes it
         self.client = client
@@ -49,6 +50,7 @@ class Controller:
         self.decision_wait_s = decision_wait_s
         # Normalised base URLs a run may target (config.target_key); None: any (the CLI's own run).
         self.allowed_targets = allowed_targets
+        self.admin_token = admin_token  # the gateway's, for a rush to open its waiting room
         self.run: LoadRun | None = None
         self._task: asyncio.Task | None = None
         self._lock = asyncio.Lock()
@@ -73,7 +75,7 @@ class Controller:
         """Start a run from the config with `overrides` applied (for this run only).
 
         Raises ConfigError (bad overrides; TargetNotAllowed before any request), AlreadyRunning,
-        or TargetError (no ticket list).
+        or TargetError (no ticket list; for a rush, no sale or its room not opened).
         """
         async with self._lock:
             if self.running:
@@ -81,21 +83,35 @@ class Controller:
             config = self.base if overrides is None else apply_patch(self.base, scenarios.expand(overrides))
             check_allowed(config, self.allowed_targets)
             tickets = await self._tickets(config)
+            # A rush opens its room before it starts: a refusal is a TargetError like a missing ticket list.
+            sale_id = await rush.prepare(self.client, config, self.admin_token) if config.rush else None
             if self._task is not None:
                 # The previous run may still be following decisions: its numbers are replaced now.
                 self._task.cancel()
                 await asyncio.gather(self._task, return_exceptions=True)
                 assert self.run is not None  # set together with the task
                 await self.run.abort()
-            self.run = LoadRun(
-                config,
-                tickets,
-                client=self.client,
-                clock=self.clock,
-                limits=self.limits,
-                rng=self.rng,
-                metrics=self.metrics,
-            )
+            if sale_id is not None:
+                self.run = rush.RushRun(
+                    config,
+                    tickets,
+                    sale_id=sale_id,
+                    client=self.client,
+                    clock=self.clock,
+                    limits=self.limits,
+                    rng=self.rng,
+                    metrics=self.metrics,
+                )
+            else:
+                self.run = LoadRun(
+                    config,
+                    tickets,
+                    client=self.client,
+                    clock=self.clock,
+                    limits=self.limits,
+                    rng=self.rng,
+                    metrics=self.metrics,
+                )
             self._task = asyncio.get_running_loop().create_task(self.run.run(decision_wait_s=self.decision_wait_s))
             log.info("load started", extra={"config": config.model_dump(mode="json"), "tickets": len(tickets)})
             return self.run
@@ -126,6 +142,9 @@ class Controller:
             if run is not None:
                 config = apply_patch(run.config, patch)
                 check_allowed(config, self.allowed_targets)
+                if config.rush != run.config.rush:
+                    # Its visitors are already out, following the rush they started with.
+                    raise ConfigError("rush", "cannot change while a run is in progress; POST /stop first")
                 if config.mix.tickets:
                     tickets = config.mix.tickets
                 elif run.config.mix.tickets is None:

@@ -180,13 +180,19 @@ class LoadRun:
         task.add_done_callback(self._requests.discard)
 
     async def _send(self, slot: float) -> None:
+        await self.place_order(self.factory.draw(), since=slot)
+
+    async def place_order(
+        self, planned: PlannedOrder, *, since: float, headers: dict[str, str] | None = None
+    ) -> int | None:
+        """POST one order (counted as sent already) and see to it after a 201: pay it later, follow it.
+        Its latency runs from `since`. Returns the HTTP status, None without an answer."""
         config = self.config
-        planned = self.factory.draw()
         try:
             response = await self.client.post(
                 f"{config.targetApi}/orders",
                 json=planned.body,
-                headers={"Idempotency-Key": str(uuid.uuid4())},
+                headers={"Idempotency-Key": str(uuid.uuid4()), **(headers or {})},
                 timeout=config.timeoutS,
             )
         except asyncio.CancelledError:
@@ -196,17 +202,17 @@ class LoadRun:
             kind = error_kind(e)
             self.stats.on_error(kind)
             self.stats.on_error_sample(TRANSPORT, f"{kind}: {type(e).__name__}: {e}".rstrip(": "))
-            return
+            return None
         now = self.clock.now()
         # Latency from the slot, not from when the request went out: lateness is latency too.
-        self.stats.on_response(response.status_code, now - slot)
+        self.stats.on_response(response.status_code, now - since)
         if not 200 <= response.status_code < 300:
             self.stats.on_error_sample(str(response.status_code), response.text)
         if response.status_code != 201:
-            return
+            return response.status_code
         order_id = _order_id(response)
         if not order_id:
-            return
+            return response.status_code
         order_url = f"{config.targetApi}/orders/{quote(order_id, safe='')}"
         if planned.abandoned or planned.pay_after_s is not None:
             self.stats.on_pay_later(planned.abandoned)
@@ -214,6 +220,7 @@ class LoadRun:
             self._pay_later(order_url, planned)
         if config.followShare > 0 and self.rng.random() < config.followShare:
             self.follower.follow(order_url, now, abandoned=planned.abandoned)
+        return response.status_code
 
     # --- paying later -------------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """Named scenarios: ready-made run configs (POST /start {"scenario": ...}, the CLI's --scenario, GET /scenarios).
 
-A scenario is a partial config (a staged profile and the run's duration) applied before the
-caller's own overrides, so {"scenario": "autoscaling-demo", "targetApi": ...} still chooses the target.
+A scenario is a partial config applied before the caller's own overrides, so {"scenario":
+"autoscaling-demo", "targetApi": ...} still chooses the target. A rate scenario is a staged profile
+and the run's duration; a rush scenario (`rush`) is a `rush` block: visitors queueing in a waiting
+room (workload_generator.rush), described by its arrivals per second.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .config import ConfigError
+from .config import ConfigError, Rush
 from .profiles import StagesProfile
 
 
@@ -18,22 +20,32 @@ class Scenario:
     name: str
     title: str
     description: str
-    profile: StagesProfile
+    profile: StagesProfile  # a rush's: its visitors' arrivals per second
+    rush: Rush | None = None
+
+    @property
+    def duration_s(self) -> float:
+        """A rate scenario's length; a rush's upper bound (its deadline: how long it takes depends on the room)."""
+        return self.rush.deadlineS if self.rush else self.profile.total_s
 
     def patch(self) -> dict[str, Any]:
-        """The config changes the scenario stands for: its profile, and a run exactly as long as it."""
-        return {"profile": self.profile.model_dump(mode="json"), "durationS": self.profile.total_s}
+        """The config changes the scenario stands for: its profile and a run exactly as long as it, or its rush."""
+        if self.rush is not None:
+            return {"rush": self.rush.model_dump(mode="json")}
+        return {"profile": self.profile.model_dump(mode="json"), "durationS": self.profile.total_s, "rush": None}
 
     def describe(self) -> dict[str, Any]:
         """The GET /scenarios entry: enough for a dashboard to draw the profile and caption it."""
         return {
             "name": self.name,
+            "kind": "rush" if self.rush else "rate",
             "title": self.title,
             "description": self.description,
-            "durationS": self.profile.total_s,
+            "durationS": self.duration_s,
             "peakRps": max(s.rps for s in self.profile.stages),
             "profile": self.profile.model_dump(mode="json"),
             "timeline": self.profile.timeline(),
+            "rush": self.rush.model_dump(mode="json") if self.rush else None,
         }
 
 
@@ -65,7 +77,32 @@ AUTOSCALING_DEMO = Scenario(
     ),
 )
 
-SCENARIOS: dict[str, Scenario] = {s.name: s for s in (AUTOSCALING_DEMO,)}
+
+def _rush_scenario(rush: Rush) -> Scenario:
+    rate = rush.visitors / rush.arrivalSpreadS if rush.arrivalSpreadS > 0 else float(rush.visitors)
+    return Scenario(
+        name="rush",
+        title="On-sale rush",
+        description=(
+            f"{rush.visitors:,} visitors arrive within {rush.arrivalSpreadS:g} s, join the sale's waiting room "
+            f"(opened first), wait at the pace the gateway asks for, and once admitted buy with their admission "
+            f"token; {rush.leaveShare:.0%} leave the queue early, {rush.abandonShare:.0%} are admitted and never "
+            f"buy. Ends when every visitor is done, or after {rush.deadlineS:g} s."
+        ),
+        profile=StagesProfile.model_validate(
+            {
+                "kind": "stages",
+                "startRps": rate,
+                "stages": [{"label": "arrivals", "rps": rate, "holdS": max(rush.arrivalSpreadS, 1.0)}],
+            }
+        ),
+        rush=rush,
+    )
+
+
+RUSH = _rush_scenario(Rush())
+
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in (AUTOSCALING_DEMO, RUSH)}
 
 
 def get(name: object) -> Scenario:
@@ -81,4 +118,11 @@ def expand(patch: object) -> object:
     if not isinstance(patch, dict) or "scenario" not in patch:
         return patch
     rest = {k: v for k, v in patch.items() if k != "scenario"}
-    return {**get(patch["scenario"]).patch(), **rest}
+    expanded = get(patch["scenario"]).patch()
+    for key, value in rest.items():
+        # {"scenario": "rush", "rush": {"visitors": 100}}: the caller's fields within the scenario's block.
+        base = expanded.get(key)
+        if key == "rush" and isinstance(base, dict) and isinstance(value, dict):
+            value = {**base, **value}
+        expanded[key] = value
+    return expanded

@@ -30,6 +30,11 @@ class WorkloadSettings(ServiceSettings):
     target_rps: Rps = Field(5.0, description="requests per second of the default (constant) profile")
     port: int = Field(9000, ge=1, le=65535, description="port the control API listens on")
     workload_token: SecretStr | None = Field(None, description="if set, start/stop/PUT config need this bearer token")
+    workload_admin_token: SecretStr | None = Field(
+        None,
+        description="the gateway's ADMIN_TOKEN, sent when a rush opens the waiting room (unset: none; a gateway on "
+        "loopback needs none)",
+    )
     workload_duration_s: Annotated[float | None, Field(gt=0, le=7 * 24 * 3600)] = None
     workload_profile: Profile = Field(default_factory=ConstantProfile, description="default profile (JSON)")
     workload_mix: Mix = Field(default_factory=Mix, description="default order mix (JSON)")
@@ -64,13 +69,16 @@ class WorkloadSettings(ServiceSettings):
     def _urls(cls, value: list[str]) -> list[str]:
         return [check_target_url(v) for v in value]
 
-    @field_validator("workload_token")
+    @field_validator("workload_token", "workload_admin_token")
     @classmethod
     def _not_blank(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is None or value.get_secret_value().strip() else None
 
     def token(self) -> str | None:
         return self.workload_token.get_secret_value() if self.workload_token else None
+
+    def admin_token(self) -> str | None:
+        return self.workload_admin_token.get_secret_value() if self.workload_admin_token else None
 
     def allowed_targets(self) -> frozenset[str]:
         """What a run may target: TARGET_API, and WORKLOAD_ALLOWED_TARGETS (normalised)."""

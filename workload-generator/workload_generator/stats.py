@@ -8,6 +8,7 @@ response or error to the second it ended.
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -75,6 +76,7 @@ class Stats:
         self.payments: Counter[str] = Counter({k: 0 for k in ("payLater", "abandoned", "sent")})
         self.payment_answers: Counter[str] = Counter()
 
+        self.rush_snapshot: Callable[[], dict] | None = None  # a rush run's visitor numbers (rush.RushStats)
         self.target_rps = 0.0
         self.series: deque[dict] = deque(maxlen=SERIES_SECONDS)
         self._second = int(self.started_wall)
@@ -225,6 +227,7 @@ class Stats:
             },
             "payments": {**self.payments, "byStatus": dict(sorted(self.payment_answers.items()))},
             "errorSamples": {k: list(v) for k, v in sorted(self.error_samples.items())},
+            "rush": self.rush_snapshot() if self.rush_snapshot else None,
             "series": list(self.series),
         }
 
