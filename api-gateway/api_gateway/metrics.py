@@ -41,6 +41,7 @@ ORDERS_REFUSED = Counter(
 )
 # Exported at 0 from the start: a rate or an alert over it then sees "none yet", not "no data".
 ORDERS_REFUSED.labels("backpressure")
+ORDERS_REFUSED.labels("admission")
 ORDERS_REPLAYED = Counter(
     "gateway_orders_replayed_total", "requests answered again from their Idempotency-Key", registry=REGISTRY
 )
