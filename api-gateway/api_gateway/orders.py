@@ -132,7 +132,7 @@ def place_order(
     if outcome == IntakeOutcome.CONFLICT:
         raise IdempotencyConflict("this key was already used with a different request body", "Idempotency-Key")
     if outcome == IntakeOutcome.USED_UP:
-        metrics.ORDERS_REFUSED.labels("admission").inc()
+        metrics.ADMISSION_REFUSED.labels("used_up").inc()
         raise AdmissionUsedUp(f"Admission-Token: its {detail} orders are used up; join the queue again")
     if outcome == IntakeOutcome.BACKLOG_FULL:
         metrics.ORDERS_REFUSED.labels("backpressure").inc()

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from pydantic import SecretStr
 
-from api_gateway import admission_token
+from api_gateway import admission_token, metrics
 from api_gateway.app import create_app
 from api_gateway.waiting_room import AdmissionRule, admit, redis_now_ms
 from ticketing_common import keys
@@ -409,11 +409,14 @@ def test_bad_tokens_are_refused_with_their_reason_and_nothing_is_stored(http, ap
         (_signed(app, now_ms=now - 2 * rotation_ms, expires_ms=now + 600_000), 401, "retired"),
         (_signed(app, sale_id="another-sale"), 403, "for sale 'another-sale'"),
     ]
+    invalid, other_sale = (metrics.ADMISSION_REFUSED.labels(r)._value.get() for r in ("invalid", "other_sale"))
     for token, status, reason in cases:
         response = http.post("/orders", json=order_body(), headers={"Admission-Token": token})
         assert response.status_code == status, (token, response.get_json())
         assert reason in response.get_json()["error"]
     assert stored_orders(real_redis) == 0 and real_redis.xlen(keys.ORDER_STREAM) == 0
+    assert metrics.ADMISSION_REFUSED.labels("invalid")._value.get() == invalid + 5
+    assert metrics.ADMISSION_REFUSED.labels("other_sale")._value.get() == other_sale + 1
 
 
 def test_a_token_of_the_previous_key_still_buys(http, app):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from .. import metrics
+from ..domain_errors import AdmissionForOtherSale, AdmissionRefused, AdmissionRequired, DomainError, SaleNotOpen
 from ..errors import ApiError
 from ..models import (
     CreateOrderRequest,
@@ -21,6 +22,13 @@ from ..waiting_room import check_admission
 from .bodies import json_body, respond
 
 bp = Blueprint("orders", __name__)
+
+ADMISSION_REFUSALS = {
+    SaleNotOpen: "not_open",
+    AdmissionRequired: "required",
+    AdmissionRefused: "invalid",
+    AdmissionForOtherSale: "other_sale",
+}
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
@@ -74,7 +82,11 @@ def create_order():
     s = services()
     # The waiting room's gate first: a refused rush costs no body parsing. With the room off this is
     # a cached read (RoomCache) and nothing else.
-    admission = check_admission(s.room_cache.get(), request.headers.get("Admission-Token"), s.tokens)
+    try:
+        admission = check_admission(s.room_cache.get(), request.headers.get("Admission-Token"), s.tokens)
+    except DomainError as e:
+        metrics.ADMISSION_REFUSED.labels(ADMISSION_REFUSALS.get(type(e), "invalid")).inc()
+        raise
     order_request = json_body(CreateOrderRequest)
     limits = IntakeLimits(
         s.settings.max_tickets_per_order, s.settings.max_stream_backlog, s.settings.idempotency_ttl_seconds
