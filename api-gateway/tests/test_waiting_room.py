@@ -529,3 +529,32 @@ def test_bad_room_settings_are_422_and_change_nothing(http, body):
 def test_a_body_that_is_not_json_is_400_as_everywhere(http):
     response = http.put(ROOM, data="{", content_type="application/json")
     assert response.status_code == 400
+
+
+def test_the_room_settings_come_from_the_environment_where_redis_has_none(settings, real_redis):
+    first = settings.model_copy(
+        update={"room_state": "paused", "room_mode": "adaptive", "room_rate": 7.5, "room_token_uses": 4}
+    )
+    stats = create_app(first, real_redis).test_client().get(ROOM).get_json()
+    assert (stats["state"], stats["mode"], stats["rate"], stats["tokenUses"]) == ("paused", "adaptive", 7.5, 4)
+
+
+@pytest.mark.parametrize(
+    "env, problem",
+    [
+        ({"ADMISSION_SECRET": "too-short"}, "ADMISSION_SECRET"),
+        ({"ROOM_STATE": "ajar"}, "ROOM_STATE"),
+        ({"ROOM_RATE": "0"}, "ROOM_RATE"),
+        ({"ROOM_OPENS_AT": "2027-01-01T10:00:00"}, "ROOM_OPENS_AT"),  # no time zone
+    ],
+)
+def test_bad_room_settings_stop_the_gateway_with_a_one_line_reason(env, problem, monkeypatch):
+    from api_gateway.settings import GatewaySettings
+    from ticketing_common.settings import describe_error
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError) as error:
+        GatewaySettings()
+    line = describe_error(error.value)  # what the service prints before it exits
+    assert problem in line and "\n" not in line
