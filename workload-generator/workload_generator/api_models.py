@@ -172,7 +172,7 @@ class StatsResponse(BaseModel):
         description="the latest 3 failed answers per HTTP status (or 'transport' without a response), "
         "cleared at each start"
     )
-    rush: RushStats | None = Field(description="a rush run's visitors (null for a rate run)")
+    rush: RushStats | None = Field(None, description="a rush run's visitors (null for a rate run)")
     series: list[SeriesPoint]
 
 
@@ -186,14 +186,16 @@ class StageWindow(BaseModel):
 
 class ScenarioInfo(BaseModel):
     name: str = Field(description='what POST /start {"scenario": ...} takes')
-    kind: Literal["rate", "rush"] = Field(description="a rate schedule, or a rush of visitors through the waiting room")
+    kind: Literal["rate", "rush"] = Field(
+        "rate", description="a rate schedule, or a rush of visitors through the waiting room"
+    )
     title: str
     description: str
     durationS: float = Field(description="the run's length: every stage (a rush: its deadline, an upper bound)")
     peakRps: float = Field(description="orders/s (a rush: visitors arriving per second)")
     profile: StagesProfile = Field(description="its stages (a rush: its visitors' arrivals per second)")
     timeline: list[StageWindow] = Field(description="each stage's time window and rates, for a chart")
-    rush: Rush | None = Field(description="a rush scenario's visitors; null for a rate scenario")
+    rush: Rush | None = Field(None, description="a rush scenario's visitors; null for a rate scenario")
 
 
 class ScenarioList(BaseModel):

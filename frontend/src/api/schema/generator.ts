@@ -207,6 +207,13 @@ export interface components {
             /** Rps */
             rps?: number | null;
             /**
+             * Rush
+             * @description a waiting-room rush (see Rush), or changes to the current one; null: back to the rate
+             */
+            rush?: {
+                [key: string]: unknown;
+            } | null;
+            /**
              * Scenario
              * @description a named scenario (GET /scenarios): its profile and duration, before the other fields here
              */
@@ -473,6 +480,8 @@ export interface components {
              * @default 5
              */
             rps?: number;
+            /** @description a waiting-room rush instead of a rate; null: the rate */
+            rush?: components["schemas"]["Rush"] | null;
             /**
              * Targetapi
              * @description base URL of the API gateway
@@ -486,23 +495,192 @@ export interface components {
              */
             timeoutS?: number;
         };
+        /**
+         * Rush
+         * @description A rush (the `rush` scenario): visitors arrive in a burst, join the sale's waiting room, wait
+         *     there polling their place at the pace the gateway asks for, and once admitted place one order
+         *     with their admission token; some leave the queue early, some are admitted and never buy.
+         */
+        Rush: {
+            /**
+             * Abandonshare
+             * @description share of visitors admitted who never order
+             * @default 0.1
+             */
+            abandonShare?: number;
+            /**
+             * Arrivalspreads
+             * @description they arrive evenly over this many seconds (0: all at once)
+             * @default 5
+             */
+            arrivalSpreadS?: number;
+            /**
+             * Deadlines
+             * @description the rush ends after this; visitors still out are given up
+             * @default 600
+             */
+            deadlineS?: number;
+            /**
+             * Leaveshare
+             * @description share of visitors who leave the queue (DELETE) before admission
+             * @default 0.02
+             */
+            leaveShare?: number;
+            /**
+             * Openroom
+             * @description open the room first (PUT /sales/{saleId}/room, the operator API)
+             * @default true
+             */
+            openRoom?: boolean;
+            /**
+             * Roomrate
+             * @description admission rate (visitors/s, fixed mode) set when opening; null: keep
+             */
+            roomRate?: number | null;
+            /**
+             * Saleid
+             * @description the sale to queue for; null: the first of GET /sales
+             */
+            saleId?: string | null;
+            /**
+             * Visitors
+             * @description virtual visitors, one journey each
+             * @default 5000
+             */
+            visitors?: number;
+        };
+        /** RushOrders */
+        RushOrders: {
+            /**
+             * Bystatus
+             * @description by HTTP status (noAnswer: timeout or connection error)
+             */
+            byStatus: {
+                [key: string]: number;
+            };
+            /**
+             * Placed
+             * @description POST /orders sent by admitted visitors
+             */
+            placed: number;
+        };
+        /** RushStats */
+        RushStats: {
+            /**
+             * Abandoned
+             * @description admitted and never ordered
+             */
+            abandoned: number;
+            /**
+             * Active
+             * @description visitors started and not yet done
+             */
+            active: number;
+            admissionsPerSecond: components["schemas"]["AchievedRps"];
+            /** Admitted */
+            admitted: number;
+            /**
+             * Arrived
+             * @description visitors started so far
+             */
+            arrived: number;
+            /**
+             * Givenup
+             * @description still out when the rush was stopped or reached its deadline
+             */
+            givenUp: number;
+            /**
+             * Joinfailures
+             * @description joins refused, by HTTP status or error kind
+             */
+            joinFailures: {
+                [key: string]: number;
+            };
+            /**
+             * Joined
+             * @description joins answered 200/201
+             */
+            joined: number;
+            /**
+             * Left
+             * @description left the queue early (DELETE answered 204)
+             */
+            left: number;
+            /**
+             * Lost
+             * @description no longer in the room while waiting (a poll answered 404, or a leave failed)
+             */
+            lost: number;
+            /**
+             * Notoken
+             * @description admitted without an admissionToken in the answer
+             */
+            noToken: number;
+            orders: components["schemas"]["RushOrders"];
+            /**
+             * Pollerrors
+             * @description polls not answered 200, by HTTP status or error kind
+             */
+            pollErrors: {
+                [key: string]: number;
+            };
+            /**
+             * Polls
+             * @description status polls sent (at the pollAfterMs the gateway asked for)
+             */
+            polls: number;
+            /** Saleid */
+            saleId: string;
+            /**
+             * Tokenrefusals
+             * @description orders refused for the token: 401 invalid, 403 other sale, 429 used up
+             */
+            tokenRefusals: {
+                [key: string]: number;
+            };
+            /**
+             * Visitors
+             * @description visitors the rush sends
+             */
+            visitors: number;
+            /** @description from the join's answer to the answer that said admitted */
+            waitMs: components["schemas"]["WaitMs"];
+            /**
+             * Waiting
+             * @description joined, not yet admitted, still waiting
+             */
+            waiting: number;
+        };
         /** ScenarioInfo */
         ScenarioInfo: {
             /** Description */
             description: string;
             /**
              * Durations
-             * @description the run's length: every stage
+             * @description the run's length: every stage (a rush: its deadline, an upper bound)
              */
             durationS: number;
+            /**
+             * Kind
+             * @description a rate schedule, or a rush of visitors through the waiting room
+             * @default rate
+             * @enum {string}
+             */
+            kind?: "rate" | "rush";
             /**
              * Name
              * @description what POST /start {"scenario": ...} takes
              */
             name: string;
-            /** Peakrps */
+            /**
+             * Peakrps
+             * @description orders/s (a rush: visitors arriving per second)
+             */
             peakRps: number;
+            /** @description its stages (a rush: its visitors' arrivals per second) */
             profile: components["schemas"]["StagesProfile"];
+            /** @description a rush scenario's visitors; null for a rate scenario */
+            rush?: components["schemas"]["Rush"] | null;
             /**
              * Timeline
              * @description each stage's time window and rates, for a chart
@@ -636,6 +814,8 @@ export interface components {
             requests: components["schemas"]["Requests"];
             /** Running */
             running: boolean;
+            /** @description a rush run's visitors (null for a rate run) */
+            rush?: components["schemas"]["RushStats"] | null;
             /** Series */
             series: components["schemas"]["SeriesPoint"][];
             /** Startedat */
@@ -685,6 +865,19 @@ export interface components {
         };
         /** TimeToDecisionMs */
         TimeToDecisionMs: {
+            /** Max */
+            max: number;
+            /** P50 */
+            p50: number;
+            /** P90 */
+            p90: number;
+            /** P99 */
+            p99: number;
+        };
+        /** WaitMs */
+        WaitMs: {
+            /** Count */
+            count: number;
             /** Max */
             max: number;
             /** P50 */
@@ -1036,6 +1229,7 @@ type ReadonlyArray<T> = [
 export const constantProfileKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConstantProfile"]["kind"]> = ["constant"];
 export const paymentMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PaymentMethod"]> = ["credit_card", "debit_card", "paypal", "apple_pay", "google_pay", "bank_transfer"];
 export const rampProfileKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RampProfile"]["kind"]> = ["ramp"];
+export const scenarioInfoKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScenarioInfo"]["kind"]> = ["rate", "rush"];
 export const spikeProfileKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SpikeProfile"]["kind"]> = ["spike"];
 export const stagesProfileKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StagesProfile"]["kind"]> = ["stages"];
 export const stepProfileKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StepProfile"]["kind"]> = ["step"];
