@@ -124,6 +124,7 @@ def place_order(
         response.model_dump_json(),
         idempotency_key=idempotency_key,
         admission=admission,
+        sale_id=catalogue.sale_id,
     )
     reply, detail = enqueue(keys=script_keys, args=args, client=client)
     outcome = IntakeOutcome(reply)  # a word outside the contract fails here, loudly
@@ -163,7 +164,8 @@ def enqueue_call(
     admission: Admission | None = None,
     sale_id: str = "main",
 ) -> tuple[list[str], list[str | int]]:
-    """enqueue_order.lua's KEYS and ARGV for one order (its header documents them)."""
+    """enqueue_order.lua's KEYS and ARGV for one order (its header documents them). The room's uses
+    key is always passed (a script declares every key it may touch); it is touched only with `admission`."""
     uses_key = keys.room_uses_key(admission.sale_id if admission else sale_id)
     script_keys = [keys.order_key(order_id), keys.ORDER_STREAM, keys.GENERATION, uses_key]
     if idempotency_key is not None:

@@ -202,7 +202,8 @@ class RoomCache:
 
 
 def join(client: redis.Redis, join_script: Script, sale_id: str, visitor_id: str | None) -> tuple[str, bool]:
-    """Join the line, or keep the place one has: (visitorId, joined now?).
+    """Join the line, or keep the place one has: (visitorId, joined now?). A visitor whose admission
+    is spent (expired or used up) joins at the end under a new id.
 
     Raises RoomNotTakingJoins when the room is off or closed (and the visitor is not in it already).
     """
@@ -212,6 +213,7 @@ def join(client: redis.Redis, join_script: Script, sale_id: str, visitor_id: str
             keys.room_waiting_key(sale_id),
             keys.room_admitted_key(sale_id),
             keys.room_visitors_key(sale_id),
+            keys.room_uses_key(sale_id),
         ],
         args=[visitor_id or "", str(uuid.uuid4())],
         client=client,

@@ -558,3 +558,23 @@ def test_bad_room_settings_stop_the_gateway_with_a_one_line_reason(env, problem,
         GatewaySettings()
     line = describe_error(error.value)  # what the service prints before it exits
     assert problem in line and "\n" not in line
+
+
+def test_a_visitor_whose_admission_is_spent_joins_again_at_the_end(http, app, real_redis):
+    visitor, token = admitted_visitor(app, http, tokenUses=1)
+    behind = join(http).get_json()["visitorId"]
+    assert join(http, visitor).get_json()["status"] == "admitted"  # not spent yet: the same admission
+    assert http.post("/orders", json=order_body(), headers={"Admission-Token": token}).status_code == 201
+    again = join(http, visitor)  # used up: a new place, under a new id, behind those who came meanwhile
+    body = again.get_json()
+    assert again.status_code == 201 and body["visitorId"] != visitor
+    assert body["position"] == http.get(f"{QUEUE}/{behind}").get_json()["position"] + 1
+    assert http.get(f"{QUEUE}/{visitor}").status_code == 404
+
+
+def test_an_expired_admission_is_spent_too(http, app, real_redis):
+    visitor, _ = admitted_visitor(app, http)
+    # Admitted longer ago than the token's lifetime (600 s).
+    real_redis.zadd(keys.room_admitted_key(SALE), {visitor: redis_now_ms(real_redis) - 601_000})
+    again = join(http, visitor)
+    assert again.status_code == 201 and again.get_json()["visitorId"] != visitor
