@@ -113,18 +113,7 @@ def steps(r):
     payment = PaymentRecord(PaymentStatus.APPROVED, 1, "ch_1")
     declined = PaymentRecord(PaymentStatus.DECLINED, 1)
     return {
-        "reserve": lambda o: reserve(
-            keys=[
-                keys.order_key(o),
-                keys.STOCK,
-                keys.STOCK_HELD,
-                keys.HOLDS,
-                keys.ORDER_STREAM,
-                keys.GENERATION,
-                keys.TOTALS_ENDED,
-            ],
-            args=[keys.CONSUMER_GROUP, entry(o), NOW, 0, 60_000],
-        ),
+        "reserve": lambda o: run(reserve, lifecycle.reserve_call(o, entry_id=entry(o), now=NOW, hold_ms=60_000)),
         "start_payment": lambda o: run(start, lifecycle.start_payment_call(o, now=NOW)),
         "pay_later": lambda o: run(start, lifecycle.start_payment_call(o, now=NOW, enqueue=True, pay_later_only=True)),
         "confirm": lambda o: run(confirm, lifecycle.confirm_call(o, now=NOW, payment=payment)),
@@ -138,19 +127,8 @@ def steps(r):
                 o, OrderStatus.CANCELLED, Reason.CANCELLED_BY_CUSTOMER, now=NOW, expire_overdue=True
             ),
         ),
-        "dead_letter": lambda o: dead(
-            keys=[
-                keys.order_key(o),
-                keys.ORDER_STREAM,
-                keys.DEAD_LETTER_STREAM,
-                keys.STOCK,
-                keys.STOCK_HELD,
-                keys.HOLDS,
-                keys.GENERATION,
-                keys.TOTALS_ENDED,
-                keys.REFUNDS_DUE,
-            ],
-            args=[keys.CONSUMER_GROUP, entry(o), o, 1, NOW, 0, 1000, keys.STREAM_ORDER_ID_FIELD, 0],
+        "dead_letter": lambda o: run(
+            dead, lifecycle.dead_letter_call(o, entry_id=entry(o), min_deliveries=1, now=NOW, dead_letter_maxlen=1000)
         ),
     }
 
