@@ -145,6 +145,9 @@ def test_every_step_from_every_status_is_a_transition_of_the_table_and_keeps_the
     after = OrderStatus(r.hget(keys.order_key(order_id), "status"))
     assert after == status or after in TRANSITIONS[status], f"{step}: {status} -> {after} is not in TRANSITIONS"
     assert_ledger(r)
+    # A status change is one entry of the events stream (live updates), written by the same step; no change, none.
+    events = [(f["orderId"], f["status"]) for _, f in r.xrange(keys.ORDER_EVENTS)]
+    assert events == ([] if after == status else [(order_id, after.value)]), f"{step}: {status} -> {after}"
     if after in TERMINAL_STATUSES:
         assert not r.hexists(keys.order_key(order_id), "cardNumber"), "the card outlived the decision"
 
@@ -284,8 +287,11 @@ def test_the_expiry_sweep_counts_the_orders_it_expired_and_nothing_more(r):
     step_keys, args = lifecycle.expire_holds_call(batch=100, now=NOW)
     assert script(keys=step_keys, args=args) == len(overdue)
     assert totals(r) == ({"expired": len(overdue)}, {})
+    assert sorted(f["orderId"] for _, f in r.xrange(keys.ORDER_EVENTS)) == sorted(overdue)
+    assert {f["status"] for _, f in r.xrange(keys.ORDER_EVENTS)} == {"expired"}
     assert script(keys=step_keys, args=args) == 0
     assert totals(r) == ({"expired": len(overdue)}, {})
+    assert r.xlen(keys.ORDER_EVENTS) == len(overdue)  # nothing changed, nothing announced
 
 
 def test_after_a_concurrent_run_the_totals_are_exactly_the_terminal_orders(r, redis_url):
