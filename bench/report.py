@@ -490,6 +490,42 @@ def lifecycle(r: dict) -> list[str]:
     return out
 
 
+def live(r: dict) -> list[str]:
+    none, idle = r["none"], r["idle"]
+    return [
+        f"### 9. Live updates: POST /orders with 0 and with {_n(r['subscribers'])} idle SSE subscribers "
+        f"({r['connections']} connections, {r['rounds']} alternating rounds of {r['seconds_per_run']:g} s)",
+        "",
+        *_table(
+            ["subscribers", "POST /orders req/s (median)", "p50 ms", "p99 ms", "rounds req/s"],
+            [
+                [
+                    "0",
+                    f"**{_n(none['rps'])}**",
+                    _n(none["p50_ms"], 2),
+                    _n(none["p99_ms"], 2),
+                    " / ".join(_n(x) for x in none["rps_rounds"]),
+                ],
+                [
+                    _n(r["subscribers"]),
+                    f"**{_n(idle['rps'])}**",
+                    _n(idle["p50_ms"], 2),
+                    _n(idle["p99_ms"], 2),
+                    " / ".join(_n(x) for x in idle["rps_rounds"]),
+                ],
+            ],
+        ),
+        "",
+        f"Ratio with / without: **{r['ratio']}**. The live service's RSS grew "
+        f"**{_n(r['rss_bytes_per_subscriber'] / 1024, 1)} KiB per subscriber** when it first held them "
+        f"(each round: {', '.join(_n(x / 1024, 1) for x in r['rss_per_subscriber_rounds'])} KiB; later rounds "
+        "reuse the memory the closed streams left to Python's allocator); its own gauge counted "
+        f"{' / '.join(_n(x) for x in r.get('open_streams_seen', []))} open streams; it used "
+        f"{r['live_cpu_s_during_idle_run']:g} CPU s while they sat idle through a run.",
+        "",
+    ]
+
+
 SECTIONS = {
     "intake": intake,
     "gateway": gateway,
@@ -500,6 +536,7 @@ SECTIONS = {
     "scaling": scaling,
     "step": step,
     "lifecycle": lifecycle,
+    "live": live,
 }
 
 
