@@ -497,26 +497,29 @@ def live(r: dict) -> list[str]:
         f"({r['connections']} connections, {r['rounds']} alternating rounds of {r['seconds_per_run']:g} s)",
         "",
         *_table(
-            ["subscribers", "POST /orders req/s (median)", "p50 ms", "p99 ms", "rounds req/s"],
+            [
+                "subscribers",
+                "POST /orders req/s (median)",
+                "p50 ms",
+                "p99 ms",
+                "gateway CPU ms/request",
+                "rounds req/s",
+            ],
             [
                 [
-                    "0",
-                    f"**{_n(none['rps'])}**",
-                    _n(none["p50_ms"], 2),
-                    _n(none["p99_ms"], 2),
-                    " / ".join(_n(x) for x in none["rps_rounds"]),
-                ],
-                [
-                    _n(r["subscribers"]),
-                    f"**{_n(idle['rps'])}**",
-                    _n(idle["p50_ms"], 2),
-                    _n(idle["p99_ms"], 2),
-                    " / ".join(_n(x) for x in idle["rps_rounds"]),
-                ],
+                    label,
+                    f"**{_n(row['rps'])}**",
+                    _n(row["p50_ms"], 2),
+                    _n(row["p99_ms"], 2),
+                    _n(row.get("gateway_cpu_ms_per_request"), 3),
+                    " / ".join(_n(x) for x in row["rps_rounds"]),
+                ]
+                for label, row in (("0", none), (_n(r["subscribers"]), idle))
             ],
         ),
         "",
-        f"Ratio with / without: **{r['ratio']}**. The live service's RSS grew "
+        f"Ratio with / without: **{r['ratio']}** of the medians, **{r.get('ratio_of_pairs')}** the median of "
+        "each round's back-to-back pair. The live service's RSS grew "
         f"**{_n(r['rss_bytes_per_subscriber'] / 1024, 1)} KiB per subscriber** when it first held them "
         f"(each round: {', '.join(_n(x / 1024, 1) for x in r['rss_per_subscriber_rounds'])} KiB; later rounds "
         "reuse the memory the closed streams left to Python's allocator); its own gauge counted "
