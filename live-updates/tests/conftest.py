@@ -22,6 +22,7 @@ import redis
 
 from ticketing_common import keys, lifecycle
 from ticketing_common.order_record import GENERATION, OrderLine, new_order_fields, utc_timestamp
+from ticketing_common.status import OrderStatus, Reason
 from tools.redis_server import free_port
 from tools.stack import Process, Service, wait_ready
 
@@ -156,6 +157,8 @@ class Orders:
         self.decide = r.register_script(DECIDE_LUA)
         self.start = r.register_script(lifecycle.lua("start_payment.lua"))
         self.confirm_script = r.register_script(lifecycle.lua("confirm_order.lua"))
+        self.release_script = r.register_script(lifecycle.lua("release_order.lua"))
+        self.sweep_script = r.register_script(lifecycle.lua("expire_holds.lua"))
         self.entries: dict[str, str] = {}
         self.count = 0
 
@@ -183,14 +186,25 @@ class Orders:
         step_keys, args = call
         return script(keys=step_keys, args=args)
 
-    def reserve(self, order_id: str) -> list:
-        return self.run(self.decide, lifecycle.reserve_call(order_id, entry_id=self.entries[order_id], now=NOW))
+    def reserve(self, order_id: str, hold_ms: int = 900_000) -> list:
+        return self.run(
+            self.decide, lifecycle.reserve_call(order_id, entry_id=self.entries[order_id], now=NOW, hold_ms=hold_ms)
+        )
 
     def pay(self, order_id: str) -> list:
         return self.run(self.start, lifecycle.start_payment_call(order_id, now=NOW))
 
     def confirm(self, order_id: str) -> list:
         return self.run(self.confirm_script, lifecycle.confirm_call(order_id, now=NOW))
+
+    def decline(self, order_id: str) -> list:
+        return self.run(
+            self.release_script,
+            lifecycle.release_call(order_id, OrderStatus.PAYMENT_FAILED, Reason.PAYMENT_DECLINED, now=NOW),
+        )
+
+    def sweep(self) -> int:
+        return self.run(self.sweep_script, lifecycle.expire_holds_call(batch=100, now=NOW))
 
 
 @pytest.fixture

@@ -30,6 +30,21 @@ def test_every_status_change_of_an_order_is_delivered_in_order_then_the_stream_e
     assert [e.id for e in rest] == entries
 
 
+def test_a_declined_payment_and_an_expired_hold_arrive_as_their_steps_make_them(live, orders):
+    declined, expiring = orders.create(), orders.create()
+    first, second = live.stream(f"/orders/{declined}"), live.stream(f"/orders/{expiring}")
+    assert first.next().data["status"] == second.next().data["status"] == "pending"
+    orders.reserve(declined)
+    orders.pay(declined)
+    orders.decline(declined)  # release_order.lua: paying -> payment_failed
+    orders.reserve(expiring, hold_ms=-1)  # already overdue
+    assert orders.sweep() == 1  # expire_holds.lua: reserved -> expired
+    events = first.until_closed()
+    assert [e.data["status"] for e in events] == ["reserved", "paying", "payment_failed"]
+    assert events[-1].data["reason"] == "payment_declined"
+    assert [e.data["status"] for e in second.until_closed()] == ["reserved", "expired"]
+
+
 def test_only_the_followed_order_is_sent(live, orders):
     followed, other = orders.create(), orders.create()
     sse = live.stream(f"/orders/{followed}")
