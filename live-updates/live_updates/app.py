@@ -215,7 +215,7 @@ def create_app(
         except BaseException:
             hub.unsubscribe(sub)
             raise
-        sub.last = status
+        sub.last, sub.ready = status, True
         if status["status"] == "admitted":
             hub.offer(sub, CLOSE)
         return stream(sub, [sse.frame("queue", status)])
@@ -229,7 +229,7 @@ def create_app(
         except BaseException:
             hub.unsubscribe(sub)
             raise
-        sub.last = state
+        sub.last, sub.ready = state, True
         return stream(sub, [sse.frame("stock", state)])
 
     @app.get("/dashboard", response_class=StreamingResponse)

@@ -209,7 +209,7 @@ async def visitor_statuses(
 
 
 def send_if_changed(hub: Hub, sub: Subscriber, event: str, data: Any) -> None:
-    if data != sub.last:
+    if sub.ready and data != sub.last:
         sub.last = data
         hub.offer(sub, sse.frame(event, data))
 
@@ -226,7 +226,7 @@ async def poll_queue(client: redis.Redis, hub: Hub) -> None:
         for sub in list(hub.subscribers(topic)):
             if status is not None:
                 send_if_changed(hub, sub, "queue", status)
-            if status is None or status["status"] == "admitted":
+            if sub.ready and (status is None or status["status"] == "admitted"):
                 hub.offer(sub, CLOSE)
 
 

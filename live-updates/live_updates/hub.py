@@ -31,8 +31,11 @@ class Subscriber:
         self.channel = str(topic[0])
         self.queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=size)
         self.dropped = False
-        # What the subscriber last got, for the channels that send only changes (queue, stock).
+        # What the subscriber last got, for the channels that send only changes (queue, stock); the
+        # pollers leave it alone until its route has sent its first state (ready), so that an older
+        # poll can never follow a newer first event.
         self.last: Any = None
+        self.ready = False
         # Stream entry ids at or below this one are already reflected in what it was sent: set from
         # the snapshot it got first; a change queued meanwhile with an id up to it is skipped.
         self.seen_id: str = "0-0"
