@@ -15,6 +15,14 @@ def test_default_catalogue_is_a_realistic_event_of_50000_tickets():
     assert {"adult", "student", "child", "vip"} <= {t.type for t in catalogue.tickets}
 
 
+def test_the_sale_id_is_the_events_id_or_main():
+    assert load_catalogue(DEFAULT_CATALOGUE).sale_id == "aurora-2027"
+
+
+def test_a_catalogue_without_an_event_id_sells_as_main(catalogue_path):
+    assert load_catalogue(catalogue_path).sale_id == "main"
+
+
 @pytest.mark.parametrize(
     "mutate, message",
     [
@@ -23,6 +31,8 @@ def test_default_catalogue_is_a_realistic_event_of_50000_tickets():
         (lambda c: c["tickets"][0].update(stock=-1), "tickets.0.stock"),
         (lambda c: c["tickets"][0].update(price="free"), "tickets.0.price"),
         (lambda c: c.update(tickets=[]), "tickets"),
+        (lambda c: c["event"].update(id="two words"), "event.id"),
+        (lambda c: c["event"].update(id="secret"), "event.id"),  # the token secret's key would be its room
     ],
 )
 def test_a_bad_catalogue_is_refused_with_one_line_naming_the_problem(tmp_path, mutate, message):
