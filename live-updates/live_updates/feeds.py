@@ -155,26 +155,37 @@ async def read_order_events(client: redis.Redis, hub: Hub, block_ms: int, count:
 # The waiting room ------------------------------------------------------------------------------
 
 
-def room_rate(room: Sequence[str | None]) -> float:
-    """The admission rate a visitor sees: the room's rate while it is open, else 0."""
-    state, rate = room
+ROOM_READ = ["state", "rate", "opensAt"]  # of the room hash (keys.ROOM_FIELDS)
+
+
+def room_rate(room: Sequence[str | None], now_ms: int) -> float:
+    """The admission rate a visitor sees, as the gateway's VisitorStatus gives it: the room's rate
+    while it is open and past its opening time (opensAt, ms or ''), else 0."""
+    state, rate, opens_at = [*room, None, None, None][:3]
     if state != "open":
         return 0.0
+    if opens_at and opens_at.isdigit() and int(opens_at) > now_ms:
+        return 0.0
     try:
-        return max(float(rate or 0), 0.0)
+        return round(max(float(rate or 0), 0.0), 3)
     except ValueError:
         return 0.0
 
 
+def redis_ms(reply: Sequence[int]) -> int:
+    seconds, micros = reply
+    return int(seconds) * 1000 + int(micros) // 1000
+
+
 def visitor_status(
-    rank: int | None, admitted: float | None, room: Sequence[str | None], queue_length: int
+    rank: int | None, admitted: float | None, room: Sequence[str | None], queue_length: int, now_ms: int
 ) -> dict[str, Any] | None:
     """A `queue` event's data, or None for a visitor who is neither waiting nor admitted."""
     if admitted is not None:
         return {"status": "admitted"}
     if rank is None:
         return None
-    rate = room_rate(room)
+    rate = room_rate(room, now_ms)
     return {
         "status": "waiting",
         "position": rank + 1,
@@ -192,19 +203,21 @@ async def visitor_statuses(
     visitors = list(visitors)
     sales = list(dict.fromkeys(sale for sale, _ in visitors))
     pipe = client.pipeline(transaction=False)
+    pipe.time()
     for sale in sales:
-        pipe.hmget(keys.room_key(sale), ["state", "rate"])
+        pipe.hmget(keys.room_key(sale), ROOM_READ)
         pipe.zcard(keys.room_waiting_key(sale))
     for sale, visitor in visitors:
         pipe.zrank(keys.room_waiting_key(sale), visitor)
         pipe.zscore(keys.room_admitted_key(sale), visitor)
-    replies = await pipe.execute()
+    now, *replies = await pipe.execute()
+    now_ms = redis_ms(now)
     rooms = {sale: (replies[2 * i], int(replies[2 * i + 1])) for i, sale in enumerate(sales)}
     base = 2 * len(sales)
     out: dict[tuple[str, str], dict[str, Any] | None] = {}
     for i, (sale, visitor) in enumerate(visitors):
         room, length = rooms[sale]
-        out[(sale, visitor)] = visitor_status(replies[base + 2 * i], replies[base + 2 * i + 1], room, length)
+        out[(sale, visitor)] = visitor_status(replies[base + 2 * i], replies[base + 2 * i + 1], room, length, now_ms)
     return out
 
 
@@ -261,14 +274,15 @@ async def poll_stock(client: redis.Redis, hub: Hub) -> None:
 async def room_summary(client: redis.Redis, sale_id: str) -> dict[str, Any]:
     """The public summary of a sale's room (no operator figures)."""
     pipe = client.pipeline(transaction=False)
-    pipe.hmget(keys.room_key(sale_id), ["state", "rate"])
+    pipe.hmget(keys.room_key(sale_id), ROOM_READ)
     pipe.zcard(keys.room_waiting_key(sale_id))
-    room, length = await pipe.execute()
+    pipe.time()
+    room, length, now = await pipe.execute()
     return {
         "saleId": sale_id,
         "state": room[0] or "off",
         "queueLength": int(length),
-        "admissionRatePerSecond": room_rate(room),
+        "admissionRatePerSecond": room_rate(room, redis_ms(now)),
     }
 
 

@@ -92,3 +92,11 @@ def test_metrics_count_subscribers_by_channel(live, real_redis):
     text = live.http.get("/metrics").text
     line = next(l for l in text.splitlines() if l.startswith('live_subscribers{channel="stock"}'))
     assert float(line.split()[-1]) >= 1
+
+
+def test_before_the_opening_time_the_rate_seen_is_zero_as_the_gateway_says(live, real_redis):
+    [visitor] = join(real_redis, 1)
+    seconds, micros = real_redis.time()
+    real_redis.hset(keys.room_key(SALE), "opensAt", str(seconds * 1000 + micros // 1000 + 3_600_000))
+    event = live.stream(f"/sales/{SALE}/queue/{visitor}").next()
+    assert event.data["admissionRatePerSecond"] == 0 and event.data["estimatedWaitSeconds"] is None
