@@ -490,6 +490,45 @@ def lifecycle(r: dict) -> list[str]:
     return out
 
 
+def live(r: dict) -> list[str]:
+    none, idle = r["none"], r["idle"]
+    return [
+        f"### 9. Live updates: POST /orders with 0 and with {_n(r['subscribers'])} idle SSE subscribers "
+        f"({r['connections']} connections, {r['rounds']} alternating rounds of {r['seconds_per_run']:g} s)",
+        "",
+        *_table(
+            [
+                "subscribers",
+                "POST /orders req/s (median)",
+                "p50 ms",
+                "p99 ms",
+                "gateway CPU ms/request",
+                "rounds req/s",
+            ],
+            [
+                [
+                    label,
+                    f"**{_n(row['rps'])}**",
+                    _n(row["p50_ms"], 2),
+                    _n(row["p99_ms"], 2),
+                    _n(row.get("gateway_cpu_ms_per_request"), 3),
+                    " / ".join(_n(x) for x in row["rps_rounds"]),
+                ]
+                for label, row in (("0", none), (_n(r["subscribers"]), idle))
+            ],
+        ),
+        "",
+        f"Ratio with / without: **{r['ratio']}** of the medians, **{r.get('ratio_of_pairs')}** the median of "
+        "each round's back-to-back pair. The live service's RSS grew "
+        f"**{_n(r['rss_bytes_per_subscriber'] / 1024, 1)} KiB per subscriber** when it first held them "
+        f"(each round: {', '.join(_n(x / 1024, 1) for x in r['rss_per_subscriber_rounds'])} KiB; later rounds "
+        "reuse the memory the closed streams left to Python's allocator); its own gauge counted "
+        f"{' / '.join(_n(x) for x in r.get('open_streams_seen', []))} open streams; it used "
+        f"{r['live_cpu_s_during_idle_run']:g} CPU s while they sat idle through a run.",
+        "",
+    ]
+
+
 SECTIONS = {
     "intake": intake,
     "gateway": gateway,
@@ -500,6 +539,7 @@ SECTIONS = {
     "scaling": scaling,
     "step": step,
     "lifecycle": lifecycle,
+    "live": live,
 }
 
 

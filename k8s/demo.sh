@@ -8,7 +8,7 @@
 #
 # Settings (environment variables):
 #   OVERLAY=local         k8s/overlays/<OVERLAY> to apply: local (CPU HPAs) or keda (lag-based workers)
-#   BUILD=1               build the five images from this checkout (0: use what is there)
+#   BUILD=1               build the six images from this checkout (0: use what is there)
 #   LOAD_INTO=auto        how the images reach the nodes: kind | minikube | k3d | none;
 #                         auto picks from the context's name (kind-*, minikube, k3d-*), else none
 #   KIND_CLUSTER=kind     cluster name for `kind load` (default: the context's name less "kind-")
@@ -30,7 +30,7 @@ DURATION_S="${DURATION_S:-600}"
 FRONTEND_PORT="${FRONTEND_PORT:-8080}"
 GENERATOR_PORT="${GENERATOR_PORT:-9000}"
 TIMEOUT="${TIMEOUT:-300s}"
-SERVICES=(api-gateway order-worker workload-generator payment-provider frontend)
+SERVICES=(api-gateway order-worker workload-generator payment-provider live-updates frontend)
 PIDFILE="${TMPDIR:-/tmp}/ticketing-k8s-demo.port-forward.pids"
 LOGDIR="${TMPDIR:-/tmp}/ticketing-k8s-demo"
 
@@ -71,6 +71,7 @@ if [[ "$BUILD" == "1" ]]; then
       order-worker) build=(-f docker/python-service.Dockerfile --build-arg SERVICE="$svc" --build-arg PORT=8001) ;;
       workload-generator) build=(-f docker/python-service.Dockerfile --build-arg SERVICE="$svc" --build-arg PORT=9000) ;;
       payment-provider) build=(-f docker/python-service.Dockerfile --build-arg SERVICE="$svc" --build-arg PORT=8002) ;;
+      live-updates) build=(-f docker/python-service.Dockerfile --build-arg SERVICE="$svc" --build-arg PORT=8003) ;;
       *) build=(-f "$svc/Dockerfile") ;;
     esac
     docker build "${build[@]}" -t "ticketing/$svc:latest" .

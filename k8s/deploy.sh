@@ -31,7 +31,7 @@ if [[ "$KUBECTL" == */* && "$KUBECTL" != /* ]]; then KUBECTL="$PWD/$KUBECTL"; fi
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 NAMESPACE=ticketing
-SERVICES=(api-gateway order-worker workload-generator payment-provider frontend)
+SERVICES=(api-gateway order-worker workload-generator payment-provider live-updates frontend)
 K8S_OVERLAY="${K8S_OVERLAY:-base}"
 TIMEOUT="${TIMEOUT:-300s}"
 

@@ -70,6 +70,7 @@ def test_every_word_a_script_uses_is_defined_in_the_contract(path):
             | IDEMPOTENCY_FIELDS
             | XINFO_FIELDS
             | set(keys.SCALING_EVENT_FIELDS)
+            | set(keys.ORDER_EVENT_FIELDS)
             | set(keys.ROOM_FIELDS)
             | {s.value for s in RoomState}
             | {m.value for m in RoomMode}

@@ -37,6 +37,7 @@ PYTHON_SERVICES = {
     "order-worker": ("order_worker", "order_worker.settings", "WorkerSettings", 8001),
     "workload-generator": ("workload_generator", "workload_generator.settings", "WorkloadSettings", 9000),
     "payment-provider": ("payment_provider", "payment_provider.settings", "PaymentSettings", 8002),
+    "live-updates": ("live_updates", "live_updates.settings", "LiveSettings", 8003),
 }
 SERVICES = (*PYTHON_SERVICES, "frontend")
 SERVICE_PORTS = {**{s: v[3] for s, v in PYTHON_SERVICES.items()}, "frontend": 8080}

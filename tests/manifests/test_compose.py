@@ -152,7 +152,8 @@ def test_every_service_has_a_healthcheck_and_waits_for_healthy_dependencies(comp
     assert "redis" in services["api-gateway"]["depends_on"] and "redis" in services["order-worker"]["depends_on"]
     assert "api-gateway" in services["workload-generator"]["depends_on"]
     assert "redis" in services["payment-provider"]["depends_on"]
-    assert {"api-gateway", "workload-generator"} <= set(services["frontend"]["depends_on"])
+    assert {"api-gateway", "workload-generator", "live-updates"} <= set(services["frontend"]["depends_on"])
+    assert "redis" in services["live-updates"]["depends_on"]
 
 
 def test_two_workers_run_each_under_its_own_consumer_name(compose):
@@ -193,6 +194,7 @@ def test_compose_stop_grace_matches_kubernetes(compose):
         "order-worker": "k8s/base/order-worker/deployment.yaml",
         "workload-generator": "k8s/base/workload-generator/deployment.yaml",
         "payment-provider": "k8s/base/payment-provider/deployment.yaml",
+        "live-updates": "k8s/base/live-updates/deployment.yaml",
         "frontend": "k8s/base/frontend/deployment.yaml",
     }
     for service, path in statefulset_or_deployment.items():

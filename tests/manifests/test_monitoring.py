@@ -244,7 +244,7 @@ def test_a_service_monitor_scrapes_each_service_on_its_named_port_under_the_cont
     assert endpoint.get("path", "/metrics") == "/metrics"
 
 
-def test_prometheus_in_the_monitoring_namespace_may_scrape_the_four_services_and_nothing_else():
+def test_prometheus_in_the_monitoring_namespace_may_scrape_the_services_and_nothing_else():
     prometheus = {"app.kubernetes.io/name": "prometheus"}
     monitoring = {"kubernetes.io/metadata.name": "monitoring"}
     elsewhere = {"kubernetes.io/metadata.name": "default"}
@@ -253,6 +253,7 @@ def test_prometheus_in_the_monitoring_namespace_may_scrape_the_four_services_and
         "order-worker": 8001,
         "workload-generator": 9000,
         "payment-provider": 8002,
+        "live-updates": 8003,
         "redis": 6379,
     }
     for kustomization, open_to in ((OVERLAY, set(JOBS)), ("overlays/local", set())):

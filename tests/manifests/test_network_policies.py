@@ -8,17 +8,19 @@ from manifest_lib import NAMESPACE, kustomizations, of_kind, render, workloads
 pytestmark = pytest.mark.manifests
 
 KUSTOMIZATIONS = kustomizations()
-APPS = ("frontend", "api-gateway", "order-worker", "workload-generator", "payment-provider", "redis")
+APPS = ("frontend", "api-gateway", "order-worker", "workload-generator", "payment-provider", "live-updates", "redis")
 PORTS = {
     "frontend": 8080,
     "api-gateway": 8000,
     "order-worker": 8001,
     "workload-generator": 9000,
     "payment-provider": 8002,
+    "live-updates": 8003,
     "redis": 6379,
 }
 
-# (from, to): every other pair of the six is refused (the payment provider: the workers only).
+# (from, to): every other pair of the seven is refused (the payment provider: the workers only; the
+# live updates: the frontend only).
 INTENDED = {
     ("frontend", "api-gateway"),
     ("frontend", "workload-generator"),
@@ -27,6 +29,9 @@ INTENDED = {
     ("order-worker", "redis"),
     ("order-worker", "payment-provider"),
     ("payment-provider", "redis"),
+    ("frontend", "live-updates"),
+    ("live-updates", "redis"),
+    ("live-updates", "api-gateway"),
 }
 
 
@@ -98,14 +103,19 @@ def test_exactly_the_intended_paths_between_the_services_are_open(kustomization)
 
 
 @pytest.mark.parametrize("kustomization", KUSTOMIZATIONS)
-def test_only_the_gateway_the_workers_and_the_payment_provider_reach_redis(kustomization):
+def test_only_the_gateway_the_workers_the_payment_provider_and_the_live_updates_reach_redis(kustomization):
     reach_redis = {src for src, dst in reachable(render(kustomization)) if dst == "redis"}
-    assert reach_redis == {"api-gateway", "order-worker", "payment-provider"}
+    assert reach_redis == {"api-gateway", "order-worker", "payment-provider", "live-updates"}
 
 
 @pytest.mark.parametrize("kustomization", KUSTOMIZATIONS)
 def test_only_the_order_workers_reach_the_payment_provider(kustomization):
     assert {src for src, dst in reachable(render(kustomization)) if dst == "payment-provider"} == {"order-worker"}
+
+
+@pytest.mark.parametrize("kustomization", KUSTOMIZATIONS)
+def test_only_the_frontend_reaches_the_live_updates(kustomization):
+    assert {src for src, dst in reachable(render(kustomization)) if dst == "live-updates"} == {"frontend"}
 
 
 @pytest.mark.parametrize("kustomization", KUSTOMIZATIONS)

@@ -28,6 +28,7 @@ def test_the_generated_config_scrapes_the_contract_jobs_and_passes_promtool(tmp_
         "order-worker": ["127.0.0.1:8001", "127.0.0.1:8011", "127.0.0.1:8021"],
         "workload-generator": ["127.0.0.1:9000"],
         "payment-provider": ["127.0.0.1:8002"],
+        "live-updates": ["127.0.0.1:8003"],
     }
 
 

@@ -87,6 +87,7 @@ def free_ports() -> dict[str, str]:
             "FIRST_WORKER_PORT",
             "GENERATOR_PORT",
             "PROVIDER_PORT",
+            "LIVE_PORT",
             "FRONTEND_PORT",
         )
     }
@@ -120,6 +121,11 @@ def test_make_up_serves_the_stack_on_loopback_and_ctrl_c_stops_every_process(tmp
         assert httpx.get(f"{web}/").status_code == 200  # nginx's workers can read the web app
         assert httpx.get(f"{web}/api/tickets").json()["tickets"]
         assert httpx.get(f"{web}/workload/stats").json()["running"] is False  # the generator waits, idle
+        # The live updates through nginx's /live/: an event stream, its first event at once (unbuffered).
+        with httpx.stream("GET", f"{web}/live/stock", timeout=10) as live:
+            assert live.status_code == 200 and live.headers["content-type"].startswith("text/event-stream")
+            lines = live.iter_lines()
+            assert next(line for line in lines if line.startswith("event:")) == "event: stock"
         # The dashboard's path: control through nginx on loopback needs no token locally.
         started = httpx.post(f"{web}/workload/start", json={"rps": 5, "durationS": 1, "followShare": 0})
         assert started.status_code == 200, started.text
