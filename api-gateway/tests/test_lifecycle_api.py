@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ticketing_common import keys
+from ticketing_common import keys, lifecycle
 
 from .conftest import order_body
 
@@ -20,18 +20,10 @@ def reserve(r, order_id: str) -> list:
     r.xgroup_create(keys.ORDER_STREAM, keys.CONSUMER_GROUP, id="0", mkstream=True)
     [[_, entries]] = r.xreadgroup(keys.CONSUMER_GROUP, "w", {keys.ORDER_STREAM: ">"})
     [entry_id] = [i for i, f in entries if f[keys.STREAM_ORDER_ID_FIELD] == order_id]
-    return r.register_script(DECIDE_LUA)(
-        keys=[
-            keys.order_key(order_id),
-            keys.STOCK,
-            keys.STOCK_HELD,
-            keys.HOLDS,
-            keys.ORDER_STREAM,
-            keys.GENERATION,
-            keys.TOTALS_ENDED,
-        ],
-        args=[keys.CONSUMER_GROUP, entry_id, "2026-01-01T00:00:00.000Z", 0, 600_000],
+    step_keys, args = lifecycle.reserve_call(
+        order_id, entry_id=entry_id, now="2026-01-01T00:00:00.000Z", hold_ms=600_000
     )
+    return r.register_script(DECIDE_LUA)(keys=step_keys, args=args)
 
 
 @pytest.fixture
