@@ -15,13 +15,15 @@
 --
 --   * admission (the waiting room on): the visitor's admission has uses left, or refuse; nothing is
 --     written. The use is counted with the order, so concurrent requests never exceed the limit, and a
---     replay or a refusal (conflict, backlog) uses none.
+--     replay or a refusal (conflict, backlog) uses none. An order without an admission is refused
+--     while the room is on: the gateway's view of the room is cached for a second, this step's is not.
 --
 -- KEYS[1]  the order hash                 ticketing:order:<orderId>
 -- KEYS[2]  the order stream               ticketing:orders
 -- KEYS[3]  the stock generation           ticketing:generation
 -- KEYS[4]  the room's uses hash           ticketing:room:<sale>:uses (touched only when ARGV[8] is set)
--- KEYS[5]  (optional) the idempotency record   ticketing:idempotency:<sha256 of the key>
+-- KEYS[5]  the room                       ticketing:room:<sale> (its state is read when ARGV[8] is '')
+-- KEYS[6]  (optional) the idempotency record   ticketing:idempotency:<sha256 of the key>
 -- ARGV[1]  the order id
 -- ARGV[2]  the stream entry's field for the order id ('orderId')
 -- ARGV[3]  the consumer group name
@@ -29,14 +31,15 @@
 -- ARGV[5]  the request's fingerprint (sha256 of its canonical JSON)
 -- ARGV[6]  seconds to remember the idempotency key
 -- ARGV[7]  the response to remember for the key (JSON)
--- ARGV[8]  the admitted visitor whose token this order uses ('' = no waiting room)
+-- ARGV[8]  the admitted visitor whose token this order uses ('' = the gateway saw the room off)
 -- ARGV[9]  the token's use limit (orders)
 -- ARGV[10..] the order hash as field, value, field, value, ...
 --
 -- Returns {'created', entry id} | {'replayed', first response JSON} | {'conflict', ''} |
---         {'backlog_full', backlog} | {'used_up', uses}; an error reply if the order id is taken.
+--         {'backlog_full', backlog} | {'used_up', uses} | {'admission_required', room state};
+--         an error reply if the order id is taken.
 
-local idempotency = KEYS[5]
+local idempotency = KEYS[6]
 if idempotency then
   local seen = redis.call('HMGET', idempotency, 'fingerprint', 'response')
   if seen[1] then
@@ -48,7 +51,12 @@ if idempotency then
 end
 
 local visitor = ARGV[8]
-if visitor ~= '' then
+if visitor == '' then
+  local state = redis.call('HGET', KEYS[5], 'state')
+  if state and state ~= 'off' then
+    return {'admission_required', state}
+  end
+else
   local used = tonumber(redis.call('HGET', KEYS[4], visitor) or '0')
   if used >= tonumber(ARGV[9]) then
     return {'used_up', tostring(used)}

@@ -91,7 +91,7 @@ def place_order(
     first response is returned again (replayed = True). Raises IdempotencyConflict for the same
     key with another request, BacklogFull when the backlog has reached its bound, AdmissionUsedUp
     when `admission` (the waiting room's verified token) has no use left; the use is counted with
-    the order, in the same step.
+    the order, in the same step. Raises RoomTurnedOn for an order without `admission` while the room is on.
     """
     lines = price_order(request, catalogue, limits.max_tickets)
     order_id = str(uuid.uuid4())
@@ -135,12 +135,19 @@ def place_order(
     if outcome == IntakeOutcome.USED_UP:
         metrics.ADMISSION_REFUSED.labels("used_up").inc()
         raise AdmissionUsedUp(f"Admission-Token: its {detail} orders are used up; join the queue again")
+    if outcome == IntakeOutcome.ADMISSION_REQUIRED:
+        raise RoomTurnedOn(f"the waiting room is {detail}")
     if outcome == IntakeOutcome.BACKLOG_FULL:
         metrics.ORDERS_REFUSED.labels("backpressure").inc()
         raise BacklogFull(
             f"too many orders waiting for a decision ({detail}); retry shortly", retry_after=BACKPRESSURE_RETRY_AFTER_S
         )
     return response, False
+
+
+class RoomTurnedOn(Exception):
+    """The order came without an admission because this process's cached view had the room off, but
+    the room is on: nothing was written. The caller reads the room afresh and checks the token."""
 
 
 @dataclass(frozen=True)
@@ -167,7 +174,8 @@ def enqueue_call(
     """enqueue_order.lua's KEYS and ARGV for one order (its header documents them). The room's uses
     key is always passed (a script declares every key it may touch); it is touched only with `admission`."""
     uses_key = keys.room_uses_key(admission.sale_id if admission else sale_id)
-    script_keys = [keys.order_key(order_id), keys.ORDER_STREAM, keys.GENERATION, uses_key]
+    room_key = keys.room_key(admission.sale_id if admission else sale_id)
+    script_keys = [keys.order_key(order_id), keys.ORDER_STREAM, keys.GENERATION, uses_key, room_key]
     if idempotency_key is not None:
         script_keys.append(keys.idempotency_key(idempotency_key))
     args: list[str | int] = [

@@ -88,6 +88,7 @@ class IntakeOutcome(StrEnum):
     CONFLICT = "conflict"  # the Idempotency-Key was seen with another body
     BACKLOG_FULL = "backlog_full"  # too many orders waiting for a decision: nothing written
     USED_UP = "used_up"  # the admission token's uses are all spent: nothing written
+    ADMISSION_REQUIRED = "admission_required"  # no admission, and the room is on (a stale cached view)
 
 
 class DecisionOutcome(StrEnum):

@@ -16,9 +16,9 @@ from ..models import (
     SaleNotOpenError,
 )
 from ..openapi import Param, operation
-from ..orders import IntakeLimits, cancel_order, get_order, pay_order, place_order
+from ..orders import Admission, IntakeLimits, RoomTurnedOn, cancel_order, get_order, pay_order, place_order
 from ..services import services
-from ..waiting_room import check_admission
+from ..waiting_room import Room, check_admission
 from .bodies import json_body, respond
 
 bp = Blueprint("orders", __name__)
@@ -82,24 +82,41 @@ def create_order():
     s = services()
     # The waiting room's gate first: a refused rush costs no body parsing. With the room off this is
     # a cached read (RoomCache) and nothing else.
-    try:
-        admission = check_admission(s.room_cache.get(), request.headers.get("Admission-Token"), s.tokens)
-    except DomainError as e:
-        metrics.ADMISSION_REFUSED.labels(ADMISSION_REFUSALS.get(type(e), "invalid")).inc()
-        raise
+    admission = _admission(s.room_cache.get())
     order_request = json_body(CreateOrderRequest)
     limits = IntakeLimits(
         s.settings.max_tickets_per_order, s.settings.max_stream_backlog, s.settings.idempotency_ttl_seconds
     )
-    created, replayed = place_order(
-        s.redis, s.enqueue_order, order_request, s.catalogue, limits, _idempotency_key(), admission
-    )
+    try:
+        created, replayed = place_order(
+            s.redis, s.enqueue_order, order_request, s.catalogue, limits, _idempotency_key(), admission
+        )
+    except RoomTurnedOn:
+        # The cached view had the room off; the enqueue step saw it on and wrote nothing. Check again
+        # against the room as it is: the token is verified (or refused), and the use counted.
+        s.room_cache.invalidate()
+        admission = _admission(s.room_cache.get())
+        try:
+            created, replayed = place_order(
+                s.redis, s.enqueue_order, order_request, s.catalogue, limits, _idempotency_key(), admission
+            )
+        except RoomTurnedOn:  # switched off and on again in between: no admission, and it is on
+            raise AdmissionRequired("Admission-Token: required while the waiting room is on; join the queue") from None
     (metrics.ORDERS_REPLAYED if replayed else metrics.ORDERS_CREATED).inc()
     response, status = respond(created, 201)
     response.headers["Location"] = f"{request.path.rstrip('/')}/{created.orderId}"
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response, status
+
+
+def _admission(room: Room) -> Admission | None:
+    """The waiting room's gate (check_admission), counting each refusal by its reason."""
+    try:
+        return check_admission(room, request.headers.get("Admission-Token"), services().tokens)
+    except DomainError as e:
+        metrics.ADMISSION_REFUSED.labels(ADMISSION_REFUSALS.get(type(e), "invalid")).inc()
+        raise
 
 
 def _idempotency_key() -> str | None:
