@@ -4,7 +4,10 @@
  */
 import { fillPath, type JsonRequest, type JsonResponse } from "./openapi";
 import { paymentMethodValues, type components, type paths } from "./schema/gateway";
+import type { RoomSettings, RoomStats, Sale, SalesList, VisitorStatus } from "./rushContract";
 import { request } from "./transport";
+
+export type { RoomSettings, RoomState, RoomStats, Sale, VisitorStatus } from "./rushContract";
 
 type Schemas = components["schemas"];
 
@@ -69,15 +72,17 @@ export async function listTickets(filters: TicketFilters = {}, signal?: AbortSig
   return body.tickets;
 }
 
+/** `admissionToken`: the waiting room's pass, sent as `Admission-Token` when this browser holds one. */
 export function createOrder(
   order: CreateOrderRequest,
   idempotencyKey: string,
   signal?: AbortSignal,
+  admissionToken?: string | null,
 ): Promise<CreateOrderResponse> {
   return request(url("/orders"), {
     method: "POST",
     body: order,
-    headers: { "Idempotency-Key": idempotencyKey },
+    headers: { "Idempotency-Key": idempotencyKey, ...(admissionToken ? { "Admission-Token": admissionToken } : {}) },
     signal,
   });
 }
@@ -112,6 +117,48 @@ export function getScaling(signal?: AbortSignal): Promise<ScalingStatus> {
 export function resetDemo(token: string | null): Promise<ResetResponse> {
   return request(url("/system/reset"), {
     method: "POST",
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+  });
+}
+
+// The waiting room (issue 14). Paths are written out while the gateway's document does not have them yet.
+function salePath(saleId: string, rest = ""): string {
+  return `${API}/sales/${encodeURIComponent(saleId)}${rest}`;
+}
+
+/** The sales on offer, each with its opening time and whether its waiting room is on. */
+export async function listSales(signal?: AbortSignal): Promise<Sale[]> {
+  const body = await request<SalesList>(`${API}/sales`, { signal, timeoutMs: 5_000 });
+  return body.sales;
+}
+
+/** Joins the line, or finds the place again: a known `visitorId` keeps its place (200), a new one is queued (201). */
+export function joinQueue(saleId: string, visitorId: string | null, signal?: AbortSignal): Promise<VisitorStatus> {
+  return request(salePath(saleId, "/queue"), { method: "POST", body: visitorId ? { visitorId } : {}, signal });
+}
+
+export function getVisitorStatus(saleId: string, visitorId: string, signal?: AbortSignal): Promise<VisitorStatus> {
+  return request(salePath(saleId, `/queue/${encodeURIComponent(visitorId)}`), { signal });
+}
+
+/** Gives the place up: everyone behind moves up. */
+export async function leaveQueue(saleId: string, visitorId: string): Promise<void> {
+  await request<null>(salePath(saleId, `/queue/${encodeURIComponent(visitorId)}`), { method: "DELETE" });
+}
+
+/** The operator's view of a room (loopback or the admin token, like the demo reset). */
+export function getRoom(saleId: string, token: string | null, signal?: AbortSignal): Promise<RoomStats> {
+  return request(salePath(saleId, "/room"), {
+    signal,
+    timeoutMs: 5_000,
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+  });
+}
+
+export function updateRoom(saleId: string, settings: RoomSettings, token: string | null): Promise<RoomStats> {
+  return request(salePath(saleId, "/room"), {
+    method: "PUT",
+    body: settings,
     headers: token ? { Authorization: `Bearer ${token}` } : {},
   });
 }
