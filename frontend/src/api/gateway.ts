@@ -24,6 +24,8 @@ export type PayOrderResponse = JsonResponse<paths["/orders/{orderId}/payment"]["
 export type CancelOrderResponse = JsonResponse<paths["/orders/{orderId}/cancel"]["post"], 200>;
 export type SystemStatus = JsonResponse<paths["/system/status"]["get"], 200>;
 export type StockEntry = SystemStatus["stock"][number];
+/** Held and sold per ticket: from the stock ledger, or pushed by the live service. */
+export type StockFigures = Pick<StockEntry, "ticketId" | "held" | "sold">;
 export type WorkerProcess = SystemStatus["workers"][number];
 export type ScalingStatus = JsonResponse<paths["/system/scaling"]["get"], 200>;
 export type ScalingSource = ScalingStatus["source"];

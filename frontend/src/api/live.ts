@@ -18,7 +18,8 @@ export type QueueEvent = Partial<
 export interface LiveStock {
   id: string;
   available: number;
-  held: number;
+  /** Absent only where the polled ledger predates holds. */
+  held?: number;
   sold: number;
 }
 

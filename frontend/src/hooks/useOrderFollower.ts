@@ -1,4 +1,4 @@
-import { useCallback, useRef, useState } from "react";
+import { useCallback, useState } from "react";
 import { getOrder, type Order } from "../api/gateway";
 import { liveUrls } from "../api/live";
 import { ApiError } from "../api/transport";
@@ -68,15 +68,13 @@ export function useOrderFollower(
     retryOn: (error) => !isNotFound(error),
     eventSource,
   });
-  const updatedAt = useRef(channel.updatedAt);
-  updatedAt.current = channel.updatedAt;
-
+  const { updatedAt } = channel;
   const restart = useCallback(
     (patch?: Partial<Order>) => {
-      if (patch) setKnown({ orderId, since: updatedAt.current, patch });
+      if (patch) setKnown({ orderId, since: updatedAt, patch });
       setRound((r) => r + 1);
     },
-    [orderId],
+    [orderId, updatedAt],
   );
 
   // The channel keeps what it showed across a new id: only this order's data counts.
