@@ -177,6 +177,8 @@ export function useLiveChannel<T>(options: LiveChannelOptions<T>): LiveChannelSt
       });
     };
 
+    // A new key starts clean: an error of the last one (e.g. a 404 for an old id) says nothing of this one.
+    setState((s) => (s.error === null ? s : { ...s, error: null }));
     startLive();
     return () => {
       finished = true;
