@@ -2,7 +2,7 @@
  * Bodies as the services send them, typed by the generated schema (`satisfies`), so a model change
  * on the server that the client has not followed fails tsc here rather than in production.
  */
-import type { CreateOrderResponse, Order, Sale, SystemStatus, Ticket, VisitorStatus } from "../api/gateway";
+import type { CreateOrderResponse, Order, RoomStats, Sale, SystemStatus, Ticket, VisitorStatus } from "../api/gateway";
 import type { WorkloadConfig, WorkloadStats } from "../api/generator";
 import type { components } from "../api/schema/gateway";
 
@@ -191,4 +191,21 @@ export function admittedStatus(overrides: Partial<VisitorStatus> = {}): VisitorS
     usesLeft: 2,
     ...overrides,
   });
+}
+
+export function roomStats(overrides: Partial<RoomStats> = {}): RoomStats {
+  return {
+    saleId: SALE_ID,
+    state: "open",
+    mode: "adaptive",
+    rate: 12.5,
+    queueLength: 340,
+    admittedTotal: 1200,
+    admissionRatePerSecond: 12.5,
+    waitSeconds: { p50: 20, p99: 61, count: 1200 },
+    opensAt: null,
+    tokenTtlSeconds: 600,
+    tokenUses: 2,
+    ...overrides,
+  };
 }
