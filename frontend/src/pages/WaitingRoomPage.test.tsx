@@ -89,6 +89,18 @@ describe("waiting room page", () => {
     expect(screen.getByTestId("queue-wait")).toHaveTextContent("once letting in starts");
   });
 
+  it("says when letting in is paused, until the live channel shows people being let in again", async () => {
+    mockFetch({
+      "GET /api/sales": () => json(200, { sales: [sale({ room: { state: "paused" } })] }),
+      [`POST ${QUEUE}`]: () =>
+        json(201, visitorStatus({ roomState: "paused", admissionRatePerSecond: 0, estimatedWaitSeconds: null })),
+    });
+    const { sources } = renderRoom();
+    expect(await screen.findByText("Letting people in is paused for a moment. Your place is kept.")).toBeInTheDocument();
+    act(() => sources.latest().send("queue", { status: "waiting", position: 5, ahead: 4, admissionRatePerSecond: 0.5 }));
+    expect(screen.queryByText(/Letting people in is paused/)).not.toBeInTheDocument();
+  });
+
   it("leaves the line: the place is given up and the visitor id forgotten", async () => {
     const api = mockFetch({
       "GET /api/sales": () => json(200, { sales: [sale()] }),

@@ -102,7 +102,8 @@ export function WaitingRoomPage({ eventSource, storage }: Props) {
   const percent = progressPercent(room.mostAhead, ahead);
   const wait = formatWait(view?.estimatedWaitSeconds);
   const notOpen = opensLater(view?.opensAt, now);
-  const paused = view?.roomState === "paused";
+  // The live channel's events carry the rate but not the room's state: a rate above 0 means it is letting in.
+  const paused = view?.roomState === "paused" && !(view.admissionRatePerSecond && view.admissionRatePerSecond > 0);
   return (
     <section className="card card--narrow waiting-room" aria-labelledby="room-heading">
       <h1 id="room-heading">You are in the waiting room</h1>
