@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-SERVICES := common api-gateway order-worker workload-generator payment-provider
+SERVICES := common api-gateway order-worker workload-generator payment-provider live-updates
 
 .DEFAULT_GOAL := help
 .PHONY: help up test lint bench reset deps venv frontend types clean k8s-demo k8s-down

@@ -38,7 +38,7 @@ import redis
 from api_gateway.orders import ENQUEUE_ORDER_LUA
 from order_worker.settings import WorkerSettings
 from payment_provider.settings import PaymentSettings
-from ticketing_common import keys
+from ticketing_common import keys, lifecycle
 from ticketing_common.order_record import CREATED_AT, DECIDED_AT, STATUS, new_order_fields, utc_timestamp
 from ticketing_common.payment import PaymentMethod
 from ticketing_common.status import OrderStatus
@@ -281,11 +281,8 @@ def held_memory(client: redis.Redis, n: int, deadline: Deadline, hold_ms: int) -
     for i in range(0, len(entries), 1000):
         pipe = client.pipeline(transaction=False)
         for eid, oid in entries[i : i + 1000]:
-            decide(
-                keys=[keys.order_key(oid), keys.STOCK, keys.STOCK_HELD, keys.HOLDS, keys.ORDER_STREAM, keys.GENERATION],
-                args=[keys.CONSUMER_GROUP, eid, utc_timestamp(), 0, hold_ms],
-                client=pipe,
-            )
+            step_keys, args = lifecycle.reserve_call(oid, entry_id=eid, now=utc_timestamp(), hold_ms=hold_ms)
+            decide(keys=step_keys, args=args, client=pipe)
         reserved += sum(1 for reply in pipe.execute() if reply[0] == "reserved")
     after = {
         "holds": memory_usage(client, keys.HOLDS),

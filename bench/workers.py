@@ -26,7 +26,7 @@ from pathlib import Path
 import redis
 
 from order_worker.scripts import lua
-from ticketing_common import keys
+from ticketing_common import keys, lifecycle
 
 from .budget import Deadline, log
 from .cpu import cpu_seconds, redis_cpu_seconds
@@ -152,24 +152,8 @@ def run_ceiling(url: str, client: redis.Redis, encoded, deadline: Deadline, batc
     now = utc_timestamp()
     payloads = [
         b"".join(
-            resp(
-                "EVALSHA",
-                sha,
-                7,
-                keys.order_key(oid),
-                keys.STOCK,
-                keys.STOCK_HELD,
-                keys.HOLDS,
-                keys.ORDER_STREAM,
-                keys.GENERATION,
-                keys.TOTALS_ENDED,
-                keys.CONSUMER_GROUP,
-                eid,
-                now,
-                0,
-                900_000,
-            )
-            for eid, oid in entries[i : i + batch]
+            resp("EVALSHA", sha, len(call[0]), *call[0], *call[1])
+            for call in (lifecycle.reserve_call(oid, entry_id=eid, now=now) for eid, oid in entries[i : i + batch])
         )
         for i in range(0, len(entries), batch)
     ]

@@ -1,9 +1,10 @@
 # syntax=docker/dockerfile:1
-# The image of each Python service, from one template (the four differ only in what is passed in).
+# The image of each Python service, from one template (they differ only in what is passed in).
 # Build from the repository root so the shared package is in the context:
 #   docker build -f docker/python-service.Dockerfile \
 #     --build-arg SERVICE=api-gateway --build-arg PORT=8000 -t ticketing/api-gateway .
-# SERVICE is the service's folder (api-gateway, order-worker, workload-generator, payment-provider); its Python
+# SERVICE is the service's folder (api-gateway, order-worker, workload-generator, payment-provider,
+# live-updates); its Python
 # package is the same name with underscores. PORT is the port it serves and exposes.
 # docker-compose.yml, .gitlab-ci.yml and k8s/demo.sh pass the two for each service.
 
@@ -18,8 +19,8 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 # Without this a missing argument would surface as a puzzling COPY or EXPOSE error.
 RUN case "$SERVICE" in \
-      api-gateway|order-worker|workload-generator|payment-provider) ;; \
-      *) echo "build with --build-arg SERVICE=api-gateway|order-worker|workload-generator|payment-provider (got '$SERVICE')" >&2; exit 1 ;; \
+      api-gateway|order-worker|workload-generator|payment-provider|live-updates) ;; \
+      *) echo "build with --build-arg SERVICE=api-gateway|order-worker|workload-generator|payment-provider|live-updates (got '$SERVICE')" >&2; exit 1 ;; \
     esac \
     && case "$PORT" in \
       ''|*[!0-9]*) echo "build with --build-arg PORT=<the port $SERVICE serves> (got '$PORT')" >&2; exit 1 ;; \
@@ -69,6 +70,6 @@ EXPOSE ${PORT}
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/readyz' % os.environ['PORT'], timeout=2)"]
 # Validates the settings, then serves: the gateway under gunicorn (WEB_CONCURRENCY workers x
-# GUNICORN_THREADS threads), the worker, the generator and the payment provider under uvicorn (the worker finishes and
+# GUNICORN_THREADS threads), the worker, the generator, the payment provider and the live updates under uvicorn (the worker finishes and
 # acknowledges its batch on SIGTERM). Other commands: `ticketing-service --help`.
 CMD ["ticketing-service"]

@@ -60,6 +60,7 @@ def test_every_word_a_script_uses_is_defined_in_the_contract(path):
             | IDEMPOTENCY_FIELDS
             | XINFO_FIELDS
             | set(keys.SCALING_EVENT_FIELDS)
+            | set(keys.ORDER_EVENT_FIELDS)
         )
     # Words only: error messages (with spaces), Redis commands and options (upper case)
     # and stream id specials (~ * + -) are not contract.

@@ -113,18 +113,7 @@ def steps(r):
     payment = PaymentRecord(PaymentStatus.APPROVED, 1, "ch_1")
     declined = PaymentRecord(PaymentStatus.DECLINED, 1)
     return {
-        "reserve": lambda o: reserve(
-            keys=[
-                keys.order_key(o),
-                keys.STOCK,
-                keys.STOCK_HELD,
-                keys.HOLDS,
-                keys.ORDER_STREAM,
-                keys.GENERATION,
-                keys.TOTALS_ENDED,
-            ],
-            args=[keys.CONSUMER_GROUP, entry(o), NOW, 0, 60_000],
-        ),
+        "reserve": lambda o: run(reserve, lifecycle.reserve_call(o, entry_id=entry(o), now=NOW, hold_ms=60_000)),
         "start_payment": lambda o: run(start, lifecycle.start_payment_call(o, now=NOW)),
         "pay_later": lambda o: run(start, lifecycle.start_payment_call(o, now=NOW, enqueue=True, pay_later_only=True)),
         "confirm": lambda o: run(confirm, lifecycle.confirm_call(o, now=NOW, payment=payment)),
@@ -138,19 +127,8 @@ def steps(r):
                 o, OrderStatus.CANCELLED, Reason.CANCELLED_BY_CUSTOMER, now=NOW, expire_overdue=True
             ),
         ),
-        "dead_letter": lambda o: dead(
-            keys=[
-                keys.order_key(o),
-                keys.ORDER_STREAM,
-                keys.DEAD_LETTER_STREAM,
-                keys.STOCK,
-                keys.STOCK_HELD,
-                keys.HOLDS,
-                keys.GENERATION,
-                keys.TOTALS_ENDED,
-                keys.REFUNDS_DUE,
-            ],
-            args=[keys.CONSUMER_GROUP, entry(o), o, 1, NOW, 0, 1000, keys.STREAM_ORDER_ID_FIELD, 0],
+        "dead_letter": lambda o: run(
+            dead, lifecycle.dead_letter_call(o, entry_id=entry(o), min_deliveries=1, now=NOW, dead_letter_maxlen=1000)
         ),
     }
 
@@ -167,6 +145,9 @@ def test_every_step_from_every_status_is_a_transition_of_the_table_and_keeps_the
     after = OrderStatus(r.hget(keys.order_key(order_id), "status"))
     assert after == status or after in TRANSITIONS[status], f"{step}: {status} -> {after} is not in TRANSITIONS"
     assert_ledger(r)
+    # A status change is one entry of the events stream (live updates), written by the same step; no change, none.
+    events = [(f["orderId"], f["status"]) for _, f in r.xrange(keys.ORDER_EVENTS)]
+    assert events == ([] if after == status else [(order_id, after.value)]), f"{step}: {status} -> {after}"
     if after in TERMINAL_STATUSES:
         assert not r.hexists(keys.order_key(order_id), "cardNumber"), "the card outlived the decision"
 
@@ -306,8 +287,11 @@ def test_the_expiry_sweep_counts_the_orders_it_expired_and_nothing_more(r):
     step_keys, args = lifecycle.expire_holds_call(batch=100, now=NOW)
     assert script(keys=step_keys, args=args) == len(overdue)
     assert totals(r) == ({"expired": len(overdue)}, {})
+    assert sorted(f["orderId"] for _, f in r.xrange(keys.ORDER_EVENTS)) == sorted(overdue)
+    assert {f["status"] for _, f in r.xrange(keys.ORDER_EVENTS)} == {"expired"}
     assert script(keys=step_keys, args=args) == 0
     assert totals(r) == ({"expired": len(overdue)}, {})
+    assert r.xlen(keys.ORDER_EVENTS) == len(overdue)  # nothing changed, nothing announced
 
 
 def test_after_a_concurrent_run_the_totals_are_exactly_the_terminal_orders(r, redis_url):

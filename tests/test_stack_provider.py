@@ -36,7 +36,9 @@ def test_the_provider_port_is_a_setting_and_checked_before_anything_starts(monke
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         taken = holder.getsockname()[1]
-        problems = stack.busy_ports(stack.Ports(provider=taken, redis=0, gateway=0, workers=(), generator=0, web=0))
+        problems = stack.busy_ports(
+            stack.Ports(provider=taken, redis=0, gateway=0, workers=(), generator=0, live=0, web=0)
+        )
     assert problems == [
         f"port {taken} (payment provider) is in use; set PROVIDER_PORT=<another port> (e.g. PROVIDER_PORT={taken + 1} make up)"
     ]

@@ -27,6 +27,7 @@ def main() -> int:
         workers=(free_port(), free_port()),
         generator=free_port(),
         provider=free_port(),
+        live=free_port(),
         web=free_port(),
     )
     with tempfile.TemporaryDirectory(prefix="e2e-") as tmp:

@@ -201,6 +201,16 @@ def generator_service(port: int, target_api: str, host: str = LOOPBACK, **env: s
     )
 
 
+def live_service(port: int, redis_url: str, gateway: str, host: str = LOOPBACK, **env: str) -> Service:
+    """The live-updates service (Server-Sent Events); it fetches the dashboard's figures from `gateway`."""
+    return Service(
+        "live-updates",
+        [PYTHON, "-m", "live_updates"],
+        {"HOST": host, "PORT": str(port), "REDIS_URL": redis_url, "LIVE_GATEWAY_URL": gateway, **env},
+        f"http://{reach(host)}:{port}/readyz",
+    )
+
+
 def provider_service(port: int, redis_url: str, host: str = LOOPBACK, **env: str) -> Service:
     return Service(
         "payment-provider",
@@ -215,7 +225,10 @@ NGINX_CONF = """\
 daemon off;
 pid {run}/nginx.pid;
 error_log stderr warn;
-events {{ worker_connections 1024; }}
+# Every open event stream (/live/) holds two connections, the browser's and the upstream's: room for
+# thousands of idle subscribers, and the descriptors for them.
+worker_rlimit_nofile 20000;
+events {{ worker_connections 8192; }}
 http {{
     include {mime_types};
     default_type application/octet-stream;
@@ -229,7 +242,7 @@ http {{
 }}
 """
 
-TEMPLATE_VARIABLES = ("NGINX_PORT", "API_UPSTREAM", "WORKLOAD_UPSTREAM", "STATIC_ROOT")
+TEMPLATE_VARIABLES = ("NGINX_PORT", "API_UPSTREAM", "WORKLOAD_UPSTREAM", "LIVE_UPSTREAM", "STATIC_ROOT")
 
 
 def render_template(template: str, values: dict[str, str]) -> str:
@@ -253,7 +266,7 @@ def worker_user(static_root: Path) -> str:
     return f"user {user} {group};\n"
 
 
-def nginx_service(port: int, api: str, workload: str, run_dir: Path, host: str = LOOPBACK) -> Service:
+def nginx_service(port: int, api: str, workload: str, run_dir: Path, host: str = LOOPBACK, live: str = "") -> Service:
     """Nginx serving the built frontend with the same server template as the image.
 
     The template's `listen ${NGINX_PORT}` is rendered as host:port, so nginx listens on loopback
@@ -263,7 +276,14 @@ def nginx_service(port: int, api: str, workload: str, run_dir: Path, host: str =
     template = (ROOT / "frontend/nginx/default.conf.template").read_text()
     listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     static_root = ROOT / "frontend/dist"
-    values = {"NGINX_PORT": listen, "API_UPSTREAM": api, "WORKLOAD_UPSTREAM": workload, "STATIC_ROOT": str(static_root)}
+    values = {
+        "NGINX_PORT": listen,
+        "API_UPSTREAM": api,
+        "WORKLOAD_UPSTREAM": workload,
+        # No live service: /live/ answers 502 JSON and the browser polls the gateway.
+        "LIVE_UPSTREAM": live or "http://127.0.0.1:9",
+        "STATIC_ROOT": str(static_root),
+    }
     (run_dir / "default.conf").write_text(render_template(template, values))
     mime_types = next(
         (
@@ -308,6 +328,7 @@ def prometheus_config(
         "order-worker": list(ports.workers),
         "workload-generator": [ports.generator],
         "payment-provider": [ports.provider],
+        "live-updates": [ports.live],
     }
     scrape_configs = []
     for job, job_ports in jobs.items():
@@ -359,6 +380,7 @@ class Ports:
     workers: tuple[int, ...] = (8001, 8011)  # one order worker per port
     generator: int = 9000
     provider: int = 8002  # the payment provider
+    live: int = 8003  # the live-updates service (SSE)
     web: int = 8080
     prometheus: int = DEFAULT_PROMETHEUS_PORT  # only with MONITORING=1
 
@@ -372,7 +394,7 @@ def local_stack(
     gateway_env: dict[str, str] | None = None,
     provider_env: dict[str, str] | None = None,
 ) -> list[Service]:
-    """Redis, the payment provider, the gateway, the order workers, the generator and Nginx, as
+    """Redis, the payment provider, the gateway, the order workers, the generator, the live updates and Nginx, as
     `make up` runs them, and with `monitoring` a Prometheus scraping them. The workers charge through
     the provider (WORKER_PAYMENT_PROVIDER_URL, see `payments_env`).
 
@@ -394,9 +416,17 @@ def local_stack(
         worker_service(f"worker-{i + 1}", port, redis_url, host, **workers_env) for i, port in enumerate(ports.workers)
     ]
     services.append(generator_service(ports.generator, gateway, host))
+    services.append(live_service(ports.live, redis_url, gateway, host))
     if (ROOT / "frontend/dist/index.html").exists():
         services.append(
-            nginx_service(ports.web, gateway, f"http://{reach(host)}:{ports.generator}", run_dir / "nginx", host)
+            nginx_service(
+                ports.web,
+                gateway,
+                f"http://{reach(host)}:{ports.generator}",
+                run_dir / "nginx",
+                host,
+                live=f"http://{reach(host)}:{ports.live}",
+            )
         )
     if monitoring:
         workers_file = run_dir / "prometheus" / WORKER_TARGETS
@@ -436,6 +466,7 @@ def busy_ports(ports: Ports, host: str = LOOPBACK, monitoring: bool = False) -> 
     wanted += [
         (ports.generator, "workload generator", "GENERATOR_PORT", host),
         (ports.provider, "payment provider", "PROVIDER_PORT", host),
+        (ports.live, "live updates", "LIVE_PORT", host),
         (ports.web, "web app", "FRONTEND_PORT", host),
     ]
     if monitoring:
@@ -470,7 +501,7 @@ def check_exposure(host: str) -> str | None:
 
 def ports_from_env(workers: int) -> Ports:
     """The default ports, or those named by REDIS_PORT, GATEWAY_PORT, FIRST_WORKER_PORT (then +10
-    per worker), GENERATOR_PORT, PROVIDER_PORT and FRONTEND_PORT (the names Compose uses for its host ports)."""
+    per worker), GENERATOR_PORT, PROVIDER_PORT, LIVE_PORT and FRONTEND_PORT (the names Compose uses for its host ports)."""
     env = os.environ
     first_worker = int(env.get("FIRST_WORKER_PORT", 8001))
     return Ports(
@@ -479,6 +510,7 @@ def ports_from_env(workers: int) -> Ports:
         workers=tuple(first_worker + 10 * i for i in range(workers)),
         generator=int(env.get("GENERATOR_PORT", 9000)),
         provider=int(env.get("PROVIDER_PORT", 8002)),
+        live=int(env.get("LIVE_PORT", 8003)),
         web=int(env.get("FRONTEND_PORT", 8080)),
         prometheus=int(env.get("PROMETHEUS_PORT", DEFAULT_PROMETHEUS_PORT)),
     )
@@ -678,6 +710,7 @@ def up(args: argparse.Namespace) -> int:
     print(
         f"  Payment provider     http://localhost:{ports.provider}/ledger   (docs: http://localhost:{ports.provider}/docs)"
     )
+    print(f"  Live updates (SSE)   http://localhost:{ports.live}/stock   (through the web app: /live/)")
     print(f"  Redis                redis://127.0.0.1:{ports.redis}/0")
     if "prometheus" in started:
         print(

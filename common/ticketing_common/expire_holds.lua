@@ -9,17 +9,29 @@
 -- The order hashes are named from the index (ARGV[4] .. id), not passed in KEYS: the sweep cannot
 -- know them beforehand. With a Redis Cluster they share the event's hash tag (keys.py).
 --
+-- Every status change it makes is also an entry (orderId, status, at ms) in the events stream
+-- (KEYS[6]), written in this same step: live updates never miss or invent one.
+--
 -- KEYS[1]  the hold deadline index        ticketing:holds
 -- KEYS[2]  available stock per ticket     ticketing:stock
 -- KEYS[3]  held stock per ticket          ticketing:stock:held
 -- KEYS[4]  the stock generation           ticketing:generation (missing = 0)
 -- KEYS[5]  orders ended per terminal status   ticketing:totals:ended (hash status -> count)
+-- KEYS[6]  order status changes               ticketing:events:orders (stream, for live updates)
 -- ARGV[1]  most orders to expire in this batch
 -- ARGV[2]  decision time, ISO 8601 (stored as decidedAt)
 -- ARGV[3]  seconds to keep an expired order (0 = keep)
 -- ARGV[4]  the order key prefix           ticketing:order:
+-- ARGV[5]  most entries the events stream keeps (approximately)
 --
 -- Returns the number of orders expired.
+
+-- The order's status change, for live updates: an entry in the events stream, in this same step.
+local function event(order_id, status)
+  local t = redis.call('TIME')
+  redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[5], '*', 'orderId', order_id, 'status', status,
+    'at', t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000)))
+end
 
 local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
@@ -34,6 +46,7 @@ for _, order_id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms, '
       redis.call('HINCRBY', KEYS[2], item.ticketId, tonumber(item.qty))
     end
     redis.call('HSET', key, 'status', 'expired', 'reason', 'hold_expired', 'decidedAt', ARGV[2])
+    event(order_id, 'expired')
     redis.call('HDEL', key, 'cardNumber')
     if tonumber(ARGV[3]) > 0 then
       redis.call('EXPIRE', key, ARGV[3])

@@ -22,6 +22,10 @@ the same Redis (for instance the admin API's own namespace) can collide with the
     ticketing:autoscaler:events     stream of scaling events (time, target, from, to, reason), capped ~1000
     ticketing:scaling:observed      hash  scaled target -> JSON of the HPA last read from Kubernetes (the gateway's)
     ticketing:scaling:events        stream of the scaling events the gateway saw in the HPAs (time, target, from, to, reason)
+    ticketing:events:orders         stream  one entry per order status change (orderId, status, at ms), capped ~100000
+    ticketing:room:<sale>           hash  a sale's waiting-room settings and admission state (the gateway's room)
+    ticketing:room:<sale>:waiting   zset  visitorId -> arrival sequence number (ZRANK = people ahead)
+    ticketing:room:<sale>:admitted  zset  visitorId -> admitted at (ms, Redis clock)
     admin:<key>                     string  the admin API's own values (see the gateway's admin.py)
 """
 
@@ -102,3 +106,28 @@ TOTALS_PAYMENTS = PREFIX + "totals:payments"
 # an order it released. Added before the refund is tried, so a provider outage or a dead worker
 # leaves it here; every worker's recovery round settles it (refunds are idempotent by key).
 REFUNDS_DUE = PREFIX + "refunds:due"
+
+
+# Every order status change, for the live-updates service (Server-Sent Events): one entry per change,
+# added by the Lua step that makes it (decide, start-payment, confirm, release, the expiry sweep, the
+# dead-letter step), so a subscriber can never see a status the order hash does not have. Creation is
+# not an event (the order's first snapshot is read from its hash). Capped approximately: a reconnect
+# replays from Last-Event-ID while its entry is still in the stream.
+ORDER_EVENTS = PREFIX + "events:orders"
+ORDER_EVENTS_MAXLEN = 100_000
+# The fields of an entry: the order id, the status it moved to, when (ms since the epoch, Redis clock).
+ORDER_EVENT_FIELDS = ("orderId", "status", "at")
+
+
+# The waiting room of a sale (issue 14; the gateway's room module owns the state). Functions of the
+# sale id, so issue 17 can add a hash tag here in one place.
+def room_key(sale_id: str) -> str:
+    return f"{PREFIX}room:{sale_id}"
+
+
+def room_waiting_key(sale_id: str) -> str:
+    return room_key(sale_id) + ":waiting"
+
+
+def room_admitted_key(sale_id: str) -> str:
+    return room_key(sale_id) + ":admitted"

@@ -1,6 +1,7 @@
 """The lifecycle's shared Lua steps (start-payment, confirm, release, the expiry sweep): their
 sources, and the KEYS and ARGV of each call, built in one place for the gateway (sync redis) and the
-worker (async). The scripts beside this module document each KEYS and ARGV; `status.TRANSITIONS`
+worker (async), with the worker's own reserve and dead-letter steps (their scripts live in
+order-worker). Every step that changes a status also appends to `keys.ORDER_EVENTS`. The scripts beside this module document each KEYS and ARGV; `status.TRANSITIONS`
 says which moves exist."""
 
 from __future__ import annotations
@@ -35,6 +36,63 @@ def _payment_args(payment: PaymentRecord | None) -> list[str | int]:
     return [payment.status.value, payment.attempts, payment.charge_id or ""]
 
 
+def reserve_call(order_id: str, *, entry_id: str, now: str, order_ttl: int = 0, hold_ms: int = 900_000) -> Call:
+    """The worker's decide_order.lua (order-worker): pending -> reserved, or rejected."""
+    return (
+        [
+            keys.order_key(order_id),
+            keys.STOCK,
+            keys.STOCK_HELD,
+            keys.HOLDS,
+            keys.ORDER_STREAM,
+            keys.GENERATION,
+            keys.TOTALS_ENDED,
+            keys.ORDER_EVENTS,
+        ],
+        [keys.CONSUMER_GROUP, entry_id, now, order_ttl, hold_ms, keys.ORDER_EVENTS_MAXLEN],
+    )
+
+
+def dead_letter_call(
+    order_id: str,
+    *,
+    entry_id: str,
+    min_deliveries: int,
+    now: str,
+    order_ttl: int = 0,
+    dead_letter_maxlen: int = 100_000,
+    min_idle_ms: int = 0,
+) -> Call:
+    """The worker's dead_letter.lua (order-worker): give up on an entry, its order -> failed.
+    `order_id` is '' for an entry without one."""
+    return (
+        [
+            keys.order_key(order_id),
+            keys.ORDER_STREAM,
+            keys.DEAD_LETTER_STREAM,
+            keys.STOCK,
+            keys.STOCK_HELD,
+            keys.HOLDS,
+            keys.GENERATION,
+            keys.TOTALS_ENDED,
+            keys.REFUNDS_DUE,
+            keys.ORDER_EVENTS,
+        ],
+        [
+            keys.CONSUMER_GROUP,
+            entry_id,
+            order_id,
+            min_deliveries,
+            now,
+            order_ttl,
+            dead_letter_maxlen,
+            keys.STREAM_ORDER_ID_FIELD,
+            min_idle_ms,
+            keys.ORDER_EVENTS_MAXLEN,
+        ],
+    )
+
+
 def start_payment_call(
     order_id: str,
     *,
@@ -56,6 +114,7 @@ def start_payment_call(
             keys.ORDER_STREAM,
             keys.GENERATION,
             keys.TOTALS_ENDED,
+            keys.ORDER_EVENTS,
         ],
         [
             keys.CONSUMER_GROUP,
@@ -68,6 +127,7 @@ def start_payment_call(
             payment_method,
             card_number,
             "1" if pay_later_only else "",
+            keys.ORDER_EVENTS_MAXLEN,
         ],
     )
 
@@ -85,8 +145,9 @@ def confirm_call(
             keys.GENERATION,
             keys.TOTALS_ENDED,
             keys.TOTALS_PAYMENTS,
+            keys.ORDER_EVENTS,
         ],
-        [keys.CONSUMER_GROUP, entry_id, now, order_ttl, *_payment_args(payment)],
+        [keys.CONSUMER_GROUP, entry_id, now, order_ttl, *_payment_args(payment), keys.ORDER_EVENTS_MAXLEN],
     )
 
 
@@ -112,6 +173,7 @@ def release_call(
             keys.GENERATION,
             keys.TOTALS_ENDED,
             keys.TOTALS_PAYMENTS,
+            keys.ORDER_EVENTS,
         ],
         [
             keys.CONSUMER_GROUP,
@@ -124,6 +186,7 @@ def release_call(
             " ".join(sorted(HOLDING_STATUSES)),
             *_payment_args(payment),
             "1" if expire_overdue else "",
+            keys.ORDER_EVENTS_MAXLEN,
         ],
     )
 
@@ -131,6 +194,6 @@ def release_call(
 def expire_holds_call(*, batch: int, now: str, order_ttl: int = 0) -> Call:
     """expire_holds.lua: up to `batch` overdue reserved orders -> expired."""
     return (
-        [keys.HOLDS, keys.STOCK, keys.STOCK_HELD, keys.GENERATION, keys.TOTALS_ENDED],
-        [batch, now, order_ttl, keys.ORDER_PREFIX],
+        [keys.HOLDS, keys.STOCK, keys.STOCK_HELD, keys.GENERATION, keys.TOTALS_ENDED, keys.ORDER_EVENTS],
+        [batch, now, order_ttl, keys.ORDER_PREFIX, keys.ORDER_EVENTS_MAXLEN],
     )

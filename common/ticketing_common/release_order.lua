@@ -6,6 +6,9 @@
 -- reserved -> cancelled (the customer). With ARGV[12] = '1' a reserved order whose hold deadline
 -- has passed becomes 'expired' (hold_expired) instead: the customer is too late.
 --
+-- Every status change it makes is also an entry (orderId, status, at ms) in the events stream
+-- (KEYS[9]), written in this same step: live updates never miss or invent one.
+--
 -- KEYS[1]  the order hash                 ticketing:order:<orderId>
 -- KEYS[2]  available stock per ticket     ticketing:stock
 -- KEYS[3]  held stock per ticket          ticketing:stock:held
@@ -14,6 +17,7 @@
 -- KEYS[6]  the stock generation           ticketing:generation (missing = 0)
 -- KEYS[7]  orders ended per terminal status   ticketing:totals:ended (hash status -> count)
 -- KEYS[8]  charges per payment outcome        ticketing:totals:payments (hash outcome -> count)
+-- KEYS[9]  order status changes               ticketing:events:orders (stream, for live updates)
 -- ARGV[1]  consumer group name
 -- ARGV[2]  stream entry id to acknowledge ('' = none)
 -- ARGV[3]  the target status
@@ -26,9 +30,17 @@
 -- ARGV[10] charge attempts made
 -- ARGV[11] the provider's charge id ('' = none)
 -- ARGV[12] '1' = an overdue reserved order expires instead
+-- ARGV[13] most entries the events stream keeps (approximately)
 --
 -- Returns {'released', target status} | {'expired', ''} | {'wrong_state', status} | {'missing', ''} |
 -- {'stale', ''}. A refusal writes nothing but the ack.
+
+-- The order's status change, for live updates: an entry in the events stream, in this same step.
+local function event(order_id, status)
+  local t = redis.call('TIME')
+  redis.call('XADD', KEYS[9], 'MAXLEN', '~', ARGV[13], '*', 'orderId', order_id, 'status', status,
+    'at', t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000)))
+end
 
 local function ack()
   if ARGV[2] ~= '' then
@@ -77,6 +89,7 @@ if member(status, ARGV[8]) then
 end
 redis.call('HSET', KEYS[1], 'status', target, 'reason', reason, 'decidedAt', ARGV[5])
 redis.call('HINCRBY', KEYS[7], target, 1)
+event(record[4], target)
 if ARGV[9] ~= '' then
   redis.call('HSET', KEYS[1], 'paymentStatus', ARGV[9], 'paymentAttempts', ARGV[10], 'chargeId', ARGV[11])
   redis.call('HINCRBY', KEYS[8], ARGV[9], 1)

@@ -8,6 +8,9 @@
 -- for a payLater order (ARGV[3] = '1': a new stream entry for the worker is added in the same step,
 -- and ARGV[10] = '1': only a payLater order may be paid this way).
 --
+-- Every status change it makes is also an entry (orderId, status, at ms) in the events stream
+-- (KEYS[8]), written in this same step: live updates never miss or invent one.
+--
 -- KEYS[1]  the order hash                 ticketing:order:<orderId>
 -- KEYS[2]  the hold deadline index        ticketing:holds
 -- KEYS[3]  available stock per ticket     ticketing:stock
@@ -15,6 +18,7 @@
 -- KEYS[5]  the order stream               ticketing:orders
 -- KEYS[6]  the stock generation           ticketing:generation (missing = 0)
 -- KEYS[7]  orders ended per terminal status   ticketing:totals:ended (hash status -> count)
+-- KEYS[8]  order status changes               ticketing:events:orders (stream, for live updates)
 -- ARGV[1]  consumer group name
 -- ARGV[2]  stream entry id to acknowledge if refused ('' = none)
 -- ARGV[3]  '1' = add a stream entry for the order (the gateway), '' = not
@@ -25,10 +29,18 @@
 -- ARGV[8]  payment method to store ('' = keep)
 -- ARGV[9]  card number to store ('' = keep)
 -- ARGV[10] '1' = only a payLater order
+-- ARGV[11] most entries the events stream keeps (approximately)
 --
 -- Returns {'paying', new entry id or ''} | {'expired', ''} | {'wrong_state', status (or 'reserved'
 -- for an order that is not payLater)} | {'missing', ''} | {'stale', ''}. Nothing is written on a refusal
 -- except the expiry of an overdue hold.
+
+-- The order's status change, for live updates: an entry in the events stream, in this same step.
+local function event(order_id, status)
+  local t = redis.call('TIME')
+  redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[11], '*', 'orderId', order_id, 'status', status,
+    'at', t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000)))
+end
 
 local function ack()
   if ARGV[2] ~= '' then
@@ -61,6 +73,7 @@ if tonumber(record[4]) <= now_ms then
   redis.call('ZREM', KEYS[2], ARGV[5])
   redis.call('HSET', KEYS[1], 'status', 'expired', 'reason', 'hold_expired', 'decidedAt', ARGV[6])
   redis.call('HINCRBY', KEYS[7], 'expired', 1)
+  event(ARGV[5], 'expired')
   redis.call('HDEL', KEYS[1], 'cardNumber')
   if tonumber(ARGV[7]) > 0 then
     redis.call('EXPIRE', KEYS[1], ARGV[7])
@@ -70,6 +83,7 @@ if tonumber(record[4]) <= now_ms then
 end
 
 redis.call('HSET', KEYS[1], 'status', 'paying')
+event(ARGV[5], 'paying')
 redis.call('ZREM', KEYS[2], ARGV[5])
 if ARGV[8] ~= '' then
   redis.call('HSET', KEYS[1], 'paymentMethod', ARGV[8])

@@ -10,6 +10,9 @@
 -- that the entry is still pending, idle for at least ARGV[9] ms and delivered at least ARGV[4]
 -- times; otherwise it writes nothing.
 --
+-- Every status change it makes is also an entry (orderId, status, at ms) in the events stream
+-- (KEYS[10]), written in this same step: live updates never miss or invent one.
+--
 -- KEYS[1]  the order hash                 ticketing:order:<orderId> (may not exist)
 -- KEYS[2]  the order stream               ticketing:orders
 -- KEYS[3]  the dead-letter stream         ticketing:orders:dead-letter
@@ -19,6 +22,7 @@
 -- KEYS[7]  the stock generation           ticketing:generation (missing = 0)
 -- KEYS[8]  orders ended per terminal status   ticketing:totals:ended (hash status -> count)
 -- KEYS[9]  refunds due                    ticketing:refunds:due (zset orderId -> ms due)
+-- KEYS[10] order status changes           ticketing:events:orders (stream, for live updates)
 -- ARGV[1]  consumer group name
 -- ARGV[2]  stream entry id
 -- ARGV[3]  the order id ('' if the entry had none)
@@ -28,11 +32,19 @@
 -- ARGV[7]  most entries the dead-letter stream keeps (approximately)
 -- ARGV[8]  the stream field that holds the order id ('orderId')
 -- ARGV[9]  least idle time, ms, for giving up (0 = any)
+-- ARGV[10] most entries the events stream keeps (approximately)
 --
 -- Returns 2 if the order was marked failed while paying (noted in KEYS[9] in this same step, so its
 -- charge, if one went through, is refunded by a recovery round even if this worker dies now), 1 if it was marked failed otherwise, 0 if it was already decided or missing, -1 if the
 -- entry is no longer pending, or was delivered or claimed again since the caller looked
 -- (another worker dead-lettered, decided or took it first): nothing written.
+
+-- The order's status change, for live updates: an entry in the events stream, in this same step.
+local function event(order_id, status)
+  local t = redis.call('TIME')
+  redis.call('XADD', KEYS[10], 'MAXLEN', '~', ARGV[10], '*', 'orderId', order_id, 'status', status,
+    'at', t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000)))
+end
 
 -- XPENDING's IDLE form: {{id, consumer, idle ms, deliveries}}, or {} unless idle >= ARGV[9].
 local pending = redis.call('XPENDING', KEYS[2], ARGV[1], 'IDLE', ARGV[9], ARGV[2], ARGV[2], 1)
@@ -56,6 +68,7 @@ if current and (status == 'pending' or status == 'reserved' or status == 'paying
   end
   redis.call('HSET', KEYS[1], 'status', 'failed', 'reason', 'max_deliveries_exceeded', 'decidedAt', ARGV[5])
   redis.call('HINCRBY', KEYS[8], 'failed', 1)
+  event(ARGV[3], 'failed')
   redis.call('HDEL', KEYS[1], 'cardNumber')
   if tonumber(ARGV[6]) > 0 then
     redis.call('EXPIRE', KEYS[1], ARGV[6])

@@ -18,6 +18,9 @@
 --   order missing                 -> (expired or deleted) only acknowledge
 --   order of another stock generation (accepted before a reset) -> only acknowledge, 'stale'
 --
+-- Every status change it makes is also an entry (orderId, status, at ms) in the events stream
+-- (KEYS[8]), written in this same step: live updates never miss or invent one.
+--
 -- KEYS[1]  the order hash                 ticketing:order:<orderId>
 -- KEYS[2]  available stock per ticket     ticketing:stock
 -- KEYS[3]  held stock per ticket          ticketing:stock:held
@@ -25,11 +28,13 @@
 -- KEYS[5]  the order stream               ticketing:orders
 -- KEYS[6]  the stock generation           ticketing:generation (missing = 0)
 -- KEYS[7]  orders ended per terminal status   ticketing:totals:ended (hash status -> count)
+-- KEYS[8]  order status changes            ticketing:events:orders (stream, for live updates)
 -- ARGV[1]  consumer group name
 -- ARGV[2]  stream entry id to acknowledge
 -- ARGV[3]  decision time, ISO 8601 (stored as decidedAt of a rejection)
 -- ARGV[4]  seconds to keep a rejected order (0 = keep)
 -- ARGV[5]  the hold window, ms
+-- ARGV[6]  most entries the events stream keeps (approximately)
 --
 -- Returns {outcome, detail}: 'reserved' (detail '1' for a payLater order, else '0'),
 -- 'rejected' (detail = reason), 'resume' (detail = the status to resume from),
@@ -37,11 +42,18 @@
 -- Raises an error, writing nothing, if the order's items cannot be read: the entry
 -- then stays pending and is dead-lettered after too many deliveries.
 
+-- The order's status change, for live updates: an entry in the events stream, in this same step.
+local function event(order_id, status)
+  local t = redis.call('TIME')
+  redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[6], '*', 'orderId', order_id, 'status', status,
+    'at', t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000)))
+end
+
 local function ack()
   redis.call('XACK', KEYS[5], ARGV[1], ARGV[2])
 end
 
-local record = redis.call('HMGET', KEYS[1], 'status', 'generation', 'payLater')
+local record = redis.call('HMGET', KEYS[1], 'status', 'generation', 'payLater', 'orderId')
 local status = record[1]
 if not status then
   ack()
@@ -91,6 +103,7 @@ if reason then
   redis.call('HSET', KEYS[1], 'status', 'rejected', 'reason', reason, 'decidedAt', ARGV[3])
   redis.call('HDEL', KEYS[1], 'cardNumber')
   redis.call('HINCRBY', KEYS[7], 'rejected', 1)
+  event(record[4], 'rejected')
   if tonumber(ARGV[4]) > 0 then
     redis.call('EXPIRE', KEYS[1], ARGV[4])
   end
@@ -105,7 +118,8 @@ end
 local now = redis.call('TIME')
 local deadline = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + tonumber(ARGV[5])
 redis.call('HSET', KEYS[1], 'status', 'reserved', 'holdExpiresAtMs', deadline)
-redis.call('ZADD', KEYS[4], deadline, redis.call('HGET', KEYS[1], 'orderId'))
+redis.call('ZADD', KEYS[4], deadline, record[4])
+event(record[4], 'reserved')
 if pay_later then
   ack()
   return {'reserved', '1'}

@@ -9,7 +9,7 @@ from typing import Any
 
 import redis.asyncio as redis
 
-from ticketing_common import keys
+from ticketing_common import keys, lifecycle
 from ticketing_common.lifecycle import Call
 from ticketing_common.order_record import utc_timestamp
 from ticketing_common.status import DecisionOutcome
@@ -56,19 +56,10 @@ async def decide_batch(
             # Just delivered to us: any idle time, one delivery is enough to give up on it.
             await dead_letter(pipe, scripts, entry, min_deliveries=1, min_idle_ms=0, order_ttl=order_ttl, now=now)
         else:
-            await scripts.decide_order(
-                keys=[
-                    keys.order_key(entry.order_id),
-                    keys.STOCK,
-                    keys.STOCK_HELD,
-                    keys.HOLDS,
-                    keys.ORDER_STREAM,
-                    keys.GENERATION,
-                    keys.TOTALS_ENDED,
-                ],
-                args=[keys.CONSUMER_GROUP, entry.entry_id, now, order_ttl, hold_ms],
-                client=pipe,
+            step_keys, args = lifecycle.reserve_call(
+                entry.order_id, entry_id=entry.entry_id, now=now, order_ttl=order_ttl, hold_ms=hold_ms
             )
+            await scripts.decide_order(keys=step_keys, args=args, client=pipe)
     results = await pipe.execute(raise_on_error=False)
     return [
         (DecisionOutcome.MALFORMED, "")
@@ -95,32 +86,16 @@ async def dead_letter(
     Only if, when the script runs, the entry is still pending, idle for `min_idle_ms` and delivered
     `min_deliveries` times: an entry another worker claimed meanwhile is left to it (returns -1).
     """
-    order_id = entry.order_id or ""
-    return await scripts.dead_letter(
-        keys=[
-            keys.order_key(order_id),
-            keys.ORDER_STREAM,
-            keys.DEAD_LETTER_STREAM,
-            keys.STOCK,
-            keys.STOCK_HELD,
-            keys.HOLDS,
-            keys.GENERATION,
-            keys.TOTALS_ENDED,
-            keys.REFUNDS_DUE,
-        ],
-        args=[
-            keys.CONSUMER_GROUP,
-            entry.entry_id,
-            order_id,
-            min_deliveries,
-            now or utc_timestamp(),
-            order_ttl,
-            DEAD_LETTER_MAXLEN,
-            keys.STREAM_ORDER_ID_FIELD,
-            min_idle_ms,
-        ],
-        client=client,
+    step_keys, args = lifecycle.dead_letter_call(
+        entry.order_id or "",
+        entry_id=entry.entry_id,
+        min_deliveries=min_deliveries,
+        now=now or utc_timestamp(),
+        order_ttl=order_ttl,
+        dead_letter_maxlen=DEAD_LETTER_MAXLEN,
+        min_idle_ms=min_idle_ms,
     )
+    return await scripts.dead_letter(keys=step_keys, args=args, client=client)
 
 
 async def run_steps(client: redis.Redis, steps: Sequence[tuple[Any, Call]]) -> list[tuple[str, str] | Exception]:

@@ -34,7 +34,7 @@ REQUIRED = {
     "order-worker": {"REDIS_URL", "CONSUMER_NAME"},
     "workload-generator": {"TARGET_API", "WORKLOAD_TOKEN"},
     "payment-provider": {"REDIS_URL", "PAYMENT_TOKEN"},
-    "frontend": {"NGINX_PORT", "API_UPSTREAM", "WORKLOAD_UPSTREAM", "STATIC_ROOT"},
+    "frontend": {"NGINX_PORT", "API_UPSTREAM", "WORKLOAD_UPSTREAM", "LIVE_UPSTREAM", "STATIC_ROOT"},
 }
 
 

@@ -57,6 +57,11 @@ CONTRACT = {
         "payment_provider_refunds_total": (COUNTER, set()),
         "payment_provider_charge_seconds": (HISTOGRAM, set()),
     },
+    "live-updates": {
+        "live_subscribers": (GAUGE, {"channel"}),
+        "live_events_sent_total": (COUNTER, {"channel"}),
+        "live_subscribers_dropped_total": (COUNTER, {"channel"}),
+    },
 }
 
 # Scrape jobs (the `job` label), one per service above.

@@ -1,6 +1,7 @@
 """Every family on the real services' /metrics follows Prometheus' conventions and is in the contract.
 
-The services run as `make up` runs them (gunicorn gateway, a worker, the generator, the payment provider), after some
+The services run as `make up` runs them (gunicorn gateway, a worker, the generator, the payment provider,
+the live updates), after some
 traffic of every kind, so that labelled families have children to check.
 """
 
@@ -118,11 +119,18 @@ def services(system):
         client.post(f"{provider}/charges", json={"idempotencyKey": "p1", "amount": "5.00", "currency": "EUR"})
         client.post(f"{provider}/charges", json={"idempotencyKey": "p1", "amount": "6.00", "currency": "EUR"})
         assert client.post(f"{provider}/charges/p1/refund").status_code == 200
+        # The live updates, with a stream opened and closed (its channel's children exist from the start).
+        port = free_port()
+        system.processes += stack.start([stack.live_service(port, system.redis_url, gateway)], system.workdir / "logs")
+        live = f"http://127.0.0.1:{port}"
+        with client.stream("GET", f"{live}/stock") as response:
+            assert response.status_code == 200
     return {
         "api-gateway": gateway,
         "order-worker": worker,
         "workload-generator": generator,
         "payment-provider": provider,
+        "live-updates": live,
     }
 
 

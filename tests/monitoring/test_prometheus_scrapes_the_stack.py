@@ -46,6 +46,7 @@ def monitored_stack(tmp_path):
         workers=(free_port(), free_port()),
         generator=free_port(),
         provider=free_port(),
+        live=free_port(),
         web=free_port(),
         prometheus=free_port(),
     )
@@ -63,8 +64,8 @@ def test_prometheus_scrapes_every_service_and_the_rule_yields_the_generators_rat
     def targets_up():
         active = httpx.get(f"{prometheus}/api/v1/targets", timeout=10).json()["data"]["activeTargets"]
         up = {(t["labels"]["job"], t["health"]) for t in active}
-        # The gateway, two workers, the generator and the payment provider.
-        return len(active) == 5 and up == {(job, "up") for job in JOBS}
+        # The gateway, two workers, the generator, the payment provider and the live updates.
+        return len(active) == 6 and up == {(job, "up") for job in JOBS}
 
     wait_for(targets_up, 60, "every target up")
 

@@ -1,0 +1,316 @@
+"""What each channel reads, as plain functions of a Redis client (or an HTTP client), and the few
+reader loops that run them once per process for every subscriber (app.py starts them).
+
+- orders: one task XREADs ticketing:events:orders (BLOCK) and fans each entry out to the subscribers
+  of its order; only then is the order hash read, once per batch, for the orders someone follows.
+- queue: once a second, one pipeline of ZRANK/ZSCORE for every (sale, visitor) followed.
+- stock: up to 4 times a second one pipeline of the three stock hashes, sent on change.
+- dashboard: once a second the gateway's GET /system/status over HTTP, and each sale's room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, cast
+
+import httpx
+import redis.asyncio as redis
+
+from ticketing_common import keys
+from ticketing_common.order_record import order_from_fields
+from ticketing_common.status import TERMINAL_STATUSES
+
+from . import sse
+from .hub import CLOSE, Hub, Subscriber
+
+log = logging.getLogger(__name__)
+
+REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError, OSError)
+ORDER_ID, STATUS, AT = keys.ORDER_EVENT_FIELDS
+Fields = dict[str, str]
+Entry = tuple[str, Fields]
+
+
+# Stream ids -----------------------------------------------------------------------------------
+
+
+def parse_id(entry_id: str) -> tuple[int, int] | None:
+    """A stream id "<ms>-<seq>" as a comparable pair; None if it is not one."""
+    ms, _, seq = entry_id.partition("-")
+    if not ms.isdigit() or not (seq.isdigit() or seq == ""):
+        return None
+    if len(ms) > 20 or len(seq) > 20:
+        return None
+    return int(ms), int(seq or 0)
+
+
+def after(entry_id: str, other: str) -> bool:
+    a, b = parse_id(entry_id), parse_id(other)
+    return a is not None and b is not None and a > b
+
+
+# Orders ----------------------------------------------------------------------------------------
+
+
+def is_terminal(status: str) -> bool:
+    return status in TERMINAL_STATUSES
+
+
+def order_change(order: dict[str, Any], status: str) -> dict[str, Any]:
+    """An `order` event's data: the order as stored, with the status of the change it announces (the
+    hash may already be further on; its next change comes as its own event)."""
+    return {**order, "status": status}
+
+
+async def order_snapshot(client: redis.Redis, order_id: str) -> tuple[dict[str, Any] | None, str]:
+    """(the order as the gateway's GET /orders/{id} shows it, or None; the events stream's last id),
+    read in one MULTI so that every change after that id is one the snapshot does not show yet."""
+    pipe = client.pipeline(transaction=True)
+    pipe.hgetall(keys.order_key(order_id))
+    pipe.xrevrange(keys.ORDER_EVENTS, count=1)
+    fields, tip = await pipe.execute()
+    order = order_from_fields(cast("Fields", fields)) if fields else None
+    return order, (tip[0][0] if tip else "0-0")
+
+
+async def changes_since(client: redis.Redis, order_id: str, last_id: str, until: str, limit: int) -> list[Entry] | None:
+    """The order's status changes after `last_id` up to `until`, oldest first; None when they cannot
+    all be known (the stream was trimmed past `last_id`, or more than `limit` entries lie between):
+    the caller sends a snapshot instead."""
+    if parse_id(last_id) is None:
+        return None
+    oldest = cast("list[Entry]", await client.xrange(keys.ORDER_EVENTS, count=1))
+    if oldest and after(oldest[0][0], last_id) and last_id != "0-0":
+        return None  # entries between last_id and the oldest kept one may have been trimmed
+    found: list[Entry] = []
+    cursor, scanned = "(" + last_id, 0
+    while scanned < limit:
+        batch = cast(
+            "list[Entry]",
+            await client.xrange(keys.ORDER_EVENTS, min=cursor, max=until, count=min(1000, limit - scanned)),
+        )
+        if not batch:
+            return found
+        scanned += len(batch)
+        found += [(eid, f) for eid, f in batch if f.get(ORDER_ID) == order_id]
+        cursor = "(" + batch[-1][0]
+        if batch[-1][0] == until:
+            return found
+    return None
+
+
+async def fan_out_order_events(client: redis.Redis, hub: Hub, entries: Sequence[Entry]) -> int:
+    """Queue each entry for the subscribers of its order; the orders are read once, in one pipeline,
+    and only those someone follows. Returns the frames queued."""
+    followed = [(eid, f) for eid, f in entries if hub.subscribers(("orders", f.get(ORDER_ID, "")))]
+    if not followed:
+        return 0
+    order_ids = list(dict.fromkeys(f[ORDER_ID] for _, f in followed))
+    pipe = client.pipeline(transaction=False)
+    for order_id in order_ids:
+        pipe.hgetall(keys.order_key(order_id))
+    orders = {oid: order_from_fields(h) if h else None for oid, h in zip(order_ids, await pipe.execute(), strict=True)}
+    queued = 0
+    for eid, f in followed:
+        order, status = orders[f[ORDER_ID]], f.get(STATUS, "")
+        if order is None:
+            continue  # deleted meanwhile (a demo reset): nothing to show
+        text = sse.frame("order", order_change(order, status), eid)
+        for sub in list(hub.subscribers(("orders", f[ORDER_ID]))):
+            # (id, frame): the stream skips what its first frames already showed (app.relay).
+            queued += hub.offer(sub, (eid, text))
+            if is_terminal(status):
+                hub.offer(sub, CLOSE)
+    return queued
+
+
+async def stream_tip(client: redis.Redis) -> str:
+    tip = cast("list[Entry]", await client.xrevrange(keys.ORDER_EVENTS, count=1))
+    return tip[0][0] if tip else "0-0"
+
+
+async def read_order_events(client: redis.Redis, hub: Hub, block_ms: int, count: int) -> None:
+    """The process's one reader of the events stream, from its tip at start, forever."""
+    last_id: str | None = None
+    while True:
+        try:
+            if last_id is None:
+                last_id = await stream_tip(client)
+            reply = cast(
+                "list[tuple[str, list[Entry]]]",
+                await client.xread({keys.ORDER_EVENTS: last_id}, count=count, block=block_ms),
+            )
+            if not reply:
+                continue
+            entries = reply[0][1]
+            last_id = entries[-1][0]
+            await fan_out_order_events(client, hub, entries)
+        except REDIS_DOWN as e:
+            log.warning("events stream unreadable, retrying: %s", e)
+            await asyncio.sleep(1)
+
+
+# The waiting room ------------------------------------------------------------------------------
+
+
+def room_rate(room: Sequence[str | None]) -> float:
+    """The admission rate a visitor sees: the room's rate while it is open, else 0."""
+    state, rate = room
+    if state != "open":
+        return 0.0
+    try:
+        return max(float(rate or 0), 0.0)
+    except ValueError:
+        return 0.0
+
+
+def visitor_status(
+    rank: int | None, admitted: float | None, room: Sequence[str | None], queue_length: int
+) -> dict[str, Any] | None:
+    """A `queue` event's data, or None for a visitor who is neither waiting nor admitted."""
+    if admitted is not None:
+        return {"status": "admitted"}
+    if rank is None:
+        return None
+    rate = room_rate(room)
+    return {
+        "status": "waiting",
+        "position": rank + 1,
+        "ahead": rank,
+        "queueLength": queue_length,
+        "admissionRatePerSecond": rate,
+        "estimatedWaitSeconds": round(rank / rate, 1) if rate > 0 else None,
+    }
+
+
+async def visitor_statuses(
+    client: redis.Redis, visitors: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any] | None]:
+    """Every (sale, visitor)'s status, in one pipelined round trip."""
+    visitors = list(visitors)
+    sales = list(dict.fromkeys(sale for sale, _ in visitors))
+    pipe = client.pipeline(transaction=False)
+    for sale in sales:
+        pipe.hmget(keys.room_key(sale), ["state", "rate"])
+        pipe.zcard(keys.room_waiting_key(sale))
+    for sale, visitor in visitors:
+        pipe.zrank(keys.room_waiting_key(sale), visitor)
+        pipe.zscore(keys.room_admitted_key(sale), visitor)
+    replies = await pipe.execute()
+    rooms = {sale: (replies[2 * i], int(replies[2 * i + 1])) for i, sale in enumerate(sales)}
+    base = 2 * len(sales)
+    out: dict[tuple[str, str], dict[str, Any] | None] = {}
+    for i, (sale, visitor) in enumerate(visitors):
+        room, length = rooms[sale]
+        out[(sale, visitor)] = visitor_status(replies[base + 2 * i], replies[base + 2 * i + 1], room, length)
+    return out
+
+
+def send_if_changed(hub: Hub, sub: Subscriber, event: str, data: Any) -> None:
+    if data != sub.last:
+        sub.last = data
+        hub.offer(sub, sse.frame(event, data))
+
+
+async def poll_queue(client: redis.Redis, hub: Hub) -> None:
+    """One round for every queue subscriber of this process: changed places are sent; an admitted
+    visitor gets {status: admitted} and the stream ends, as it does for one who left."""
+    topics = list(hub.topics_of("queue"))
+    if not topics:
+        return
+    statuses = await visitor_statuses(client, [(str(t[1]), str(t[2])) for t in topics])
+    for topic in topics:
+        status = statuses[(str(topic[1]), str(topic[2]))]
+        for sub in list(hub.subscribers(topic)):
+            if status is not None:
+                send_if_changed(hub, sub, "queue", status)
+            if status is None or status["status"] == "admitted":
+                hub.offer(sub, CLOSE)
+
+
+# Stock -----------------------------------------------------------------------------------------
+
+
+async def stock_state(client: redis.Redis) -> dict[str, Any]:
+    pipe = client.pipeline(transaction=True)  # one instant: a hold moves stock between two hashes
+    pipe.hgetall(keys.STOCK)
+    pipe.hgetall(keys.STOCK_HELD)
+    pipe.hgetall(keys.STOCK_SOLD)
+    available, held, sold = await pipe.execute()
+    return {
+        "tickets": [
+            {"id": t, "available": int(available[t]), "held": int(held.get(t, 0)), "sold": int(sold.get(t, 0))}
+            for t in sorted(available)
+        ]
+    }
+
+
+async def poll_stock(client: redis.Redis, hub: Hub) -> None:
+    if not hub.has("stock"):
+        return
+    state = await stock_state(client)
+    for sub in list(hub.subscribers(("stock",))):
+        send_if_changed(hub, sub, "stock", state)
+
+
+# Dashboard -------------------------------------------------------------------------------------
+
+
+async def room_summary(client: redis.Redis, sale_id: str) -> dict[str, Any]:
+    """The public summary of a sale's room (no operator figures)."""
+    pipe = client.pipeline(transaction=False)
+    pipe.hmget(keys.room_key(sale_id), ["state", "rate"])
+    pipe.zcard(keys.room_waiting_key(sale_id))
+    room, length = await pipe.execute()
+    return {
+        "saleId": sale_id,
+        "state": room[0] or "off",
+        "queueLength": int(length),
+        "admissionRatePerSecond": room_rate(room),
+    }
+
+
+async def gateway_json(http: httpx.AsyncClient, path: str) -> Any | None:
+    """The gateway's JSON answer to GET `path`, or None (unreachable, not 200, not JSON)."""
+    try:
+        response = await http.get(path)
+    except httpx.HTTPError as e:
+        log.debug("gateway %s: %s", path, e)
+        return None
+    if response.status_code != 200:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+async def poll_dashboard(client: redis.Redis, http: httpx.AsyncClient, hub: Hub) -> None:
+    """Once for all dashboard subscribers: the gateway's system status, and each sale's room."""
+    if not hub.has("dashboard"):
+        return
+    status, sales = await asyncio.gather(gateway_json(http, "/system/status"), gateway_json(http, "/sales"))
+    frames = []
+    if status is not None:
+        frames.append(sse.frame("status", status))
+    sale_ids = [s.get("saleId") for s in (sales or {}).get("sales", []) if isinstance(s, dict)]
+    for sale_id in [s for s in sale_ids if isinstance(s, str)]:
+        frames.append(sse.frame("room", await room_summary(client, sale_id)))
+    for text in frames:
+        hub.publish(("dashboard",), text)
+
+
+async def every(seconds: float, round_: Callable[[], Awaitable[None]], what: str) -> None:
+    """Run `round_` every `seconds`, forever; a failed round is logged and the next one runs."""
+    loop = asyncio.get_running_loop()
+    while True:
+        started = loop.time()
+        try:
+            await round_()
+        except REDIS_DOWN as e:
+            log.warning("%s: redis unreachable: %s", what, e)
+        except Exception:
+            log.exception("%s round failed", what)
+        await asyncio.sleep(max(seconds - (loop.time() - started), 0.01))
