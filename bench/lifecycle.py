@@ -35,7 +35,7 @@ import uuid
 
 import redis
 
-from api_gateway.orders import ENQUEUE_ORDER_LUA
+from api_gateway.orders import ENQUEUE_ORDER_LUA, enqueue_call
 from order_worker.settings import WorkerSettings
 from payment_provider.settings import PaymentSettings
 from ticketing_common import keys, lifecycle
@@ -102,10 +102,8 @@ class Enqueuer:
                 created_at=created_at,
                 pay_later=self.pay_later,
             )
-            args: list[str | int] = [order_id, keys.STREAM_ORDER_ID_FIELD, keys.CONSUMER_GROUP, 0, "", 0, ""]
-            for name, value in fields.items():
-                args += [name, value]
-            self.script(keys=[keys.order_key(order_id), keys.ORDER_STREAM, keys.GENERATION], args=args, client=pipe)
+            script_keys, args = enqueue_call(order_id, fields)
+            self.script(keys=script_keys, args=args, client=pipe)
             ids.append(order_id)
         for reply in pipe.execute():
             if reply[0] != "created":

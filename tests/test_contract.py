@@ -9,7 +9,16 @@ import pytest
 from payment_provider import record as charge_record
 from payment_provider.outcomes import Outcome as ChargeOutcome
 from ticketing_common import keys, order_record
-from ticketing_common.status import DecisionOutcome, IntakeOutcome, OrderStatus, PaymentStatus, Reason
+from ticketing_common.status import (
+    DecisionOutcome,
+    IntakeOutcome,
+    OrderStatus,
+    PaymentStatus,
+    Reason,
+    RoomMode,
+    RoomState,
+    VisitorState,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA_FILES = sorted(ROOT.glob("*/*/*.lua"))
@@ -42,6 +51,7 @@ def test_there_are_lua_scripts_to_check():
     names = {p.name for p in LUA_FILES}
     assert {"enqueue_order.lua", "decide_order.lua", "dead_letter.lua", "remove_idle_consumer.lua"} <= names
     assert {"charge.lua", "refund.lua"} <= names
+    assert {"join.lua", "admit.lua"} <= names
 
 
 @pytest.mark.parametrize("path", LUA_FILES, ids=lambda p: p.name)
@@ -61,6 +71,10 @@ def test_every_word_a_script_uses_is_defined_in_the_contract(path):
             | XINFO_FIELDS
             | set(keys.SCALING_EVENT_FIELDS)
             | set(keys.ORDER_EVENT_FIELDS)
+            | set(keys.ROOM_FIELDS)
+            | {s.value for s in RoomState}
+            | {m.value for m in RoomMode}
+            | {v.value for v in VisitorState}
         )
     # Words only: error messages (with spaces), Redis commands and options (upper case)
     # and stream id specials (~ * + -) are not contract.

@@ -28,7 +28,9 @@ def order(i: int) -> dict:
 
 
 def test_totals_and_each_workers_count_add_up_to_the_orders_decided(real_redis, redis_url):
-    gateway = create_app(GatewaySettings(stock_check_interval_seconds=0), real_redis).test_client()
+    gateway = create_app(
+        GatewaySettings(stock_check_interval_seconds=0, room_tick_interval_seconds=0), real_redis
+    ).test_client()
     for i in range(ORDERS):
         assert gateway.post("/orders", json=order(i)).status_code == 201
 

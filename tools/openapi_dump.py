@@ -36,7 +36,9 @@ def gateway_document() -> dict:
     from api_gateway.settings import GatewaySettings
 
     with _without_environment():
-        app = create_app(GatewaySettings(), client=fakeredis.FakeRedis(decode_responses=True))
+        app = create_app(
+            GatewaySettings(room_tick_interval_seconds=0), client=fakeredis.FakeRedis(decode_responses=True)
+        )
     response = app.test_client().get("/openapi.json")
     if response.status_code != 200:
         raise RuntimeError(f"the gateway answered GET /openapi.json with HTTP {response.status_code}")

@@ -12,16 +12,26 @@ from flask.json.provider import DefaultJSONProvider
 
 from ticketing_common import lifecycle
 
-from . import metrics
+from . import admission_token, metrics
 from .catalogue import load_catalogue
 from .errors import ApiError, register_error_handlers
 from .openapi import build_openapi
 from .orders import ENQUEUE_ORDER_LUA
-from .routes import admin, docs, health, orders, system, tickets
+from .routes import admin, docs, health, orders, sales, system, tickets
 from .scaling import KubernetesApi, KubernetesScaling
 from .services import Services
 from .settings import GatewaySettings
 from .stock import StockKeeper, initialise_stock
+from .waiting_room import (
+    ADMIT_LUA,
+    JOIN_LUA,
+    AdmissionRule,
+    RoomAdmitter,
+    RoomCache,
+    RoomDefaults,
+    TokenSettings,
+    ensure_room,
+)
 
 VERSION = "1.0.0"
 log = logging.getLogger(__name__)
@@ -47,10 +57,19 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json = _JSONProvider(app)
     # The public API answers at / and at /v1 (the spec's server URL ends in /v1).
-    for bp in (tickets.bp, orders.bp, system.bp, docs.bp, admin.bp):
+    for bp in (tickets.bp, orders.bp, sales.bp, system.bp, docs.bp, admin.bp):
         app.register_blueprint(bp)
         app.register_blueprint(bp, url_prefix="/v1", name=f"v1_{bp.name}")
     app.register_blueprint(health.bp)
+    secret = _retry_until_reachable(
+        lambda: admission_token.master_secret(
+            client, None if settings.admission_secret is None else settings.admission_secret.get_secret_value()
+        ),
+        settings.redis_startup_timeout,
+    )
+    room_cache = RoomCache(client, catalogue.sale_id)
+    admit_room = client.register_script(ADMIT_LUA)
+    rule = AdmissionRule()
     app.extensions["ticketing"] = Services(
         settings=settings,
         redis=client,
@@ -61,6 +80,11 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
         # From the routes just registered: build_openapi walks the URL map.
         openapi=build_openapi(app, VERSION, settings.max_tickets_per_order, catalogue.types),
         kubernetes=_kubernetes_scaling(settings, client),
+        join_room=client.register_script(JOIN_LUA),
+        admit_room=admit_room,
+        room_cache=room_cache,
+        tokens=TokenSettings(secret, settings.admission_key_rotation_seconds),
+        admission_rule=rule,
     )
     register_error_handlers(app)
     _count_requests(app)
@@ -73,7 +97,27 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
         keeper = StockKeeper(client, catalogue, settings.stock_check_interval_seconds)
         keeper.start()
         app.extensions["stock_keeper"] = keeper
+    written = _retry_until_reachable(
+        lambda: ensure_room(client, catalogue.sale_id, _room_defaults(settings)), settings.redis_startup_timeout
+    )
+    log.info("waiting room of sale %s", catalogue.sale_id, extra={"settings_initialised": written})
+    if settings.room_tick_interval_seconds > 0:
+        admitter = RoomAdmitter(client, admit_room, room_cache, rule, settings.room_tick_interval_seconds)
+        admitter.start()
+        app.extensions["room_admitter"] = admitter
     return app
+
+
+def _room_defaults(settings: GatewaySettings) -> RoomDefaults:
+    opens_at = settings.room_opens_at
+    return RoomDefaults(
+        state=settings.room_state,
+        mode=settings.room_mode,
+        rate=settings.room_rate,
+        opens_at_ms=None if opens_at is None else int(opens_at.timestamp() * 1000),
+        token_ttl_seconds=settings.room_token_ttl_seconds,
+        token_uses=settings.room_token_uses,
+    )
 
 
 def _kubernetes_scaling(settings: GatewaySettings, client: redis.Redis) -> KubernetesScaling | None:
@@ -109,7 +153,9 @@ def _allow_cors(app: Flask, origins: list[str]) -> None:
         origin = request.headers.get("Origin")
         if origin and origin in allowed:
             response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Idempotency-Key, Authorization"
+            response.headers["Access-Control-Allow-Headers"] = (
+                "Content-Type, Idempotency-Key, Authorization, Admission-Token"
+            )
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, OPTIONS"
             response.headers["Access-Control-Expose-Headers"] = "Location, Retry-After, Idempotent-Replayed"
         response.headers.add("Vary", "Origin")

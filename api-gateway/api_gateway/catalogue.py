@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
+
+DEFAULT_SALE_ID = "main"
+SALE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class CatalogueError(ValueError):
@@ -34,7 +38,20 @@ class Catalogue(BaseModel):
         ids = [t.id for t in self.tickets]
         if len(ids) != len(set(ids)):
             raise ValueError("ticket ids must be unique")
+        sale_id = self.event.get("id", DEFAULT_SALE_ID)
+        if not isinstance(sale_id, str) or not SALE_ID.fullmatch(sale_id) or sale_id == "secret":
+            # "secret": its room hash would be ticketing:room:secret, the token secret's key.
+            raise ValueError("event.id must be 1 to 64 letters, digits, '.', '_' or '-' (and not 'secret')")
         return self
+
+    @property
+    def sale_id(self) -> str:
+        """The sale's id (one sale per catalogue for now): the event's id, "main" without one."""
+        return self.event.get("id", DEFAULT_SALE_ID)
+
+    @property
+    def sale_name(self) -> str:
+        return str(self.event.get("name", self.sale_id))
 
     def model_post_init(self, context: object) -> None:
         self._by_id = {t.id: t for t in self.tickets}

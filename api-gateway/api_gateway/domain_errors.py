@@ -63,3 +63,40 @@ class KeyExists(DomainError):
 
 class KeyNotFound(DomainError):
     """No such key."""
+
+
+# The waiting room (waiting_room.py) and admission at intake
+class UnknownSale(DomainError):
+    """No sale has this id."""
+
+
+class VisitorNotFound(DomainError):
+    """The visitor never joined this sale's room, or left it."""
+
+
+class RoomNotTakingJoins(DomainError):
+    """The room is off (buy directly) or closed: nobody joins."""
+
+
+class SaleNotOpen(DomainError):
+    """The sale opens later; `opens_at` is when (ISO-8601 UTC)."""
+
+    def __init__(self, message: str, opens_at: str) -> None:
+        super().__init__(message)
+        self.opens_at = opens_at
+
+
+class AdmissionRequired(DomainError):
+    """The waiting room is on and the order came without an admission token."""
+
+
+class AdmissionRefused(DomainError):
+    """The admission token is malformed, forged, signed with a retired key, or expired."""
+
+
+class AdmissionForOtherSale(DomainError):
+    """The admission token is good, but for another sale."""
+
+
+class AdmissionUsedUp(DomainError):
+    """The admission token's orders are all placed."""

@@ -13,10 +13,15 @@
 --     delivered but unacknowledged) has reached the bound, refuse; nothing is written.
 --     Read exactly (XINFO GROUPS) only when the stream's length reaches the bound.
 --
+--   * admission (the waiting room on): the visitor's admission has uses left, or refuse; nothing is
+--     written. The use is counted with the order, so concurrent requests never exceed the limit, and a
+--     replay or a refusal (conflict, backlog) uses none.
+--
 -- KEYS[1]  the order hash                 ticketing:order:<orderId>
 -- KEYS[2]  the order stream               ticketing:orders
 -- KEYS[3]  the stock generation           ticketing:generation
--- KEYS[4]  (optional) the idempotency record   ticketing:idempotency:<sha256 of the key>
+-- KEYS[4]  the room's uses hash           ticketing:room:<sale>:uses (touched only when ARGV[8] is set)
+-- KEYS[5]  (optional) the idempotency record   ticketing:idempotency:<sha256 of the key>
 -- ARGV[1]  the order id
 -- ARGV[2]  the stream entry's field for the order id ('orderId')
 -- ARGV[3]  the consumer group name
@@ -24,18 +29,29 @@
 -- ARGV[5]  the request's fingerprint (sha256 of its canonical JSON)
 -- ARGV[6]  seconds to remember the idempotency key
 -- ARGV[7]  the response to remember for the key (JSON)
--- ARGV[8..] the order hash as field, value, field, value, ...
+-- ARGV[8]  the admitted visitor whose token this order uses ('' = no waiting room)
+-- ARGV[9]  the token's use limit (orders)
+-- ARGV[10..] the order hash as field, value, field, value, ...
 --
--- Returns {'created', entry id} | {'replayed', first response JSON} |
---         {'conflict', ''} | {'backlog_full', backlog}; an error reply if the order id is taken.
+-- Returns {'created', entry id} | {'replayed', first response JSON} | {'conflict', ''} |
+--         {'backlog_full', backlog} | {'used_up', uses}; an error reply if the order id is taken.
 
-if KEYS[4] then
-  local seen = redis.call('HMGET', KEYS[4], 'fingerprint', 'response')
+local idempotency = KEYS[5]
+if idempotency then
+  local seen = redis.call('HMGET', idempotency, 'fingerprint', 'response')
   if seen[1] then
     if seen[1] == ARGV[5] then
       return {'replayed', seen[2]}
     end
     return {'conflict', ''}
+  end
+end
+
+local visitor = ARGV[8]
+if visitor ~= '' then
+  local used = tonumber(redis.call('HGET', KEYS[4], visitor) or '0')
+  if used >= tonumber(ARGV[9]) then
+    return {'used_up', tostring(used)}
   end
 end
 
@@ -65,11 +81,12 @@ end
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return redis.error_reply('ORDER_EXISTS order id already taken')
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 8))
+redis.call('HSET', KEYS[1], unpack(ARGV, 10))
 redis.call('HSET', KEYS[1], 'generation', redis.call('GET', KEYS[3]) or '0')
 local entry_id = redis.call('XADD', KEYS[2], '*', ARGV[2], ARGV[1])
-if KEYS[4] then
-  redis.call('HSET', KEYS[4], 'fingerprint', ARGV[5], 'response', ARGV[7])
-  redis.call('EXPIRE', KEYS[4], ARGV[6])
+if visitor ~= '' then redis.call('HINCRBY', KEYS[4], visitor, 1) end
+if idempotency then
+  redis.call('HSET', idempotency, 'fingerprint', ARGV[5], 'response', ARGV[7])
+  redis.call('EXPIRE', idempotency, ARGV[6])
 end
 return {'created', entry_id}

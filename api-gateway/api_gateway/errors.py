@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from ticketing_common.validation import field_path
 
 from . import domain_errors as domain
-from .models import Error
+from .models import Error, SaleNotOpenError
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,14 @@ DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.OrderInWrongState: 409,
     domain.HoldExpired: 410,
     domain.BacklogFull: 503,
+    domain.UnknownSale: 404,
+    domain.VisitorNotFound: 404,
+    domain.RoomNotTakingJoins: 409,
+    domain.SaleNotOpen: 425,
+    domain.AdmissionRequired: 401,
+    domain.AdmissionRefused: 401,
+    domain.AdmissionForOtherSale: 403,
+    domain.AdmissionUsedUp: 429,
 }
 
 
@@ -72,6 +80,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(domain.DomainError)
     def _domain_error(e: domain.DomainError):
         return _api_error(from_domain_error(e))
+
+    @app.errorhandler(domain.SaleNotOpen)
+    def _not_open(e: domain.SaleNotOpen):
+        # Its own body: the opening time beside the message, for a countdown.
+        return jsonify(SaleNotOpenError(error=e.message, opensAt=e.opens_at).model_dump()), 425
 
     @app.errorhandler(ApiError)
     def _api_error(e: ApiError):

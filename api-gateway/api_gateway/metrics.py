@@ -41,6 +41,14 @@ ORDERS_REFUSED = Counter(
 )
 # Exported at 0 from the start: a rate or an alert over it then sees "none yet", not "no data".
 ORDERS_REFUSED.labels("backpressure")
+ADMISSION_REFUSED = Counter(
+    "gateway_admission_refused_total",
+    "orders refused at the waiting room's gate, by reason (not_open, required, invalid, other_sale, used_up)",
+    ["reason"],
+    registry=REGISTRY,
+)
+for _reason in ("not_open", "required", "invalid", "other_sale", "used_up"):
+    ADMISSION_REFUSED.labels(_reason)
 ORDERS_REPLAYED = Counter(
     "gateway_orders_replayed_total", "requests answered again from their Idempotency-Key", registry=REGISTRY
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from ticketing_common.payment import PaymentMethod
 from ticketing_common.status import OrderStatus, PaymentStatus
@@ -324,3 +324,91 @@ class RedisEntry(_Response):
 class SuccessMessage(_Response):
     message: Annotated[str, Field(examples=["Operation completed successfully"])]
     key: str
+
+
+# The waiting room (routes/sales.py; docs/waiting-room.md)
+UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+RoomStateName = Literal["off", "open", "paused", "closed"]
+RoomModeName = Literal["fixed", "adaptive"]
+
+
+class SaleNotOpenError(_Response):
+    error: str
+    opensAt: Annotated[str, Field(description="when the sale opens (ISO-8601 UTC)")]
+
+
+class SaleRoom(_Response):
+    state: RoomStateName
+
+
+class Sale(_Response):
+    saleId: str
+    name: str
+    opensAt: Annotated[str | None, Field(description="when the sale opens (ISO-8601 UTC); null: open now")]
+    open: Annotated[bool, Field(description="the opening time has passed and the room is not closed")]
+    room: SaleRoom
+
+
+class SaleList(_Response):
+    sales: list[Sale]
+
+
+class JoinRequest(_Strict):
+    visitorId: Annotated[
+        str | None,
+        Field(
+            description="the id this browser was given before: the same place in line; unknown ids get a new one",
+            pattern=UUID_PATTERN,
+        ),
+    ] = None
+
+
+class VisitorStatus(_Response):
+    visitorId: str
+    saleId: str
+    status: Literal["waiting", "admitted"]
+    position: Annotated[int | None, Field(description="1-based place in line while waiting; null once admitted")]
+    ahead: Annotated[int | None, Field(description="people ahead (position - 1)")]
+    queueLength: Annotated[int, Field(description="people waiting now")]
+    admissionRatePerSecond: Annotated[float, Field(description="visitors let in per second now (0: paused, not open)")]
+    estimatedWaitSeconds: Annotated[float | None, Field(description="ahead / rate; null when the rate is 0")]
+    pollAfterMs: Annotated[int, Field(description="when to ask again (grows with the place in line)")]
+    opensAt: str | None
+    roomState: RoomStateName
+    admissionToken: Annotated[
+        str | None, Field(description="once admitted: send it as the Admission-Token header of POST /orders")
+    ]
+    tokenExpiresAt: str | None
+    usesLeft: Annotated[int | None, Field(description="orders this admission may still place")]
+
+
+class WaitSeconds(_Response):
+    p50: float | None
+    p99: float | None
+    count: Annotated[int, Field(description="recent admissions these figures are from")]
+
+
+class RoomStats(_Response):
+    saleId: str
+    state: RoomStateName
+    mode: RoomModeName
+    rate: Annotated[float, Field(description="visitors/s: the fixed rate, or the adaptive mode's last figure")]
+    queueLength: int
+    admittedTotal: int
+    admissionRatePerSecond: Annotated[float, Field(description="visitors let in per second over the last 10 s")]
+    waitSeconds: WaitSeconds
+    opensAt: str | None
+    tokenTtlSeconds: int
+    tokenUses: int
+
+
+class RoomUpdate(_Strict):
+    state: RoomStateName | None = None
+    mode: RoomModeName | None = None
+    rate: Annotated[float | None, Field(gt=0, le=100_000, strict=False, description="visitors/s (fixed mode)")] = None
+    opensAt: Annotated[
+        AwareDatetime | None,
+        Field(strict=False, description="ISO-8601 with a time zone; null: open now"),
+    ] = None
+    tokenTtlSeconds: Annotated[int | None, Field(ge=10, le=86_400)] = None
+    tokenUses: Annotated[int | None, Field(ge=1, le=100)] = None

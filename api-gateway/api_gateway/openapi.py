@@ -174,6 +174,11 @@ def build_openapi(app: Flask, version: str, max_tickets_per_order: int, ticket_t
         "tags": [
             {"name": "tickets"},
             {"name": "orders"},
+            {
+                "name": "sales",
+                "description": "Sales and their waiting room: join, wait, get an admission token (see "
+                "docs/waiting-room.md); the room's settings and figures are for operators.",
+            },
             {"name": "system"},
             {
                 "name": "admin",

@@ -21,6 +21,7 @@ from ticketing_common.status import DecisionOutcome, IntakeOutcome, OrderStatus,
 from . import metrics
 from .catalogue import Catalogue
 from .domain_errors import (
+    AdmissionUsedUp,
     BacklogFull,
     HoldExpired,
     IdempotencyConflict,
@@ -82,12 +83,15 @@ def place_order(
     catalogue: Catalogue,
     limits: IntakeLimits,
     idempotency_key: str | None = None,
+    admission: Admission | None = None,
 ) -> tuple[CreateOrderResponse, bool]:
     """Validate, price, store and enqueue one order: (the CreateOrderResponse body, replayed?).
 
     With an idempotency key seen before for the same request, nothing is written and the
     first response is returned again (replayed = True). Raises IdempotencyConflict for the same
-    key with another request, BacklogFull when the backlog has reached its bound.
+    key with another request, BacklogFull when the backlog has reached its bound, AdmissionUsedUp
+    when `admission` (the waiting room's verified token) has no use left; the use is counted with
+    the order, in the same step.
     """
     lines = price_order(request, catalogue, limits.max_tickets)
     order_id = str(uuid.uuid4())
@@ -111,32 +115,73 @@ def place_order(
         if request.payLater
         else "Order received; it will be confirmed or rejected shortly.",
     )
-    script_keys = [keys.order_key(order_id), keys.ORDER_STREAM, keys.GENERATION]
-    if idempotency_key is not None:
-        script_keys.append(keys.idempotency_key(idempotency_key))
-    args: list[str | int] = [
+    script_keys, args = enqueue_call(
         order_id,
-        keys.STREAM_ORDER_ID_FIELD,
-        keys.CONSUMER_GROUP,
+        fields,
         limits.max_backlog,
         fingerprint(request),
         limits.idempotency_ttl,
         response.model_dump_json(),
-    ]
-    for name, value in fields.items():
-        args += [name, value]
+        idempotency_key=idempotency_key,
+        admission=admission,
+    )
     reply, detail = enqueue(keys=script_keys, args=args, client=client)
     outcome = IntakeOutcome(reply)  # a word outside the contract fails here, loudly
     if outcome == IntakeOutcome.REPLAYED:
         return CreateOrderResponse.model_validate_json(detail), True
     if outcome == IntakeOutcome.CONFLICT:
         raise IdempotencyConflict("this key was already used with a different request body", "Idempotency-Key")
+    if outcome == IntakeOutcome.USED_UP:
+        metrics.ADMISSION_REFUSED.labels("used_up").inc()
+        raise AdmissionUsedUp(f"Admission-Token: its {detail} orders are used up; join the queue again")
     if outcome == IntakeOutcome.BACKLOG_FULL:
         metrics.ORDERS_REFUSED.labels("backpressure").inc()
         raise BacklogFull(
             f"too many orders waiting for a decision ({detail}); retry shortly", retry_after=BACKPRESSURE_RETRY_AFTER_S
         )
     return response, False
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A verified admission token, as intake needs it: whose uses to count, against which limit."""
+
+    sale_id: str
+    visitor_id: str
+    uses: int
+
+
+def enqueue_call(
+    order_id: str,
+    fields: dict[str, str],
+    max_backlog: int = 0,
+    fingerprint: str = "",
+    idempotency_ttl: int = 0,
+    response_json: str = "",
+    *,
+    idempotency_key: str | None = None,
+    admission: Admission | None = None,
+    sale_id: str = "main",
+) -> tuple[list[str], list[str | int]]:
+    """enqueue_order.lua's KEYS and ARGV for one order (its header documents them)."""
+    uses_key = keys.room_uses_key(admission.sale_id if admission else sale_id)
+    script_keys = [keys.order_key(order_id), keys.ORDER_STREAM, keys.GENERATION, uses_key]
+    if idempotency_key is not None:
+        script_keys.append(keys.idempotency_key(idempotency_key))
+    args: list[str | int] = [
+        order_id,
+        keys.STREAM_ORDER_ID_FIELD,
+        keys.CONSUMER_GROUP,
+        max_backlog,
+        fingerprint,
+        idempotency_ttl,
+        response_json,
+        admission.visitor_id if admission else "",
+        admission.uses if admission else 0,
+    ]
+    for name, value in fields.items():
+        args += [name, value]
+    return script_keys, args
 
 
 def get_order(client: redis.Redis, order_id: str) -> Order:

@@ -11,6 +11,7 @@ from redis.commands.core import Script
 from .catalogue import Catalogue
 from .scaling import KubernetesScaling
 from .settings import GatewaySettings
+from .waiting_room import AdmissionRule, RoomCache, TokenSettings
 
 
 @dataclass
@@ -22,6 +23,13 @@ class Services:
     start_payment: Script
     release_order: Script
     openapi: dict
+    # The waiting room (waiting_room.py): its scripts, this process's cached view of the room, the
+    # admission tokens' secret and rotation, admit.lua's constants.
+    join_room: Script
+    admit_room: Script
+    room_cache: RoomCache
+    tokens: TokenSettings
+    admission_rule: AdmissionRule
     # The HPA reader when the gateway runs in a Kubernetes pod; None elsewhere (see scaling.py).
     kubernetes: KubernetesScaling | None = None
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AwareDatetime, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
 from ticketing_common.settings import ServiceSettings
@@ -56,6 +56,33 @@ class GatewaySettings(ServiceSettings):
     # token, GET /system/scaling reads the namespace's HPAs from this API server.
     kubernetes_service_host: str | None = Field(None, description="the Kubernetes API server (set in a pod)")
     kubernetes_service_port: int = Field(443, ge=1, le=65535, description="its port (set in a pod)")
+    # The waiting room (docs/waiting-room.md). The ROOM_* values are the room's first settings, written
+    # only where the room in Redis has none yet: after that the operator's PUT /sales/{id}/room rules.
+    room_state: Literal["off", "open", "paused", "closed"] = Field(
+        "off", description="the waiting room's initial state (off: POST /orders needs no admission token)"
+    )
+    room_mode: Literal["fixed", "adaptive"] = Field(
+        "fixed", description="admit at ROOM_RATE (fixed) or at the rate the order workers keep up with (adaptive)"
+    )
+    room_rate: float = Field(50.0, gt=0, le=100_000, description="visitors admitted per second in fixed mode")
+    room_opens_at: AwareDatetime | None = Field(
+        None, description="the sale's initial opening time (ISO-8601 with a time zone; unset: open now)"
+    )
+    room_token_ttl_seconds: int = Field(600, ge=10, le=86_400, description="how long an admission token is good for")
+    room_token_uses: int = Field(2, ge=1, le=100, description="orders one admission token may place")
+    room_tick_interval_seconds: float = Field(
+        0.2, ge=0, le=60, description="how often each gateway process runs admission for an open room (0 = never)"
+    )
+    admission_key_rotation_seconds: int = Field(
+        3600,
+        ge=60,
+        le=30 * 86_400,
+        description="admission token signing keys rotate this often (current and previous verify)",
+    )
+    admission_secret: SecretStr | None = Field(
+        None,
+        description="the admission tokens' master secret, at least 32 characters; unset: one generated once in Redis",
+    )
 
     @field_validator("cors_allowed_origins", mode="before")
     @classmethod
@@ -64,7 +91,7 @@ class GatewaySettings(ServiceSettings):
             return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
         return value
 
-    @field_validator("admin_token", mode="before")
+    @field_validator("admin_token", "admission_secret", mode="before")
     @classmethod
     def _empty_is_off(cls, value: object) -> object:
         return None if value == "" else value
@@ -74,4 +101,11 @@ class GatewaySettings(ServiceSettings):
     def _strong_token(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("must be at least 16 characters")
+        return value
+
+    @field_validator("admission_secret")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters")
         return value

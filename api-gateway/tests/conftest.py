@@ -12,6 +12,7 @@ import redis
 
 from api_gateway.app import create_app
 from api_gateway.settings import GatewaySettings
+from api_gateway.waiting_room import ADMITTER_THREAD as ROOM_ADMITTER_THREAD
 
 SMALL_CATALOGUE = {
     "event": {"name": "Test Gig"},
@@ -33,20 +34,27 @@ def catalogue_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(catalogue_path: Path) -> GatewaySettings:
-    # No stock keeper thread per test app: tests call StockKeeper.check() themselves.
+    # No stock keeper or room admitter thread per test app: tests call check() and admit() themselves.
     return GatewaySettings(
-        catalogue_path=catalogue_path, max_tickets_per_order=10, max_body_bytes=4096, stock_check_interval_seconds=0
+        catalogue_path=catalogue_path,
+        max_tickets_per_order=10,
+        max_body_bytes=4096,
+        stock_check_interval_seconds=0,
+        room_tick_interval_seconds=0,
     )
 
 
 @pytest.fixture(autouse=True)
-def no_stock_keeper_outlives_its_test():
+def no_keeper_thread_outlives_its_test():
     """A keeper thread left running re-initialises this catalogue's stock in the session's Redis
     after later tests emptied it: it once made a system test in another folder see tickets it
     never created. Every app a test starts with a keeper must stop it."""
     yield
     left = [t for t in threading.enumerate() if t.name == "stock-keeper"]
     assert not left, "a test left a StockKeeper thread running: set stock_check_interval_seconds=0 or stop it"
+    # The same for the waiting room's admitter: one left running admits visitors of later tests.
+    left = [t for t in threading.enumerate() if t.name == ROOM_ADMITTER_THREAD]
+    assert not left, "a test left a RoomAdmitter thread running: set room_tick_interval_seconds=0 or stop it"
 
 
 @pytest.fixture

@@ -14,7 +14,11 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 def admin_client(catalogue_path, real_redis):
     # A body limit above the admin value limit (64 KiB), so that check is reached.
     settings = GatewaySettings(
-        catalogue_path=catalogue_path, admin_token=TOKEN, max_body_bytes=256 * 1024, stock_check_interval_seconds=0
+        catalogue_path=catalogue_path,
+        admin_token=TOKEN,
+        max_body_bytes=256 * 1024,
+        stock_check_interval_seconds=0,
+        room_tick_interval_seconds=0,
     )
     return create_app(settings, real_redis).test_client()
 

@@ -59,7 +59,7 @@ def test_every_public_route_is_documented(client):
     public = {
         re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in {"tickets", "orders", "system", "admin"}
+        if rule.endpoint.split(".")[0] in {"tickets", "orders", "sales", "system", "admin"}
     }
     assert public == documented
 
@@ -112,6 +112,7 @@ def test_cors_allows_only_the_configured_origins(catalogue_path, real_redis):
         catalogue_path=catalogue_path,
         cors_allowed_origins="https://shop.example, https://b.example/",
         stock_check_interval_seconds=0,
+        room_tick_interval_seconds=0,
     )
     client = create_app(settings, real_redis).test_client()
     allowed = client.get("/tickets", headers={"Origin": "https://b.example"})

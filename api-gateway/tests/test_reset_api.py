@@ -66,7 +66,10 @@ def test_a_browser_on_this_machine_through_make_ups_nginx_may_reset(real_client,
 
 def test_with_a_token_the_bearer_is_required_even_from_loopback(settings, real_redis):
     with_token = GatewaySettings(
-        catalogue_path=settings.catalogue_path, stock_check_interval_seconds=0, admin_token=TOKEN
+        catalogue_path=settings.catalogue_path,
+        stock_check_interval_seconds=0,
+        room_tick_interval_seconds=0,
+        admin_token=TOKEN,
     )
     client = create_app(with_token, real_redis).test_client()
     sell(client, real_redis)

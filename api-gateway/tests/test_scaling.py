@@ -470,7 +470,9 @@ def test_the_gateway_reads_the_hpas_only_when_kubernetes_set_its_host_and_mounte
     # KUBERNETES_SERVICE_HOST and _PORT, as Kubernetes sets them in every pod.
     monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
     monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "6443")
-    in_pod = GatewaySettings(catalogue_path=settings.catalogue_path, stock_check_interval_seconds=0)
+    in_pod = GatewaySettings(
+        catalogue_path=settings.catalogue_path, stock_check_interval_seconds=0, room_tick_interval_seconds=0
+    )
     kubernetes = create_app(in_pod, fake_redis).extensions["ticketing"].kubernetes
     assert kubernetes is not None and kubernetes.api.base_url == "https://10.96.0.1:6443"
     assert kubernetes.api.namespace == NAMESPACE

@@ -23,9 +23,13 @@ the same Redis (for instance the admin API's own namespace) can collide with the
     ticketing:scaling:observed      hash  scaled target -> JSON of the HPA last read from Kubernetes (the gateway's)
     ticketing:scaling:events        stream of the scaling events the gateway saw in the HPAs (time, target, from, to, reason)
     ticketing:events:orders         stream  one entry per order status change (orderId, status, at ms), capped ~100000
-    ticketing:room:<sale>           hash  a sale's waiting-room settings and admission state (the gateway's room)
-    ticketing:room:<sale>:waiting   zset  visitorId -> arrival sequence number (ZRANK = people ahead)
+    ticketing:room:<sale>           hash  a sale's waiting room: settings and admission state (ROOM_FIELDS)
+    ticketing:room:<sale>:waiting   zset  visitorId -> arrival sequence number (ZRANK = people ahead; FIFO)
     ticketing:room:<sale>:admitted  zset  visitorId -> admitted at (ms, Redis clock)
+    ticketing:room:<sale>:visitors  hash  visitorId -> joined at (ms, Redis clock); kept after admission
+    ticketing:room:<sale>:uses      hash  visitorId -> orders placed with this visitor's admission
+    ticketing:room:<sale>:waits     list  the latest wait times (ms, newest first), capped: p50/p99
+    ticketing:room:secret           string  the admission tokens' master secret (SET NX when ADMISSION_SECRET is unset)
     admin:<key>                     string  the admin API's own values (see the gateway's admin.py)
 """
 
@@ -119,10 +123,15 @@ ORDER_EVENTS_MAXLEN = 100_000
 ORDER_EVENT_FIELDS = ("orderId", "status", "at")
 
 
-# The waiting room of a sale (issue 14; the gateway's room module owns the state). Functions of the
-# sale id, so issue 17 can add a hash tag here in one place.
+# The waiting room of a sale (see the gateway's waiting_room.py and docs/waiting-room.md). Every key is a
+# function of the sale id, so that a Redis Cluster hash tag per sale (issue 17) is added here, once.
+ROOM_PREFIX = PREFIX + "room:"
+# A sale id may not be "secret": its room hash would be this key (the catalogue refuses it).
+ROOM_SECRET = ROOM_PREFIX + "secret"
+
+
 def room_key(sale_id: str) -> str:
-    return f"{PREFIX}room:{sale_id}"
+    return ROOM_PREFIX + sale_id
 
 
 def room_waiting_key(sale_id: str) -> str:
@@ -131,3 +140,37 @@ def room_waiting_key(sale_id: str) -> str:
 
 def room_admitted_key(sale_id: str) -> str:
     return room_key(sale_id) + ":admitted"
+
+
+def room_visitors_key(sale_id: str) -> str:
+    return room_key(sale_id) + ":visitors"
+
+
+def room_uses_key(sale_id: str) -> str:
+    return room_key(sale_id) + ":uses"
+
+
+def room_waits_key(sale_id: str) -> str:
+    return room_key(sale_id) + ":waits"
+
+
+# The fields of the room hash: the operator's settings (state: status.RoomState, mode: status.RoomMode,
+# rate: visitors/s, the fixed rate or the last adaptive figure; opensAt: ms or ''; tokenTtlSeconds,
+# tokenUses) and the admission state admit.lua keeps (lastTick ms, allowance: the token bucket; seq:
+# the arrival counter; admittedTotal; decisionRate, sampleAt, sampleAcked: the adaptive mode's
+# measurement of the order workers).
+ROOM_FIELDS = (
+    "state",
+    "mode",
+    "rate",
+    "opensAt",
+    "tokenTtlSeconds",
+    "tokenUses",
+    "lastTick",
+    "allowance",
+    "seq",
+    "admittedTotal",
+    "decisionRate",
+    "sampleAt",
+    "sampleAcked",
+)

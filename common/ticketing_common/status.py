@@ -87,6 +87,7 @@ class IntakeOutcome(StrEnum):
     REPLAYED = "replayed"  # the Idempotency-Key was seen with the same body: its first response
     CONFLICT = "conflict"  # the Idempotency-Key was seen with another body
     BACKLOG_FULL = "backlog_full"  # too many orders waiting for a decision: nothing written
+    USED_UP = "used_up"  # the admission token's uses are all spent: nothing written
 
 
 class DecisionOutcome(StrEnum):
@@ -110,3 +111,25 @@ class DecisionOutcome(StrEnum):
 DECIDING_OUTCOMES = frozenset(
     {DecisionOutcome.CONFIRMED, DecisionOutcome.REJECTED, DecisionOutcome.RELEASED, DecisionOutcome.EXPIRED}
 )
+
+
+class RoomState(StrEnum):
+    """A sale's waiting room (the `state` field of ticketing:room:<sale>)."""
+
+    OFF = "off"  # no waiting room: POST /orders needs no admission token
+    OPEN = "open"  # visitors join and are admitted
+    PAUSED = "paused"  # visitors join; nobody is admitted
+    CLOSED = "closed"  # no joins, no admissions; tokens already issued work until they expire
+
+
+class RoomMode(StrEnum):
+    FIXED = "fixed"  # admit at the room's `rate`
+    ADAPTIVE = "adaptive"  # admit at a rate computed from the order workers' backlog and decision rate
+
+
+class VisitorState(StrEnum):
+    """Where a visitor is, as join.lua answers it (and the VisitorStatus body says)."""
+
+    JOINED = "joined"  # joined now: a new place at the end of the line
+    WAITING = "waiting"  # in line
+    ADMITTED = "admitted"  # let in: may buy with an admission token

@@ -18,14 +18,15 @@ def _no_constants(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-def json_body(model: type[M]) -> M:
+def json_body(model: type[M], invalid_status: int = 400) -> M:
     """The body validated as `model`: 415 for another Content-Type, 400 for malformed JSON, for JSON
-    that is not an object, and for any field that is missing, wrong or unknown."""
+    that is not an object, and `invalid_status` (400; the waiting room's routes: 422, as their
+    contract says) for any field that is missing, wrong or unknown."""
     if request.mimetype != "application/json":
         raise ApiError(415, "body: Content-Type must be application/json", "body")
     data = request.get_data()
     valid = validate_fast(model, data)
-    return valid if valid is not None else validate_checked(model, data)
+    return valid if valid is not None else validate_checked(model, data, invalid_status)
 
 
 def validate_fast(model: type[M], data: bytes) -> M | None:
@@ -45,7 +46,7 @@ def validate_fast(model: type[M], data: bytes) -> M | None:
         return None
 
 
-def validate_checked(model: type[M], data: bytes) -> M:
+def validate_checked(model: type[M], data: bytes, invalid_status: int = 400) -> M:
     """The body parsed by Python's json, then validated: every refusal with its own answer."""
     try:
         # Python's json would take NaN and Infinity; JSON has neither.
@@ -57,7 +58,9 @@ def validate_checked(model: type[M], data: bytes) -> M:
     try:
         return model.model_validate(body)
     except ValidationError as e:
-        raise from_validation_error(e) from None
+        error = from_validation_error(e)
+        error.status = invalid_status
+        raise error from None
 
 
 def respond(model: BaseModel, status: int = 200, *, keep_nulls: bool = False) -> tuple[Response, int]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from .. import metrics
+from ..domain_errors import AdmissionForOtherSale, AdmissionRefused, AdmissionRequired, DomainError, SaleNotOpen
 from ..errors import ApiError
 from ..models import (
     CreateOrderRequest,
@@ -12,13 +13,22 @@ from ..models import (
     OrderCancelled,
     PaymentRequest,
     PaymentStarted,
+    SaleNotOpenError,
 )
 from ..openapi import Param, operation
 from ..orders import IntakeLimits, cancel_order, get_order, pay_order, place_order
 from ..services import services
+from ..waiting_room import check_admission
 from .bodies import json_body, respond
 
 bp = Blueprint("orders", __name__)
+
+ADMISSION_REFUSALS = {
+    SaleNotOpen: "not_open",
+    AdmissionRequired: "required",
+    AdmissionRefused: "invalid",
+    AdmissionForOtherSale: "other_sale",
+}
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
@@ -37,7 +47,14 @@ MAX_IDEMPOTENCY_KEY_LENGTH = 255
             "A key of the client's choosing (a UUID): a retry with the same key and body returns the first "
             "response (header Idempotent-Replayed: true) and buys nothing twice; the same key with another body "
             "is refused with 409.",
-        )
+        ),
+        Param(
+            "header",
+            "Admission-Token",
+            {"type": "string", "maxLength": 1024},
+            "While the sale's waiting room is on: the token GET /sales/{saleId}/queue/{visitorId} gave the "
+            "admitted visitor. Each order uses one of its uses (a replay none).",
+        ),
     ],
     responses={
         201: (
@@ -45,7 +62,15 @@ MAX_IDEMPOTENCY_KEY_LENGTH = 255
             "Accepted and queued; its status is `pending`. A worker reserves the tickets, charges the card and "
             "confirms (or releases them); with `payLater` it only reserves until `holdExpiresAt`",
         ),
+        401: (
+            Error,
+            "The waiting room is on and the Admission-Token is missing, malformed, forged, expired "
+            "or signed with a retired key (`error` says which)",
+        ),
+        403: (Error, "The Admission-Token is for another sale"),
         409: (Error, "The Idempotency-Key was used with another request body"),
+        425: (SaleNotOpenError, "The sale is not open yet: `opensAt` says when"),
+        429: (Error, "The Admission-Token's orders are all placed"),
         503: (
             Error,
             "Too many orders waiting for a decision, or the store is unavailable; retry after the "
@@ -54,12 +79,21 @@ MAX_IDEMPOTENCY_KEY_LENGTH = 255
     },
 )
 def create_order():
-    order_request = json_body(CreateOrderRequest)
     s = services()
+    # The waiting room's gate first: a refused rush costs no body parsing. With the room off this is
+    # a cached read (RoomCache) and nothing else.
+    try:
+        admission = check_admission(s.room_cache.get(), request.headers.get("Admission-Token"), s.tokens)
+    except DomainError as e:
+        metrics.ADMISSION_REFUSED.labels(ADMISSION_REFUSALS.get(type(e), "invalid")).inc()
+        raise
+    order_request = json_body(CreateOrderRequest)
     limits = IntakeLimits(
         s.settings.max_tickets_per_order, s.settings.max_stream_backlog, s.settings.idempotency_ttl_seconds
     )
-    created, replayed = place_order(s.redis, s.enqueue_order, order_request, s.catalogue, limits, _idempotency_key())
+    created, replayed = place_order(
+        s.redis, s.enqueue_order, order_request, s.catalogue, limits, _idempotency_key(), admission
+    )
     (metrics.ORDERS_REPLAYED if replayed else metrics.ORDERS_CREATED).inc()
     response, status = respond(created, 201)
     response.headers["Location"] = f"{request.path.rstrip('/')}/{created.orderId}"

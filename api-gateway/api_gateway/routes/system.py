@@ -1,17 +1,15 @@
 from __future__ import annotations
 
-from flask import Blueprint, request
-
-from ticketing_common.control_auth import Refused, check_control, client_address
+from flask import Blueprint
 
 from ..demo_reset import reset_demo
-from ..errors import ApiError
 from ..models import Error, ResetResult, Scaling, SystemStatus
 from ..openapi import operation
 from ..scaling import scaling_view
 from ..services import services
 from ..system_status import system_status
 from .bodies import respond
+from .control import require_operator
 
 bp = Blueprint("system", __name__)
 
@@ -54,16 +52,5 @@ def get_scaling():
 )
 def post_reset():
     s = services()
-    token = s.settings.admin_token
-    try:
-        check_control(
-            request.headers.get("Authorization"),
-            None if token is None else token.get_secret_value(),
-            client_address(request.remote_addr, request.headers.get("X-Forwarded-For")),
-            token_setting="ADMIN_TOKEN",
-            service="the gateway",
-            actions="reset the demo",
-        )
-    except Refused as e:
-        raise ApiError(e.status, e.message, headers=e.headers) from None
+    require_operator("reset the demo")
     return respond(ResetResult(deleted=reset_demo(s.redis, s.catalogue)))

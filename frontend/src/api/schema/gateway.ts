@@ -108,6 +108,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sales, their opening time and whether their waiting room is on */
+        get: operations["listSales"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sales/{saleId}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Join the sale's waiting room (joining again keeps one's place) */
+        post: operations["joinQueue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sales/{saleId}/queue/{visitorId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A visitor's place in line, or their admission token once admitted */
+        get: operations["getQueuePosition"];
+        put?: never;
+        post?: never;
+        /** Leave the waiting room: everyone behind moves up */
+        delete: operations["leaveQueue"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sales/{saleId}/room": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The waiting room's settings and figures: queue length, admission rate, wait times */
+        get: operations["getRoom"];
+        /** Open, pause or close the waiting room; set its mode, rate, opening time and tokens */
+        put: operations["updateRoom"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/system/reset": {
         parameters: {
             query?: never;
@@ -298,6 +368,15 @@ export interface components {
              */
             field?: string | null;
         };
+        /** JoinRequest */
+        JoinRequest: {
+            /**
+             * Visitorid
+             * @description the id this browser was given before: the same place in line; unknown ids get a new one
+             * @default null
+             */
+            visitorId?: string | null;
+        };
         /** Order */
         Order: {
             /**
@@ -463,6 +542,118 @@ export interface components {
              * @description orders deleted
              */
             deleted: number;
+        };
+        /** RoomStats */
+        RoomStats: {
+            /**
+             * Admissionratepersecond
+             * @description visitors let in per second over the last 10 s
+             */
+            admissionRatePerSecond: number;
+            /** Admittedtotal */
+            admittedTotal: number;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "fixed" | "adaptive";
+            /** Opensat */
+            opensAt: string | null;
+            /** Queuelength */
+            queueLength: number;
+            /**
+             * Rate
+             * @description visitors/s: the fixed rate, or the adaptive mode's last figure
+             */
+            rate: number;
+            /** Saleid */
+            saleId: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "off" | "open" | "paused" | "closed";
+            /** Tokenttlseconds */
+            tokenTtlSeconds: number;
+            /** Tokenuses */
+            tokenUses: number;
+            waitSeconds: components["schemas"]["WaitSeconds"];
+        };
+        /** RoomUpdate */
+        RoomUpdate: {
+            /**
+             * Mode
+             * @default null
+             */
+            mode?: ("fixed" | "adaptive") | null;
+            /**
+             * Opensat
+             * @description ISO-8601 with a time zone; null: open now
+             * @default null
+             */
+            opensAt?: string | null;
+            /**
+             * Rate
+             * @description visitors/s (fixed mode)
+             * @default null
+             */
+            rate?: number | null;
+            /**
+             * State
+             * @default null
+             */
+            state?: ("off" | "open" | "paused" | "closed") | null;
+            /**
+             * Tokenttlseconds
+             * @default null
+             */
+            tokenTtlSeconds?: number | null;
+            /**
+             * Tokenuses
+             * @default null
+             */
+            tokenUses?: number | null;
+        };
+        /** Sale */
+        Sale: {
+            /** Name */
+            name: string;
+            /**
+             * Open
+             * @description the opening time has passed and the room is not closed
+             */
+            open: boolean;
+            /**
+             * Opensat
+             * @description when the sale opens (ISO-8601 UTC); null: open now
+             */
+            opensAt: string | null;
+            room: components["schemas"]["SaleRoom"];
+            /** Saleid */
+            saleId: string;
+        };
+        /** SaleList */
+        SaleList: {
+            /** Sales */
+            sales: components["schemas"]["Sale"][];
+        };
+        /** SaleNotOpenError */
+        SaleNotOpenError: {
+            /** Error */
+            error: string;
+            /**
+             * Opensat
+             * @description when the sale opens (ISO-8601 UTC)
+             */
+            opensAt: string;
+        };
+        /** SaleRoom */
+        SaleRoom: {
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "off" | "open" | "paused" | "closed";
         };
         /** Scaling */
         Scaling: {
@@ -700,6 +891,79 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** VisitorStatus */
+        VisitorStatus: {
+            /**
+             * Admissionratepersecond
+             * @description visitors let in per second now (0: paused, not open)
+             */
+            admissionRatePerSecond: number;
+            /**
+             * Admissiontoken
+             * @description once admitted: send it as the Admission-Token header of POST /orders
+             */
+            admissionToken: string | null;
+            /**
+             * Ahead
+             * @description people ahead (position - 1)
+             */
+            ahead: number | null;
+            /**
+             * Estimatedwaitseconds
+             * @description ahead / rate; null when the rate is 0
+             */
+            estimatedWaitSeconds: number | null;
+            /** Opensat */
+            opensAt: string | null;
+            /**
+             * Pollafterms
+             * @description when to ask again (grows with the place in line)
+             */
+            pollAfterMs: number;
+            /**
+             * Position
+             * @description 1-based place in line while waiting; null once admitted
+             */
+            position: number | null;
+            /**
+             * Queuelength
+             * @description people waiting now
+             */
+            queueLength: number;
+            /**
+             * Roomstate
+             * @enum {string}
+             */
+            roomState: "off" | "open" | "paused" | "closed";
+            /** Saleid */
+            saleId: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "waiting" | "admitted";
+            /** Tokenexpiresat */
+            tokenExpiresAt: string | null;
+            /**
+             * Usesleft
+             * @description orders this admission may still place
+             */
+            usesLeft: number | null;
+            /** Visitorid */
+            visitorId: string;
+        };
+        /** WaitSeconds */
+        WaitSeconds: {
+            /**
+             * Count
+             * @description recent admissions these figures are from
+             */
+            count: number;
+            /** P50 */
+            p50: number | null;
+            /** P99 */
+            p99: number | null;
+        };
         /** WorkerStatus */
         WorkerStatus: {
             /**
@@ -733,6 +997,8 @@ export interface operations {
             header?: {
                 /** @description A key of the client's choosing (a UUID): a retry with the same key and body returns the first response (header Idempotent-Replayed: true) and buys nothing twice; the same key with another body is refused with 409. */
                 "Idempotency-Key"?: string;
+                /** @description While the sale's waiting room is on: the token GET /sales/{saleId}/queue/{visitorId} gave the admitted visitor. Each order uses one of its uses (a replay none). */
+                "Admission-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -761,6 +1027,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The waiting room is on and the Admission-Token is missing, malformed, forged, expired or signed with a retired key (`error` says which) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The Admission-Token is for another sale */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The Idempotency-Key was used with another request body */
             409: {
                 headers: {
@@ -781,6 +1065,24 @@ export interface operations {
             };
             /** @description The body's Content-Type is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The sale is not open yet: `opensAt` says when */
+            425: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SaleNotOpenError"];
+                };
+            };
+            /** @description The Admission-Token's orders are all placed */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1206,6 +1508,315 @@ export interface operations {
             };
         };
     };
+    listSales: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sales (one per catalogue for now) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SaleList"];
+                };
+            };
+        };
+    };
+    joinQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                saleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinRequest"];
+            };
+        };
+        responses: {
+            /** @description Already in line (or admitted): the same place */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorStatus"];
+                };
+            };
+            /** @description Joined: a new place at the end of the line; keep the visitorId */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorStatus"];
+                };
+            };
+            /** @description Invalid request; `error` says which field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such sale */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The waiting room is off (buy directly) or closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not valid (visitorId must be a UUID) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getQueuePosition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                saleId: string;
+                visitorId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where the visitor is */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorStatus"];
+                };
+            };
+            /** @description No such sale, or not in its room */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    leaveQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                saleId: string;
+                visitorId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Left */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such sale, or not in its room */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRoom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                saleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The room */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomStats"];
+                };
+            };
+            /** @description ADMIN_TOKEN is set and the bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ADMIN_TOKEN is unset and the caller is not on loopback */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such sale */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateRoom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                saleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoomUpdate"];
+            };
+        };
+        responses: {
+            /** @description The room, changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomStats"];
+                };
+            };
+            /** @description Invalid request; `error` says which field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ADMIN_TOKEN is set and the bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ADMIN_TOKEN is unset and the caller is not on loopback */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such sale */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A value is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     resetDemo: {
         parameters: {
             query?: never;
@@ -1333,5 +1944,12 @@ export const pathsTicketsGetParametersQueryTypeValues: ReadonlyArray<FlattenedDe
 export const orderStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OrderStatus"]> = ["pending", "reserved", "paying", "confirmed", "rejected", "payment_failed", "expired", "cancelled", "failed"];
 export const paymentMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PaymentMethod"]> = ["credit_card", "debit_card", "paypal", "apple_pay", "google_pay", "bank_transfer"];
 export const paymentStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PaymentStatus"]> = ["approved", "declined", "error", "timeout", "refunded"];
+export const roomStatsModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoomStats"]["mode"]> = ["fixed", "adaptive"];
+export const roomStatsStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoomStats"]["state"]> = ["off", "open", "paused", "closed"];
+export const roomUpdateModeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoomUpdate"]["mode"]> = ["fixed", "adaptive"];
+export const roomUpdateStateAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoomUpdate"]["state"]> = ["off", "open", "paused", "closed"];
+export const saleRoomStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SaleRoom"]["state"]> = ["off", "open", "paused", "closed"];
 export const scalingSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scaling"]["source"]> = ["local-autoscaler", "kubernetes", "none"];
 export const scalingTargetMetricValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScalingTarget"]["metric"]> = ["lag", "cpu"];
+export const visitorStatusRoomStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["VisitorStatus"]["roomState"]> = ["off", "open", "paused", "closed"];
+export const visitorStatusStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["VisitorStatus"]["status"]> = ["waiting", "admitted"];

@@ -1,0 +1,145 @@
+"""The sales and their waiting room: visitors join, ask where they are, leave; operators steer the room."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from ..domain_errors import UnknownSale
+from ..models import (
+    Error,
+    JoinRequest,
+    RoomStats,
+    RoomUpdate,
+    Sale,
+    SaleList,
+    SaleRoom,
+    VisitorStatus,
+)
+from ..openapi import operation
+from ..services import services
+from ..waiting_room import iso, join, leave, read_room, redis_now_ms, room_stats, update_room, visitor_status
+from .bodies import json_body, respond
+from .control import require_operator
+
+bp = Blueprint("sales", __name__)
+
+VISITOR_ID_MAX = 64
+
+
+def _sale(sale_id: str) -> str:
+    known = services().catalogue.sale_id
+    if sale_id != known:
+        shown = sale_id if len(sale_id) <= 64 else sale_id[:64] + "..."
+        raise UnknownSale(f"sale {shown!r} not found")
+    return known
+
+
+@bp.get("/sales")
+@operation(
+    operation_id="listSales",
+    summary="The sales, their opening time and whether their waiting room is on",
+    tags=["sales"],
+    responses={200: (SaleList, "The sales (one per catalogue for now)")},
+)
+def list_sales():
+    s = services()
+    sale_id = s.catalogue.sale_id
+    room = read_room(s.redis, sale_id)
+    now = redis_now_ms(s.redis)
+    sale = Sale(
+        saleId=sale_id,
+        name=s.catalogue.sale_name,
+        opensAt=iso(room.opens_at_ms),
+        open=room.opened(now) and room.state != "closed",
+        room=SaleRoom(state=room.state),
+    )
+    return respond(SaleList(sales=[sale]), keep_nulls=True)
+
+
+@bp.post("/sales/<saleId>/queue")
+@operation(
+    operation_id="joinQueue",
+    summary="Join the sale's waiting room (joining again keeps one's place)",
+    tags=["sales"],
+    body=JoinRequest,
+    responses={
+        200: (VisitorStatus, "Already in line (or admitted): the same place"),
+        201: (VisitorStatus, "Joined: a new place at the end of the line; keep the visitorId"),
+        404: (Error, "No such sale"),
+        409: (Error, "The waiting room is off (buy directly) or closed"),
+        422: (Error, "The body is not valid (visitorId must be a UUID)"),
+    },
+)
+def join_queue(saleId: str):
+    sale_id = _sale(saleId)
+    s = services()
+    # An empty body is the same as {}: a browser's first join need not say anything.
+    body = JoinRequest() if not request.get_data() else json_body(JoinRequest, invalid_status=422)
+    visitor_id, joined = join(s.redis, s.join_room, sale_id, body.visitorId and body.visitorId.lower())
+    status = visitor_status(s.redis, sale_id, visitor_id, s.tokens)
+    return respond(status, 201 if joined else 200, keep_nulls=True)
+
+
+@bp.get("/sales/<saleId>/queue/<visitorId>")
+@operation(
+    operation_id="getQueuePosition",
+    summary="A visitor's place in line, or their admission token once admitted",
+    tags=["sales"],
+    responses={200: (VisitorStatus, "Where the visitor is"), 404: (Error, "No such sale, or not in its room")},
+)
+def get_queue_position(saleId: str, visitorId: str):
+    sale_id = _sale(saleId)
+    s = services()
+    return respond(visitor_status(s.redis, sale_id, visitorId[:VISITOR_ID_MAX], s.tokens), keep_nulls=True)
+
+
+@bp.delete("/sales/<saleId>/queue/<visitorId>")
+@operation(
+    operation_id="leaveQueue",
+    summary="Leave the waiting room: everyone behind moves up",
+    tags=["sales"],
+    responses={204: (None, "Left"), 404: (Error, "No such sale, or not in its room")},
+)
+def leave_queue(saleId: str, visitorId: str):
+    sale_id = _sale(saleId)
+    leave(services().redis, sale_id, visitorId[:VISITOR_ID_MAX])
+    return Response(status=204)
+
+
+OPERATOR_ERRORS = {
+    401: (Error, "ADMIN_TOKEN is set and the bearer token is missing or wrong"),
+    403: (Error, "ADMIN_TOKEN is unset and the caller is not on loopback"),
+    404: (Error, "No such sale"),
+}
+
+
+@bp.get("/sales/<saleId>/room")
+@operation(
+    operation_id="getRoom",
+    summary="The waiting room's settings and figures: queue length, admission rate, wait times",
+    tags=["sales"],
+    security=[{"adminToken": []}],
+    responses={200: (RoomStats, "The room"), **OPERATOR_ERRORS},
+)
+def get_room(saleId: str):
+    require_operator("read the waiting room")
+    sale_id = _sale(saleId)
+    return respond(room_stats(services().redis, sale_id), keep_nulls=True)
+
+
+@bp.put("/sales/<saleId>/room")
+@operation(
+    operation_id="updateRoom",
+    summary="Open, pause or close the waiting room; set its mode, rate, opening time and tokens",
+    tags=["sales"],
+    security=[{"adminToken": []}],
+    body=RoomUpdate,
+    responses={200: (RoomStats, "The room, changed"), 422: (Error, "A value is not valid"), **OPERATOR_ERRORS},
+)
+def put_room(saleId: str):
+    require_operator("change the waiting room")
+    sale_id = _sale(saleId)
+    s = services()
+    update_room(s.redis, sale_id, json_body(RoomUpdate, invalid_status=422))
+    s.room_cache.invalidate()  # this process at once; the others within their cache's second
+    return respond(room_stats(s.redis, sale_id), keep_nulls=True)

@@ -1,0 +1,450 @@
+"""The waiting room of a sale: join, status, leave, admission, the operator's settings and figures.
+
+Everything lives in Redis (keys.room_*), so a gateway restart loses nothing and every gateway process
+sees the same line. The place in line is an arrival sequence number (join.lua); admission is one Lua
+step that any process may run at any time (admit.lua: a token bucket on the Redis clock). Each gateway
+process runs it for an open room from a small thread (RoomAdmitter); intake reads the room's state
+from a per-process cache (RoomCache), so that with the room off POST /orders costs no extra round trip.
+docs/waiting-room.md tells the whole story.
+
+Plain functions that take their Redis client and scripts; the routes (routes/sales.py) are the edge.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.resources import files
+from typing import cast
+
+import redis
+from redis.commands.core import Script
+
+from ticketing_common import keys
+from ticketing_common.status import RoomMode, RoomState, VisitorState
+
+from . import admission_token
+from .domain_errors import (
+    AdmissionForOtherSale,
+    AdmissionRefused,
+    AdmissionRequired,
+    RoomNotTakingJoins,
+    SaleNotOpen,
+    VisitorNotFound,
+)
+from .models import RoomStats, RoomUpdate, VisitorStatus, WaitSeconds
+from .orders import Admission
+
+log = logging.getLogger(__name__)
+
+JOIN_LUA = files(__package__).joinpath("join.lua").read_text()
+ADMIT_LUA = files(__package__).joinpath("admit.lua").read_text()
+
+# The window of GET .../room's measured admission rate.
+RATE_WINDOW_MS = 10_000
+# A visitor's poll interval: a tenth of the expected wait, within these bounds (ms); while nobody is
+# admitted (paused, not open yet), the upper one.
+POLL_MIN_MS, POLL_MAX_MS = 1_000, 15_000
+
+
+@dataclass(frozen=True)
+class AdmissionRule:
+    """admit.lua's constants (its header says how each is used; docs/waiting-room.md why these)."""
+
+    burst_seconds: float = 1.0  # the bucket holds one second of the rate: no burst beyond that
+    max_per_run: int = 1_000  # one run's work stays small (~1 ms of Redis time)
+    target_backlog_seconds: float = 2.0  # adaptive: keep about 2 s of decisions waiting for the workers
+    min_rate: float = 1.0  # adaptive: the line always moves (and the workers' rate can be measured)
+    max_rate: float = 5_000.0  # adaptive: a bound, whatever the figures say
+    min_target_backlog: int = 20  # adaptive: a small pipeline still gets a little slack
+    waits_kept: int = 1_000  # wait times kept for p50/p99
+    sample_interval_ms: int = 1_000  # adaptive: the decision rate is measured over at least this long
+    sample_weight: float = 0.5  # adaptive: the newest sample's weight in the moving average
+    growth: float = 0.5  # adaptive: with the pipeline empty, +50 % a sample even before decisions catch up
+
+    def argv(self) -> list[str | int | float]:
+        return [
+            keys.CONSUMER_GROUP,
+            self.burst_seconds,
+            self.max_per_run,
+            self.target_backlog_seconds,
+            self.min_rate,
+            self.max_rate,
+            self.min_target_backlog,
+            self.waits_kept,
+            self.sample_interval_ms,
+            self.sample_weight,
+            self.growth,
+        ]
+
+
+@dataclass(frozen=True)
+class RoomDefaults:
+    """The room's first settings (from GatewaySettings), written only where Redis has none."""
+
+    state: str = RoomState.OFF
+    mode: str = RoomMode.FIXED
+    rate: float = 50.0
+    opens_at_ms: int | None = None
+    token_ttl_seconds: int = 600
+    token_uses: int = 2
+
+
+@dataclass(frozen=True)
+class Room:
+    """A snapshot of the room hash's settings."""
+
+    sale_id: str
+    state: str
+    mode: str
+    rate: float
+    opens_at_ms: int | None
+    token_ttl_seconds: int
+    token_uses: int
+    admitted_total: int = 0
+
+    def opened(self, now_ms: int) -> bool:
+        return self.opens_at_ms is None or now_ms >= self.opens_at_ms
+
+    def admitting_rate(self, now_ms: int) -> float:
+        """The rate visitors are let in now: 0 unless open and past its opening time."""
+        return self.rate if self.state == RoomState.OPEN and self.opened(now_ms) else 0.0
+
+
+def iso(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def redis_now_ms(client: redis.Redis) -> int:
+    seconds, micros = client.time()
+    return seconds * 1000 + micros // 1000
+
+
+def ensure_room(client: redis.Redis, sale_id: str, defaults: RoomDefaults) -> int:
+    """Give the room its first settings where it has none (HSETNX: a restart or another gateway never
+    overrides what the operator set). Returns how many fields were written now."""
+    fields = {
+        "state": defaults.state,
+        "mode": defaults.mode,
+        "rate": repr(float(defaults.rate)),
+        "opensAt": "" if defaults.opens_at_ms is None else str(defaults.opens_at_ms),
+        "tokenTtlSeconds": str(defaults.token_ttl_seconds),
+        "tokenUses": str(defaults.token_uses),
+    }
+    pipe = client.pipeline(transaction=True)
+    for name, value in fields.items():
+        pipe.hsetnx(keys.room_key(sale_id), name, value)
+    return sum(pipe.execute())
+
+
+ROOM_STATES = frozenset(s.value for s in RoomState)
+ROOM_MODES = frozenset(m.value for m in RoomMode)
+_ROOM_FIELDS = ("state", "mode", "rate", "opensAt", "tokenTtlSeconds", "tokenUses", "admittedTotal")
+
+
+def _room_from(sale_id: str, values: list[str | None]) -> Room:
+    state, mode, rate, opens_at, ttl, uses, total = values
+    return Room(
+        sale_id=sale_id,
+        state=RoomState(state) if state in ROOM_STATES else RoomState.OFF,
+        mode=RoomMode(mode) if mode in ROOM_MODES else RoomMode.FIXED,
+        rate=float(rate or 0),
+        opens_at_ms=int(opens_at) if opens_at else None,
+        token_ttl_seconds=int(ttl or RoomDefaults.token_ttl_seconds),
+        token_uses=int(uses or RoomDefaults.token_uses),
+        admitted_total=int(total or 0),
+    )
+
+
+def read_room(client: redis.Redis, sale_id: str) -> Room:
+    values = cast("list[str | None]", client.hmget(keys.room_key(sale_id), list(_ROOM_FIELDS)))
+    return _room_from(sale_id, values)
+
+
+class RoomCache:
+    """The room's settings as this process last read them, for at most `ttl` seconds.
+
+    Intake consults it on every POST /orders: with the room off that must cost nothing, so a change
+    (the operator switching the room on) takes effect in every process within `ttl` seconds. The
+    process that makes the change forgets its copy at once (invalidate).
+    """
+
+    def __init__(self, client: redis.Redis, sale_id: str, ttl: float = 1.0) -> None:
+        self.client, self.sale_id, self.ttl = client, sale_id, ttl
+        self._room: Room | None = None
+        self._read_at = 0.0
+        self._lock = threading.Lock()
+
+    def get(self) -> Room:
+        room, read_at = self._room, self._read_at
+        if room is not None and time.monotonic() - read_at < self.ttl:
+            return room
+        with self._lock:  # one read per expiry, not one per waiting thread
+            if self._room is not None and time.monotonic() - self._read_at < self.ttl:
+                return self._room
+            self._room = read_room(self.client, self.sale_id)
+            self._read_at = time.monotonic()
+            return self._room
+
+    def invalidate(self) -> None:
+        self._room = None
+
+
+def join(client: redis.Redis, join_script: Script, sale_id: str, visitor_id: str | None) -> tuple[str, bool]:
+    """Join the line, or keep the place one has: (visitorId, joined now?). A visitor whose admission
+    is spent (expired or used up) joins at the end under a new id.
+
+    Raises RoomNotTakingJoins when the room is off or closed (and the visitor is not in it already).
+    """
+    outcome, visitor = join_script(
+        keys=[
+            keys.room_key(sale_id),
+            keys.room_waiting_key(sale_id),
+            keys.room_admitted_key(sale_id),
+            keys.room_visitors_key(sale_id),
+            keys.room_uses_key(sale_id),
+        ],
+        args=[visitor_id or "", str(uuid.uuid4())],
+        client=client,
+    )
+    if outcome == RoomState.OFF:
+        raise RoomNotTakingJoins("the waiting room is off: buy directly")
+    if outcome == RoomState.CLOSED:
+        raise RoomNotTakingJoins("the waiting room is closed: nobody joins any more")
+    return visitor, VisitorState(outcome) == VisitorState.JOINED
+
+
+def leave(client: redis.Redis, sale_id: str, visitor_id: str) -> None:
+    """Leave the line (or give up one's admission): everyone behind moves up. Raises VisitorNotFound."""
+    pipe = client.pipeline(transaction=True)
+    pipe.zrem(keys.room_waiting_key(sale_id), visitor_id)
+    pipe.zrem(keys.room_admitted_key(sale_id), visitor_id)
+    pipe.hdel(keys.room_visitors_key(sale_id), visitor_id)
+    waiting, admitted, _ = pipe.execute()
+    if not waiting and not admitted:
+        raise VisitorNotFound(f"visitor {visitor_id[:64]!r} is not in the waiting room of {sale_id!r}")
+
+
+@dataclass(frozen=True)
+class TokenSettings:
+    secret: bytes
+    rotation_seconds: int
+
+
+def visitor_status(client: redis.Redis, sale_id: str, visitor_id: str, tokens: TokenSettings) -> VisitorStatus:
+    """Where the visitor is: place in line, or admitted with a freshly signed token. Raises VisitorNotFound."""
+    pipe = client.pipeline(transaction=True)  # one consistent snapshot
+    pipe.hmget(keys.room_key(sale_id), list(_ROOM_FIELDS))
+    pipe.zrank(keys.room_waiting_key(sale_id), visitor_id)
+    pipe.zscore(keys.room_admitted_key(sale_id), visitor_id)
+    pipe.zcard(keys.room_waiting_key(sale_id))
+    pipe.hget(keys.room_uses_key(sale_id), visitor_id)
+    pipe.time()
+    values, rank, admitted_at, queue_length, used, (seconds, micros) = pipe.execute()
+    room = _room_from(sale_id, values)
+    now = seconds * 1000 + micros // 1000
+    rate = room.admitting_rate(now)
+    common = {
+        "visitorId": visitor_id,
+        "saleId": sale_id,
+        "queueLength": queue_length,
+        "admissionRatePerSecond": round(rate, 3),
+        "opensAt": iso(room.opens_at_ms),
+        "roomState": room.state,
+    }
+    if admitted_at is not None:
+        expires = int(admitted_at) + room.token_ttl_seconds * 1000
+        token = admission_token.sign(
+            tokens.secret,
+            visitor_id=visitor_id,
+            sale_id=sale_id,
+            expires_ms=expires,
+            uses=room.token_uses,
+            now_ms=now,
+            rotation_seconds=tokens.rotation_seconds,
+        )
+        return VisitorStatus(
+            **common,
+            status="admitted",
+            position=None,
+            ahead=None,
+            estimatedWaitSeconds=0.0,
+            pollAfterMs=POLL_MAX_MS,
+            admissionToken=token,
+            tokenExpiresAt=iso(expires),
+            usesLeft=max(room.token_uses - int(used or 0), 0),
+        )
+    if rank is None:
+        raise VisitorNotFound(f"visitor {visitor_id[:64]!r} is not in the waiting room of {sale_id!r}")
+    wait = rank / rate if rate > 0 else None
+    poll = POLL_MAX_MS if wait is None else min(max(int(wait * 1000 / 10), POLL_MIN_MS), POLL_MAX_MS)
+    return VisitorStatus(
+        **common,
+        status="waiting",
+        position=rank + 1,
+        ahead=rank,
+        estimatedWaitSeconds=None if wait is None else round(wait, 1),
+        pollAfterMs=poll,
+        admissionToken=None,
+        tokenExpiresAt=None,
+        usesLeft=None,
+    )
+
+
+def admit(client: redis.Redis, admit_script: Script, sale_id: str, rule: AdmissionRule) -> tuple[int, float]:
+    """Run one admission step: (visitors admitted now, the rate). Safe to run anywhere, any time."""
+    admitted, rate, _state = admit_script(
+        keys=[
+            keys.room_key(sale_id),
+            keys.room_waiting_key(sale_id),
+            keys.room_admitted_key(sale_id),
+            keys.room_visitors_key(sale_id),
+            keys.room_waits_key(sale_id),
+            keys.ORDER_STREAM,
+        ],
+        args=rule.argv(),
+        client=client,
+    )
+    return int(admitted), float(rate)
+
+
+def check_admission(room: Room, token: str | None, tokens: TokenSettings, now: int | None = None) -> Admission | None:
+    """Intake's gate: None when no token is needed (the room off); the verified admission otherwise.
+
+    Raises SaleNotOpen before the opening time (room on or off), AdmissionRequired without a token,
+    AdmissionRefused for a bad one (the message says which way), AdmissionForOtherSale. No Redis:
+    the signature suffices; the use is counted with the order (enqueue_order.lua).
+    """
+    now = now_ms() if now is None else now
+    if not room.opened(now):
+        opens = iso(room.opens_at_ms) or ""
+        raise SaleNotOpen(f"the sale opens at {opens}", opens)
+    if room.state == RoomState.OFF:
+        return None
+    if not token:
+        raise AdmissionRequired("Admission-Token: required while the waiting room is on; join the queue")
+    try:
+        claims = admission_token.verify(
+            tokens.secret, token, sale_id=room.sale_id, now_ms=now, rotation_seconds=tokens.rotation_seconds
+        )
+    except admission_token.WrongSale as e:
+        raise AdmissionForOtherSale(e.message) from None
+    except admission_token.TokenError as e:
+        raise AdmissionRefused(e.message) from None
+    return Admission(sale_id=room.sale_id, visitor_id=claims.visitor_id, uses=claims.uses)
+
+
+def _percentile(sorted_values: list[int], q: float) -> float:
+    # Nearest rank: a figure that was observed, not interpolated.
+    index = max(math.ceil(q * len(sorted_values)) - 1, 0)
+    return sorted_values[index] / 1000
+
+
+def room_stats(client: redis.Redis, sale_id: str) -> RoomStats:
+    """The operator's view: settings, queue length, admissions (total and over the last 10 s), waits."""
+    now = redis_now_ms(client)
+    pipe = client.pipeline(transaction=True)
+    pipe.hmget(keys.room_key(sale_id), list(_ROOM_FIELDS))
+    pipe.zcard(keys.room_waiting_key(sale_id))
+    pipe.zcount(keys.room_admitted_key(sale_id), now - RATE_WINDOW_MS, "+inf")
+    pipe.lrange(keys.room_waits_key(sale_id), 0, -1)
+    values, queue_length, recent, waits = pipe.execute()
+    room = _room_from(sale_id, values)
+    ordered = sorted(int(w) for w in waits)
+    return RoomStats(
+        saleId=sale_id,
+        state=room.state,
+        mode=room.mode,
+        rate=round(room.rate, 3),
+        queueLength=queue_length,
+        admittedTotal=room.admitted_total,
+        admissionRatePerSecond=round(recent / (RATE_WINDOW_MS / 1000), 3),
+        waitSeconds=WaitSeconds(
+            p50=_percentile(ordered, 0.5) if ordered else None,
+            p99=_percentile(ordered, 0.99) if ordered else None,
+            count=len(ordered),
+        ),
+        opensAt=iso(room.opens_at_ms),
+        tokenTtlSeconds=room.token_ttl_seconds,
+        tokenUses=room.token_uses,
+    )
+
+
+def update_room(client: redis.Redis, sale_id: str, update: RoomUpdate) -> None:
+    """Apply the operator's changes. A change of state restarts the bucket empty, so opening or resuming
+    lets nobody in at once beyond the rate."""
+    fields: dict[str, str] = {}
+    given = update.model_fields_set
+    if "state" in given and update.state is not None:
+        fields["state"] = update.state
+        fields["lastTick"] = str(redis_now_ms(client))
+        fields["allowance"] = "0"
+    if "mode" in given and update.mode is not None:
+        fields["mode"] = update.mode
+    if "rate" in given and update.rate is not None:
+        fields["rate"] = repr(float(update.rate))
+    if "opensAt" in given:
+        fields["opensAt"] = "" if update.opensAt is None else str(int(update.opensAt.timestamp() * 1000))
+    if "tokenTtlSeconds" in given and update.tokenTtlSeconds is not None:
+        fields["tokenTtlSeconds"] = str(update.tokenTtlSeconds)
+    if "tokenUses" in given and update.tokenUses is not None:
+        fields["tokenUses"] = str(update.tokenUses)
+    if fields:
+        pipe = client.pipeline(transaction=True)  # all of the change or none of it
+        for name, value in fields.items():
+            pipe.hset(keys.room_key(sale_id), name, value)
+        pipe.execute()
+
+
+ADMITTER_THREAD = "room-admitter"
+
+
+class RoomAdmitter:
+    """Every `interval` seconds, while the room is open, run one admission step (admit.lua).
+
+    Every gateway process runs one; admit.lua makes their steps add up to the room's rate, whoever runs
+    them. It reads the room through the process's RoomCache, so a closed or paused room costs nothing.
+    Stopped like the StockKeeper (stop()): the gateway tests assert no thread of either outlives its test.
+    """
+
+    def __init__(
+        self, client: redis.Redis, script: Script, cache: RoomCache, rule: AdmissionRule, interval: float
+    ) -> None:
+        self.client, self.script, self.cache, self.rule, self.interval = client, script, cache, rule, interval
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def tick(self) -> int:
+        """One step: how many visitors were admitted now."""
+        room = self.cache.get()
+        if room.state != RoomState.OPEN:
+            return 0
+        admitted, _ = admit(self.client, self.script, room.sale_id, self.rule)
+        return admitted
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=ADMITTER_THREAD, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.interval):
+            try:
+                self.tick()
+            except redis.RedisError as e:
+                log.warning("admission step failed: %s", e)
