@@ -4,10 +4,7 @@
  */
 import { fillPath, type JsonRequest, type JsonResponse } from "./openapi";
 import { paymentMethodValues, type components, type paths } from "./schema/gateway";
-import type { RoomSettings, RoomStats, Sale, SalesList, VisitorStatus } from "./rushContract";
 import { request } from "./transport";
-
-export type { RoomSettings, RoomState, RoomStats, Sale, VisitorStatus } from "./rushContract";
 
 type Schemas = components["schemas"];
 
@@ -32,6 +29,12 @@ export type ScalingSource = ScalingStatus["source"];
 export type ScalingTarget = ScalingStatus["targets"][number];
 export type ScalingEvent = ScalingStatus["events"][number];
 export type ResetResponse = JsonResponse<paths["/system/reset"]["post"], 200>;
+// The waiting room (issue 14)
+export type Sale = JsonResponse<paths["/sales"]["get"], 200>["sales"][number];
+export type RoomState = Sale["room"]["state"];
+export type VisitorStatus = JsonResponse<paths["/sales/{saleId}/queue/{visitorId}"]["get"], 200>;
+export type RoomStats = JsonResponse<paths["/sales/{saleId}/room"]["get"], 200>;
+export type RoomSettings = JsonRequest<paths["/sales/{saleId}/room"]["put"]>;
 
 export type PaymentMethod = CreateOrderRequest["paymentMethod"];
 /** Every payment method an order may name, in the server's order: the one list the UI offers. */
@@ -123,34 +126,32 @@ export function resetDemo(token: string | null): Promise<ResetResponse> {
   });
 }
 
-// The waiting room (issue 14). Paths are written out while the gateway's document does not have them yet.
-function salePath(saleId: string, rest = ""): string {
-  return `${API}/sales/${encodeURIComponent(saleId)}${rest}`;
-}
+// The waiting room (issue 14).
 
 /** The sales on offer, each with its opening time and whether its waiting room is on. */
 export async function listSales(signal?: AbortSignal): Promise<Sale[]> {
-  const body = await request<SalesList>(`${API}/sales`, { signal, timeoutMs: 5_000 });
+  const body = await request<JsonResponse<paths["/sales"]["get"], 200>>(url("/sales"), { signal, timeoutMs: 5_000 });
   return body.sales;
 }
 
 /** Joins the line, or finds the place again: a known `visitorId` keeps its place (200), a new one is queued (201). */
 export function joinQueue(saleId: string, visitorId: string | null, signal?: AbortSignal): Promise<VisitorStatus> {
-  return request(salePath(saleId, "/queue"), { method: "POST", body: visitorId ? { visitorId } : {}, signal });
+  const body: JsonRequest<paths["/sales/{saleId}/queue"]["post"]> = visitorId ? { visitorId } : {};
+  return request(url("/sales/{saleId}/queue", { saleId }), { method: "POST", body, signal });
 }
 
 export function getVisitorStatus(saleId: string, visitorId: string, signal?: AbortSignal): Promise<VisitorStatus> {
-  return request(salePath(saleId, `/queue/${encodeURIComponent(visitorId)}`), { signal });
+  return request(url("/sales/{saleId}/queue/{visitorId}", { saleId, visitorId }), { signal });
 }
 
 /** Gives the place up: everyone behind moves up. */
 export async function leaveQueue(saleId: string, visitorId: string): Promise<void> {
-  await request<null>(salePath(saleId, `/queue/${encodeURIComponent(visitorId)}`), { method: "DELETE" });
+  await request<null>(url("/sales/{saleId}/queue/{visitorId}", { saleId, visitorId }), { method: "DELETE" });
 }
 
 /** The operator's view of a room (loopback or the admin token, like the demo reset). */
 export function getRoom(saleId: string, token: string | null, signal?: AbortSignal): Promise<RoomStats> {
-  return request(salePath(saleId, "/room"), {
+  return request(url("/sales/{saleId}/room", { saleId }), {
     signal,
     timeoutMs: 5_000,
     headers: token ? { Authorization: `Bearer ${token}` } : {},
@@ -158,7 +159,7 @@ export function getRoom(saleId: string, token: string | null, signal?: AbortSign
 }
 
 export function updateRoom(saleId: string, settings: RoomSettings, token: string | null): Promise<RoomStats> {
-  return request(salePath(saleId, "/room"), {
+  return request(url("/sales/{saleId}/room", { saleId }), {
     method: "PUT",
     body: settings,
     headers: token ? { Authorization: `Bearer ${token}` } : {},
