@@ -5,6 +5,7 @@ import { AppLayout } from "./components/layout/AppLayout";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { OrderPage } from "./pages/OrderPage";
 import { TicketsPage } from "./pages/TicketsPage";
+import { WaitingRoomPage } from "./pages/WaitingRoomPage";
 
 // The dashboard brings the charting library; buyers never pay for it.
 const LoadDashboardPage = lazy(() =>
@@ -16,6 +17,7 @@ export function App() {
     <Routes>
       <Route element={<AppLayout />}>
         <Route index element={<TicketsPage />} />
+        <Route path="queue" element={<WaitingRoomPage />} />
         <Route path="orders/:orderId" element={<OrderPage />} />
         <Route
           path="load"

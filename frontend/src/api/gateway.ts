@@ -21,12 +21,20 @@ export type PayOrderResponse = JsonResponse<paths["/orders/{orderId}/payment"]["
 export type CancelOrderResponse = JsonResponse<paths["/orders/{orderId}/cancel"]["post"], 200>;
 export type SystemStatus = JsonResponse<paths["/system/status"]["get"], 200>;
 export type StockEntry = SystemStatus["stock"][number];
+/** Held and sold per ticket: from the stock ledger, or pushed by the live service. */
+export type StockFigures = Pick<StockEntry, "ticketId" | "held" | "sold">;
 export type WorkerProcess = SystemStatus["workers"][number];
 export type ScalingStatus = JsonResponse<paths["/system/scaling"]["get"], 200>;
 export type ScalingSource = ScalingStatus["source"];
 export type ScalingTarget = ScalingStatus["targets"][number];
 export type ScalingEvent = ScalingStatus["events"][number];
 export type ResetResponse = JsonResponse<paths["/system/reset"]["post"], 200>;
+// The waiting room (issue 14)
+export type Sale = JsonResponse<paths["/sales"]["get"], 200>["sales"][number];
+export type RoomState = Sale["room"]["state"];
+export type VisitorStatus = JsonResponse<paths["/sales/{saleId}/queue/{visitorId}"]["get"], 200>;
+export type RoomStats = JsonResponse<paths["/sales/{saleId}/room"]["get"], 200>;
+export type RoomSettings = JsonRequest<paths["/sales/{saleId}/room"]["put"]>;
 
 export type PaymentMethod = CreateOrderRequest["paymentMethod"];
 /** Every payment method an order may name, in the server's order: the one list the UI offers. */
@@ -69,15 +77,17 @@ export async function listTickets(filters: TicketFilters = {}, signal?: AbortSig
   return body.tickets;
 }
 
+/** `admissionToken`: the waiting room's pass, sent as `Admission-Token` when this browser holds one. */
 export function createOrder(
   order: CreateOrderRequest,
   idempotencyKey: string,
   signal?: AbortSignal,
+  admissionToken?: string | null,
 ): Promise<CreateOrderResponse> {
   return request(url("/orders"), {
     method: "POST",
     body: order,
-    headers: { "Idempotency-Key": idempotencyKey },
+    headers: { "Idempotency-Key": idempotencyKey, ...(admissionToken ? { "Admission-Token": admissionToken } : {}) },
     signal,
   });
 }
@@ -112,6 +122,46 @@ export function getScaling(signal?: AbortSignal): Promise<ScalingStatus> {
 export function resetDemo(token: string | null): Promise<ResetResponse> {
   return request(url("/system/reset"), {
     method: "POST",
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+  });
+}
+
+// The waiting room (issue 14).
+
+/** The sales on offer, each with its opening time and whether its waiting room is on. */
+export async function listSales(signal?: AbortSignal): Promise<Sale[]> {
+  const body = await request<JsonResponse<paths["/sales"]["get"], 200>>(url("/sales"), { signal, timeoutMs: 5_000 });
+  return body.sales;
+}
+
+/** Joins the line, or finds the place again: a known `visitorId` keeps its place (200), a new one is queued (201). */
+export function joinQueue(saleId: string, visitorId: string | null, signal?: AbortSignal): Promise<VisitorStatus> {
+  const body: JsonRequest<paths["/sales/{saleId}/queue"]["post"]> = visitorId ? { visitorId } : {};
+  return request(url("/sales/{saleId}/queue", { saleId }), { method: "POST", body, signal });
+}
+
+export function getVisitorStatus(saleId: string, visitorId: string, signal?: AbortSignal): Promise<VisitorStatus> {
+  return request(url("/sales/{saleId}/queue/{visitorId}", { saleId, visitorId }), { signal });
+}
+
+/** Gives the place up: everyone behind moves up. */
+export async function leaveQueue(saleId: string, visitorId: string): Promise<void> {
+  await request<null>(url("/sales/{saleId}/queue/{visitorId}", { saleId, visitorId }), { method: "DELETE" });
+}
+
+/** The operator's view of a room (loopback or the admin token, like the demo reset). */
+export function getRoom(saleId: string, token: string | null, signal?: AbortSignal): Promise<RoomStats> {
+  return request(url("/sales/{saleId}/room", { saleId }), {
+    signal,
+    timeoutMs: 5_000,
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+  });
+}
+
+export function updateRoom(saleId: string, settings: RoomSettings, token: string | null): Promise<RoomStats> {
+  return request(url("/sales/{saleId}/room", { saleId }), {
+    method: "PUT",
+    body: settings,
     headers: token ? { Authorization: `Bearer ${token}` } : {},
   });
 }

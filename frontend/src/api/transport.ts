@@ -13,13 +13,22 @@ export class ApiError extends Error {
   readonly status: number;
   readonly field: string | null;
   readonly retryAfterS: number | null;
+  /** The whole error body, for the few answers that carry more than a message (e.g. 425's `opensAt`). */
+  readonly body: unknown;
 
-  constructor(status: number, message: string, field: string | null = null, retryAfterS: number | null = null) {
+  constructor(
+    status: number,
+    message: string,
+    field: string | null = null,
+    retryAfterS: number | null = null,
+    body: unknown = null,
+  ) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.field = field;
     this.retryAfterS = retryAfterS;
+    this.body = body;
   }
 
   /** nginx answers 502/504 when the upstream is down; 503 is the service saying "not now". */
@@ -43,7 +52,7 @@ export function isUnreachable(error: unknown): boolean {
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface RequestOptions {
-  method?: "GET" | "POST" | "PUT";
+  method?: "GET" | "POST" | "PUT" | "DELETE";
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -110,7 +119,7 @@ function toApiError(response: Response, body: unknown): ApiError {
   if (body && typeof body === "object") {
     const { error, field } = body as Partial<Record<keyof ErrorBody, unknown>>;
     if (typeof error === "string") {
-      return new ApiError(response.status, error, typeof field === "string" ? field : null, retryAfterS);
+      return new ApiError(response.status, error, typeof field === "string" ? field : null, retryAfterS, body);
     }
   }
   // Not the services' error body: an nginx page for a down upstream, or a proxy in between.

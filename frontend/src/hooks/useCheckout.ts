@@ -1,7 +1,8 @@
 import { useRef, useState } from "react";
 import type { CreateOrderRequest, CreateOrderResponse } from "../api/gateway";
 import { ApiError, isUnreachable } from "../api/transport";
-import { checkoutErrorsFor, type CheckoutErrors, NO_ERRORS } from "../lib/checkoutErrors";
+import { dropPass, notePassUsed, readPass } from "../lib/admission";
+import { admissionErrorFor, checkoutErrorsFor, type CheckoutErrors, NO_ERRORS } from "../lib/checkoutErrors";
 import { newIdempotencyKey } from "../lib/idempotencyKey";
 import { submitOrder } from "../lib/submitOrder";
 
@@ -24,14 +25,20 @@ export function useCheckout(onCreated: (created: CreateOrderResponse) => void, s
     setSubmitting(true);
     setErrors(NO_ERRORS);
     try {
-      const created = await submit(order, key);
+      // Read at each submit: the pass may have come (or gone) since the page opened.
+      const pass = readPass(Date.now());
+      const created = await submit(order, key, { admissionToken: pass?.token ?? null });
       unanswered.current = null;
+      if (pass) notePassUsed();
       onCreated(created);
     } catch (error) {
       if (error instanceof ApiError && !error.isUnavailable) {
         // A definite answer: the server refused this order, so nothing is left to retry.
         unanswered.current = null;
-        setErrors(checkoutErrorsFor(error.field, error.message));
+        const admission = admissionErrorFor(error);
+        // A refused pass will not work again: forget it, so the tickets page sends the visitor back in line.
+        if (admission?.rejoin) dropPass();
+        setErrors(admission ?? checkoutErrorsFor(error.field, error.message));
       } else if (isUnreachable(error)) {
         setErrors({
           ...NO_ERRORS,

@@ -1,5 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { getScaling, getSystemStatus, type ScalingStatus, type SystemStatus } from "../api/gateway";
+import {
+  getRoom,
+  getScaling,
+  getSystemStatus,
+  listSales,
+  type RoomStats,
+  type ScalingStatus,
+  type SystemStatus,
+} from "../api/gateway";
 import { getWorkloadStats, type WorkloadStats } from "../api/generator";
 import { isUnreachable } from "../api/transport";
 import { appendSample, type DashboardSample, rateBase, type Snapshot, toSample, WORKER_RATE_WINDOW_MS } from "../lib/dashboardHistory";
@@ -17,6 +25,9 @@ export interface DashboardData {
   /** GET /system/scaling: replicas, metrics and events. */
   scaling: ScalingStatus | null;
   scalingError: unknown;
+  /** The sale's waiting room (operator view: loopback or the admin token); null when off limits or absent. */
+  room: RoomStats | null;
+  roomError: unknown;
   history: DashboardSample[];
   updatedAt: number | null;
   /** Poll now rather than at the next tick, e.g. right after start or stop. */
@@ -35,6 +46,8 @@ export function useDashboardData(token: string | null, intervalMs = DASHBOARD_RE
   const [systemError, setSystemError] = useState<unknown>(null);
   const [scaling, setScaling] = useState<ScalingStatus | null>(null);
   const [scalingError, setScalingError] = useState<unknown>(null);
+  const [room, setRoom] = useState<RoomStats | null>(null);
+  const [roomError, setRoomError] = useState<unknown>(null);
   const [history, setHistory] = useState<DashboardSample[]>([]);
   const [updatedAt, setUpdatedAt] = useState<number | null>(null);
   const [nudge, setNudge] = useState(0);
@@ -44,11 +57,15 @@ export function useDashboardData(token: string | null, intervalMs = DASHBOARD_RE
   // A gateway without the scaling view (older, or down) is asked again only now and then.
   const skipScalingUntil = useRef(0);
   const scalingErrorRef = useRef<unknown>(null);
+  // The room likewise: a refusal (no token from afar, an older gateway) is not asked about every second.
+  const saleIdRef = useRef<string | null>(null);
+  const skipRoomUntil = useRef(0);
 
   // An explicit refresh (after start/stop) asks the generator at once, whatever happened before.
   // Declared before the polling effect so that it runs first.
   useEffect(() => {
     skipStatsUntil.current = 0;
+    skipRoomUntil.current = 0;
   }, [nudge, token]);
 
   useEffect(() => {
@@ -58,12 +75,31 @@ export function useDashboardData(token: string | null, intervalMs = DASHBOARD_RE
     const tick = async () => {
       const askStats = Date.now() >= skipStatsUntil.current;
       const askScaling = Date.now() >= skipScalingUntil.current;
-      const [statsResult, systemResult, scalingResult] = await Promise.allSettled([
+      const askRoom = Date.now() >= skipRoomUntil.current;
+      const loadRoom = async (): Promise<RoomStats | null> => {
+        if (!saleIdRef.current) saleIdRef.current = (await listSales(controller.signal))[0]?.saleId ?? null;
+        return saleIdRef.current ? getRoom(saleIdRef.current, token, controller.signal) : null;
+      };
+      const [statsResult, systemResult, scalingResult, roomResult] = await Promise.allSettled([
         askStats ? getWorkloadStats(token, controller.signal) : Promise.resolve(null),
         getSystemStatus(controller.signal),
         askScaling ? getScaling(controller.signal) : Promise.resolve(null),
+        askRoom ? loadRoom() : Promise.resolve(null),
       ]);
       if (controller.signal.aborted) return;
+
+      let roomNow: RoomStats | null = null;
+      if (askRoom) {
+        if (roomResult.status === "fulfilled") {
+          roomNow = roomResult.value;
+          setRoomError(null);
+          if (!roomNow) skipRoomUntil.current = Date.now() + UNREACHABLE_RETRY_MS; // no sale: ask again later
+        } else {
+          setRoomError(roomResult.reason);
+          skipRoomUntil.current = Date.now() + UNREACHABLE_RETRY_MS;
+        }
+        setRoom(roomNow);
+      }
 
       let statsNow: WorkloadStats | null = null;
       let statsProblem: unknown = null;
@@ -94,6 +130,7 @@ export function useDashboardData(token: string | null, intervalMs = DASHBOARD_RE
         stats: statsNow,
         system: systemResult.status === "fulfilled" ? systemResult.value : null,
         scaling: scalingNow,
+        room: roomNow,
       };
       setStats((old) => snapshot.stats ?? old);
       setStatsError(statsProblem);
@@ -119,5 +156,5 @@ export function useDashboardData(token: string | null, intervalMs = DASHBOARD_RE
   }, [token, intervalMs, nudge]);
 
   const refresh = useCallback(() => setNudge((n) => n + 1), []);
-  return { stats, statsError, system, systemError, scaling, scalingError, history, updatedAt, refresh };
+  return { stats, statsError, system, systemError, scaling, scalingError, room, roomError, history, updatedAt, refresh };
 }

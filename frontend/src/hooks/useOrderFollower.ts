@@ -1,7 +1,9 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useState } from "react";
 import { getOrder, type Order } from "../api/gateway";
+import { liveUrls } from "../api/live";
 import { ApiError } from "../api/transport";
 import { isTerminal } from "../lib/orderLifecycle";
+import { type EventSourceFactory, type LiveMode, useLiveChannel } from "./useLiveChannel";
 
 export type OrderView =
   | { kind: "loading" }
@@ -32,68 +34,63 @@ export interface OrderFollower {
   view: OrderView;
   /**
    * Starts following afresh (at the fastest poll) after this page changed the order, e.g. paid or
-   * cancelled it. `known` (the action's answer) is shown at once, until the next poll says more.
+   * cancelled it. `known` (the action's answer) is shown at once, until the next news says more.
    */
   restart: (known?: Partial<Order>) => void;
+  /** Whether the changes are being pushed (`live`) or polled for. */
+  mode: LiveMode;
 }
 
+const isNotFound = (error: unknown) => error instanceof ApiError && error.status === 404;
+
 /**
- * Follows one order through its lifecycle until a terminal status (or shown not to exist), polling with
- * backoff. A held order (`reserved`) is followed too: its hold may expire, or be paid from another tab.
+ * Follows one order through its lifecycle until a terminal status (or shown not to exist): pushed by the
+ * live service (SSE /live/orders/{id}: the order now, then each status change), and polled with backoff
+ * whenever that channel fails. A held order (`reserved`) is followed too: its hold may expire, or be paid
+ * from another tab.
  */
-export function useOrderFollower(orderId: string, backoff: Backoff = ORDER_BACKOFF): OrderFollower {
-  const [view, setView] = useState<OrderView>({ kind: "loading" });
-  // The order id being shown, and how many restarts: a new id starts from "loading", a restart keeps the view.
-  const [run, setRun] = useState({ orderId, round: 0 });
-  if (run.orderId !== orderId) {
-    setRun({ orderId, round: 0 });
-    setView({ kind: "loading" });
+export function useOrderFollower(
+  orderId: string,
+  backoff: Backoff = ORDER_BACKOFF,
+  eventSource?: EventSourceFactory | null,
+): OrderFollower {
+  const [round, setRound] = useState(0);
+  // An action's answer, shown over the data it was given on until newer data arrives.
+  const [known, setKnown] = useState<{ orderId: string; since: number | null; patch: Partial<Order> } | null>(null);
+  const channel = useLiveChannel<Order>({
+    url: liveUrls.order(orderId),
+    event: "order",
+    key: `${orderId}:${round}`,
+    fromEvent: (payload) => payload as Order,
+    poll: (signal) => getOrder(orderId, signal),
+    nextPollMs: (_data, previousMs) => nextDelay(previousMs, backoff),
+    done: isDecided,
+    retryOn: (error) => !isNotFound(error),
+    eventSource,
+  });
+  const { updatedAt } = channel;
+  const restart = useCallback(
+    (patch?: Partial<Order>) => {
+      if (patch) setKnown({ orderId, since: updatedAt, patch });
+      setRound((r) => r + 1);
+    },
+    [orderId, updatedAt],
+  );
+
+  // The channel keeps what it showed across a new id: only this order's data counts.
+  const order = channel.data?.orderId === orderId ? channel.data : undefined;
+  let view: OrderView;
+  if (isNotFound(channel.error)) {
+    view = { kind: "not-found", message: (channel.error as ApiError).message };
+  } else if (order) {
+    const patched =
+      known && known.orderId === orderId && known.since === channel.updatedAt ? { ...order, ...known.patch } : order;
+    view = { kind: "found", order: patched, connectionProblem: Boolean(channel.error) };
+  } else if (channel.error) {
+    const error = channel.error;
+    view = { kind: "error", message: error instanceof Error ? error.message : String(error) };
+  } else {
+    view = { kind: "loading" };
   }
-
-  const restart = useCallback((known?: Partial<Order>) => {
-    if (known) {
-      setView((current) =>
-        current.kind === "found" ? { ...current, order: { ...current.order, ...known } } : current,
-      );
-    }
-    setRun((current) => ({ ...current, round: current.round + 1 }));
-  }, []);
-
-  const { round } = run;
-  useEffect(() => {
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let delay: number | null = null;
-
-    const poll = async () => {
-      try {
-        const order = await getOrder(orderId, controller.signal);
-        if (controller.signal.aborted) return;
-        setView({ kind: "found", order, connectionProblem: false });
-        if (isDecided(order)) return;
-      } catch (error) {
-        if (controller.signal.aborted) return;
-        if (error instanceof ApiError && error.status === 404) {
-          setView({ kind: "not-found", message: error.message });
-          return;
-        }
-        // Transient trouble: keep showing what we know and keep trying, more slowly.
-        setView((current) =>
-          current.kind === "found"
-            ? { ...current, connectionProblem: true }
-            : { kind: "error", message: error instanceof Error ? error.message : String(error) },
-        );
-      }
-      delay = nextDelay(delay, backoff);
-      timer = setTimeout(poll, delay);
-    };
-    void poll();
-
-    return () => {
-      controller.abort();
-      clearTimeout(timer);
-    };
-  }, [orderId, backoff, round]);
-
-  return { view, restart };
+  return { view, restart, mode: channel.mode };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, NetworkError } from "../api/transport";
-import { checkoutErrorsFor, messageWithoutField, orderActionErrorFor } from "./checkoutErrors";
+import { admissionErrorFor, checkoutErrorsFor, messageWithoutField, opensAtOf, orderActionErrorFor } from "./checkoutErrors";
 
 describe("checkoutErrorsFor maps the gateway's field path to the form", () => {
   it("puts customer.email on the email input, without the redundant field prefix", () => {
@@ -81,5 +81,41 @@ describe("orderActionErrorFor explains a refused payment or cancel", () => {
     expect(orderActionErrorFor("pay", new ApiError(400, "body: must be a JSON object", "body")).message).toBe(
       "body: must be a JSON object",
     );
+  });
+});
+
+describe("the waiting room's refusals of an order", () => {
+  const at = (iso: string) => `AT ${iso}`;
+  it("explains 425 with the opening time from the body, and offers no rejoin", () => {
+    const errors = admissionErrorFor(
+      new ApiError(425, "the sale opens at 2099-06-01T18:00:00Z", null, null, { opensAt: "2099-06-01T18:00:00Z" }),
+      at,
+    );
+    expect(errors?.form).toContain("has not opened yet: it opens at AT 2099-06-01T18:00:00Z");
+    expect(errors?.rejoin).toBeFalsy();
+  });
+
+  it("finds the opening time in the message when the body has none", () => {
+    expect(opensAtOf(new ApiError(425, "the sale opens at 2099-06-01T18:00:00+00:00"))).toBe("2099-06-01T18:00:00+00:00");
+  });
+
+  it("explains a missing, expired or bad pass (401), another sale's (403) and a used-up one (429), each with a way back in", () => {
+    const cases: [ApiError, RegExp][] = [
+      [new ApiError(401, "admission token missing"), /need a pass/],
+      [new ApiError(401, "admission token expired"), /has expired/],
+      [new ApiError(401, "admission token: bad signature"), /could not be verified/],
+      [new ApiError(403, "admission token is for another sale"), /different sale/],
+      [new ApiError(429, "admission token used up"), /as many orders as it allows/],
+    ];
+    for (const [error, text] of cases) {
+      const errors = admissionErrorFor(error);
+      expect(errors?.form, error.message).toMatch(text);
+      expect(errors?.rejoin, error.message).toBe(true);
+    }
+  });
+
+  it("leaves every other answer to the usual mapping", () => {
+    expect(admissionErrorFor(new ApiError(400, "customer.email: bad", "customer.email"))).toBeNull();
+    expect(admissionErrorFor(new ApiError(409, "conflict"))).toBeNull();
   });
 });

@@ -6,6 +6,7 @@
  * cannot place (or an error with no field) at the top of the form.
  */
 import { ApiError, isUnreachable } from "../api/transport";
+import { formatDateTime } from "./format";
 
 export type CheckoutInput = "name" | "email" | "paymentMethod" | "card";
 
@@ -18,6 +19,8 @@ export interface CheckoutErrors {
   cart?: string;
   /** Not tied to one input. */
   form?: string;
+  /** The waiting room's pass was refused: offer the way back into the line. */
+  rejoin?: boolean;
 }
 
 export const NO_ERRORS: CheckoutErrors = { inputs: {}, lines: {} };
@@ -48,6 +51,46 @@ export function checkoutErrorsFor(field: string | null, message: string): Checko
   if (line) return { inputs: {}, lines: { [Number(line[1])]: text } };
   if (field === "items") return { inputs: {}, lines: {}, cart: text };
   return { inputs: {}, lines: {}, form: message };
+}
+
+/** The opening time a 425 names: its `opensAt` field, else the ISO time at the end of its message. */
+export function opensAtOf(error: ApiError): string | null {
+  const body = error.body as { opensAt?: unknown } | null;
+  if (body && typeof body.opensAt === "string") return body.opensAt;
+  const match = /(\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)/.exec(error.message);
+  return match ? match[1] : null;
+}
+
+/**
+ * The waiting room's refusals of POST /orders in plain words (the contract's 401/403/425/429), or null for
+ * any other answer. Nothing was stored on any of them, so the order can simply be sent again later.
+ */
+export function admissionErrorFor(error: ApiError, formatTime: (iso: string) => string = formatDateTime): CheckoutErrors | null {
+  const refused = (form: string): CheckoutErrors => ({ inputs: {}, lines: {}, form, rejoin: true });
+  switch (error.status) {
+    case 425: {
+      const opensAt = opensAtOf(error);
+      return {
+        inputs: {},
+        lines: {},
+        form: `The sale has not opened yet${opensAt ? `: it opens at ${formatTime(opensAt)}` : ""}. Your order was not placed; please send it again once the sale is open.`,
+      };
+    }
+    case 401:
+      if (/missing|required/i.test(error.message)) {
+        return refused("This sale has a waiting room: you need a pass from it before you can buy. Your order was not placed.");
+      }
+      if (/expired/i.test(error.message)) {
+        return refused("Your pass from the waiting room has expired, so your order was not placed. Join the waiting room again for a new one.");
+      }
+      return refused("Your pass from the waiting room could not be verified, so your order was not placed. Join the waiting room again for a new one.");
+    case 403:
+      return refused("Your pass from the waiting room is for a different sale, so your order was not placed. Join this sale's waiting room for a pass.");
+    case 429:
+      return refused("Your pass from the waiting room has been used for as many orders as it allows, so this order was not placed. Join the waiting room again to buy more.");
+    default:
+      return null;
+  }
 }
 
 export function hasErrors(errors: CheckoutErrors): boolean {

@@ -2,7 +2,7 @@
  * The dashboard's time series, derived from the two snapshots it polls each second:
  * the generator's stats and the gateway's system status. Pure functions, tested alone.
  */
-import type { ScalingStatus, ScalingTarget, SystemStatus } from "../api/gateway";
+import type { RoomStats, ScalingStatus, ScalingTarget, SystemStatus } from "../api/gateway";
 import type { WorkloadStats } from "../api/generator";
 import type { components } from "../api/schema/gateway";
 
@@ -53,6 +53,10 @@ export interface DashboardSample {
   achievedRps: number | null;
   p50Ms: number | null;
   p99Ms: number | null;
+  // the sale's waiting room (GET /sales/{saleId}/room), when this page may read it
+  roomQueue: number | null;
+  /** Admissions per second as the gateway measures them (over its last ~10 s). */
+  roomAdmittedPerS: number | null;
 }
 
 export interface Snapshot {
@@ -60,6 +64,7 @@ export interface Snapshot {
   stats: WorkloadStats | null;
   system: SystemStatus | null;
   scaling?: ScalingStatus | null;
+  room?: RoomStats | null;
 }
 
 export function activeWorkers(system: SystemStatus): SystemStatus["consumers"] {
@@ -134,6 +139,8 @@ export function toSample(current: Snapshot, previous: Snapshot | null, workerBas
     achievedRps: stats ? (stats.running ? stats.achievedRps?.last10s ?? null : 0) : null,
     p50Ms: stats?.latencyMs?.p50 ?? null,
     p99Ms: stats?.latencyMs?.p99 ?? null,
+    roomQueue: current.room?.queueLength ?? null,
+    roomAdmittedPerS: current.room ? current.room.admissionRatePerSecond : null,
   };
 }
 

@@ -17,17 +17,17 @@ const DEFAULT_POLICY: RetryPolicy = {
 /**
  * POSTs the order, retrying when the gateway is busy (503 + Retry-After) or unreachable.
  * Every attempt carries the same Idempotency-Key: they are one submit, and a retry after a
- * lost answer must not place a second order.
+ * lost answer must not place a second order. `admissionToken`: the waiting room's pass, if any.
  */
 export async function submitOrder(
   order: CreateOrderRequest,
   idempotencyKey: string,
-  policy: Partial<RetryPolicy> = {},
+  options: Partial<RetryPolicy> & { admissionToken?: string | null } = {},
 ): Promise<CreateOrderResponse> {
-  const { attempts, maxWaitS, sleep } = { ...DEFAULT_POLICY, ...policy };
+  const { attempts, maxWaitS, sleep } = { ...DEFAULT_POLICY, ...options };
   for (let attempt = 1; ; attempt++) {
     try {
-      return await createOrder(order, idempotencyKey);
+      return await createOrder(order, idempotencyKey, undefined, options.admissionToken);
     } catch (error) {
       if (attempt >= attempts || !isUnreachable(error)) throw error;
       const suggested = error instanceof ApiError && error.retryAfterS ? error.retryAfterS : attempt;

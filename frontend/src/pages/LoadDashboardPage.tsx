@@ -15,6 +15,7 @@ import { StockChart } from "../components/load/StockChart";
 import { SystemRateChart } from "../components/load/SystemRateChart";
 import { ThroughputChart } from "../components/load/ThroughputChart";
 import { WorkersChart } from "../components/load/WorkersChart";
+import { WaitingRoomChart } from "../components/load/WaitingRoomChart";
 import { WorkersTable } from "../components/load/WorkersTable";
 import { WorkloadControls } from "../components/load/WorkloadControls";
 import { useDashboardData } from "../hooks/useDashboardData";
@@ -91,6 +92,7 @@ export function LoadDashboardPage({ refreshMs }: { refreshMs?: number }) {
       <div className="chart-grid">
         <SystemRateChart history={data.history} events={events} />
         <WorkersChart history={data.history} events={events} />
+        <WaitingRoomChart history={data.history} room={data.room} error={data.roomError} events={events} />
         <WorkersTable system={data.system} rates={latest?.workerDecidedPerS} />
         <ThroughputChart points={points} caption={caption} events={events} />
         <LatencyChart points={points} caption={caption} events={events} />

@@ -2,7 +2,7 @@
  * Bodies as the services send them, typed by the generated schema (`satisfies`), so a model change
  * on the server that the client has not followed fails tsc here rather than in production.
  */
-import type { CreateOrderResponse, Order, SystemStatus, Ticket } from "../api/gateway";
+import type { CreateOrderResponse, Order, RoomStats, Sale, SystemStatus, Ticket, VisitorStatus } from "../api/gateway";
 import type { WorkloadConfig, WorkloadStats } from "../api/generator";
 import type { components } from "../api/schema/gateway";
 
@@ -151,4 +151,61 @@ export function workloadStats(overrides: Partial<WorkloadStats> = {}): WorkloadS
     })),
   } satisfies WorkloadStats;
   return { ...stats, ...overrides };
+}
+
+export const SALE_ID = "aurora-2027";
+export const VISITOR_ID = "6f1c2b3a-0000-4000-8000-00000000a11c";
+
+export function sale(overrides: Partial<Sale> = {}): Sale {
+  return { saleId: SALE_ID, name: "Aurora 2027", opensAt: null, open: true, room: { state: "open" }, ...overrides };
+}
+
+export function visitorStatus(overrides: Partial<VisitorStatus> = {}): VisitorStatus {
+  return {
+    visitorId: VISITOR_ID,
+    saleId: SALE_ID,
+    status: "waiting",
+    position: 5,
+    ahead: 4,
+    queueLength: 9,
+    admissionRatePerSecond: 0.5,
+    estimatedWaitSeconds: 8,
+    pollAfterMs: 1000,
+    opensAt: null,
+    roomState: "open",
+    admissionToken: null,
+    tokenExpiresAt: null,
+    usesLeft: null,
+    ...overrides,
+  };
+}
+
+export function admittedStatus(overrides: Partial<VisitorStatus> = {}): VisitorStatus {
+  return visitorStatus({
+    status: "admitted",
+    position: null,
+    ahead: null,
+    estimatedWaitSeconds: null,
+    admissionToken: "eyJ2IjoiYSJ9.c2ln",
+    tokenExpiresAt: "2099-01-01T00:00:00Z",
+    usesLeft: 2,
+    ...overrides,
+  });
+}
+
+export function roomStats(overrides: Partial<RoomStats> = {}): RoomStats {
+  return {
+    saleId: SALE_ID,
+    state: "open",
+    mode: "adaptive",
+    rate: 12.5,
+    queueLength: 340,
+    admittedTotal: 1200,
+    admissionRatePerSecond: 12.5,
+    waitSeconds: { p50: 20, p99: 61, count: 1200 },
+    opensAt: null,
+    tokenTtlSeconds: 600,
+    tokenUses: 2,
+    ...overrides,
+  };
 }

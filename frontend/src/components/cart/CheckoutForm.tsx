@@ -1,4 +1,5 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
+import { Link } from "react-router";
 import { type CreateOrderResponse, PAYMENT_METHODS, type PaymentMethod } from "../../api/gateway";
 import { type CartLine, cartCurrency, cartTotal, MAX_TICKETS_PER_ORDER, toOrderItems, totalQuantity } from "../../lib/cart";
 import { type CheckoutErrors, hasErrors } from "../../lib/checkoutErrors";
@@ -73,7 +74,15 @@ export function CheckoutForm({ lines, onQty, onRemove, onCreated, submit }: Prop
     <form ref={formRef} className="checkout" onSubmit={onSubmit} noValidate aria-label="Checkout">
       {errors.form && (
         <div tabIndex={-1} className="checkout__form-error">
-          <ErrorMessage title="Your order was not placed">{errors.form}</ErrorMessage>
+          <ErrorMessage title="Your order was not placed">
+            {errors.form}
+            {errors.rejoin && (
+              <>
+                {" "}
+                <Link to="/queue">Go to the waiting room</Link>
+              </>
+            )}
+          </ErrorMessage>
         </div>
       )}
       {errors.cart && (

@@ -1,4 +1,4 @@
-import type { StockEntry, Ticket } from "../../api/gateway";
+import type { StockFigures, Ticket } from "../../api/gateway";
 import { formatCount, formatMoney, humanize } from "../../lib/format";
 import { AvailabilityBadge } from "./AvailabilityBadge";
 
@@ -8,11 +8,11 @@ interface Props {
   canAdd: boolean;
   onAdd: (ticket: Ticket) => void;
   /** The ticket's stock ledger from GET /system/status, when it could be read. */
-  stock?: StockEntry;
+  stock?: StockFigures;
 }
 
 /** Held (in other buyers' unpaid orders) apart from sold, when the gateway reports holds. */
-function StockBreakdown({ stock, soldOut }: { stock: StockEntry; soldOut: boolean }) {
+function StockBreakdown({ stock, soldOut }: { stock: StockFigures; soldOut: boolean }) {
   if (typeof stock.held !== "number") return null;
   return (
     <p className="ticket-card__stock" data-testid={`stock-${stock.ticketId}`}>

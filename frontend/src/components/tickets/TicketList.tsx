@@ -1,4 +1,4 @@
-import type { StockEntry, Ticket } from "../../api/gateway";
+import type { StockFigures, Ticket } from "../../api/gateway";
 import { canAdd, type CartLine } from "../../lib/cart";
 import { TicketCard } from "./TicketCard";
 
@@ -7,7 +7,7 @@ interface Props {
   cart: CartLine[];
   onAdd: (ticket: Ticket) => void;
   /** Stock ledger entries by ticket id (held and sold), when known. */
-  stock?: Record<string, StockEntry>;
+  stock?: Record<string, StockFigures>;
 }
 
 export function TicketList({ tickets, cart, onAdd, stock }: Props) {
