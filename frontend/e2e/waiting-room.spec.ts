@@ -9,6 +9,8 @@ import { expect, saveScreenshot, test } from "./support";
 /** Slow enough to watch the place fall one by one, fast enough for a short test: one in every ~2.5 s. */
 const RATE = 0.4;
 const AHEAD = 3;
+/** The gateway's RoomCache ttl (api_gateway/waiting_room.py). */
+const ROOM_CACHE_S = 1;
 
 async function saleId(request: APIRequestContext): Promise<string> {
   const response = await request.get("/api/sales");
@@ -91,6 +93,9 @@ test.describe("waiting room", () => {
         await request.delete(`/api/sales/${encodeURIComponent(sale)}/queue/${visitor}`).catch(() => undefined);
       }
       await setRoom(request, sale, { state: "off" });
+      // Intake reads the room's state at most ROOM_CACHE_S old in each gateway process: the next spec's
+      // orders must not meet a room that is still on there.
+      await page.waitForTimeout(ROOM_CACHE_S * 1000 + 500);
     }
   });
 

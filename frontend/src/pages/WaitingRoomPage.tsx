@@ -133,7 +133,9 @@ export function WaitingRoomPage({ eventSource, storage }: Props) {
         </div>
         <div>
           <dt>Estimated wait</dt>
-          <dd data-testid="queue-wait">{wait ?? (notOpen || paused ? "once letting in starts" : "working it out…")}</dd>
+          <dd data-testid="queue-wait" className={wait ? undefined : "waiting-room__words"}>
+            {wait ?? (notOpen || paused ? "once letting in starts" : "working it out…")}
+          </dd>
         </div>
         <div>
           <dt>In line now</dt>
