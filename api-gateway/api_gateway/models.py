@@ -7,9 +7,19 @@ them, so the published contract cannot drift from the code.
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from ticketing_common.payment import PaymentMethod
 from ticketing_common.status import OrderStatus, PaymentStatus
@@ -412,3 +422,11 @@ class RoomUpdate(_Strict):
     ] = None
     tokenTtlSeconds: Annotated[int | None, Field(ge=10, le=86_400)] = None
     tokenUses: Annotated[int | None, Field(ge=1, le=100)] = None
+
+    @field_validator("opensAt", mode="before")
+    @classmethod
+    def _opens_at_is_text(cls, value: object) -> object:
+        # Not strict (a JSON string must parse), but a number is not the documented ISO-8601 string.
+        if value is not None and not isinstance(value, str | datetime):
+            raise ValueError("must be an ISO-8601 date-time string with a time zone")
+        return value

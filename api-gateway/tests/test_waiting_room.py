@@ -585,3 +585,19 @@ def test_an_expired_admission_is_spent_too(http, app, real_redis):
     real_redis.zadd(keys.room_admitted_key(SALE), {visitor: redis_now_ms(real_redis) - 601_000})
     again = join(http, visitor)
     assert again.status_code == 201 and again.get_json()["visitorId"] != visitor
+
+
+def test_an_admission_token_beyond_its_documented_length_is_400_room_on_or_off(http, real_redis):
+    too_long = {"Admission-Token": "x" * 1025}
+    for state in ("off", "open"):
+        operate(http, state=state)
+        response = http.post("/orders", json=order_body(), headers=too_long)
+        assert response.status_code == 400 and response.get_json()["field"] == "Admission-Token", state
+    assert stored_orders(real_redis) == 0
+
+
+def test_an_opening_time_that_is_a_number_is_422_and_changes_nothing(http):
+    before = http.get(ROOM).get_json()
+    response = http.put(ROOM, json={"opensAt": 0})
+    assert response.status_code == 422 and "opensAt" in response.get_json()["error"]
+    assert http.get(ROOM).get_json() == before

@@ -17,6 +17,7 @@ CONTRACT = {
         "gateway_orders_created_total": (COUNTER, set()),
         "gateway_orders_refused_total": (COUNTER, {"reason"}),
         "gateway_orders_replayed_total": (COUNTER, set()),
+        "gateway_admission_refused_total": (COUNTER, {"reason"}),
         **BACKLOG,
         "ticketing_dead_letter_entries": (GAUGE, set()),
         "ticketing_stock_initial_tickets": (GAUGE, {"ticket_id"}),

@@ -31,6 +31,7 @@ ADMISSION_REFUSALS = {
 }
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
+MAX_ADMISSION_TOKEN_LENGTH = 1024
 
 
 @bp.post("/orders")
@@ -51,7 +52,7 @@ MAX_IDEMPOTENCY_KEY_LENGTH = 255
         Param(
             "header",
             "Admission-Token",
-            {"type": "string", "maxLength": 1024},
+            {"type": "string", "maxLength": MAX_ADMISSION_TOKEN_LENGTH},
             "While the sale's waiting room is on: the token GET /sales/{saleId}/queue/{visitorId} gave the "
             "admitted visitor. Each order uses one of its uses (a replay none).",
         ),
@@ -112,8 +113,12 @@ def create_order():
 
 def _admission(room: Room) -> Admission | None:
     """The waiting room's gate (check_admission), counting each refusal by its reason."""
+    token = request.headers.get("Admission-Token")
+    if token is not None and len(token) > MAX_ADMISSION_TOKEN_LENGTH:
+        # Refused as the header it is, room on or off: its documented bound is part of the contract.
+        raise ApiError(400, f"Admission-Token: at most {MAX_ADMISSION_TOKEN_LENGTH} characters", "Admission-Token")
     try:
-        return check_admission(room, request.headers.get("Admission-Token"), services().tokens)
+        return check_admission(room, token, services().tokens)
     except DomainError as e:
         metrics.ADMISSION_REFUSED.labels(ADMISSION_REFUSALS.get(type(e), "invalid")).inc()
         raise
