@@ -8,13 +8,13 @@ fails at once; and not on the intake path, which should cost one round trip per 
 from __future__ import annotations
 
 import logging
-import threading
 
 import redis
 
 from ticketing_common import keys
 
 from .catalogue import Catalogue
+from .periodic import PeriodicStep
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def initialise_stock(client: redis.Redis, catalogue: Catalogue) -> int:
     return sum(results[0::2])
 
 
-class StockKeeper:
+class StockKeeper(PeriodicStep):
     """Every `interval` seconds, give the catalogue's stock again to a Redis that lost it.
 
     Reads only (EXISTS) while the stock is there, so it writes nothing at maxmemory; when the
@@ -44,11 +44,9 @@ class StockKeeper:
     """
 
     def __init__(self, client: redis.Redis, catalogue: Catalogue, interval: float) -> None:
+        super().__init__(self.check, interval, name="stock-keeper", what="stock check")
         self.client = client
         self.catalogue = catalogue
-        self.interval = interval
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def check(self) -> int:
         """One check: how many tickets were initialised now (0 while the stock is there)."""
@@ -60,20 +58,3 @@ class StockKeeper:
                 "the stock was missing in redis; initialised again from the catalogue", extra={"tickets": initialised}
             )
         return initialised
-
-    def start(self) -> None:
-        # A daemon thread: it must never keep a gunicorn worker from exiting.
-        self._thread = threading.Thread(target=self._run, name="stock-keeper", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        if self._thread is not None:
-            self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stopped.wait(self.interval):
-            try:
-                self.check()
-            except redis.RedisError as e:
-                log.warning("stock check failed: %s", e)

@@ -39,6 +39,7 @@ from .domain_errors import (
 )
 from .models import RoomStats, RoomUpdate, VisitorStatus, WaitSeconds
 from .orders import Admission
+from .periodic import PeriodicStep
 
 log = logging.getLogger(__name__)
 
@@ -410,7 +411,7 @@ def update_room(client: redis.Redis, sale_id: str, update: RoomUpdate) -> None:
 ADMITTER_THREAD = "room-admitter"
 
 
-class RoomAdmitter:
+class RoomAdmitter(PeriodicStep):
     """Every `interval` seconds, while the room is open, run one admission step (admit.lua).
 
     Every gateway process runs one; admit.lua makes their steps add up to the room's rate, whoever runs
@@ -421,9 +422,8 @@ class RoomAdmitter:
     def __init__(
         self, client: redis.Redis, script: Script, cache: RoomCache, rule: AdmissionRule, interval: float
     ) -> None:
-        self.client, self.script, self.cache, self.rule, self.interval = client, script, cache, rule, interval
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__(self.tick, interval, name=ADMITTER_THREAD, what="admission step")
+        self.client, self.script, self.cache, self.rule = client, script, cache, rule
 
     def tick(self) -> int:
         """One step: how many visitors were admitted now."""
@@ -432,19 +432,3 @@ class RoomAdmitter:
             return 0
         admitted, _ = admit(self.client, self.script, room.sale_id, self.rule)
         return admitted
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=ADMITTER_THREAD, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        if self._thread is not None:
-            self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stopped.wait(self.interval):
-            try:
-                self.tick()
-            except redis.RedisError as e:
-                log.warning("admission step failed: %s", e)
