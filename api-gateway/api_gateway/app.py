@@ -14,6 +14,7 @@ from ticketing_common import lifecycle
 
 from . import admission_token, metrics
 from .catalogue import load_catalogue
+from .direct_script import DirectScript
 from .errors import ApiError, register_error_handlers
 from .openapi import build_openapi
 from .orders import ENQUEUE_ORDER_LUA
@@ -74,7 +75,7 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
         settings=settings,
         redis=client,
         catalogue=catalogue,
-        enqueue_order=client.register_script(ENQUEUE_ORDER_LUA),
+        enqueue_order=DirectScript(client, ENQUEUE_ORDER_LUA),
         start_payment=client.register_script(lifecycle.lua("start_payment.lua")),
         release_order=client.register_script(lifecycle.lua("release_order.lua")),
         # From the routes just registered: build_openapi walks the URL map.

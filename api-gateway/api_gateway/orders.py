@@ -20,6 +20,7 @@ from ticketing_common.status import DecisionOutcome, IntakeOutcome, OrderStatus,
 
 from . import metrics
 from .catalogue import Catalogue
+from .direct_script import DirectScript
 from .domain_errors import (
     AdmissionUsedUp,
     BacklogFull,
@@ -78,7 +79,7 @@ def fingerprint(request: CreateOrderRequest) -> str:
 
 def place_order(
     client: redis.Redis,
-    enqueue: Script,
+    enqueue: Script | DirectScript,
     request: CreateOrderRequest,
     catalogue: Catalogue,
     limits: IntakeLimits,

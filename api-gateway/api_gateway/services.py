@@ -9,6 +9,7 @@ from flask import current_app
 from redis.commands.core import Script
 
 from .catalogue import Catalogue
+from .direct_script import DirectScript
 from .scaling import KubernetesScaling
 from .settings import GatewaySettings
 from .waiting_room import AdmissionRule, RoomCache, TokenSettings
@@ -19,7 +20,7 @@ class Services:
     settings: GatewaySettings
     redis: redis.Redis
     catalogue: Catalogue
-    enqueue_order: Script
+    enqueue_order: DirectScript
     start_payment: Script
     release_order: Script
     openapi: dict
