@@ -18,6 +18,9 @@ Method
 - CPU per accepted order: the CPU seconds of the server's process tree (gunicorn master and workers,
   from /proc) during a run, divided by its 201 answers. Redis CPU from INFO. The order stream is
   deleted before each run (no worker runs; the gateway's backlog bound is never reached).
+- Then the apps alone (bench/inprocess.py): CPU per request of the gateway's app, of the same app with
+  its Redis call answered in the process, and of the ceiling's app, each called through WSGI in one
+  process with no gunicorn: what the server costs is the difference to the figures above.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from ticketing_common import keys
 from tools import stack
 from tools.redis_server import free_port
 
+from . import inprocess
 from .budget import log
 from .closedloop import wrk
 from .cpu import children
@@ -172,5 +176,24 @@ def run(ctx) -> dict:
             )
             + f"; gateway {g['cpu_ms_per_order']} ms CPU per accepted order"
         )
+        out["in_process"] = _in_process(url, cat, requests=500 if ctx.quick else 2000)
     out["post_orders_rps"] = g["rps"]
     return out
+
+
+def _in_process(redis_url: str, cat: Path, requests: int) -> dict:
+    """bench/inprocess.py for each of its targets, each in a process of its own."""
+    results = {}
+    for target in inprocess.TARGETS:
+        argv = [sys.executable, "-m", "bench.inprocess", "--redis-url", redis_url, "--catalogue", str(cat)]
+        done = subprocess.run(
+            [*argv, "--target", target, "--requests", str(requests)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        results[target] = json.loads(done.stdout.strip().splitlines()[-1])
+        log(f"  in one process, {target}: {results[target]['cpu_us_per_request']:.0f} µs CPU per request")
+    return results

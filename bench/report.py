@@ -385,6 +385,22 @@ def gateway(r: dict) -> list[str]:
         "",
         "gunicorn worker processes: " + ", ".join(f"{k} {v}" for k, v in workers.items()) + ".",
         "",
+        *_in_process(r.get("in_process")),
+    ]
+
+
+def _in_process(r: dict | None) -> list[str]:
+    if not r:
+        return []
+    rows = [
+        [f"`{t}`", _n(v["cpu_us_per_request"]), ", ".join(_n(c) for c in v["cpu_us_per_round"])] for t, v in r.items()
+    ]
+    return [
+        "The apps alone: POST /orders called through WSGI in one process, no gunicorn (bench/inprocess.py; best of 5 "
+        "rounds):",
+        "",
+        *_table(["app", "CPU µs per request", "per round"], rows),
+        "",
     ]
 
 
