@@ -5,13 +5,21 @@ options (`api_gateway.gunicorn_config.options`, from the same settings and envir
 the same routes, the same request bodies parsed as JSON, answers of the same shape and size,
 but no validation, no pricing, no Redis, no metrics. What the gateway achieves divided by what
 this achieves is the share of the framework's capacity that the gateway's own work leaves.
+
+With CEILING_REDIS_ROUND_TRIP=1, each POST /orders also makes one Redis round trip (a trivial
+script, called as the gateway calls its enqueue step): the floor of any gateway that stores an order
+in one call, so what the gateway's own work costs is its difference to this.
 """
 
 from __future__ import annotations
 
+import os
+
+import redis
 from flask import Flask, jsonify, request
 
 from api_gateway.catalogue import load_catalogue
+from api_gateway.direct_script import DirectScript
 from api_gateway.settings import GatewaySettings
 from ticketing_common.order_record import money
 from ticketing_common.settings import load_settings
@@ -19,7 +27,7 @@ from ticketing_common.settings import load_settings
 ORDER_ID = "6f1c2b1e-8d7a-4c1e-9b2a-2f4d5e6a7b8c"
 
 
-def create_app(settings: GatewaySettings) -> Flask:
+def create_app(settings: GatewaySettings, redis_round_trip: bool = False) -> Flask:
     catalogue = load_catalogue(settings.catalogue_path)
     tickets = [
         {
@@ -63,12 +71,17 @@ def create_app(settings: GatewaySettings) -> Flask:
 
     app = Flask(__name__)
     app.json.sort_keys = False
+    store = None
+    if redis_round_trip:
+        store = DirectScript(redis.Redis.from_url(settings.redis_url), "return {'created', '0-1'}")
 
     @app.post("/orders")
     def create_order():
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             return jsonify({"error": "body: must be a JSON object"}), 400
+        if store is not None:
+            store(keys=[], args=[])
         response = jsonify(created)
         response.headers["Location"] = f"/orders/{ORDER_ID}"
         return response, 201
@@ -92,7 +105,8 @@ def main() -> None:
     from api_gateway.gunicorn_config import run
 
     settings = load_settings(GatewaySettings, "ceiling")
-    run(settings, lambda: create_app(settings))
+    round_trip = os.environ.get("CEILING_REDIS_ROUND_TRIP", "") == "1"
+    run(settings, lambda: create_app(settings, redis_round_trip=round_trip))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ Method
   * `reference`: bench/reference_app.py, the spec's POST /orders as a course would write it
     (three Redis round trips, no validation beyond the spec, no idempotency, no atomic step);
   * `ceiling`: bench/ceiling_app.py, the same exchange with nothing behind it;
+  * `ceiling+redis`: the same plus one Redis round trip per order, called as the gateway calls its
+    enqueue step: the floor of any gateway that stores an order in one call;
   * optionally `baseline@REV` (`--gateway-baseline REV`): the gateway of another commit, its code
     exported with `git archive` and put first on PYTHONPATH, with that commit's own defaults, so a
     change's before and after are measured in one run;
@@ -121,6 +123,12 @@ def run(ctx) -> dict:
         services: list[tuple[str, stack.Service]] = [
             ("gateway", _service("gateway", "api_gateway", free_port(), url, cat, {})),
             ("reference", _service("reference", "bench.reference_app", free_port(), url, cat, {})),
+            (
+                "ceiling+redis",
+                _service(
+                    "ceiling-redis", "bench.ceiling_app", free_port(), url, cat, {"CEILING_REDIS_ROUND_TRIP": "1"}
+                ),
+            ),
             ("ceiling", _service("ceiling", "bench.ceiling_app", free_port(), url, cat, {})),
         ]
         if baseline:
