@@ -67,6 +67,17 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
+def free_port_range(count: int) -> int:
+    """The first of `count` consecutive ports free with their bus ports (make up's layout, for tests)."""
+    while True:
+        [first] = free_ports(1)
+        ports = range(first, first + count)
+        if ports[-1] + BUS_PORT_OFFSET < 65536 and all(
+            _port_free(p) and _port_free(p + BUS_PORT_OFFSET) for p in ports
+        ):
+            return first
+
+
 def node_args(
     port: int, data_dir: Path, node_timeout_ms: int = NODE_TIMEOUT_MS, appendfsync: str = "everysec"
 ) -> list[str]:
