@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 import redis
 from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
 
-from ticketing_common import lifecycle
+from ticketing_common import lifecycle, redis_client
 
 from . import admission_token, metrics
 from .catalogue import load_catalogue
@@ -45,13 +45,9 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
     settings = settings or GatewaySettings()
     catalogue = load_catalogue(settings.catalogue_path)
     if client is None:
-        client = redis.Redis.from_url(
-            settings.redis_url,
-            decode_responses=True,
-            socket_timeout=settings.redis_socket_timeout,
-            socket_connect_timeout=settings.redis_socket_timeout,
-            health_check_interval=30,
-        )
+        # Plain Redis or a Redis Cluster (REDIS_CLUSTER): typed as the plain client, whose commands the
+        # cluster client shares.
+        client = cast("redis.Redis", redis_client.from_settings(settings))
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
