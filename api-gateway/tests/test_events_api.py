@@ -648,3 +648,38 @@ def test_the_stock_keeper_heals_a_lost_shard_and_finishes_a_claimed_write(app, e
     assert keeper.check() == 1
     assert real_redis.hget(keys.STOCK, "late-seat") == "3"
     assert cat.read_record(real_redis, "late") is not None  # published
+
+
+# On one Redis and on the Redis Cluster
+
+
+def test_the_events_api_works_alike_on_one_redis_and_on_the_cluster(events_settings, redis_target):
+    """Seed, every organiser write, the sales figures and orders of several events, with three shards:
+    on a cluster the catalogue's script and transactions run in the {catalogue} slot, each event's stock
+    steps in its shard's slot, and browsing reads every shard's stock through one cluster pipeline."""
+    client = redis_target.client(decode_responses=True)
+    shards = keys.Shards(3)
+    app = create_app(_shards(events_settings, 3), client)
+    api = app.test_client()
+    try:
+        assert ids(api.get("/events")) == ["closed-gala", "jazz-brunch", "rock-night", "expo-2028"]
+        assert api.post("/events", json=NEW_EVENT).status_code == 201
+        assert api.post("/events", json=NEW_EVENT).status_code == 409
+        extra = {"id": "new-vip", "name": "VIP", "type": "vip", "price": 99, "stock": 4}
+        assert api.post("/events/new-fest/tickets", json={"tickets": [extra]}).status_code == 201
+        assert api.post("/events/new-fest/tickets/new-vip/stock", json={"add": 6}).get_json()["initial"] == 10
+        assert api.put("/events/closed-gala/sale", json={"state": "open"}).get_json()["onSale"] is True
+        placed = [buy(api, (t, 2), payLater=True).get_json()["orderId"] for t in ("new-vip", "gala-seat", "jazz-seat")]
+        assert set(_decide_every_shard(client, shards).values()) == {"reserved"}
+        for event_id, ticket in (("new-fest", "new-vip"), ("closed-gala", "gala-seat"), ("jazz-brunch", "jazz-seat")):
+            sales = api.get(f"/events/{event_id}/sales").get_json()
+            row = next(r for r in sales["tickets"] if r["ticketId"] == ticket)
+            assert (row["available"] + row["held"], row["held"]) == (row["initial"], 2)
+        assert {shards.of_order(o) for o in placed} == {
+            keys.shard_of_event(e, 3) for e in ("new-fest", "closed-gala", "jazz-brunch")
+        }
+        # A restart of the gateway on the same data: nothing reset, nothing rewritten.
+        again = create_app(_shards(events_settings, 3), client).test_client()
+        assert again.get("/events/new-fest").get_json()["tickets"][2]["available"] == 8
+    finally:
+        client.close()
