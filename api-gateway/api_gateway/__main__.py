@@ -12,7 +12,7 @@ import sys
 from ticketing_common.logs import configure_logging
 from ticketing_common.settings import load_settings
 
-from .catalogue import CatalogueError, load_catalogue
+from .catalogue import CatalogueError, load_catalogue, read_catalogue
 from .settings import GatewaySettings
 
 SERVICE = "api-gateway"
@@ -45,7 +45,11 @@ def reset_demo(settings: GatewaySettings, confirmed: bool) -> None:
         raise SystemExit(1)
     client = cast("redis.Redis", redis_client.from_settings(settings, socket_timeout=None))
     try:
-        deleted = reset(client, load_catalogue(settings.catalogue_path), settings.shards)
+        # The catalogue Redis has (organisers' events included); the seed file where it has none yet.
+        catalogue = read_catalogue(client, settings.default_event_id) or load_catalogue(
+            settings.catalogue_path, settings.redis_shards, settings.default_event_id
+        )
+        deleted = reset(client, catalogue, settings.shards)
     except (redis.ConnectionError, redis.TimeoutError) as e:
         # An operator's command: one line saying what is wrong, not a traceback.
         print(f"reset-demo: cannot reach Redis at {_redacted(settings.redis_url)}: {e}", file=sys.stderr)
@@ -53,7 +57,7 @@ def reset_demo(settings: GatewaySettings, confirmed: bool) -> None:
     except redis.RedisError as e:
         print(f"reset-demo: Redis at {_redacted(settings.redis_url)} refused the reset: {e}", file=sys.stderr)
         raise SystemExit(1) from None
-    print(f"reset: {deleted} orders deleted, stock re-initialised from {settings.catalogue_path}")
+    print(f"reset: {deleted} orders deleted, stock re-initialised from the catalogue's {len(catalogue.events)} events")
 
 
 def _redacted(url: str) -> str:
@@ -77,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
 
     settings = load_settings(GatewaySettings, SERVICE)
     try:
-        load_catalogue(settings.catalogue_path)
+        load_catalogue(settings.catalogue_path, settings.redis_shards, settings.default_event_id)
     except CatalogueError as e:
         print(f"{SERVICE}: bad configuration: CATALOGUE_PATH: {e}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -25,6 +25,7 @@ class Services:
     # snapshot), and the organisers' scripts (events.py).
     catalogues: CatalogueCache
     catalogue_scripts: CatalogueScripts
+    # The order path's shards (REDIS_SHARDS, keys.Shards).
     shards: keys.Shards
     enqueue_order: Script
     start_payment: Script

@@ -12,8 +12,9 @@ from pydantic import SecretStr
 
 from api_gateway import catalogue as cat
 from api_gateway.app import create_app
-from api_gateway.catalogue import CatalogueEvent, CatalogueTicket
-from ticketing_common import keys
+from api_gateway.catalogue import CatalogueEvent, CatalogueTicket, load_catalogue
+from api_gateway.stock import StockKeeper
+from ticketing_common import keys, lifecycle
 from ticketing_common.status import SaleState
 
 from .conftest import order_body
@@ -583,3 +584,102 @@ def test_with_three_shards_each_events_stock_lives_in_its_shard(events_settings,
     new_shard = keys.shard_of_event("new-fest", 3)
     assert real_redis.hget(shards.stock(new_shard), "new-day") == "55"
     assert api.get("/events/new-fest/sales").get_json()["totals"]["initial"] == 75
+
+
+DECIDE_LUA = (Path(__file__).resolve().parents[2] / "order-worker/order_worker/decide_order.lua").read_text()
+
+
+def _decide_every_shard(r, shards: keys.Shards) -> dict[str, str]:
+    """What the workers do: decide_order.lua on every entry of every shard's stream, in that shard."""
+    decide = r.register_script(DECIDE_LUA)
+    outcomes = {}
+    for shard in shards:
+        stream = shards.order_stream(shard)
+        r.xgroup_create(stream, keys.CONSUMER_GROUP, id="0", mkstream=True)
+        for _, entries in r.xreadgroup(keys.CONSUMER_GROUP, "w", {stream: ">"}) or []:
+            for entry_id, fields in entries:
+                order_id = fields[keys.STREAM_ORDER_ID_FIELD]
+                step_keys, args = lifecycle.reserve_call(
+                    order_id, entry_id=entry_id, now="2026-01-01T00:00:00.000Z", shards=shards
+                )
+                outcomes[order_id] = decide(keys=step_keys, args=args)[0]
+    return outcomes
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_orders_of_several_events_are_decided_against_each_events_stock(events_settings, real_redis, n):
+    shards = keys.Shards(n)
+    api = create_app(_shards(events_settings, n), real_redis).test_client()
+    assert api.post("/events", json=NEW_EVENT).status_code == 201
+    placed = {
+        ticket: [buy(api, (ticket, qty), payLater=True).get_json()["orderId"] for qty in quantities]
+        for ticket, quantities in {"rock-vip": [3, 3], "jazz-seat": [10, 10, 10, 1], "new-kid": [10]}.items()
+    }
+    for ticket, order_ids in placed.items():
+        event = api.get(f"/events/{api.application.extensions['ticketing'].catalogue.event_of(ticket).id}")
+        shard = event.get_json()["shard"]
+        assert shard == keys.shard_of_event(event.get_json()["id"], n)
+        assert all(shards.of_order(o) == shard for o in order_ids)  # each order in its event's shard
+    outcomes = _decide_every_shard(real_redis, shards)
+    statuses = {t: [outcomes[o] for o in ids_] for t, ids_ in placed.items()}
+    assert statuses == {"rock-vip": ["reserved", "rejected"], "jazz-seat": ["reserved"] * 3 + ["rejected"],
+                        "new-kid": ["reserved"]}  # fmt: skip
+    sales = {e: api.get(f"/events/{e}/sales").get_json()["totals"] for e in ("rock-night", "jazz-brunch", "new-fest")}
+    assert sales["rock-night"] == {"initial": 105, "available": 102, "held": 3, "sold": 0}
+    assert sales["jazz-brunch"] == {"initial": 30, "available": 0, "held": 30, "sold": 0}
+    assert sales["new-fest"] == {"initial": 70, "available": 60, "held": 10, "sold": 0}
+    if n == 3:
+        assert len({api.get(f"/events/{e}").get_json()["shard"] for e in sales}) > 1  # really several shards
+
+
+def test_the_stock_keeper_heals_a_lost_shard_and_finishes_a_claimed_write(app, events_settings, real_redis):
+    s = app.extensions["ticketing"]
+    keeper = StockKeeper(
+        real_redis, load_catalogue(events_settings.catalogue_path), 60, s.shards, s.catalogue_scripts.write
+    )
+    assert app.test_client().post("/events", json=NEW_EVENT).status_code == 201
+    assert keeper.check() == 0  # every ticket has its stock: reads only
+    real_redis.delete(keys.STOCK, keys.STOCK_INITIAL)
+    assert keeper.check() == 7  # the seed's five tickets and the organiser's two, from their records
+    assert real_redis.hget(keys.STOCK, "new-day") == "50"
+    ticket = CatalogueTicket(id="late-seat", name="Seat", type="adult", price=5, stock=3)
+    claimed = CatalogueEvent(id="late", name="Late", currency="EUR", pending=[ticket], published=False)
+    cat.write_record(real_redis, s.catalogue_scripts.write, claimed, expected=None, claims=["late-seat"], bump=False)
+    assert keeper.check() == 1
+    assert real_redis.hget(keys.STOCK, "late-seat") == "3"
+    assert cat.read_record(real_redis, "late") is not None  # published
+
+
+# On one Redis and on the Redis Cluster
+
+
+def test_the_events_api_works_alike_on_one_redis_and_on_the_cluster(events_settings, redis_target):
+    """Seed, every organiser write, the sales figures and orders of several events, with three shards:
+    on a cluster the catalogue's script and transactions run in the {catalogue} slot, each event's stock
+    steps in its shard's slot, and browsing reads every shard's stock through one cluster pipeline."""
+    client = redis_target.client(decode_responses=True)
+    shards = keys.Shards(3)
+    app = create_app(_shards(events_settings, 3), client)
+    api = app.test_client()
+    try:
+        assert ids(api.get("/events")) == ["closed-gala", "jazz-brunch", "rock-night", "expo-2028"]
+        assert api.post("/events", json=NEW_EVENT).status_code == 201
+        assert api.post("/events", json=NEW_EVENT).status_code == 409
+        extra = {"id": "new-vip", "name": "VIP", "type": "vip", "price": 99, "stock": 4}
+        assert api.post("/events/new-fest/tickets", json={"tickets": [extra]}).status_code == 201
+        assert api.post("/events/new-fest/tickets/new-vip/stock", json={"add": 6}).get_json()["initial"] == 10
+        assert api.put("/events/closed-gala/sale", json={"state": "open"}).get_json()["onSale"] is True
+        placed = [buy(api, (t, 2), payLater=True).get_json()["orderId"] for t in ("new-vip", "gala-seat", "jazz-seat")]
+        assert set(_decide_every_shard(client, shards).values()) == {"reserved"}
+        for event_id, ticket in (("new-fest", "new-vip"), ("closed-gala", "gala-seat"), ("jazz-brunch", "jazz-seat")):
+            sales = api.get(f"/events/{event_id}/sales").get_json()
+            row = next(r for r in sales["tickets"] if r["ticketId"] == ticket)
+            assert (row["available"] + row["held"], row["held"]) == (row["initial"], 2)
+        assert {shards.of_order(o) for o in placed} == {
+            keys.shard_of_event(e, 3) for e in ("new-fest", "closed-gala", "jazz-brunch")
+        }
+        # A restart of the gateway on the same data: nothing reset, nothing rewritten.
+        again = create_app(_shards(events_settings, 3), client).test_client()
+        assert again.get("/events/new-fest").get_json()["tickets"][2]["available"] == 8
+    finally:
+        client.close()
