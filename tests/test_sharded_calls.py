@@ -8,10 +8,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from redis.crc import key_slot
 
 from ticketing_common import backlog, keys, lifecycle
 from ticketing_common.order_record import GENERATION, OrderLine, new_order_fields, utc_timestamp
+from ticketing_common.settings import ServiceSettings, describe_error
 from ticketing_common.status import OrderStatus, Reason
 
 SHARDS = keys.Shards(3)
@@ -143,3 +145,18 @@ def test_the_expiry_sweep_of_a_shard_releases_only_that_shards_overdue_holds(rea
     step_keys, args = lifecycle.expire_holds_call(batch=10, now=NOW, shard=0, shards=SHARDS)
     assert sweep(keys=step_keys, args=args) == 1
     assert real_redis.hget(SHARDS.stock(0), "t") == "10"
+
+
+@pytest.mark.parametrize("value", ["0", "65", "-1", "three", "1.5"])
+def test_a_bad_redis_shards_is_one_line_naming_it(monkeypatch, value):
+    monkeypatch.setenv("REDIS_SHARDS", value)
+    with pytest.raises(ValidationError) as caught:
+        ServiceSettings()
+    message = describe_error(caught.value)
+    assert message.startswith("REDIS_SHARDS: ") and "\n" not in message
+
+
+def test_redis_shards_gives_the_shards(monkeypatch):
+    assert ServiceSettings().shards == keys.ONE_SHARD
+    monkeypatch.setenv("REDIS_SHARDS", "64")
+    assert ServiceSettings().shards == keys.Shards(64)
