@@ -118,10 +118,11 @@ def _recorded_verdict(fields: dict[str, str], amount_cents: int, currency: str) 
 
 def _multi(client: object) -> bool:
     """MULTI for the read pipelines on one Redis; not on a cluster: redis-py 8.1's asyncio cluster
-    client breaks after a transactional pipeline (the next command sent to every master, such as
-    the SCRIPT LOAD after a NOSCRIPT, fails with "Event loop is closed"). The charge does not need
-    it (INCR is atomic alone and the charge script re-checks the record itself); without it the
-    ledger's page and totals may be one concurrent charge apart."""
+    client queues a transactional pipeline's commands through a throwaway event loop in a thread,
+    and when the client (re)initialises there (first use, or after a failover's reconnect) its
+    connections belong to that dead loop: later commands fail with "Event loop is closed". The
+    charge does not need MULTI (INCR is atomic alone and the charge script re-checks the record
+    itself); without it the ledger's page and totals may be one concurrent charge apart."""
     return not redis_client.is_cluster(client)
 
 
