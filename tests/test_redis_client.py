@@ -168,3 +168,26 @@ def test_run_and_wait_refuses_a_timeout_that_would_block_forever(redis_url):
     with pytest.raises(ValueError, match="blocks forever"):
         redis_client.run_and_wait(client, client.register_script(INCR), ["k"], timeout_ms=0)
     client.close()
+
+
+def test_a_multi_pipeline_on_a_fresh_or_reconnected_asyncio_client_leaves_it_working(redis_target):
+    """redis-py 8.1's asyncio cluster client, initialised while a MULTI pipeline is queued, is left
+    with connections of a dead event loop ("Event loop is closed" on the next SCRIPT LOAD):
+    transaction_pipeline initialises it first."""
+
+    async def scenario() -> list[object]:
+        client = redis_target.async_client()
+        try:
+            results = []
+            for _ in range(2):  # fresh, then after aclose() (what a failover's reconnect does)
+                pipe = await redis_client.transaction_pipeline(client)
+                pipe.incr("ticketing:{s0}:a")
+                pipe.incr("ticketing:{s0}:b")
+                results.append(await pipe.execute())
+                results.append(await client.script_load("return 1") is not None)  # sent to every master
+                await client.aclose()
+            return results
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(scenario()) == [[1, 1], True, [2, 2], True]

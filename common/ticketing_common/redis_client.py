@@ -15,6 +15,8 @@ What changes on a cluster (redis-py 8, checked against its source):
 - A cluster pipeline groups plain commands per node (not atomic across nodes, no MULTI over
   several slots) and refuses EVALSHA outright: scripts are called one by one, never pipelined.
   `script_pipeline_safe(client)` tells code that batches script calls which way to go.
+- A MULTI pipeline (one slot) on the asyncio cluster client: through `transaction_pipeline`, which
+  works around redis-py 8.1 initialising the client in a throwaway event loop.
 - Blocking multi-stream reads (XREAD/XREADGROUP over several shards' streams) are CROSSSLOT: one
   call per shard.
 - There is one database, 0: a URL naming another is refused here with a reason.
@@ -152,6 +154,20 @@ def run_and_wait(
                 client.nodes_manager.initialize()
         raise
     return result, int(acknowledged)
+
+
+async def transaction_pipeline(client: AsyncClient) -> Any:
+    """A MULTI pipeline on an asyncio client that survives redis-py 8.1's cluster client.
+
+    That client queues a transactional pipeline's commands through a throwaway event loop in a
+    thread; if the client initialises there (its first command, or the first after a failover made
+    it reconnect), its connections belong to that dead loop and later commands fail with "Event loop
+    is closed". Initialised here first, in the caller's loop (a no-op when it already is), the
+    queueing finds the slot map ready. Every key of the block must be in one slot (one hash tag).
+    """
+    if isinstance(client, aioredis.RedisCluster):
+        await client.initialize()
+    return client.pipeline(transaction=True)
 
 
 def is_cluster(client: object) -> bool:
