@@ -235,7 +235,7 @@ def create_event(client: redis.Redis, scripts: CatalogueScripts, shards: keys.Sh
         created = cat.create_event(client, scripts.write, shards, event)
     except WriteRefused as e:
         raise _refused(e, body.id) from None
-    return event_view(created, {t.id: t.stock for t in created.tickets}, datetime.now(UTC))
+    return event_view(created, availability(client, shards, [created]), datetime.now(UTC))
 
 
 def _rewrite(
