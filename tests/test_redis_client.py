@@ -151,3 +151,20 @@ def test_the_local_cluster_has_three_masters_on_the_standard_split_each_with_a_r
     client.close()
     assert len(primaries) == 3 and len(replicas) == 3
     assert ranges == [(0, 5460), (5461, 10922), (10923, 16383)]
+
+
+def test_run_and_wait_reports_how_many_replicas_hold_the_write(redis_target):
+    client = redis_target.client()
+    incr = client.register_script(INCR)
+    result, acknowledged = redis_client.run_and_wait(client, incr, ["ticketing:{s1}:n"], timeout_ms=2000)
+    assert result == 1
+    # The cluster's masters have one replica each; the one Redis of the tests has none (WAIT returns at once).
+    assert acknowledged == (1 if redis_target.cluster else 0)
+    client.close()
+
+
+def test_run_and_wait_refuses_a_timeout_that_would_block_forever(redis_url):
+    client = redis.Redis.from_url(redis_url)
+    with pytest.raises(ValueError, match="blocks forever"):
+        redis_client.run_and_wait(client, client.register_script(INCR), ["k"], timeout_ms=0)
+    client.close()

@@ -278,6 +278,21 @@ class LocalCluster:
             time.sleep(0.1)
         raise TimeoutError(f"no replica took over slot {slot} from node {old_master} within {timeout}s")
 
+    def wait_replica_in_sync(self, port: int, timeout: float = 30.0) -> None:
+        """Until the node on `port` is a replica whose link to its master is up (a restarted old
+        master rejoins this way, resynchronising from the master that replaced it)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with _client(port) as c:
+                    info = c.info("replication")
+                if info.get("role") == "slave" and info.get("master_link_status") == "up":
+                    return
+            except redis.RedisError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"node {port} is not an in-sync replica after {timeout}s")
+
     def stop(self) -> None:
         for port in list(self.processes):
             process = self.processes.pop(port)

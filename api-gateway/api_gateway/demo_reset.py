@@ -23,7 +23,7 @@ def reset_demo(client: redis.Redis, catalogue: Catalogue, shards: keys.Shards = 
     is atomic, and no step ever spans two.
     Returns the number of orders deleted.
     """
-    # Every event's tickets, in the shard its record names (where intake and the workers look).
+    # Each event's stock is in its shard (the catalogue records say which).
     by_shard = catalogue.tickets_by_shard()
     deleted = 0
     for k in shards:

@@ -25,6 +25,8 @@ class Services:
     # snapshot), and the organisers' scripts (events.py).
     catalogues: CatalogueCache
     catalogue_scripts: CatalogueScripts
+    # The order path's shards (REDIS_SHARDS, keys.Shards).
+    shards: keys.Shards
     enqueue_order: Script
     start_payment: Script
     release_order: Script
@@ -36,8 +38,6 @@ class Services:
     room_cache: RoomCache
     tokens: TokenSettings
     admission_rule: AdmissionRule
-    # The order path's shards (settings.redis_shards).
-    shards: keys.Shards = keys.ONE_SHARD
     # The HPA reader when the gateway runs in a Kubernetes pod; None elsewhere (see scaling.py).
     kubernetes: KubernetesScaling | None = None
 

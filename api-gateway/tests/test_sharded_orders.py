@@ -1,7 +1,7 @@
-"""The order path with REDIS_SHARDS=3 on one real redis-server: two events on different shards (one
-gateway app per event's catalogue, until the catalogue holds many), each order stored, queued and
-decided in its event's shard against that shard's stock only; reads by id, payment and cancel on the
-id's shard; the dashboard's totals, stock and backlog summed over shards; the reset of every shard."""
+"""The order path with REDIS_SHARDS=3, on one real redis-server and on a Redis Cluster: a catalogue of two events on different
+shards, served by two gateway apps; each order stored, queued and decided in its event's shard against
+that shard's stock only; reads by id, payment and cancel on the id's shard; the dashboard's totals,
+stock and backlog summed over shards; the reset of every shard; a sale's waiting room in its shard."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+import redis
 
 from api_gateway.app import create_app
 from api_gateway.settings import GatewaySettings
@@ -33,9 +34,10 @@ def event_on(shard: int) -> str:
 EVENT_0, EVENT_2 = event_on(0), event_on(2)
 
 
-def catalogue(event_id: str, prefix: str) -> dict:
+def event(event_id: str, prefix: str) -> dict:
     return {
-        "event": {"id": event_id, "name": f"Gig {event_id}"},
+        "id": event_id,
+        "name": f"Gig {event_id}",
         "currency": "EUR",
         "tickets": [
             {"id": f"{prefix}-adult", "name": "Adult", "type": "adult", "price": 40.00, "stock": 10},
@@ -44,22 +46,32 @@ def catalogue(event_id: str, prefix: str) -> dict:
     }
 
 
-def app_for(tmp_path: Path, real_redis, event_id: str, prefix: str):
-    path = tmp_path / f"{prefix}.json"
-    path.write_text(json.dumps(catalogue(event_id, prefix)))
+def app_for(tmp_path: Path, real_redis, **overrides):
+    path = tmp_path / "catalogue.json"
+    path.write_text(json.dumps([event(EVENT_0, "a"), event(EVENT_2, "b")]))
     settings = GatewaySettings(
         catalogue_path=path,
         redis_shards=3,
         max_tickets_per_order=10,
         stock_check_interval_seconds=0,
         room_tick_interval_seconds=0,
+        **overrides,
     )
     return create_app(settings, real_redis).test_client()
 
 
 @pytest.fixture
+def real_redis(redis_target):
+    """Every test here twice: on one Redis and on the local Redis Cluster (3 masters: each shard its own)."""
+    client = redis_target.client()
+    yield client
+    client.close()
+
+
+@pytest.fixture
 def gateways(tmp_path, real_redis):
-    return app_for(tmp_path, real_redis, EVENT_0, "a"), app_for(tmp_path, real_redis, EVENT_2, "b")
+    """Two gateway apps (as two replicas) on the same Redis and catalogue."""
+    return app_for(tmp_path, real_redis), app_for(tmp_path, real_redis)
 
 
 def order(client, ticket: str, qty: int = 1, headers: dict[str, str] | None = None, **extra) -> str:
@@ -101,6 +113,9 @@ def test_the_events_are_on_different_shards_and_so_is_their_stock(gateways, real
     assert real_redis.hgetall(SHARDS.stock(0)) == {"a-adult": "10", "a-vip": "1"}
     assert real_redis.hgetall(SHARDS.stock(2)) == {"b-adult": "10", "b-vip": "1"}
     assert not real_redis.exists(SHARDS.stock(1))
+    if isinstance(real_redis, redis.RedisCluster):  # 3 masters, 3 shards: each shard on its own master
+        nodes = {real_redis.get_node_from_key(SHARDS.stock(k)).name for k in SHARDS}
+        assert len(nodes) == 3
 
 
 def test_each_order_is_stored_queued_and_decided_in_its_events_shard(gateways, real_redis):
@@ -185,15 +200,12 @@ def test_the_dashboard_sums_totals_and_backlog_over_shards(gateways, real_redis)
     assert status["totals"]["byStatus"]["rejected"] == 1
     assert status["stream"] == {"length": 3, "lag": 1, "pending": 1, "deadLetter": 0}
     assert [(c["name"], c["pending"]) for c in status["consumers"]] == [("w", 1)]
-    # Each event's tickets, read from the shard that holds them. (The two apps share one catalogue in
-    # Redis, each process's copy reloaded within a second: b's has both events, a's may not yet.)
-    stock_a = {s["ticketId"]: (s["available"], s["held"]) for s in a.get("/system/status").get_json()["stock"]}
-    assert {t: f for t, f in stock_a.items() if t.startswith("a-")} == {"a-adult": (10, 0), "a-vip": (0, 1)}
-    assert {s["ticketId"]: s["available"] for s in b.get("/system/status").get_json()["stock"]} == {
-        "a-adult": 10,
-        "a-vip": 0,
-        "b-adult": 10,
-        "b-vip": 1,
+    # Every event's tickets, each read from the shard that holds it.
+    assert {s["ticketId"]: (s["available"], s["held"]) for s in b.get("/system/status").get_json()["stock"]} == {
+        "a-adult": (10, 0),
+        "a-vip": (0, 1),
+        "b-adult": (10, 0),
+        "b-vip": (1, 0),
     }
     metrics = a.get("/metrics").get_data(as_text=True)
     assert "ticketing_stream_length 3.0" in metrics
@@ -202,27 +214,22 @@ def test_the_dashboard_sums_totals_and_backlog_over_shards(gateways, real_redis)
 
 
 def test_a_backlog_bound_holds_per_shard(tmp_path, real_redis):
-    path = tmp_path / "c.json"
-    path.write_text(json.dumps(catalogue(EVENT_2, "c")))
-    settings = GatewaySettings(
-        catalogue_path=path,
-        redis_shards=3,
-        max_stream_backlog=2,
-        stock_check_interval_seconds=0,
-        room_tick_interval_seconds=0,
-    )
-    client = create_app(settings, real_redis).test_client()
-    real_redis.xadd(SHARDS.order_stream(0), {keys.STREAM_ORDER_ID_FIELD: "other"})  # another shard's backlog
-    order(client, "c-adult")
-    order(client, "c-adult")
+    # The bound is checked in the enqueue step, which sees only its own shard: each shard's workers get
+    # at most MAX_STREAM_BACKLOG waiting orders.
+    client = app_for(tmp_path, real_redis, max_stream_backlog=2)
+    order(client, "a-adult")
+    order(client, "b-adult")
+    order(client, "b-adult")
     body = {
         "customer": {"name": "Ada", "email": "ada@example.com"},
-        "items": [{"ticketId": "c-adult", "qty": 1}],
+        "items": [{"ticketId": "b-adult", "qty": 1}],
         "paymentMethod": "credit_card",
     }
     refused = client.post("/orders", json=body)
     assert refused.status_code == 503 and "error" in refused.get_json()
     assert real_redis.xlen(SHARDS.order_stream(2)) == 2
+    order(client, "a-adult")  # shard 0 has room for one more
+    assert real_redis.xlen(SHARDS.order_stream(0)) == 2
 
 
 def test_the_reset_clears_every_shard_and_bumps_each_generation(gateways, real_redis):
@@ -237,12 +244,14 @@ def test_the_reset_clears_every_shard_and_bumps_each_generation(gateways, real_r
     assert not real_redis.exists(SHARDS.order(kept_away))
     for k in SHARDS:
         assert not real_redis.exists(SHARDS.order_stream(k), SHARDS.stock_held(k), SHARDS.holds(k))
-    # The reset app's catalogue is event 0's: its stock is back; event 2's gateway heals its own at start.
+    # Each event's stock is back, in its shard.
     assert real_redis.hgetall(SHARDS.stock(0)) == {"a-adult": "10", "a-vip": "1"}
+    assert real_redis.hgetall(SHARDS.stock(2)) == {"b-adult": "10", "b-vip": "1"}
 
 
 def test_the_waiting_room_of_an_event_lives_in_its_shard_and_gates_its_orders(tmp_path, real_redis):
-    app_client = app_for(tmp_path, real_redis, EVENT_2, "b")
+    # The gateway's room is the default event's (DEFAULT_EVENT_ID): event 2's here.
+    app_client = app_for(tmp_path, real_redis, default_event_id=EVENT_2)
     app = app_client.application
     s = app.extensions["ticketing"]
     room = f"/sales/{EVENT_2}/room"
@@ -269,3 +278,16 @@ def test_the_waiting_room_of_an_event_lives_in_its_shard_and_gates_its_orders(tm
     order(app_client, "b-adult", headers={"Admission-Token": status["admissionToken"]})
     assert real_redis.hget(SHARDS.room_uses(2, EVENT_2), visitor) == "1"
     assert app_client.get(f"/sales/{EVENT_2}/room").get_json()["admittedTotal"] == 1
+
+
+def test_an_order_of_tickets_of_two_events_is_422_and_nothing_is_written(gateways, real_redis):
+    a, _ = gateways
+    before = set(real_redis.keys("*"))
+    body = {
+        "customer": {"name": "Ada", "email": "ada@example.com"},
+        "items": [{"ticketId": "a-adult", "qty": 1}, {"ticketId": "b-adult", "qty": 1}],
+        "paymentMethod": "credit_card",
+    }
+    response = a.post("/orders", json=body)
+    assert response.status_code == 422 and "one event" in response.get_json()["error"]
+    assert set(real_redis.keys("*")) == before

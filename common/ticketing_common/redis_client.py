@@ -22,11 +22,16 @@ What changes on a cluster (redis-py 8, checked against its source):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 from urllib.parse import urlsplit
 
 import redis
 import redis.asyncio as aioredis
+from redis.commands.core import Script
+from redis.exceptions import MovedError, RedisClusterException
+from redis.typing import EncodableT
 
 if TYPE_CHECKING:
     from .settings import ServiceSettings
@@ -103,6 +108,50 @@ def from_settings(settings: ServiceSettings, *, asyncio: bool = False, **kw: Any
         settings.redis_url, cluster=settings.redis_cluster, asyncio=asyncio, **options
     )
     return client
+
+
+def run_and_wait(
+    client: SyncClient,
+    script: Script,
+    keys: Sequence[str],
+    args: Sequence[EncodableT] = (),
+    *,
+    replicas: int = 1,
+    timeout_ms: int = 100,
+) -> tuple[Any, int]:
+    """Run `script` on the node of its keys' slot, then ``WAIT replicas timeout_ms`` on the same
+    connection: (the script's result, how many replicas acknowledged the write).
+
+    Replication is asynchronous: a write a master acknowledged can be lost when the master dies
+    before its replica received it and the replica is promoted. WAIT blocks until `replicas`
+    replicas hold every write of this connection so far (or the timeout passes, and then returns
+    fewer); a write with a replica's acknowledgement survives the master's death. WAIT counts
+    what the connection wrote, so both commands go down one connection, in one pipeline (scripts
+    may be pipelined on a single node's plain client). On one Redis without replicas it returns 0
+    at once (timeout 0 is "forever" in WAIT, so `timeout_ms` must be > 0).
+    """
+    if timeout_ms <= 0:
+        raise ValueError("timeout_ms must be > 0 (WAIT 0 blocks forever)")
+    if isinstance(client, redis.RedisCluster):
+        node = client.get_node_from_key(keys[0])  # type: ignore[no-untyped-call]
+        node_client = client.get_redis_connection(node)
+    else:
+        node_client = client
+    pipe = node_client.pipeline(transaction=False)
+    script(keys=keys, args=args, client=pipe)
+    pipe.execute_command("WAIT", replicas, timeout_ms)  # type: ignore[no-untyped-call]
+    try:
+        result, acknowledged = pipe.execute()
+    except (MovedError, redis.ConnectionError, redis.TimeoutError):
+        # A failover moved the slot (or killed the node): refresh the slot map for the next call.
+        # Not retried here: whether the script ran is unknown, and only the caller knows whether
+        # running it again is safe (the order path's steps are idempotent; the caller retries).
+        if isinstance(client, redis.RedisCluster):
+            # Best effort mid-failover (the next call's routing tries again): the first error is the one to report.
+            with suppress(redis.RedisError, RedisClusterException):
+                client.nodes_manager.initialize()
+        raise
+    return result, int(acknowledged)
 
 
 def is_cluster(client: object) -> bool:

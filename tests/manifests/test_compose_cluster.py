@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import copy
-import subprocess
 
 import pytest
 from manifest_lib import PYTHON_SERVICES, ROOT, load_yaml
@@ -79,22 +78,17 @@ def test_six_cluster_nodes_each_with_its_own_volume_the_shared_conf_and_the_aof_
     assert "appendonly yes" in (ROOT / "k8s/base/redis/redis.conf").read_text()
 
 
-def test_the_bootstrap_runs_once_after_every_node_is_healthy_and_creates_three_masters_with_a_replica_each(merged):
+def test_the_bootstrap_runs_once_after_every_node_is_healthy_with_the_kubernetes_jobs_script(merged):
     init = merged["services"][INIT]
     assert init["restart"] == "no"
     assert init["depends_on"] == {n: {"condition": "service_healthy"} for n in NODES}
-    script = init["command"][0]
-    assert "--cluster create" in script and "--cluster-replicas 1" in script and "--cluster-yes" in script
-    for name in NODES:
-        assert f"{name}:6379" in script, name
-    # Created only on fresh nodes; a restart finds the slots assigned and only waits for ok.
-    assert "cluster_slots_assigned:0" in script and "cluster_state:ok" in script
-
-
-def test_the_bootstrap_script_is_valid_shell():
-    script = load_yaml(OVERRIDE)["services"][INIT]["command"][0].replace("$$", "$")  # Compose's escape
-    proc = subprocess.run(["sh", "-n"], input=script, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+    script = "./k8s/overlays/redis-cluster/bootstrap.sh"
+    assert f"{script}:/opt/bootstrap/bootstrap.sh:ro" in init["volumes"] and (ROOT / script).is_file()
+    assert init["command"] == ["sh", "/opt/bootstrap/bootstrap.sh"]
+    # Every node, the first three the masters; one replica each (tests/test_redis_cluster_bootstrap.py
+    # runs the script against real nodes).
+    assert init["environment"]["REDIS_NODES"].split() == [f"{n}:6379" for n in NODES]
+    assert init["environment"]["REDIS_CLUSTER_REPLICAS"] == "1"
 
 
 def test_every_redis_client_is_told_cluster_and_three_shards_and_waits_for_the_bootstrap(merged):
