@@ -39,6 +39,16 @@ class BacklogFull(DomainError):
         self.retry_after = retry_after
 
 
+class NotReplicated(DomainError):
+    """The order was written on its shard's master but no replica acknowledged it in time: a failover
+    could still lose it, so it is not confirmed. Retry after `retry_after` seconds with the same
+    Idempotency-Key (a replay answers the stored order; a lost one is placed again)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class OrderNotFound(DomainError):
     """No order has this id (or it expired)."""
 

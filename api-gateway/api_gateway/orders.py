@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib.resources import files
@@ -12,7 +13,7 @@ from typing import cast
 import redis
 from redis.commands.core import Script
 
-from ticketing_common import keys, lifecycle
+from ticketing_common import keys, lifecycle, redis_client
 from ticketing_common import order_record as record
 from ticketing_common.order_record import OrderLine, money, new_order_fields, order_from_fields, utc_timestamp
 from ticketing_common.status import DecisionOutcome, IntakeOutcome, OrderStatus, Reason
@@ -25,6 +26,7 @@ from .domain_errors import (
     HoldExpired,
     IdempotencyConflict,
     MixedEvents,
+    NotReplicated,
     OrderInWrongState,
     OrderNotFound,
     TicketListedTwice,
@@ -35,6 +37,9 @@ from .models import CreateOrderRequest, CreateOrderResponse, Order, OrderCancell
 
 # Long enough for workers to drain a good part of a full backlog; short enough to feel live.
 BACKPRESSURE_RETRY_AFTER_S = 2
+# About a failover's time: a shard whose master just failed has no replica until the old one is back.
+NOT_REPLICATED_RETRY_AFTER_S = 2
+log = logging.getLogger(__name__)
 ENQUEUE_ORDER_LUA = files(__package__).joinpath("enqueue_order.lua").read_text()
 
 
@@ -68,6 +73,10 @@ class IntakeLimits:
     max_tickets: int
     max_backlog: int  # 0 = no bound
     idempotency_ttl: int
+    # A new order answers 201 only once this many replicas hold it (WAIT after the enqueue step, on the
+    # same connection: redis_client.run_and_wait), waiting at most `replica_timeout_ms`; 0 = no WAIT.
+    replica_acks: int = 0
+    replica_timeout_ms: int = 50
 
 
 def fingerprint(request: CreateOrderRequest) -> str:
@@ -137,7 +146,13 @@ def place_order(
         sale_id=event.id,
         shards=shards,
     )
-    reply, detail = enqueue(keys=script_keys, args=args, client=client)
+    acknowledged = 0
+    if limits.replica_acks:
+        (reply, detail), acknowledged = redis_client.run_and_wait(
+            client, enqueue, script_keys, args, replicas=limits.replica_acks, timeout_ms=limits.replica_timeout_ms
+        )
+    else:
+        reply, detail = enqueue(keys=script_keys, args=args, client=client)
     outcome = IntakeOutcome(reply)  # a word outside the contract fails here, loudly
     if outcome == IntakeOutcome.REPLAYED:
         return CreateOrderResponse.model_validate_json(detail), True
@@ -152,6 +167,14 @@ def place_order(
         metrics.ORDERS_REFUSED.labels("backpressure").inc()
         raise BacklogFull(
             f"too many orders waiting for a decision ({detail}); retry shortly", retry_after=BACKPRESSURE_RETRY_AFTER_S
+        )
+    if acknowledged < limits.replica_acks:
+        # Written, but a failover now could lose it: no 201 that might not hold. The order stays and is
+        # decided if the master lives; a retry with the same Idempotency-Key then replays it.
+        log.warning("order not replicated in time", extra={"orderId": order_id, "replicas": acknowledged})
+        raise NotReplicated(
+            f"order {order_id} is not yet copied to a replica; retry with the same Idempotency-Key",
+            retry_after=NOT_REPLICATED_RETRY_AFTER_S,
         )
     return response, False
 

@@ -53,6 +53,13 @@ class GatewaySettings(ServiceSettings):
     max_stream_backlog: int = Field(
         100_000, ge=0, description="undecided orders at which intake answers 503 (0 = no bound)"
     )
+    # Only with replicas (a Redis Cluster's): on a Redis without any, every new order would be a 503.
+    order_replica_acks: int = Field(
+        0, ge=0, le=5, description="replicas that must hold a new order before its 201 (WAIT; 0 = no WAIT)"
+    )
+    order_replica_timeout_ms: int = Field(
+        50, ge=1, le=5_000, description="how long intake's WAIT for those replicas may take (ms)"
+    )
     admin_token: SecretStr | None = Field(
         None, description="enables the admin Redis API (/redis) for callers presenting this bearer token"
     )

@@ -291,3 +291,36 @@ def test_an_order_of_tickets_of_two_events_is_422_and_nothing_is_written(gateway
     response = a.post("/orders", json=body)
     assert response.status_code == 422 and "one event" in response.get_json()["error"]
     assert set(real_redis.keys("*")) == before
+
+
+def test_with_replica_acks_a_201_means_a_replica_holds_the_order(tmp_path, real_redis):
+    client = app_for(tmp_path, real_redis, order_replica_acks=1, order_replica_timeout_ms=1000)
+    body = {
+        "customer": {"name": "Ada", "email": "ada@example.com"},
+        "items": [{"ticketId": "b-adult", "qty": 1}],
+        "paymentMethod": "credit_card",
+    }
+    response = client.post("/orders", json=body, headers={"Idempotency-Key": "k-r"})
+    if not isinstance(real_redis, redis.RedisCluster):
+        # One Redis has no replica: the order is written but not confirmed; a retry replays it.
+        assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+        assert "Idempotency-Key" in response.get_json()["error"]
+        assert real_redis.xlen(SHARDS.order_stream(2)) == 1
+        again = client.post("/orders", json=body, headers={"Idempotency-Key": "k-r"})
+        assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+        assert real_redis.xlen(SHARDS.order_stream(2)) == 1
+        return
+    assert response.status_code == 201
+    order_id = response.get_json()["orderId"]
+    # The slot's master's replica (3 masters + 3 replicas) holds it: read there, directly.
+    master = real_redis.get_node_from_key(SHARDS.order(order_id))
+    master_id = real_redis.cluster_myid(master)
+    found = []
+    for address, node in real_redis.cluster_nodes().items():
+        if "slave" in node["flags"] and node["master_id"] == master_id:
+            host, port = address.split("@")[0].rsplit(":", 1)
+            replica = redis.Redis(host=host, port=int(port), decode_responses=True)
+            replica.execute_command("READONLY")
+            found.append(replica.hget(SHARDS.order(order_id), "status"))
+            replica.close()
+    assert found == ["pending"]

@@ -92,7 +92,11 @@ def create_order():
     # Events (issue 17; events.py): all items of one event, and its sale on (409 closed, 425 not yet).
     check_order(s.catalogue, order_request, datetime.now(UTC))
     limits = IntakeLimits(
-        s.settings.max_tickets_per_order, s.settings.max_stream_backlog, s.settings.idempotency_ttl_seconds
+        s.settings.max_tickets_per_order,
+        s.settings.max_stream_backlog,
+        s.settings.idempotency_ttl_seconds,
+        s.settings.order_replica_acks,
+        s.settings.order_replica_timeout_ms,
     )
     try:
         created, replayed = place_order(
