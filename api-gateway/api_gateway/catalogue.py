@@ -408,46 +408,72 @@ def read_record(client: redis.Redis, event_id: str) -> tuple[CatalogueEvent, str
 
 
 def seed_catalogue(client: redis.Redis, shards: keys.Shards, seed: Catalogue) -> tuple[int, int]:
-    """Write the seed's events that Redis does not have (never touching one it has): stock first, then
-    the record, in one optimistic transaction on the {catalogue} keys (WATCH the version: an organiser
-    write in between makes it look again). No script, so that it also runs on fakeredis in unit tests.
+    """Write the seed's events that Redis does not have (never touching one it has), in the module
+    docstring's three steps: claim (the absent events' records, pending, and their ticket ids, in one
+    optimistic transaction: WATCH the {catalogue} keys, so an organiser's write in between makes it look
+    again), stock, publish (each record still as claimed: a compare-and-set, WATCH again). No script,
+    so that it also runs on fakeredis in unit tests; the effect is the organisers' script's.
 
     An event whose ticket id belongs to another event already is skipped with a warning. Returns how
-    many events were written now, and how many tickets got their stock now.
+    many events were claimed now, and how many tickets got their stock now.
     """
     events = [e.model_copy(update={"shard": shards.of_event(e.id)}) for e in seed.events]
+    claimed = _claim_seed(client, events)
+    stocked = sum(initialise_tickets(client, shards, e.shard, e.tickets) for e, _ in claimed)
+    for e, text in claimed:
+        _publish_claimed(client, e, text)
+    return len(claimed), stocked
+
+
+def _claim_seed(client: redis.Redis, events: list[CatalogueEvent]) -> list[tuple[CatalogueEvent, str]]:
+    """Step 1 for the seed: the absent events' claimed records and ticket ids, all or nothing."""
     for _ in range(WRITE_ATTEMPTS):
         with client.pipeline(transaction=True) as pipe:
             try:
-                pipe.watch(keys.CATALOGUE_VERSION, keys.CATALOGUE_EVENTS, keys.CATALOGUE_TICKETS)
+                pipe.watch(keys.CATALOGUE_EVENTS, keys.CATALOGUE_TICKETS)
                 present = pipe.hmget(keys.CATALOGUE_EVENTS, [e.id for e in events])
                 absent = [e for e, p in zip(events, present, strict=True) if p is None]
                 wanted = [t.id for e in absent for t in e.tickets]
                 owners = pipe.hmget(keys.CATALOGUE_TICKETS, wanted) if wanted else []
                 taken = {tid for tid, owner in zip(wanted, owners, strict=True) if owner}
-                writable = []
+                claims = []
                 for e in absent:
                     clash = [t.id for t in e.tickets if t.id in taken]
                     if clash:
                         log.warning("seed event %r skipped: ticket %r belongs to another event", e.id, clash[0])
-                    else:
-                        writable.append(e)
-                if not writable:
-                    return 0, 0
-                # Stock before the record makes it visible (idempotent: HSETNX, outside the transaction,
-                # which may only touch the {catalogue} slot on a cluster).
-                stocked = sum(initialise_tickets(client, shards, e.shard, e.tickets) for e in writable)
+                        continue
+                    pending = e.model_copy(update={"tickets": [], "pending": e.tickets, "published": False})
+                    claims.append((e, pending.to_record()))
+                if not claims:
+                    return []
                 pipe.multi()
-                for e in writable:
-                    pipe.hset(keys.CATALOGUE_EVENTS, e.id, e.to_record())
+                for e, text in claims:
+                    pipe.hset(keys.CATALOGUE_EVENTS, e.id, text)
                     for t in e.tickets:
                         pipe.hset(keys.CATALOGUE_TICKETS, t.id, e.id)
-                pipe.incr(keys.CATALOGUE_VERSION)
                 pipe.execute()
-                return len(writable), stocked
+                return claims
             except redis.WatchError:
                 continue
     raise RuntimeError("the catalogue kept changing while the seed was written; start again")
+
+
+def _publish_claimed(client: redis.Redis, event: CatalogueEvent, claimed: str) -> None:
+    """Step 3 for the seed: publish the record if it is still as claimed (else someone finished it)."""
+    for _ in range(WRITE_ATTEMPTS):
+        with client.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(keys.CATALOGUE_EVENTS)
+                if pipe.hget(keys.CATALOGUE_EVENTS, event.id) != claimed:
+                    return
+                pipe.multi()
+                pipe.hset(keys.CATALOGUE_EVENTS, event.id, event.to_record())
+                pipe.incr(keys.CATALOGUE_VERSION)
+                pipe.execute()
+                return
+            except redis.WatchError:
+                continue
+    raise RuntimeError(f"seed event {event.id!r}: the catalogue kept changing; start again")
 
 
 def initialise_all_stock(client: redis.Redis, script: Script | None, shards: keys.Shards) -> int:

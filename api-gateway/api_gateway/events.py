@@ -20,7 +20,6 @@ from .catalogue import Catalogue, CatalogueEvent, CatalogueTicket, WriteRefused
 from .domain_errors import (
     EventExists,
     InvalidEvent,
-    MixedEvents,
     SaleClosed,
     SaleNotOpen,
     TicketExists,
@@ -38,6 +37,7 @@ from .models import (
     TicketSales,
     TicketTypeCreate,
 )
+from .orders import order_event
 
 ADD_STOCK_LUA = files(__package__).joinpath("add_stock.lua").read_text()
 
@@ -61,12 +61,9 @@ def check_order(catalogue: Catalogue, order: CreateOrderRequest, now: datetime) 
     """The order's event, on sale at `now`: raises MixedEvents (422) when its tickets belong to more than
     one event, SaleClosed (409) or SaleNotOpen (425) when that event is not on sale. None when no item
     names a known ticket (price_order then refuses the unknown ticket, as before)."""
-    events = {e.id: e for e in (catalogue.event_of(i.ticketId) for i in order.items) if e is not None}
-    if len(events) > 1:
-        raise MixedEvents("an order's tickets must all belong to one event", "items")
-    if not events:
+    if not any(catalogue.event_of(i.ticketId) for i in order.items):
         return None
-    event = next(iter(events.values()))
+    event = order_event(order, catalogue)  # the rule's one place: intake's
     check_on_sale(event, now)
     return event
 
@@ -235,7 +232,7 @@ def create_event(client: redis.Redis, scripts: CatalogueScripts, shards: keys.Sh
         created = cat.create_event(client, scripts.write, shards, event)
     except WriteRefused as e:
         raise _refused(e, body.id) from None
-    return event_view(created, {t.id: t.stock for t in created.tickets}, datetime.now(UTC))
+    return event_view(created, availability(client, shards, [created]), datetime.now(UTC))
 
 
 def _rewrite(

@@ -229,3 +229,44 @@ def test_an_accepted_order_is_stamped_with_the_current_generation(real_client, r
     real_redis.set(keys.GENERATION, 7)
     order_id = real_client.post("/orders", json=order_body()).get_json()["orderId"]
     assert real_redis.hget(keys.order_key(order_id), "generation") == "7"
+
+
+class CountingRedis:
+    """A fakeredis client counting the commands the cache sends."""
+
+    def __init__(self, client):
+        self.client, self.calls = client, []
+
+    def __getattr__(self, name):
+        self.calls.append(name)
+        return getattr(self.client, name)
+
+
+def test_the_cache_checks_the_version_at_most_once_a_ttl_and_reloads_only_when_it_changed(
+    fake_redis, catalogue_path, monkeypatch
+):
+    from api_gateway import catalogue as cat
+
+    seed = load_catalogue(catalogue_path)
+    initialise_stock(fake_redis, seed)
+    clock = [100.0]
+    monkeypatch.setattr(cat.time, "monotonic", lambda: clock[0])
+    spy = CountingRedis(fake_redis)
+    cache = cat.CatalogueCache(spy, seed, "main", ttl=1.0)
+
+    first = cache.get()
+    assert spy.calls == ["get", "get", "hgetall"]  # the version, then (new to it) the catalogue
+    spy.calls.clear()
+    clock[0] += 0.5
+    assert cache.get() is first and spy.calls == []  # within the second: nothing asked
+    clock[0] += 0.6
+    assert cache.get() is first and spy.calls == ["get"]  # the version only: unchanged
+    spy.calls.clear()
+
+    record = json.loads(fake_redis.hget(keys.CATALOGUE_EVENTS, "main"))
+    record["name"] = "Renamed Gig"
+    fake_redis.hset(keys.CATALOGUE_EVENTS, "main", json.dumps(record))
+    fake_redis.incr(keys.CATALOGUE_VERSION)  # as every organiser write does
+    assert cache.get().sale_name == "Test Gig"  # not checked again yet
+    clock[0] += 1.0
+    assert cache.get().sale_name == "Renamed Gig"

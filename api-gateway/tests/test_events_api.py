@@ -683,3 +683,27 @@ def test_the_events_api_works_alike_on_one_redis_and_on_the_cluster(events_setti
         assert again.get("/events/new-fest").get_json()["tickets"][2]["available"] == 8
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_a_seed_racing_an_organiser_for_the_same_event_leaves_one_event_with_its_own_stock(app, real_redis, round_):
+    s = app.extensions["ticketing"]
+    event_id, ticket_id = f"contested-{round_}", f"contested-{round_}-t"
+
+    def event(stock: int) -> CatalogueEvent:
+        ticket = CatalogueTicket(id=ticket_id, name="T", type="adult", price=1, stock=stock)
+        return CatalogueEvent(id=event_id, name="Contested", currency="EUR", tickets=[ticket])
+
+    def attempt(i: int):
+        try:
+            if i == 0:
+                return cat.seed_catalogue(real_redis, s.shards, cat.Catalogue(events=[event(10)]))[0]
+            return cat.create_event(real_redis, s.catalogue_scripts.write, s.shards, event(20)) and 1
+        except cat.WriteRefused:
+            return 0
+
+    assert sorted(_race(2, attempt)) == [0, 1]  # exactly one wrote it
+    record = cat.read_record(real_redis, event_id)
+    assert record is not None
+    [ticket] = record[0].tickets
+    assert real_redis.hget(keys.STOCK, ticket_id) == real_redis.hget(keys.STOCK_INITIAL, ticket_id) == str(ticket.stock)
