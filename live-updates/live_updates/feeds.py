@@ -95,7 +95,7 @@ async def order_snapshot(
     if not shards.owns(order_id):
         return None, "0-0"
     k = shards.of_order(order_id)
-    pipe = client.pipeline(transaction=True)
+    pipe = await ticketing_redis.transaction_pipeline(client)
     pipe.hgetall(shards.order(order_id))
     pipe.xrevrange(shards.order_events(k), count=1)
     fields, tip = await pipe.execute()
@@ -314,7 +314,8 @@ async def stock_state(client: redis.Redis, shards: keys.Shards = keys.ONE_SHARD)
     held: dict[str, str] = {}
     sold: dict[str, str] = {}
     for k in shards:
-        pipe = client.pipeline(transaction=True)  # one instant: a hold moves stock between two hashes
+        # One instant (a hold moves stock between two hashes); one shard, so one slot on a cluster.
+        pipe = await ticketing_redis.transaction_pipeline(client)
         pipe.hgetall(shards.stock(k))
         pipe.hgetall(shards.stock_held(k))
         pipe.hgetall(shards.stock_sold(k))
