@@ -324,3 +324,25 @@ def test_with_replica_acks_a_201_means_a_replica_holds_the_order(tmp_path, real_
             found.append(replica.hget(SHARDS.order(order_id), "status"))
             replica.close()
     assert found == ["pending"]
+
+
+def test_the_default_events_room_gates_its_orders_only(gateways, real_redis):
+    a, _ = gateways  # the default event: the catalogue's first, EVENT_0
+    later = "2099-01-01T00:00:00Z"
+    assert a.put(f"/sales/{EVENT_0}/room", json={"state": "open", "opensAt": later}).status_code == 200
+    assert a.post("/orders", json=order_json("a-adult")).status_code == 425  # its sale is not open yet
+    assert a.put(f"/sales/{EVENT_0}/room", json={"opensAt": None}).status_code == 200
+    refused = a.post("/orders", json=order_json("a-adult"))
+    assert refused.status_code == 401 and "Admission-Token" in refused.get_json()["error"]
+    # Another event's order needs no token of this room (its own room, off, is read in the enqueue step).
+    other = order(a, "b-adult")
+    assert other.startswith("s2-")
+    assert real_redis.xlen(SHARDS.order_stream(0)) == 0
+
+
+def order_json(ticket: str) -> dict:
+    return {
+        "customer": {"name": "Ada", "email": "ada@example.com"},
+        "items": [{"ticketId": ticket, "qty": 1}],
+        "paymentMethod": "credit_card",
+    }

@@ -85,12 +85,19 @@ MAX_ADMISSION_TOKEN_LENGTH = 1024
 )
 def create_order():
     s = services()
-    # The waiting room's gate first: a refused rush costs no body parsing. With the room off this is
-    # a cached read (RoomCache) and nothing else.
-    admission = _admission(s.room_cache.get())
+    catalogue = s.catalogue
+    # The waiting room is the default event's sale (its RoomCache: with the room off, a cached read and
+    # nothing else): its gate applies to that event's orders only. With one event it comes first, so a
+    # refused rush costs no body parsing; with several the body says which event an order is for (an
+    # order of another event needs no token of this room; enqueue_order.lua reads its own event's room).
+    gated = len(catalogue.events) == 1
+    admission = _admission(s.room_cache.get()) if gated else None
     order_request = json_body(CreateOrderRequest)
     # Events (issue 17; events.py): all items of one event, and its sale on (409 closed, 425 not yet).
-    check_order(s.catalogue, order_request, datetime.now(UTC))
+    event = check_order(catalogue, order_request, datetime.now(UTC))
+    if not gated and (event is None or event.id == s.room_cache.sale_id):
+        gated = True
+        admission = _admission(s.room_cache.get())
     limits = IntakeLimits(
         s.settings.max_tickets_per_order,
         s.settings.max_stream_backlog,
@@ -100,16 +107,16 @@ def create_order():
     )
     try:
         created, replayed = place_order(
-            s.redis, s.enqueue_order, order_request, s.catalogue, limits, _idempotency_key(), admission, s.shards
+            s.redis, s.enqueue_order, order_request, catalogue, limits, _idempotency_key(), admission, s.shards
         )
     except RoomTurnedOn:
         # The cached view had the room off; the enqueue step saw it on and wrote nothing. Check again
         # against the room as it is: the token is verified (or refused), and the use counted.
         s.room_cache.invalidate()
-        admission = _admission(s.room_cache.get())
+        admission = _admission(s.room_cache.get()) if gated else None
         try:
             created, replayed = place_order(
-                s.redis, s.enqueue_order, order_request, s.catalogue, limits, _idempotency_key(), admission, s.shards
+                s.redis, s.enqueue_order, order_request, catalogue, limits, _idempotency_key(), admission, s.shards
             )
         except RoomTurnedOn:  # switched off and on again in between: no admission, and it is on
             raise AdmissionRequired("Admission-Token: required while the waiting room is on; join the queue") from None
