@@ -22,8 +22,10 @@ from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.exceptions import RedisClusterException
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ticketing_common import redis_client as redis_factory
 from ticketing_common import swagger_ui
 
 from . import __version__, charges, metrics
@@ -72,21 +74,15 @@ def describe_first(error: dict[str, Any]) -> tuple[str, str]:
     return ".".join(loc), message
 
 
-def redis_client(settings: PaymentSettings) -> redis.Redis:
-    return redis.Redis.from_url(
-        settings.redis_url,
-        decode_responses=True,
-        socket_timeout=settings.redis_socket_timeout,
-        socket_connect_timeout=settings.redis_socket_timeout,
-        health_check_interval=30,
-    )
+def redis_client(settings: PaymentSettings) -> redis_factory.AsyncClient:
+    return redis_factory.from_settings(settings, asyncio=True)
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorBody} for status in (400, 503)}
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {**ERRORS, 401: {"model": ErrorBody}, 403: {"model": ErrorBody}}
 
 
-def create_app(settings: PaymentSettings, client: redis.Redis | None = None) -> FastAPI:
+def create_app(settings: PaymentSettings, client: redis_factory.AsyncClient | None = None) -> FastAPI:
     client = client if client is not None else redis_client(settings)
     scripts = Scripts.register(client)
     rules = Rules.from_settings(settings)
@@ -154,8 +150,11 @@ def create_app(settings: PaymentSettings, client: redis.Redis | None = None) -> 
     async def _http_error(request: Request, e: StarletteHTTPException):
         return error_response(e.status_code, str(e.detail).lower(), headers=e.headers)
 
+    # RedisClusterException (a cluster that cannot be reached or has no node for a slot) is not a
+    # RedisError: both are the store being unavailable.
     @app.exception_handler(redis.RedisError)
-    async def _redis_error(request: Request, e: redis.RedisError):
+    @app.exception_handler(RedisClusterException)
+    async def _redis_error(request: Request, e: Exception):
         # Unreachable or failing Redis: nothing was recorded that the caller cannot ask for again.
         log.warning("redis error: %s", e)
         return error_response(503, f"the provider's store is unavailable ({type(e).__name__}); retry")

@@ -10,10 +10,10 @@
 --                                                             a caller that gave up can trust a later GET
 --   none yet, outcome 'approved' or 'declined'             -> record it, {'recorded', <its fields>}
 --
--- KEYS[1]  the charge hash             payment-provider:charge:<idempotencyKey>
--- KEYS[2]  the ledger (sorted set)     payment-provider:ledger
--- KEYS[3]  the sequence counter        payment-provider:sequence
--- KEYS[4]  the totals hash             payment-provider:totals
+-- KEYS[1]  the charge hash             {payment-provider}:charge:<idempotencyKey>
+-- KEYS[2]  the ledger (sorted set)     {payment-provider}:ledger
+-- KEYS[3]  the sequence counter        {payment-provider}:sequence
+-- KEYS[4]  the totals hash             {payment-provider}:totals
 -- ARGV[1]  outcome: 'approved' | 'declined' | 'error'
 -- ARGV[2]  chargeId (new, used only if this call records)
 -- ARGV[3]  idempotency key

@@ -18,6 +18,7 @@ from typing import Any
 import redis.asyncio as redis
 from redis.commands.core import AsyncScript
 
+from ticketing_common import redis_client
 from ticketing_common.order_record import utc_timestamp
 
 from . import keys
@@ -43,7 +44,7 @@ class Scripts:
     refund: AsyncScript
 
     @classmethod
-    def register(cls, client: redis.Redis) -> Scripts:
+    def register(cls, client: redis_client.AsyncClient) -> Scripts:
         return cls(charge=client.register_script(lua("charge.lua")), refund=client.register_script(lua("refund.lua")))
 
 
@@ -115,8 +116,18 @@ def _recorded_verdict(fields: dict[str, str], amount_cents: int, currency: str) 
     return Verdict.EXISTING if same else Verdict.CONFLICT
 
 
+def _multi(client: object) -> bool:
+    """MULTI for the read pipelines on one Redis; not on a cluster: redis-py 8.1's asyncio cluster
+    client queues a transactional pipeline's commands through a throwaway event loop in a thread,
+    and when the client (re)initialises there (first use, or after a failover's reconnect) its
+    connections belong to that dead loop: later commands fail with "Event loop is closed". The
+    charge does not need MULTI (INCR is atomic alone and the charge script re-checks the record
+    itself); without it the ledger's page and totals may be one concurrent charge apart."""
+    return not redis_client.is_cluster(client)
+
+
 async def charge(
-    client: redis.Redis,
+    client: redis_client.AsyncClient,
     scripts: Scripts,
     rules: Rules,
     idempotency_key: str,
@@ -131,12 +142,19 @@ async def charge(
     # One round trip: the key's record if any, and this attempt's number (counted for a replay too:
     # harmless, and it saves a round trip on every new charge).
     attempts = keys.attempts_key(idempotency_key)
-    pipe = client.pipeline(transaction=True)
+    pipe = client.pipeline(transaction=_multi(client))
     pipe.hgetall(keys.charge_key(idempotency_key))
     pipe.incr(attempts)
     pipe.expire(attempts, rules.attempts_ttl_s)
-    pipe.time()
-    found, attempt, _, (seconds, micros) = await pipe.execute()
+    if isinstance(client, redis.RedisCluster):
+        # A cluster pipeline refuses keyless commands: the clock of the node that will run the
+        # charge script (its keys' node), in a round trip of its own.
+        found, attempt, _ = await pipe.execute()
+        node = client.get_node_from_key(keys.charge_key(idempotency_key))
+        seconds, micros = await client.time(target_nodes=node)
+    else:
+        pipe.time()
+        found, attempt, _, (seconds, micros) = await pipe.execute()
     deadline_ms = int(seconds) * 1000 + int(micros) // 1000 + rules.record_deadline_ms
     recorded = _text(found)
     if recorded:  # a replay: answered at once, from the record, with no new draw
@@ -176,21 +194,23 @@ async def charge(
     return ChargeResult(verdict, view, decision if verdict is Verdict.RECORDED else None, late)
 
 
-async def get_charge(client: redis.Redis, idempotency_key: str) -> dict[str, Any] | None:
+async def get_charge(client: redis_client.AsyncClient, idempotency_key: str) -> dict[str, Any] | None:
     fields = _text(await client.hgetall(keys.charge_key(idempotency_key)))
     return public_view(fields) if fields else None
 
 
-async def refund(client: redis.Redis, scripts: Scripts, idempotency_key: str) -> tuple[RefundVerdict, dict | None]:
+async def refund(
+    client: redis_client.AsyncClient, scripts: Scripts, idempotency_key: str
+) -> tuple[RefundVerdict, dict | None]:
     reply = await scripts.refund(keys=[keys.charge_key(idempotency_key), keys.TOTALS], args=[utc_timestamp()])
     verdict = RefundVerdict(reply[0])
     return verdict, (public_view(_pairs(reply[1:])) if len(reply) > 1 else None)
 
 
-async def ledger(client: redis.Redis, limit: int) -> dict[str, Any]:
+async def ledger(client: redis_client.AsyncClient, limit: int) -> dict[str, Any]:
     """The newest `limit` charges and the totals over all charges (each counted under its current
     status: approved + declined + refunded = charges recorded)."""
-    pipe = client.pipeline(transaction=True)
+    pipe = client.pipeline(transaction=_multi(client))
     pipe.zrevrange(keys.LEDGER, 0, limit - 1)
     pipe.hgetall(keys.TOTALS)
     newest, totals = await pipe.execute()

@@ -1,9 +1,13 @@
 """The payment provider's Redis keys: one place, all under its own prefix (it may share a Redis
-with the ticketing services, and never touches their `ticketing:` keys)."""
+with the ticketing services, and never touches their `ticketing:` keys).
+
+The prefix is a hash tag: on a Redis Cluster every key of the provider is in one slot, so that its
+scripts (a charge touches the charge, the ledger, the sequence and the totals) and its MULTI
+blocks run on one node. One slot is enough for a simulation's few writes per order."""
 
 from __future__ import annotations
 
-PREFIX = "payment-provider:"
+PREFIX = "{payment-provider}:"
 
 # Hash per idempotency key: the recorded charge (chargeId, idempotencyKey, status, amount,
 # amountCents, currency, createdAt, cardLast4, outcome, refundedAt once refunded).

@@ -12,7 +12,7 @@ class ChargeStatus(StrEnum):
     REFUNDED = "refunded"
 
 
-# The fields of a charge hash (payment-provider:charge:<key>). amountCents is the amount as an
+# The fields of a charge hash ({payment-provider}:charge:<key>). amountCents is the amount as an
 # integer, what idempotency compares and the totals add; outcome is how it was decided
 # (approve, decline, or timeout: a recorded approval answered late).
 CHARGE_FIELDS = (

@@ -6,8 +6,8 @@
 --   the charge was refunded   -> {'already', <its fields>}
 --   the charge was approved   -> refund it, {'refunded', <its fields>}
 --
--- KEYS[1]  the charge hash             payment-provider:charge:<idempotencyKey>
--- KEYS[2]  the totals hash             payment-provider:totals
+-- KEYS[1]  the charge hash             {payment-provider}:charge:<idempotencyKey>
+-- KEYS[2]  the totals hash             {payment-provider}:totals
 -- ARGV[1]  refundedAt, ISO 8601 UTC
 --
 -- Returns {verdict, field1, value1, ...} (the charge's fields as HGETALL gives them).

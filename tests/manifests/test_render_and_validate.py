@@ -62,6 +62,7 @@ def test_strict_validation_rejects_an_unknown_field():
 # The custom resources each kustomization may hold (their own tests check their shape).
 CUSTOM_RESOURCES = {
     "overlays/keda": ["ScaledObject"],
+    "overlays/redis-cluster-keda": ["ScaledObject"],
     "overlays/monitoring": ["PrometheusRule", *["ServiceMonitor"] * 5],
 }
 

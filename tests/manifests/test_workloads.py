@@ -250,7 +250,9 @@ def test_a_worker_has_time_to_finish_its_batch_when_stopped(kustomization):
 def test_redis_keeps_its_data_on_a_volume_claim_with_the_append_only_file_on(kustomization):
     objects = render(kustomization)
     redis = named(objects, "StatefulSet", "redis")
-    assert redis["spec"]["serviceName"] == "redis" and redis["spec"]["replicas"] == 1
+    # One Redis, or the six nodes of the Redis Cluster overlays (test_redis_cluster.py), each with its volume.
+    expected = 6 if kustomization.startswith("overlays/redis-cluster") else 1
+    assert redis["spec"]["serviceName"] == "redis" and redis["spec"]["replicas"] == expected
     claims = {t["metadata"]["name"] for t in redis["spec"]["volumeClaimTemplates"]}
     mounts = {m["name"]: m["mountPath"] for m in containers(redis)[0]["volumeMounts"]}
     assert mounts.get("data") == "/data" and "data" in claims
@@ -262,7 +264,7 @@ def test_redis_keeps_its_data_on_a_volume_claim_with_the_append_only_file_on(kus
     assert directives["dir"] == "/data"
     assert directives["maxmemory-policy"] == "noeviction"
     args = containers(redis)[0]["args"]
-    assert args[-1] == f"{mounts['config']}/redis.conf"
+    assert args[:2] == ["redis-server", f"{mounts['config']}/redis.conf"]
 
 
 @pytest.mark.parametrize("kustomization", KUSTOMIZATIONS)
