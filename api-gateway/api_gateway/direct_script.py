@@ -31,15 +31,14 @@ class DirectScript:
         self.script = client.register_script(source)
         self.sha = self.script.sha
         # A cluster client, or a client bound to a single connection, keeps redis-py's path.
-        plain = type(client) is redis.Redis and client.connection is None
-        pool = client.connection_pool if plain else redis.ConnectionPool()
-        self._connection_kwargs = dict(pool.connection_kwargs) if plain else None
-        self._connection_class = pool.connection_class
+        self._connection_kwargs: dict[str, Any] | None = None
+        self._connection_class: type[redis.Connection] = redis.Connection
+        if type(client) is redis.Redis and client.connection is None:
+            self._connection_kwargs = dict(client.connection_pool.connection_kwargs)
+            self._connection_class = client.connection_pool.connection_class
         self._local = threading.local()
 
-    def __call__(
-        self, keys: list[str], args: list[Any], client: redis.Redis | redis.RedisCluster | None = None
-    ) -> Any:
+    def __call__(self, keys: list[str], args: list[Any], client: redis.Redis | redis.RedisCluster | None = None) -> Any:
         if self._connection_kwargs is None or (client is not None and client is not self.client):
             return self.script(keys=keys, args=args, client=client or self.client)
         conn = getattr(self._local, "conn", None)

@@ -149,8 +149,9 @@ def place_order(
     )
     acknowledged = 0
     if limits.replica_acks:
+        script = enqueue.script if isinstance(enqueue, DirectScript) else enqueue  # WAIT: on the script's connection
         (reply, detail), acknowledged = redis_client.run_and_wait(
-            client, enqueue, script_keys, args, replicas=limits.replica_acks, timeout_ms=limits.replica_timeout_ms
+            client, script, script_keys, args, replicas=limits.replica_acks, timeout_ms=limits.replica_timeout_ms
         )
     else:
         reply, detail = enqueue(keys=script_keys, args=args, client=client)
