@@ -189,7 +189,7 @@ async def remove_stale_consumers(
     client: redis.Redis, scripts: Scripts, me: str, *, stale_ms: int, shards: keys.Shards = ONE_SHARD
 ) -> list[str]:
     """Step 3: remove dead consumers from the groups of the shards where they hold no entry. Returns the
-    names removed from at least one group.
+    names removed from every group where they were found quiet.
 
     XINFO's idle time (since the consumer last got an entry) only preselects: a live worker
     waiting for orders is idle too, and its fresh heartbeat keeps it. A shard without a stream or
