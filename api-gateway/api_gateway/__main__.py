@@ -43,7 +43,7 @@ def reset_demo(settings: GatewaySettings, confirmed: bool) -> None:
         settings.redis_url, decode_responses=True, socket_connect_timeout=settings.redis_socket_timeout
     )
     try:
-        deleted = reset(client, load_catalogue(settings.catalogue_path))
+        deleted = reset(client, load_catalogue(settings.catalogue_path), settings.shards)
     except (redis.ConnectionError, redis.TimeoutError) as e:
         # An operator's command: one line saying what is wrong, not a traceback.
         print(f"reset-demo: cannot reach Redis at {_redacted(settings.redis_url)}: {e}", file=sys.stderr)

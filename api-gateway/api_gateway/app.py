@@ -67,7 +67,8 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
         ),
         settings.redis_startup_timeout,
     )
-    room_cache = RoomCache(client, catalogue.sale_id)
+    shards = settings.shards
+    room_cache = RoomCache(client, catalogue.sale_id, shards=shards)
     admit_room = client.register_script(ADMIT_LUA)
     rule = AdmissionRule()
     app.extensions["ticketing"] = Services(
@@ -80,6 +81,7 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
         # From the routes just registered: build_openapi walks the URL map.
         openapi=build_openapi(app, VERSION, settings.max_tickets_per_order, catalogue.types),
         kubernetes=_kubernetes_scaling(settings, client),
+        shards=shards,
         join_room=client.register_script(JOIN_LUA),
         admit_room=admit_room,
         room_cache=room_cache,
@@ -91,14 +93,16 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
     _refuse_unknown_query_parameters(app)
     _allow_cors(app, settings.cors_allowed_origins)
 
-    initialised = _retry_until_reachable(lambda: initialise_stock(client, catalogue), settings.redis_startup_timeout)
+    initialised = _retry_until_reachable(
+        lambda: initialise_stock(client, catalogue, shards), settings.redis_startup_timeout
+    )
     log.info("catalogue loaded", extra={"tickets": len(catalogue.tickets), "stock_initialised": initialised})
     if settings.stock_check_interval_seconds > 0:
-        keeper = StockKeeper(client, catalogue, settings.stock_check_interval_seconds)
+        keeper = StockKeeper(client, catalogue, settings.stock_check_interval_seconds, shards)
         keeper.start()
         app.extensions["stock_keeper"] = keeper
     written = _retry_until_reachable(
-        lambda: ensure_room(client, catalogue.sale_id, _room_defaults(settings)), settings.redis_startup_timeout
+        lambda: ensure_room(client, catalogue.sale_id, _room_defaults(settings), shards), settings.redis_startup_timeout
     )
     log.info("waiting room of sale %s", catalogue.sale_id, extra={"settings_initialised": written})
     if settings.room_tick_interval_seconds > 0:

@@ -8,6 +8,8 @@ import redis
 from flask import current_app
 from redis.commands.core import Script
 
+from ticketing_common import keys
+
 from .catalogue import Catalogue
 from .scaling import KubernetesScaling
 from .settings import GatewaySettings
@@ -30,6 +32,8 @@ class Services:
     room_cache: RoomCache
     tokens: TokenSettings
     admission_rule: AdmissionRule
+    # The order path's shards (settings.redis_shards).
+    shards: keys.Shards = keys.ONE_SHARD
     # The HPA reader when the gateway runs in a Kubernetes pod; None elsewhere (see scaling.py).
     kubernetes: KubernetesScaling | None = None
 

@@ -19,18 +19,20 @@ from .periodic import PeriodicStep
 log = logging.getLogger(__name__)
 
 
-def initialise_stock(client: redis.Redis, catalogue: Catalogue) -> int:
+def initialise_stock(client: redis.Redis, catalogue: Catalogue, shards: keys.Shards = keys.ONE_SHARD) -> int:
     """Give every catalogue ticket its initial stock, unless it already has one.
 
     Idempotent, so that restarting the gateway or running many replicas never resets
     stock that was sold: HSETNX writes a ticket's stock only where none exists, and
     the initial stock beside it in the same transaction, so the two always agree.
-    Returns how many tickets were initialised now.
+    Returns how many tickets were initialised now. The stock is in the shard of the catalogue's event.
     """
+    # TODO(events): per event of the catalogue, each in its shard.
+    k = shards.of_event(catalogue.sale_id)
     pipe = client.pipeline(transaction=True)
     for t in catalogue.tickets:
-        pipe.hsetnx(keys.STOCK, t.id, t.stock)
-        pipe.hsetnx(keys.STOCK_INITIAL, t.id, t.stock)
+        pipe.hsetnx(shards.stock(k), t.id, t.stock)
+        pipe.hsetnx(shards.stock_initial(k), t.id, t.stock)
     results = pipe.execute()
     return sum(results[0::2])
 
@@ -43,16 +45,19 @@ class StockKeeper(PeriodicStep):
     so several gateways doing it at once agree.
     """
 
-    def __init__(self, client: redis.Redis, catalogue: Catalogue, interval: float) -> None:
+    def __init__(
+        self, client: redis.Redis, catalogue: Catalogue, interval: float, shards: keys.Shards = keys.ONE_SHARD
+    ) -> None:
         super().__init__(self.check, interval, name="stock-keeper", what="stock check")
         self.client = client
         self.catalogue = catalogue
+        self.shards = shards
 
     def check(self) -> int:
         """One check: how many tickets were initialised now (0 while the stock is there)."""
-        if self.client.exists(keys.STOCK):
+        if self.client.exists(self.shards.stock(self.shards.of_event(self.catalogue.sale_id))):
             return 0
-        initialised = initialise_stock(self.client, self.catalogue)
+        initialised = initialise_stock(self.client, self.catalogue, self.shards)
         if initialised:
             log.warning(
                 "the stock was missing in redis; initialised again from the catalogue", extra={"tickets": initialised}
