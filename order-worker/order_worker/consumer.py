@@ -39,6 +39,7 @@ from ticketing_common import keys, lifecycle
 from ticketing_common import order_record as record
 from ticketing_common.lifecycle import PaymentRecord
 from ticketing_common.order_record import utc_timestamp
+from ticketing_common.redis_client import AsyncClient
 from ticketing_common.status import DECIDING_OUTCOMES, DecisionOutcome, OrderStatus, PaymentStatus, Reason
 
 from . import metrics, recovery
@@ -52,7 +53,7 @@ from .stats import WorkerStats
 log = logging.getLogger(__name__)
 
 
-async def ensure_group(client: redis.Redis, stream: str = keys.ORDER_STREAM) -> None:
+async def ensure_group(client: AsyncClient, stream: str = keys.ORDER_STREAM) -> None:
     """Create the consumer group on `stream` (a shard's order stream) if it is missing, reading from
     the stream's very start.
 
@@ -91,7 +92,7 @@ class Decision:
 class OrderConsumer:
     def __init__(
         self,
-        client: redis.Redis,
+        client: AsyncClient,
         settings: WorkerSettings,
         stats: WorkerStats | None = None,
         work: OrderWork | None = None,

@@ -12,12 +12,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import redis.asyncio as redis
-from redis.asyncio.cluster import RedisCluster
-
 from ticketing_common import keys, lifecycle
 from ticketing_common.lifecycle import Call
 from ticketing_common.order_record import utc_timestamp
+from ticketing_common.redis_client import AsyncClient, script_pipeline_safe
 from ticketing_common.status import DecisionOutcome
 
 from .scripts import Scripts
@@ -56,14 +54,10 @@ def parse_entries(raw: Sequence[RawEntry], shard: int = 0) -> list[StreamEntry]:
     return entries
 
 
-def is_cluster(client: Any) -> bool:
-    return isinstance(client, RedisCluster)
-
-
 async def _run_calls(client: Any, calls: Sequence[Callable[[Any], Awaitable[Any]]]) -> list[Any]:
     """Run script calls in one round trip: a pipeline on one Redis; concurrently on a cluster (no scripts
     in its pipelines). Per call its reply or the error it raised, in order."""
-    if is_cluster(client):
+    if not script_pipeline_safe(client):
         return list(await asyncio.gather(*(call(client) for call in calls), return_exceptions=True))
     pipe = client.pipeline(transaction=False)
     for call in calls:
@@ -72,7 +66,7 @@ async def _run_calls(client: Any, calls: Sequence[Callable[[Any], Awaitable[Any]
 
 
 async def decide_batch(
-    client: redis.Redis,
+    client: AsyncClient,
     scripts: Scripts,
     entries: list[StreamEntry],
     order_ttl: int,
@@ -121,7 +115,7 @@ async def decide_batch(
 
 
 async def dead_letter(
-    client: redis.Redis,
+    client: AsyncClient,
     scripts: Scripts,
     entry: StreamEntry,
     *,
@@ -152,7 +146,7 @@ async def dead_letter(
     return await scripts.dead_letter(keys=step_keys, args=args, client=client)
 
 
-async def run_steps(client: redis.Redis, steps: Sequence[tuple[Any, Call]]) -> list[tuple[str, str] | Exception]:
+async def run_steps(client: AsyncClient, steps: Sequence[tuple[Any, Call]]) -> list[tuple[str, str] | Exception]:
     """Run lifecycle steps (script, its KEYS and ARGV) for many orders in one pipelined round trip:
     per step, (outcome, detail) or the error it raised."""
 

@@ -22,6 +22,7 @@ from typing import TypedDict, cast
 import redis.asyncio as redis
 
 from ticketing_common import keys
+from ticketing_common.redis_client import AsyncClient
 
 from .decisions import ONE_SHARD, RawEntry, StreamEntry, dead_letter, parse_entries
 from .scripts import Scripts
@@ -68,7 +69,7 @@ class Backoff:
 
 
 async def dead_letter_exhausted(
-    client: redis.Redis,
+    client: AsyncClient,
     scripts: Scripts,
     *,
     min_idle_ms: int,
@@ -111,7 +112,7 @@ async def dead_letter_exhausted(
 
 
 async def claim_idle(
-    client: redis.Redis,
+    client: AsyncClient,
     consumer: str,
     *,
     min_idle_ms: int,
@@ -132,7 +133,7 @@ async def claim_idle(
     return parse_entries(claimed, shard)
 
 
-async def heartbeat(client: redis.Redis, scripts: Scripts, me: str, *, stale_ms: int, decided: int = 0) -> int:
+async def heartbeat(client: AsyncClient, scripts: Scripts, me: str, *, stale_ms: int, decided: int = 0) -> int:
     """Say this worker is alive, with the orders it has `decided` so far (heartbeat.lua, on Redis's
     clock). Returns the heartbeat, ms."""
     return await scripts.heartbeat(
@@ -140,7 +141,7 @@ async def heartbeat(client: redis.Redis, scripts: Scripts, me: str, *, stale_ms:
     )
 
 
-async def forget_if_dead(client: redis.Redis, scripts: Scripts, name: str, *, stale_ms: int) -> bool:
+async def forget_if_dead(client: AsyncClient, scripts: Scripts, name: str, *, stale_ms: int) -> bool:
     """Drop `name`'s heartbeat and decided count if its heartbeat is missing or `stale_ms` old (a dead
     worker, forget_consumer.lua on the {consumers} keys). Whether it was dead; False: alive, kept."""
     dead = await scripts.forget_consumer(
@@ -150,7 +151,7 @@ async def forget_if_dead(client: redis.Redis, scripts: Scripts, name: str, *, st
 
 
 async def remove_from_group(
-    client: redis.Redis, scripts: Scripts, name: str, *, shard: int = 0, shards: keys.Shards = ONE_SHARD
+    client: AsyncClient, scripts: Scripts, name: str, *, shard: int = 0, shards: keys.Shards = ONE_SHARD
 ) -> bool:
     """Remove `name` from shard `shard`'s group unless it holds entries there (remove_idle_consumer.lua).
     Whether it is out of that group now."""
@@ -161,7 +162,7 @@ async def remove_from_group(
 
 
 async def remove_idle_consumer(
-    client: redis.Redis,
+    client: AsyncClient,
     scripts: Scripts,
     name: str,
     *,
@@ -186,7 +187,7 @@ async def remove_idle_consumer(
 
 
 async def remove_stale_consumers(
-    client: redis.Redis, scripts: Scripts, me: str, *, stale_ms: int, shards: keys.Shards = ONE_SHARD
+    client: AsyncClient, scripts: Scripts, me: str, *, stale_ms: int, shards: keys.Shards = ONE_SHARD
 ) -> list[str]:
     """Step 3: remove dead consumers from the groups of the shards where they hold no entry. Returns the
     names removed from every group where they were found quiet.
@@ -213,7 +214,7 @@ async def remove_stale_consumers(
     return removed
 
 
-async def leave(client: redis.Redis, scripts: Scripts, me: str, *, shards: keys.Shards = ONE_SHARD) -> bool:
+async def leave(client: AsyncClient, scripts: Scripts, me: str, *, shards: keys.Shards = ONE_SHARD) -> bool:
     """A worker stopping gracefully: drop its heartbeat and count and, where it holds nothing, its consumer.
 
     Entries it still holds stay pending in its name; without a heartbeat the others treat it
@@ -236,7 +237,7 @@ def _id(entry_id: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
-async def trim_acknowledged(client: redis.Redis, *, shard: int = 0, shards: keys.Shards = ONE_SHARD) -> int:
+async def trim_acknowledged(client: AsyncClient, *, shard: int = 0, shards: keys.Shards = ONE_SHARD) -> int:
     """Step 4, on shard `shard`: drop the entries every group has acknowledged; never one still needed.
 
     For each group, everything before its oldest pending entry (or, with nothing
