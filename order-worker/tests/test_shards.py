@@ -1,5 +1,7 @@
-"""Workers on a sharded order path (REDIS_SHARDS=3), on the one real Redis: every worker reads every
-shard's stream in the one group, and decides, recovers, dead-letters and expires per shard."""
+"""Workers on a sharded order path (REDIS_SHARDS=3): every worker reads every shard's stream in the one
+group, and decides, recovers, dead-letters and expires per shard. The tests taking `target` run twice:
+on the one real Redis ([single]) and on the local Redis Cluster ([cluster]), where any step whose keys
+span two slots would fail (CROSSSLOT)."""
 
 import asyncio
 import os
@@ -10,7 +12,6 @@ import time
 from collections import Counter
 
 import pytest
-import redis.asyncio as aioredis
 
 from order_worker.consumer import OrderConsumer, ensure_group
 from order_worker.decisions import parse_entries
@@ -23,13 +24,25 @@ SHARDS = keys.Shards(3)
 STOCK = {"adult": 20, "vip": 2}
 
 
-@pytest.fixture
-def sharded(real_redis):
+def stock(r):
     """Every shard stocked alike, as the gateway stocks each event in its shard."""
     for k in SHARDS:
-        real_redis.hset(SHARDS.stock(k), mapping=STOCK)
-        real_redis.hset(SHARDS.stock_initial(k), mapping=STOCK)
-    return real_redis
+        r.hset(SHARDS.stock(k), mapping=STOCK)
+        r.hset(SHARDS.stock_initial(k), mapping=STOCK)
+    return r
+
+
+@pytest.fixture
+def sharded(real_redis):
+    return stock(real_redis)
+
+
+@pytest.fixture
+def target(redis_target):
+    """(where, a sync client on it with every shard stocked): the one Redis, then the cluster."""
+    client = redis_target.client()
+    yield redis_target, stock(client)
+    client.close()
 
 
 def queue(r, per_shard: int, *items: tuple[str, int]) -> dict[int, list[str]]:
@@ -69,8 +82,8 @@ def nothing_pending(r):
     return all(r.xpending(SHARDS.order_stream(k), keys.CONSUMER_GROUP)["pending"] == 0 for k in SHARDS)
 
 
-def sharded_settings(redis_url, name, **overrides):
-    return worker_settings(redis_url, name, redis_shards=SHARDS.count, **overrides)
+def sharded_settings(redis_url, name, cluster=False, **overrides):
+    return worker_settings(redis_url, name, redis_shards=SHARDS.count, redis_cluster=cluster, **overrides)
 
 
 async def _all_decided(client, orders):
@@ -84,13 +97,13 @@ def everyone(orders: dict[int, list[str]]) -> list[str]:
     return [o for shard_orders in orders.values() for o in shard_orders]
 
 
-async def run_workers(redis_url, names, orders, **settings):
+async def run_workers(where, names, orders, **settings):
     """Run one consumer per name, each on its own client, until every order is decided; their stats."""
     clients, consumers = [], []
     for name in names:
-        client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+        client = where.async_client(decode_responses=True)
         clients.append(client)
-        consumers.append(OrderConsumer(client, sharded_settings(redis_url, name, **settings)))
+        consumers.append(OrderConsumer(client, sharded_settings(where.url, name, where.cluster, **settings)))
     stop = asyncio.Event()
     tasks = [asyncio.create_task(c.run(stop)) for c in consumers]
     try:
@@ -104,6 +117,15 @@ async def run_workers(redis_url, names, orders, **settings):
     return [c.stats for c in consumers]
 
 
+async def on_target(where, body):
+    """Run `body(client)` on a fresh async client of the target, closing it after."""
+    client = where.async_client(decode_responses=True)
+    try:
+        return await body(client)
+    finally:
+        await client.aclose()
+
+
 async def _drained(client):
     for k in SHARDS:
         if (await client.xpending(SHARDS.order_stream(k), keys.CONSUMER_GROUP))["pending"]:
@@ -111,10 +133,11 @@ async def _drained(client):
     return True
 
 
-def test_one_worker_decides_the_orders_of_every_shard_each_once(sharded, redis_url):
+def test_one_worker_decides_the_orders_of_every_shard_each_once(target):
+    where, sharded = target
     # 25 orders of one ticket per shard for 20 tickets: 20 confirmed and 5 rejected on each shard.
     orders = queue(sharded, 25, ("adult", 1))
-    [stats] = run(run_workers(redis_url, ["solo"], everyone(orders)))
+    [stats] = run(run_workers(where, ["solo"], everyone(orders)))
 
     changes = status_changes(sharded)
     for k, shard_orders in orders.items():
@@ -136,10 +159,11 @@ def test_one_worker_decides_the_orders_of_every_shard_each_once(sharded, redis_u
     assert [key for key in sharded.scan_iter() if not key.startswith(prefixes)] == []
 
 
-def test_two_workers_share_every_shard_and_decide_each_order_once(sharded, redis_url):
+def test_two_workers_share_every_shard_and_decide_each_order_once(target):
+    where, sharded = target
     # Small reads (one entry per shard) and a little work per order: the two interleave on every shard.
     orders = queue(sharded, 30, ("adult", 1))
-    stats = run(run_workers(redis_url, ["w1", "w2"], everyone(orders), worker_batch_size=3, worker_simulated_work_ms=5))
+    stats = run(run_workers(where, ["w1", "w2"], everyone(orders), worker_batch_size=3, worker_simulated_work_ms=5))
 
     changes = status_changes(sharded)
     for k, shard_orders in orders.items():
@@ -161,7 +185,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_a_worker_killed_mid_batch_loses_nothing_on_any_shard(sharded, redis_url):
+def test_a_worker_killed_mid_batch_loses_nothing_on_any_shard(target):
+    where, sharded = target
     for k in SHARDS:
         sharded.xgroup_create(SHARDS.order_stream(k), keys.CONSUMER_GROUP, id="0", mkstream=True)
     orders = queue(sharded, 2, ("adult", 1), ("vip", 1))
@@ -169,7 +194,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_on_any_shard(sharded, redis_url
     # shard's read task has its batch reserved, paying and unacknowledged (the work takes 1 s).
     env = {
         **os.environ,
-        "REDIS_URL": redis_url,
+        **where.env(SHARDS.count),
         "REDIS_SHARDS": "3",
         "CONSUMER_NAME": "doomed",
         "PORT": str(free_port()),
@@ -188,7 +213,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_on_any_shard(sharded, redis_url
 
     time.sleep(0.15)  # past the claim idle time below
     [stats] = run(
-        run_workers(redis_url, ["rescuer"], everyone(orders), worker_claim_idle_ms=100, worker_recovery_interval_ms=100)
+        run_workers(where, ["rescuer"], everyone(orders), worker_claim_idle_ms=100, worker_recovery_interval_ms=100)
     )
 
     changes = status_changes(sharded)
@@ -202,7 +227,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_on_any_shard(sharded, redis_url
     assert nothing_pending(sharded)
 
 
-def test_the_expiry_sweep_releases_overdue_holds_on_every_shard(sharded, redis_url):
+def test_the_expiry_sweep_releases_overdue_holds_on_every_shard(target):
+    where, sharded = target
     orders = queue(sharded, 2, ("adult", 3))
     for o in everyone(orders):  # payLater: reserved and left waiting for a payment that never comes
         sharded.hset(SHARDS.order(o), "payLater", "1")
@@ -210,7 +236,8 @@ def test_the_expiry_sweep_releases_overdue_holds_on_every_shard(sharded, redis_u
     async def body(client):
         for k in SHARDS:
             await ensure_group(client, SHARDS.order_stream(k))
-        consumer = OrderConsumer(client, sharded_settings(redis_url, "sweeper", worker_hold_seconds=0.05))
+        settings = sharded_settings(where.url, "sweeper", where.cluster, worker_hold_seconds=0.05)
+        consumer = OrderConsumer(client, settings)
         for k in SHARDS:
             response = await client.xreadgroup(keys.CONSUMER_GROUP, "sweeper", {SHARDS.order_stream(k): ">"})
             await consumer.process(parse_entries(response[0][1], k), k)
@@ -224,7 +251,7 @@ def test_the_expiry_sweep_releases_overdue_holds_on_every_shard(sharded, redis_u
         await until(all_expired)
         return reserved, consumer.stats
 
-    reserved, stats = run(with_client(redis_url, body))
+    reserved, stats = run(on_target(where, body))
     assert reserved == ["reserved"] * 6
     for k, shard_orders in orders.items():
         assert [status(sharded, o) for o in shard_orders] == ["expired", "expired"], k
@@ -256,14 +283,11 @@ def test_an_entry_naming_an_order_of_another_shard_is_dead_lettered_in_its_own(s
     assert sharded.xpending(SHARDS.order_stream(1), keys.CONSUMER_GROUP)["pending"] == 0
 
 
-def redis_ms(r) -> int:
-    seconds, micros = r.time()
-    return seconds * 1000 + micros // 1000
-
-
-def test_a_dead_consumer_leaves_every_shards_group_where_it_holds_nothing(sharded, redis_url):
+def test_a_dead_consumer_leaves_every_shards_group_where_it_holds_nothing(target):
+    # The removal is two steps (the heartbeat is a {consumers} key, each group another shard's slot).
     from order_worker import recovery
 
+    where, sharded = target
     for k in SHARDS:
         sharded.xgroup_create(SHARDS.order_stream(k), keys.CONSUMER_GROUP, id="0", mkstream=True)
         sharded.xgroup_createconsumer(SHARDS.order_stream(k), keys.CONSUMER_GROUP, "dead")
@@ -271,25 +295,31 @@ def test_a_dead_consumer_leaves_every_shards_group_where_it_holds_nothing(sharde
     queue_order(sharded, ("adult", 1), shard=2, shards=SHARDS)
     sharded.xreadgroup(keys.CONSUMER_GROUP, "dead", {SHARDS.order_stream(2): ">"})  # it holds one entry there
     time.sleep(1.1)  # every consumer idle past the stale time
-    now = redis_ms(sharded)
-    sharded.zadd(keys.CONSUMER_HEARTBEATS, {"dead": now - 60_000, "live": now})
-    sharded.hset(keys.CONSUMER_DECIDED, mapping={"dead": 4, "live": 2})
 
-    async def body(consumer):
-        return await recovery.remove_stale_consumers(
-            consumer.client, consumer.scripts, "me", stale_ms=1000, shards=SHARDS
-        )
+    async def body(client):
+        consumer = OrderConsumer(client, sharded_settings(where.url, "me", where.cluster))
+        await recovery.heartbeat(client, consumer.scripts, "live", stale_ms=60_000, decided=2)  # fresh, Redis's clock
+        await client.zadd(keys.CONSUMER_HEARTBEATS, {"dead": 1})  # long ago
+        await client.hset(keys.CONSUMER_DECIDED, "dead", 4)
+        return await recovery.remove_stale_consumers(client, consumer.scripts, "me", stale_ms=1000, shards=SHARDS)
 
-    async def with_sharded_consumer(client):
-        return await body(OrderConsumer(client, sharded_settings(redis_url, "me")))
-
-    removed = run(with_client(redis_url, with_sharded_consumer))
+    removed = run(on_target(where, body))
     # Out of the groups of shards 0 and 1; still holding an entry on shard 2, it stays in that one, for
     # the others to reclaim its entry (then it goes from there too).
     assert removed == ["dead"]
     names = [{c["name"] for c in sharded.xinfo_consumers(SHARDS.order_stream(k), keys.CONSUMER_GROUP)} for k in SHARDS]
     assert names == [{"live"}, {"live"}, {"dead", "live"}]
-    assert (
-        sharded.zscore(keys.CONSUMER_HEARTBEATS, "dead") is None and sharded.hget(keys.CONSUMER_DECIDED, "dead") is None
+    assert sharded.zscore(keys.CONSUMER_HEARTBEATS, "dead") is None
+    assert sharded.hgetall(keys.CONSUMER_DECIDED) == {"live": "2"}
+
+
+def test_a_bad_shard_count_stops_the_worker_with_one_line_naming_it():
+    result = subprocess.run(
+        [sys.executable, "-m", "order_worker"],
+        env={**os.environ, "REDIS_SHARDS": "0"},
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
-    assert sharded.hget(keys.CONSUMER_DECIDED, "live") == "2"
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "REDIS_SHARDS" in result.stderr
