@@ -191,7 +191,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_on_any_shard(target):
         sharded.xgroup_create(SHARDS.order_stream(k), keys.CONSUMER_GROUP, id="0", mkstream=True)
     orders = queue(sharded, 2, ("adult", 1), ("vip", 1))
     # A real worker process that dies (os._exit, as SIGKILL) when its first charge returns: by then each
-    # shard's read task has its batch reserved, paying and unacknowledged (the work takes 1 s).
+    # shard's read task has its batch reserved, paying and unacknowledged (the work takes 2 s).
     env = {
         **os.environ,
         **where.env(SHARDS.count),
@@ -200,7 +200,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_on_any_shard(target):
         "PORT": str(free_port()),
         "WORKER_BATCH_SIZE": "6",
         "WORKER_BLOCK_MS": "100",
-        "WORKER_SIMULATED_WORK_MS": "1000",
+        "WORKER_SIMULATED_WORK_MS": "2000",
         "WORKER_FAULT_POINT": "before_confirm",
     }
     result = subprocess.run([sys.executable, "-m", "order_worker"], env=env, capture_output=True, text=True, timeout=60)
@@ -323,3 +323,55 @@ def test_a_bad_shard_count_stops_the_worker_with_one_line_naming_it():
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "REDIS_SHARDS" in result.stderr
+
+
+def test_a_paying_order_dead_lettered_on_a_shard_is_released_and_refunded_there(sharded, redis_url):
+    # Dead-lettering notes the refund due in the order's shard; that shard's recovery step refunds it.
+    from tests.fake_provider import APPROVE, FakeProvider, RunningProvider
+
+    order_id, _ = queue_order(sharded, ("adult", 2), shard=2, shards=SHARDS)
+    stream = SHARDS.order_stream(2)
+    sharded.xgroup_create(stream, keys.CONSUMER_GROUP, id="0")
+    sharded.xreadgroup(keys.CONSUMER_GROUP, "dead-worker", {stream: ">"})
+    # As a worker left it: paying, charged at the provider, then it died for good.
+    sharded.hset(SHARDS.order(order_id), mapping={"status": "paying", "holdExpiresAtMs": 1, "cardNumber": APPROVE})
+    sharded.hincrby(SHARDS.stock(2), "adult", -2)
+    sharded.hincrby(SHARDS.stock_held(2), "adult", 2)
+
+    with RunningProvider(FakeProvider()) as provider:
+        provider.charge({"idempotencyKey": order_id, "amount": "20.00", "currency": "EUR", "cardNumber": APPROVE})
+        time.sleep(0.7)  # idle past the claim idle time below
+
+        async def body(client):
+            settings = sharded_settings(
+                redis_url,
+                "rescuer",
+                worker_payment_provider_url=provider.url,
+                worker_claim_idle_ms=600,  # above a batch in hand: 3 + 3 entries, one round of a 0.5 s charge
+                worker_batch_size=3,
+                worker_max_deliveries=1,
+                worker_payment_timeout_seconds=0.5,
+                worker_payment_max_attempts=3,
+                worker_payment_backoff_ms=10,
+            )
+            consumer = OrderConsumer(client, settings)
+            try:
+                await consumer.recover_once()
+            finally:
+                assert consumer.payments is not None
+                await consumer.payments.aclose()
+            return consumer.stats
+
+        stats = run(with_client(redis_url, body))
+        refunded = provider.charges[order_id]["status"]
+
+    assert refunded == "refunded"
+    shares = [(share["deadLettered"], share["refunds"]) for share in stats.as_dict()["shards"]]
+    assert shares == [(0, 0), (0, 0), (1, 1)]  # counted in its shard, and in the sums
+    assert (stats.dead_lettered, stats.refunds) == (1, 1)
+    assert sharded.hmget(SHARDS.order(order_id), ["status", "paymentStatus"]) == ["failed", "refunded"]
+    assert sharded.hgetall(SHARDS.totals_ended(2)) == {"failed": "1"}
+    assert sharded.hgetall(SHARDS.totals_payments(2)) == {"refunded": "1"}
+    assert sharded.zcard(SHARDS.refunds_due(2)) == 0
+    assert_ledger_balances(sharded)
+    assert sharded.hget(SHARDS.stock(2), "adult") == "20"
