@@ -32,16 +32,18 @@ def serve(settings: GatewaySettings) -> None:
 
 
 def reset_demo(settings: GatewaySettings, confirmed: bool) -> None:
+    from typing import cast
+
     import redis
+
+    from ticketing_common import redis_client
 
     from .demo_reset import reset_demo as reset
 
     if not confirmed:
         print("reset-demo deletes every order and resets all stock; run again with --yes", file=sys.stderr)
         raise SystemExit(1)
-    client = redis.Redis.from_url(
-        settings.redis_url, decode_responses=True, socket_connect_timeout=settings.redis_socket_timeout
-    )
+    client = cast("redis.Redis", redis_client.from_settings(settings, socket_timeout=None))
     try:
         deleted = reset(client, load_catalogue(settings.catalogue_path), settings.shards)
     except (redis.ConnectionError, redis.TimeoutError) as e:

@@ -23,8 +23,8 @@ def reset_demo(client: redis.Redis, catalogue: Catalogue, shards: keys.Shards = 
     is atomic, and no step ever spans two.
     Returns the number of orders deleted.
     """
-    # TODO(events): every event of the catalogue, each in its shard.
-    stock_shard = shards.of_event(catalogue.sale_id)
+    # Each event's stock is in its shard (the catalogue records say which).
+    by_shard = catalogue.tickets_by_shard()
     deleted = 0
     for k in shards:
         pipe = client.pipeline(transaction=True)
@@ -41,10 +41,9 @@ def reset_demo(client: redis.Redis, catalogue: Catalogue, shards: keys.Shards = 
             shards.totals_ended(k),
             shards.totals_payments(k),
         )
-        if k == stock_shard:
-            for t in catalogue.tickets:
-                pipe.hset(shards.stock(k), t.id, t.stock)
-                pipe.hset(shards.stock_initial(k), t.id, t.stock)
+        for t in by_shard.get(k, []):
+            pipe.hset(shards.stock(k), t.id, t.stock)
+            pipe.hset(shards.stock_initial(k), t.id, t.stock)
         generation = pipe.execute()[0]
         deleted += _delete_orders_older(client, shards.order_prefix(k), generation)
     return deleted

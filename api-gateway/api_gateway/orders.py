@@ -18,12 +18,13 @@ from ticketing_common.order_record import OrderLine, money, new_order_fields, or
 from ticketing_common.status import DecisionOutcome, IntakeOutcome, OrderStatus, Reason
 
 from . import metrics
-from .catalogue import Catalogue
+from .catalogue import Catalogue, CatalogueEvent
 from .domain_errors import (
     AdmissionUsedUp,
     BacklogFull,
     HoldExpired,
     IdempotencyConflict,
+    MixedEvents,
     OrderInWrongState,
     OrderNotFound,
     TicketListedTwice,
@@ -94,18 +95,23 @@ def place_order(
     the order, in the same step. Raises RoomTurnedOn for an order without `admission` while the room is on.
 
     The order lives in the shard of its tickets' event (all its keys there, its id naming it), so one
-    step on one node decides it; an Idempotency-Key is remembered in that shard.
+    step on one node decides it; an Idempotency-Key is remembered in that shard (so the same key reused
+    for an order of another event is another key). Raises MixedEvents for tickets of several events.
     """
     lines = price_order(request, catalogue, limits.max_tickets)
-    # TODO(events): the event of the ordered tickets once the catalogue has many; one event until then.
-    order_id = shards.new_order_id(shards.of_event(catalogue.sale_id))
+    event = order_event(request, catalogue)
+    # An admission is for its sale's room: for an order of another event, that event's own room decides
+    # (enqueue_order.lua reads its state: an order needs one of its tokens while it is on).
+    if admission is not None and admission.sale_id != event.id:
+        admission = None
+    order_id = shards.new_order_id(event.shard)
     fields = new_order_fields(
         order_id=order_id,
         customer_name=request.customer.name,
         customer_email=str(request.customer.email),
         payment_method=request.paymentMethod,
         lines=lines,
-        currency=catalogue.currency,
+        currency=event.currency,
         created_at=utc_timestamp(),
         pay_later=request.payLater,
         card_number=request.card.number if request.card else None,
@@ -114,7 +120,7 @@ def place_order(
         orderId=order_id,
         status=fields[record.STATUS],
         grandTotal=money(Decimal(fields[record.GRAND_TOTAL])),
-        currency=catalogue.currency,
+        currency=event.currency,
         message="Order received; its tickets will be held for your payment shortly."
         if request.payLater
         else "Order received; it will be confirmed or rejected shortly.",
@@ -128,7 +134,7 @@ def place_order(
         response.model_dump_json(),
         idempotency_key=idempotency_key,
         admission=admission,
-        sale_id=catalogue.sale_id,
+        sale_id=event.id,
         shards=shards,
     )
     reply, detail = enqueue(keys=script_keys, args=args, client=client)
@@ -148,6 +154,14 @@ def place_order(
             f"too many orders waiting for a decision ({detail}); retry shortly", retry_after=BACKPRESSURE_RETRY_AFTER_S
         )
     return response, False
+
+
+def order_event(request: CreateOrderRequest, catalogue: Catalogue) -> CatalogueEvent:
+    """The one event the order's (priced, so known) tickets belong to; raises MixedEvents otherwise."""
+    events = {event.id: event for item in request.items if (event := catalogue.event_of(item.ticketId)) is not None}
+    if len(events) != 1:
+        raise MixedEvents("an order's tickets must all belong to one event", "items")
+    return next(iter(events.values()))
 
 
 class RoomTurnedOn(Exception):

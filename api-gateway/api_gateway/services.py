@@ -10,7 +10,8 @@ from redis.commands.core import Script
 
 from ticketing_common import keys
 
-from .catalogue import Catalogue
+from .catalogue import Catalogue, CatalogueCache
+from .events import CatalogueScripts
 from .scaling import KubernetesScaling
 from .settings import GatewaySettings
 from .waiting_room import AdmissionRule, RoomCache, TokenSettings
@@ -20,7 +21,11 @@ from .waiting_room import AdmissionRule, RoomCache, TokenSettings
 class Services:
     settings: GatewaySettings
     redis: redis.Redis
-    catalogue: Catalogue
+    # The catalogue of events as this process last read it from Redis (`catalogue` below: its latest
+    # snapshot), and the organisers' scripts (events.py).
+    catalogues: CatalogueCache
+    catalogue_scripts: CatalogueScripts
+    shards: keys.Shards
     enqueue_order: Script
     start_payment: Script
     release_order: Script
@@ -32,10 +37,13 @@ class Services:
     room_cache: RoomCache
     tokens: TokenSettings
     admission_rule: AdmissionRule
-    # The order path's shards (settings.redis_shards).
-    shards: keys.Shards = keys.ONE_SHARD
     # The HPA reader when the gateway runs in a Kubernetes pod; None elsewhere (see scaling.py).
     kubernetes: KubernetesScaling | None = None
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The latest catalogue snapshot: reloaded when the version changes, checked at most once a second."""
+        return self.catalogues.get()
 
 
 def services() -> Services:

@@ -129,12 +129,13 @@ def system_status(client: redis.Redis, catalogue: Catalogue, shards: keys.Shards
             name = c["name"]
             consumer_pending[name] = consumer_pending.get(name, 0) + int(c["pending"])
             consumer_idle[name] = min(consumer_idle.get(name, int(c["idle"])), int(c["idle"]))
+    # Redis's clock: the heartbeats are written on it. (A command of its own: on a cluster a pipeline
+    # routes by key, and TIME has none.)
+    now = client.time()
     pipe = client.pipeline(transaction=False)
-    # Redis's clock: the heartbeats are written on it.
-    pipe.time()
     pipe.zrange(keys.CONSUMER_HEARTBEATS, 0, -1, withscores=True)
     pipe.hgetall(keys.CONSUMER_DECIDED)
-    now, heartbeats, decided = pipe.execute()
+    heartbeats, decided = pipe.execute()
     seconds, micros = now
     return SystemStatus(
         time=utc_timestamp(),

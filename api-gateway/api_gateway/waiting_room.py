@@ -25,7 +25,7 @@ from typing import cast
 import redis
 from redis.commands.core import Script
 
-from ticketing_common import keys
+from ticketing_common import keys, redis_client
 from ticketing_common.status import RoomMode, RoomState, VisitorState
 
 from . import admission_token
@@ -290,10 +290,17 @@ def visitor_status(
     pipe.zscore(room_keys(sale_id, shards).admitted, visitor_id)
     pipe.zcard(room_keys(sale_id, shards).waiting)
     pipe.hget(room_keys(sale_id, shards).uses, visitor_id)
-    pipe.time()
-    values, rank, admitted_at, queue_length, used, (seconds, micros) = pipe.execute()
+    # A cluster pipeline refuses TIME (it has no key to route by): then it is a call of its own.
+    clustered = redis_client.is_cluster(client)
+    if not clustered:
+        pipe.time()
+    values, rank, admitted_at, queue_length, used, *clock = pipe.execute()
     room = _room_from(sale_id, values)
-    now = seconds * 1000 + micros // 1000
+    if clustered:
+        now = redis_now_ms(client)
+    else:
+        seconds, micros = clock[0]
+        now = seconds * 1000 + micros // 1000
     rate = room.admitting_rate(now)
     common = {
         "visitorId": visitor_id,

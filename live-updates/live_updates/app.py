@@ -16,7 +16,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import httpx
 import redis.asyncio as redis
@@ -25,6 +25,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ticketing_common import redis_client as ticketing_redis
 
 from . import __version__, feeds, metrics, sse
 from .hub import CLOSE, DROPPED, Full, Hub, Subscriber
@@ -53,13 +55,8 @@ class ApiError(Exception):
 
 
 def redis_client(settings: LiveSettings) -> redis.Redis:
-    return redis.Redis.from_url(
-        settings.redis_url,
-        decode_responses=True,
-        socket_timeout=settings.redis_socket_timeout,
-        socket_connect_timeout=settings.redis_socket_timeout,
-        health_check_interval=30,
-    )
+    # Plain Redis or a Redis Cluster (REDIS_CLUSTER); typed as the plain client, whose commands it shares.
+    return cast("redis.Redis", ticketing_redis.from_settings(settings, asyncio=True))
 
 
 def check_id(value: str, what: str) -> str:
@@ -115,11 +112,18 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        # TODO(cluster): on a Redis Cluster, one reader per shard (tailed=[k]): one XREAD must stay in a slot.
+        # On one Redis one reader XREADs every shard's events stream at once; on a Redis Cluster one reader
+        # per shard (a multi-stream XREAD must stay in one slot).
+        tailed = [[k] for k in shards] if ticketing_redis.is_cluster(client) else [list(shards)]
         readers = [
-            asyncio.create_task(
-                feeds.read_order_events(client, hub, settings.live_read_block_ms, settings.live_read_count, shards),
-                name="orders",
+            *(
+                asyncio.create_task(
+                    feeds.read_order_events(
+                        client, hub, settings.live_read_block_ms, settings.live_read_count, shards, ks
+                    ),
+                    name="orders" if len(ks) == shards.count else f"orders-{ks[0]}",
+                )
+                for ks in tailed
             ),
             asyncio.create_task(
                 feeds.every(settings.live_poll_seconds, lambda: feeds.poll_queue(client, hub, shards), "queue"),

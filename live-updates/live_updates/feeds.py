@@ -24,6 +24,7 @@ import httpx
 import redis.asyncio as redis
 
 from ticketing_common import keys
+from ticketing_common import redis_client as ticketing_redis
 from ticketing_common.order_record import order_from_fields
 from ticketing_common.status import TERMINAL_STATUSES
 
@@ -259,7 +260,9 @@ async def visitor_statuses(
     visitors = list(visitors)
     sales = list(dict.fromkeys(sale for sale, _ in visitors))
     pipe = client.pipeline(transaction=False)
-    pipe.time()
+    clustered = ticketing_redis.is_cluster(client)
+    if not clustered:  # a cluster pipeline refuses TIME (no key to route by): a call of its own there
+        pipe.time()
     for sale in sales:
         k = shards.of_event(sale)
         pipe.hmget(shards.room(k, sale), ROOM_READ)
@@ -268,8 +271,8 @@ async def visitor_statuses(
         k = shards.of_event(sale)
         pipe.zrank(shards.room_waiting(k, sale), visitor)
         pipe.zscore(shards.room_admitted(k, sale), visitor)
-    now, *replies = await pipe.execute()
-    now_ms = redis_ms(now)
+    replies = await pipe.execute()
+    now_ms = redis_ms(await client.time() if clustered else replies.pop(0))
     rooms = {sale: (replies[2 * i], int(replies[2 * i + 1])) for i, sale in enumerate(sales)}
     base = 2 * len(sales)
     out: dict[tuple[str, str], dict[str, Any] | None] = {}
@@ -344,8 +347,8 @@ async def room_summary(client: redis.Redis, sale_id: str, shards: keys.Shards = 
     pipe = client.pipeline(transaction=False)
     pipe.hmget(shards.room(k, sale_id), ROOM_READ)
     pipe.zcard(shards.room_waiting(k, sale_id))
-    pipe.time()
-    room, length, now = await pipe.execute()
+    room, length = await pipe.execute()
+    now = await client.time()
     return {
         "saleId": sale_id,
         "state": room[0] or "off",
