@@ -101,7 +101,7 @@ class OrderConsumer:
         self.client = client
         self.settings = settings
         self.name = settings.consumer_name
-        self.shards = keys.Shards(settings.redis_shards)
+        self.shards = settings.shards
         self.scripts = Scripts.register(client)
         self.stats = stats or WorkerStats(consumer=self.name, shard_count=self.shards.count)
         ms = settings.worker_simulated_work_ms
