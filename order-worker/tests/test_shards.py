@@ -12,6 +12,7 @@ import time
 from collections import Counter
 
 import pytest
+from pydantic import ValidationError
 
 from order_worker.consumer import OrderConsumer, ensure_group
 from order_worker.decisions import parse_entries
@@ -375,3 +376,15 @@ def test_a_paying_order_dead_lettered_on_a_shard_is_released_and_refunded_there(
     assert sharded.zcard(SHARDS.refunds_due(2)) == 0
     assert_ledger_balances(sharded)
     assert sharded.hget(SHARDS.stock(2), "adult") == "20"
+
+
+def test_the_claim_idle_check_counts_every_shards_read_batch():
+    # 100 entries a batch, 10 calls at once, 100 ms each. One shard: 100 read + 100 reclaimed = 20 rounds,
+    # 2000 ms. Three shards: 3 x 34 read + 100 reclaimed = 202 entries, 21 rounds, 2100 ms.
+    timings = {"worker_batch_size": 100, "worker_concurrency": 10, "worker_simulated_work_ms": 100}
+    one = worker_settings("redis://127.0.0.1:6379/0", worker_claim_idle_ms=2100, **timings)
+    assert (one.shard_batch_size, one.entries_in_hand, one.max_batch_ms) == (100, 200, 2000)
+    three = worker_settings("redis://127.0.0.1:6379/0", redis_shards=3, worker_claim_idle_ms=2200, **timings)
+    assert (three.shard_batch_size, three.entries_in_hand, three.max_batch_ms) == (34, 202, 2100)
+    with pytest.raises(ValidationError, match="WORKER_CLAIM_IDLE_MS"):
+        worker_settings("redis://127.0.0.1:6379/0", redis_shards=3, worker_claim_idle_ms=2100, **timings)
