@@ -1,4 +1,4 @@
-"""The order path with REDIS_SHARDS=3 on one real redis-server: a catalogue of two events on different
+"""The order path with REDIS_SHARDS=3, on one real redis-server and on a Redis Cluster: a catalogue of two events on different
 shards, served by two gateway apps; each order stored, queued and decided in its event's shard against
 that shard's stock only; reads by id, payment and cancel on the id's shard; the dashboard's totals,
 stock and backlog summed over shards; the reset of every shard; a sale's waiting room in its shard."""
@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+import redis
 
 from api_gateway.app import create_app
 from api_gateway.settings import GatewaySettings
@@ -60,6 +61,14 @@ def app_for(tmp_path: Path, real_redis, **overrides):
 
 
 @pytest.fixture
+def real_redis(redis_target):
+    """Every test here twice: on one Redis and on the local Redis Cluster (3 masters: each shard its own)."""
+    client = redis_target.client()
+    yield client
+    client.close()
+
+
+@pytest.fixture
 def gateways(tmp_path, real_redis):
     """Two gateway apps (as two replicas) on the same Redis and catalogue."""
     return app_for(tmp_path, real_redis), app_for(tmp_path, real_redis)
@@ -104,6 +113,9 @@ def test_the_events_are_on_different_shards_and_so_is_their_stock(gateways, real
     assert real_redis.hgetall(SHARDS.stock(0)) == {"a-adult": "10", "a-vip": "1"}
     assert real_redis.hgetall(SHARDS.stock(2)) == {"b-adult": "10", "b-vip": "1"}
     assert not real_redis.exists(SHARDS.stock(1))
+    if isinstance(real_redis, redis.RedisCluster):  # 3 masters, 3 shards: each shard on its own master
+        nodes = {real_redis.get_node_from_key(SHARDS.stock(k)).name for k in SHARDS}
+        assert len(nodes) == 3
 
 
 def test_each_order_is_stored_queued_and_decided_in_its_events_shard(gateways, real_redis):

@@ -1,4 +1,5 @@
-"""The live-updates service with REDIS_SHARDS=3 on one real redis-server: the changes of orders of
+"""The live-updates service with REDIS_SHARDS=3, on one real redis-server and on a Redis Cluster (one
+events reader per shard there): the changes of orders of
 shards 0 and 2 (made by the real Lua steps on each order's shard) all arrive; event ids are the
 shard's stream's (``2:<entry id>`` on shard 2, plain on shard 0); a reconnect with either format
 replays what was missed; the stock channel merges every shard's stock."""
@@ -8,11 +9,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import cast
 
 import pytest
 import redis
 
-from ticketing_common import keys, lifecycle
+from ticketing_common import keys, lifecycle, redis_client
 from ticketing_common.order_record import GENERATION, OrderLine, new_order_fields, utc_timestamp
 from tools.redis_server import free_port
 from tools.stack import Process, Service, wait_ready
@@ -24,13 +26,31 @@ pytestmark = pytest.mark.integration
 SHARDS = keys.Shards(3)
 
 
+@pytest.fixture(scope="module", params=["single", pytest.param("cluster", marks=pytest.mark.cluster)])
+def store(request: pytest.FixtureRequest) -> tuple[str, bool]:
+    """(URL, cluster?): the module's tests once on one Redis, once on the local Redis Cluster."""
+    cluster = request.param == "cluster"
+    return request.getfixturevalue("redis_cluster_url" if cluster else "redis_url"), cluster
+
+
+@pytest.fixture
+def real_redis(store: tuple[str, bool]) -> Iterator[redis.Redis]:
+    url, cluster = store
+    client = cast("redis.Redis", redis_client.connect(url, cluster=cluster))
+    client.flushdb()  # on a cluster: every master
+    yield client
+    client.close()
+
+
 @pytest.fixture(scope="module")
-def sharded_service(redis_url: str) -> Iterator[str]:
+def sharded_service(store: tuple[str, bool]) -> Iterator[str]:
+    url, cluster = store
     port = free_port()
     env = {
         "HOST": "127.0.0.1",
         "PORT": str(port),
-        "REDIS_URL": redis_url,
+        "REDIS_URL": url,
+        "REDIS_CLUSTER": "true" if cluster else "false",
         "REDIS_SHARDS": "3",
         "LIVE_GATEWAY_URL": "http://127.0.0.1:9",
         "LIVE_POLL_SECONDS": "0.1",
