@@ -10,14 +10,15 @@ import redis
 from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
 
-from ticketing_common import lifecycle
+from ticketing_common import keys, lifecycle
 
 from . import admission_token, metrics
-from .catalogue import load_catalogue
+from .catalogue import CATALOGUE_WRITE_LUA, Catalogue, CatalogueCache, load_catalogue
 from .errors import ApiError, register_error_handlers
+from .events import ADD_STOCK_LUA, CatalogueScripts
 from .openapi import build_openapi
 from .orders import ENQUEUE_ORDER_LUA
-from .routes import admin, docs, health, orders, sales, system, tickets
+from .routes import admin, docs, events, health, orders, sales, system, tickets
 from .scaling import KubernetesApi, KubernetesScaling
 from .services import Services
 from .settings import GatewaySettings
@@ -43,7 +44,9 @@ class _JSONProvider(DefaultJSONProvider):
 
 def create_app(settings: GatewaySettings | None = None, client: redis.Redis | None = None) -> Flask:
     settings = settings or GatewaySettings()
-    catalogue = load_catalogue(settings.catalogue_path)
+    # REDIS_SHARDS (the shared settings' redis_shards, issue 17): 1 until that setting exists.
+    shards = keys.Shards(getattr(settings, "redis_shards", 1))
+    seed = load_catalogue(settings.catalogue_path, shards.count, settings.default_event_id)
     if client is None:
         client = redis.Redis.from_url(
             settings.redis_url,
@@ -57,7 +60,7 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json = _JSONProvider(app)
     # The public API answers at / and at /v1 (the spec's server URL ends in /v1).
-    for bp in (tickets.bp, orders.bp, sales.bp, system.bp, docs.bp, admin.bp):
+    for bp in (tickets.bp, events.bp, orders.bp, sales.bp, system.bp, docs.bp, admin.bp):
         app.register_blueprint(bp)
         app.register_blueprint(bp, url_prefix="/v1", name=f"v1_{bp.name}")
     app.register_blueprint(health.bp)
@@ -67,18 +70,30 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
         ),
         settings.redis_startup_timeout,
     )
+    # The seed where Redis has no such event yet (never over an event it has), then every event's stock
+    # (idempotent: a restart never resets stock) and any organiser's write a crash left half-way.
+    catalogue_scripts = CatalogueScripts(
+        write=client.register_script(CATALOGUE_WRITE_LUA), add_stock=client.register_script(ADD_STOCK_LUA)
+    )
+    initialised = _retry_until_reachable(
+        lambda: initialise_stock(client, seed, shards, catalogue_scripts.write), settings.redis_startup_timeout
+    )
+    catalogues = CatalogueCache(client, seed, seed.default_event.id)
+    catalogue = catalogues.get()
     room_cache = RoomCache(client, catalogue.sale_id)
     admit_room = client.register_script(ADMIT_LUA)
     rule = AdmissionRule()
     app.extensions["ticketing"] = Services(
         settings=settings,
         redis=client,
-        catalogue=catalogue,
+        catalogues=catalogues,
+        catalogue_scripts=catalogue_scripts,
+        shards=shards,
         enqueue_order=client.register_script(ENQUEUE_ORDER_LUA),
         start_payment=client.register_script(lifecycle.lua("start_payment.lua")),
         release_order=client.register_script(lifecycle.lua("release_order.lua")),
         # From the routes just registered: build_openapi walks the URL map.
-        openapi=build_openapi(app, VERSION, settings.max_tickets_per_order, catalogue.types),
+        openapi=build_openapi(app, VERSION, settings.max_tickets_per_order, _all_types(catalogue)),
         kubernetes=_kubernetes_scaling(settings, client),
         join_room=client.register_script(JOIN_LUA),
         admit_room=admit_room,
@@ -91,10 +106,9 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
     _refuse_unknown_query_parameters(app)
     _allow_cors(app, settings.cors_allowed_origins)
 
-    initialised = _retry_until_reachable(lambda: initialise_stock(client, catalogue), settings.redis_startup_timeout)
-    log.info("catalogue loaded", extra={"tickets": len(catalogue.tickets), "stock_initialised": initialised})
+    log.info("catalogue loaded", extra={"events": len(catalogue.events), "stock_initialised": initialised})
     if settings.stock_check_interval_seconds > 0:
-        keeper = StockKeeper(client, catalogue, settings.stock_check_interval_seconds)
+        keeper = StockKeeper(client, seed, settings.stock_check_interval_seconds, shards, catalogue_scripts.write)
         keeper.start()
         app.extensions["stock_keeper"] = keeper
     written = _retry_until_reachable(
@@ -106,6 +120,11 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
         admitter.start()
         app.extensions["room_admitter"] = admitter
     return app
+
+
+def _all_types(catalogue: Catalogue) -> list[str]:
+    """Every event's ticket types, each once: GET /tickets' type filter (its enum in the OpenAPI document)."""
+    return list(dict.fromkeys(t.type for t in catalogue.tickets))
 
 
 def _room_defaults(settings: GatewaySettings) -> RoomDefaults:

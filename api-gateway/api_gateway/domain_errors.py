@@ -100,3 +100,28 @@ class AdmissionForOtherSale(DomainError):
 
 class AdmissionUsedUp(DomainError):
     """The admission token's orders are all placed."""
+
+
+# The catalogue of events (events.py)
+class UnknownEvent(DomainError):
+    """No event has this id (or the event has no such ticket)."""
+
+
+class EventExists(DomainError):
+    """A create named an event id that is taken."""
+
+
+class TicketExists(DomainError):
+    """A ticket id is taken already, by this event or another (ticket ids are unique across events)."""
+
+
+class InvalidEvent(DomainError):
+    """An organiser's write breaks a rule of the catalogue (the sale opening after the start, ...)."""
+
+
+class SaleClosed(DomainError):
+    """The order's event is not on sale (closed by its organiser)."""
+
+
+class MixedEvents(DomainError):
+    """An order names tickets of more than one event."""

@@ -38,6 +38,12 @@ DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.AdmissionRefused: 401,
     domain.AdmissionForOtherSale: 403,
     domain.AdmissionUsedUp: 429,
+    domain.UnknownEvent: 404,
+    domain.EventExists: 409,
+    domain.TicketExists: 409,
+    domain.InvalidEvent: 422,
+    domain.SaleClosed: 409,
+    domain.MixedEvents: 422,
 }
 
 

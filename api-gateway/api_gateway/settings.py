@@ -28,7 +28,16 @@ class GatewaySettings(ServiceSettings):
         "(one request at a time a process, a connection per request)",
     )
     gunicorn_threads: int = Field(4, ge=1, le=64, description="threads per gunicorn worker")
-    catalogue_path: Path = Field(DEFAULT_CATALOGUE, description="the ticket catalogue (JSON)")
+    catalogue_path: Path = Field(
+        DEFAULT_CATALOGUE, description="the catalogue's seed (JSON: a list of events), written to Redis where absent"
+    )
+    default_event_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="the event GET /tickets shows without a filter, and the waiting room's sale "
+        "(default: the catalogue's first event)",
+    )
     max_tickets_per_order: int = Field(10, ge=1, le=1000, description="most tickets one order may hold")
     stock_check_interval_seconds: float = Field(
         5.0,

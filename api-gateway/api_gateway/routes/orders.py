@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, request
 
 from .. import metrics
 from ..domain_errors import AdmissionForOtherSale, AdmissionRefused, AdmissionRequired, DomainError, SaleNotOpen
 from ..errors import ApiError
+from ..events import check_order
 from ..models import (
     CreateOrderRequest,
     CreateOrderResponse,
@@ -69,7 +72,8 @@ MAX_ADMISSION_TOKEN_LENGTH = 1024
             "or signed with a retired key (`error` says which)",
         ),
         403: (Error, "The Admission-Token is for another sale"),
-        409: (Error, "The Idempotency-Key was used with another request body"),
+        409: (Error, "The Idempotency-Key was used with another request body, or the event's sale is closed"),
+        422: (Error, "The order's tickets belong to more than one event"),
         425: (SaleNotOpenError, "The sale is not open yet: `opensAt` says when"),
         429: (Error, "The Admission-Token's orders are all placed"),
         503: (
@@ -85,6 +89,8 @@ def create_order():
     # a cached read (RoomCache) and nothing else.
     admission = _admission(s.room_cache.get())
     order_request = json_body(CreateOrderRequest)
+    # Events (issue 17; events.py): all items of one event, and its sale on (409 closed, 425 not yet).
+    check_order(s.catalogue, order_request, datetime.now(UTC))
     limits = IntakeLimits(
         s.settings.max_tickets_per_order, s.settings.max_stream_backlog, s.settings.idempotency_ttl_seconds
     )
