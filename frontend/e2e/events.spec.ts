@@ -21,14 +21,14 @@ interface ListedEvent {
   tickets: { id: string; name: string }[];
 }
 
-/** An event on sale, other than the default (the first listed), with a ticket left, as GET /events/{id} says. */
+/** An event on sale, other than the waiting room's (the default event), with tickets left, as GET /events/{id} says. */
 async function eventOnSale(request: APIRequestContext): Promise<{ event: ListedEvent; ticketId: string }> {
   const response = await request.get("/api/events?onSale=true");
   expect(response.status(), await response.text()).toBe(200);
   const { events } = (await response.json()) as { events: ListedEvent[] };
-  const all = (await (await request.get("/api/events")).json()) as { events: ListedEvent[] };
-  const defaultId = all.events[0]?.id;
-  for (const event of events.filter((e) => e.id !== defaultId)) {
+  const { sales } = (await (await request.get("/api/sales")).json()) as { sales: { saleId: string }[] };
+  const roomSales = new Set(sales.map((s) => s.saleId));
+  for (const event of events.filter((e) => !roomSales.has(e.id))) {
     const detail = (await (await request.get(`/api/events/${encodeURIComponent(event.id)}`)).json()) as {
       tickets: { id: string; available: number }[];
     };

@@ -2,7 +2,6 @@
  * The API gateway's calls, as the browser reaches it through nginx (`/api/x` is the gateway's `/x`).
  * Every type here comes from the gateway's OpenAPI document (./schema/gateway.ts, `make types`).
  */
-import type * as EventsContract from "./eventsContract";
 import { fillPath, type JsonRequest, type JsonResponse } from "./openapi";
 import { paymentMethodValues, type components, type paths } from "./schema/gateway";
 import { request } from "./transport";
@@ -37,14 +36,13 @@ export type VisitorStatus = JsonResponse<paths["/sales/{saleId}/queue/{visitorId
 export type RoomStats = JsonResponse<paths["/sales/{saleId}/room"]["get"], 200>;
 export type RoomSettings = JsonRequest<paths["/sales/{saleId}/room"]["put"]>;
 
-// The catalogue of events (issue 17). TODO(issue 17): from the generated document once it has them.
-export type CatalogueEvent = EventsContract.CatalogueEvent;
-export type EventTicket = EventsContract.EventTicket;
-export type SaleState = EventsContract.SaleState;
-export type EventSales = EventsContract.EventSales;
-export type TicketSales = EventsContract.TicketSales;
-export type SalesFigures = EventsContract.SalesFigures;
-type EventQuery = EventsContract.EventQuery;
+// The catalogue of events (issue 17)
+export type CatalogueEvent = JsonResponse<paths["/events/{eventId}"]["get"], 200>;
+export type SaleState = CatalogueEvent["saleState"];
+export type EventSales = JsonResponse<paths["/events/{eventId}/sales"]["get"], 200>;
+export type TicketSales = EventSales["tickets"][number];
+export type SalesFigures = EventSales["totals"];
+type EventQuery = NonNullable<paths["/events"]["get"]["parameters"]["query"]>;
 
 export type PaymentMethod = CreateOrderRequest["paymentMethod"];
 /** Every payment method an order may name, in the server's order: the one list the UI offers. */
@@ -194,23 +192,21 @@ export function eventsQuery(filters: EventFilters): string {
   return params ? `?${params}` : "";
 }
 
-// TODO(issue 17): `url("/events")` once the paths are in the generated document (tsc checks them then).
-const eventsUrl = (eventId?: string, tail = "") =>
-  `${API}/events${eventId === undefined ? "" : `/${encodeURIComponent(eventId)}`}${tail}`;
-
 export async function listEvents(filters: EventFilters = {}, signal?: AbortSignal): Promise<CatalogueEvent[]> {
-  const body = await request<EventsContract.EventList>(eventsUrl() + eventsQuery(filters), { signal });
+  const body = await request<JsonResponse<paths["/events"]["get"], 200>>(url("/events") + eventsQuery(filters), {
+    signal,
+  });
   return body.events;
 }
 
 /** One event with each ticket type's `available`; 404 for an unknown id. */
 export function getEvent(eventId: string, signal?: AbortSignal): Promise<CatalogueEvent> {
-  return request(eventsUrl(eventId), { signal });
+  return request(url("/events/{eventId}", { eventId }), { signal });
 }
 
 /** Sold, held and available per ticket type: the organiser's (loopback, or the admin token). */
 export function getEventSales(eventId: string, token: string | null, signal?: AbortSignal): Promise<EventSales> {
-  return request(eventsUrl(eventId, "/sales"), {
+  return request(url("/events/{eventId}/sales", { eventId }), {
     signal,
     timeoutMs: 5_000,
     headers: token ? { Authorization: `Bearer ${token}` } : {},

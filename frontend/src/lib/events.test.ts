@@ -2,14 +2,15 @@ import { describe, expect, it } from "vitest";
 import { eventsQuery } from "../api/gateway";
 import { catalogueEvent } from "../test/fixtures";
 import {
+  effectiveSaleState,
   eventFiltersFromParams,
   lowestPrice,
+  offSaleText,
   paramsFromEventFilters,
   saleStateText,
   salesShares,
   sameEventFilters,
   soldPercent,
-  ticketsOfEvent,
 } from "./events";
 
 describe("event filters in the URL", () => {
@@ -35,34 +36,27 @@ describe("event filters in the URL", () => {
 describe("sale state in words", () => {
   const at = (iso: string) => `at ${iso}`;
   it("names each state, and a scheduled sale's opening when known", () => {
-    expect(saleStateText({ saleState: "open", saleOpensAt: null })).toBe("On sale");
-    expect(saleStateText({ saleState: "closed", saleOpensAt: null })).toBe("Sale closed");
-    expect(saleStateText({ saleState: "scheduled", saleOpensAt: null })).toBe("Sale not open yet");
-    expect(saleStateText({ saleState: "scheduled", saleOpensAt: "2027-06-01T09:00:00Z" }, at)).toBe(
-      "Sale opens at 2027-06-01T09:00:00Z",
-    );
+    expect(saleStateText({ saleState: "open", saleOpensAt: null, onSale: true })).toBe("On sale");
+    expect(saleStateText({ saleState: "closed", saleOpensAt: null, onSale: false })).toBe("Sale closed");
+    expect(saleStateText({ saleState: "scheduled", saleOpensAt: null, onSale: false })).toBe("Sale not open yet");
+    const scheduled = { saleState: "scheduled", saleOpensAt: "2027-06-01T09:00:00Z", onSale: false } as const;
+    expect(saleStateText(scheduled, at)).toBe("Sale opens at 2027-06-01T09:00:00Z");
+  });
+
+  it("takes the gateway's onSale over the stored state: a scheduled sale past its opening is on sale", () => {
+    const opened = { saleState: "scheduled", saleOpensAt: "2020-01-01T00:00:00Z", onSale: true } as const;
+    expect(effectiveSaleState(opened)).toBe("open");
+    expect(saleStateText(opened)).toBe("On sale");
+    expect(offSaleText(opened)).toBeUndefined();
+  });
+
+  it("says why nothing can be added while the sale is not on", () => {
+    expect(offSaleText({ saleState: "closed", saleOpensAt: null, onSale: false })).toBe("Sale closed");
+    expect(offSaleText({ saleState: "scheduled", saleOpensAt: null, onSale: false })).toBe("Not on sale yet");
   });
 });
 
-describe("an event's tickets for the cart", () => {
-  it("carries the event's currency and each type's availability", () => {
-    const tickets = ticketsOfEvent(catalogueEvent({ currency: "GBP" }));
-    expect(tickets[0]).toEqual({
-      id: "hl-day",
-      name: "Day Ticket",
-      type: "day",
-      price: 59,
-      description: "One day.",
-      currency: "GBP",
-      available: 480,
-    });
-  });
-
-  it("counts a type without a figure as none left rather than plenty", () => {
-    const event = catalogueEvent({ tickets: [{ id: "x", name: "X", type: "x", price: 1, description: "" }] });
-    expect(ticketsOfEvent(event)[0].available).toBe(0);
-  });
-
+describe("an event's prices", () => {
   it("finds the lowest price, or none without tickets", () => {
     expect(lowestPrice(catalogueEvent())).toBe(59);
     expect(lowestPrice(catalogueEvent({ tickets: [] }))).toBeNull();

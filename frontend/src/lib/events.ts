@@ -1,8 +1,8 @@
 /**
  * The catalogue of events as plain functions: the list's filters in the URL, the sale's state in words,
- * an event's ticket types as the cart's tickets, and the organiser's figures as shares of a bar.
+ * and the organiser's figures as shares of a bar.
  */
-import type { CatalogueEvent, EventFilters, SaleState, SalesFigures, Ticket } from "../api/gateway";
+import type { CatalogueEvent, EventFilters, SaleState, SalesFigures } from "../api/gateway";
 import { formatDateTime } from "./format";
 
 /** Filters live in the URL (?q=&onSale=true, the API's own names) so a view can be shared. */
@@ -28,30 +28,30 @@ const SALE_STATE_LABELS: Record<SaleState, string> = {
   closed: "Sale closed",
 };
 
-/** The sale's state in words; a scheduled sale says when it opens, if it knows. */
-export function saleStateText(
-  event: Pick<CatalogueEvent, "saleState" | "saleOpensAt">,
-  formatTime: (iso: string) => string = formatDateTime,
-): string {
-  if (event.saleState === "scheduled" && event.saleOpensAt) return `Sale opens ${formatTime(event.saleOpensAt)}`;
-  return SALE_STATE_LABELS[event.saleState] ?? event.saleState;
-}
+export type SaleView = Pick<CatalogueEvent, "saleState" | "saleOpensAt" | "onSale">;
 
 /**
- * An event's ticket types as the tickets the cart and the ticket cards know (they carry the currency
- * themselves). A type without a count (a list entry rather than GET /events/{id}) counts as none left,
- * rather than as plenty: the server decides anyway.
+ * The sale as a buyer sees it: `onSale` is the gateway's word for "POST /orders sells it now", so a
+ * scheduled sale whose opening time has passed is on sale, whatever its stored state says.
  */
-export function ticketsOfEvent(event: CatalogueEvent): Ticket[] {
-  return event.tickets.map((t) => ({
-    id: t.id,
-    name: t.name,
-    type: t.type,
-    price: t.price,
-    description: t.description,
-    currency: event.currency,
-    available: t.available ?? 0,
-  }));
+export function effectiveSaleState(event: SaleView): SaleState {
+  if (event.onSale) return "open";
+  return event.saleState === "open" ? "closed" : event.saleState;
+}
+
+/** The sale's state in words; a scheduled sale says when it opens, if it knows. */
+export function saleStateText(event: SaleView, formatTime: (iso: string) => string = formatDateTime): string {
+  const state = effectiveSaleState(event);
+  if (state === "scheduled" && event.saleOpensAt) return `Sale opens ${formatTime(event.saleOpensAt)}`;
+  return SALE_STATE_LABELS[state] ?? state;
+}
+
+/** Why nothing can be added while the sale is not on, as the ticket buttons say it; undefined when on sale. */
+export function offSaleText(event: SaleView): string | undefined {
+  const state = effectiveSaleState(event);
+  if (state === "closed") return "Sale closed";
+  if (state === "scheduled") return "Not on sale yet";
+  return undefined;
 }
 
 /** The cheapest ticket of an event, for the list ("from €25.00"); null when it has none. */

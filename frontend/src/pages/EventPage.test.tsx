@@ -70,7 +70,7 @@ describe("event page", () => {
   });
 
   it("offers nothing to add while the sale is closed or not open yet", async () => {
-    eventApi(catalogueEvent({ saleState: "closed" }));
+    eventApi(catalogueEvent({ saleState: "closed", onSale: false }));
     renderAt(<EventPage />, PATH);
     expect(await screen.findByText(/The sale for this event has closed/)).toBeInTheDocument();
     const day = screen.getByTestId("ticket-hl-day");
@@ -78,7 +78,7 @@ describe("event page", () => {
   });
 
   it("says when a scheduled sale opens", async () => {
-    eventApi(catalogueEvent({ saleState: "scheduled", saleOpensAt: "2027-06-01T09:00:00Z" }));
+    eventApi(catalogueEvent({ saleState: "scheduled", saleOpensAt: "2027-06-01T09:00:00Z", onSale: false }));
     renderAt(<EventPage />, PATH);
     expect(await screen.findByText(/^The sale opens at /)).toBeInTheDocument();
     expect(within(screen.getByTestId("ticket-hl-day")).getByRole("button", { name: "Not on sale yet" })).toBeDisabled();

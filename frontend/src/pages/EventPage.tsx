@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from "react";
+import { useEffect } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { type CreateOrderResponse, getEvent } from "../api/gateway";
 import { ApiError } from "../api/transport";
@@ -15,7 +15,7 @@ import { eventCartKey, useCart } from "../hooks/useCart";
 import { useDocumentTitle } from "../hooks/useDocumentTitle";
 import { usePoll } from "../hooks/usePoll";
 import { roomIsOn, useSale } from "../hooks/useSale";
-import { ticketsOfEvent } from "../lib/events";
+import { effectiveSaleState, offSaleText } from "../lib/events";
 import { formatDateTime } from "../lib/format";
 import type { submitOrder } from "../lib/submitOrder";
 
@@ -46,7 +46,7 @@ function EventView({ eventId, refreshMs = EVENT_REFRESH_MS, submit }: Props & { 
   useDocumentTitle(event.data?.name ?? "Event");
   // One cart per event: an order's tickets must all belong to one event.
   const cart = useCart(eventCartKey(eventId));
-  const tickets = useMemo(() => (event.data ? ticketsOfEvent(event.data) : undefined), [event.data]);
+  const tickets = event.data?.tickets;
 
   const { refresh } = cart;
   useEffect(() => {
@@ -77,8 +77,8 @@ function EventView({ eventId, refreshMs = EVENT_REFRESH_MS, submit }: Props & { 
   }
 
   const current = event.data;
-  const offSale =
-    current.saleState === "closed" ? "Sale closed" : current.saleState === "scheduled" ? "Not on sale yet" : undefined;
+  const state = effectiveSaleState(current);
+  const offSale = offSaleText(current);
   const salesPath = `/events/${encodeURIComponent(eventId)}/sales`;
 
   return (
@@ -98,7 +98,7 @@ function EventView({ eventId, refreshMs = EVENT_REFRESH_MS, submit }: Props & { 
           </Link>
         </div>
       </div>
-      {current.saleState === "scheduled" && (
+      {state === "scheduled" && (
         <Notice>
           {current.saleOpensAt
             ? `The sale opens at ${formatDateTime(current.saleOpensAt)}.`
@@ -106,7 +106,7 @@ function EventView({ eventId, refreshMs = EVENT_REFRESH_MS, submit }: Props & { 
           Until then you can look, but orders are not taken.
         </Notice>
       )}
-      {current.saleState === "closed" && (
+      {state === "closed" && (
         <Notice tone="warning">The sale for this event has closed: no more orders are taken.</Notice>
       )}
       {pass && roomGuards && (

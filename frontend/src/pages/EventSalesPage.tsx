@@ -40,7 +40,8 @@ export function EventSalesPage({ refreshMs = SALES_REFRESH_MS }: Props) {
     key: `${eventId}\n${token ?? ""}`,
     retryOn: (error) => !isDefinite(error),
   });
-  useDocumentTitle(info.data ? `Sales · ${info.data.name}` : "Sales");
+  const name = info.data?.name ?? sales.data?.name;
+  useDocumentTitle(name ? `Sales · ${name}` : "Sales");
 
   if (statusOf(info.error) === 404 || statusOf(sales.error) === 404) return <EventNotFound eventId={eventId} />;
 
@@ -52,11 +53,11 @@ export function EventSalesPage({ refreshMs = SALES_REFRESH_MS }: Props) {
       <p className="breadcrumb">
         <Link to="/events">All events</Link>
         <span aria-hidden="true"> / </span>
-        <Link to={eventPath}>{info.data?.name ?? eventId}</Link>
+        <Link to={eventPath}>{name ?? eventId}</Link>
       </p>
       <div className="page-heading">
         <div>
-          <h1>Sales{info.data ? `: ${info.data.name}` : ""}</h1>
+          <h1>Sales{name ? `: ${name}` : ""}</h1>
           {info.data ? (
             <EventSummary event={info.data} />
           ) : (

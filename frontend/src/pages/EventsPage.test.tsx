@@ -39,6 +39,14 @@ describe("events page", () => {
     );
   });
 
+  it("says when an event's date is not announced yet", async () => {
+    mockFetch({ "GET /api/events": () => json(200, { events: [{ ...EVENTS[1], startsAt: null }] }) });
+    renderAt(<EventsPage />, { path: "/events", url: "/events" });
+    const card = await screen.findByTestId("event-harbour-lights-2027");
+    expect(within(card).getByText("Date to be announced")).toBeInTheDocument();
+    expect(card.querySelector("time")).toBeNull();
+  });
+
   it("filters by name through the API's q parameter, kept in the URL", async () => {
     const api = eventsApi();
     const { user } = renderAt(<EventsPage />, { path: "/events", url: "/events" });

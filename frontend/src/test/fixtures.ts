@@ -230,12 +230,29 @@ export function catalogueEvent(overrides: Partial<CatalogueEvent> = {}): Catalog
     startsAt: "2027-08-14T18:00:00Z",
     saleOpensAt: null,
     saleState: "open",
+    onSale: true,
     currency: "EUR",
     shard: 0,
     tickets: [
-      { id: "hl-day", name: "Day Ticket", type: "day", price: 59, description: "One day.", available: 480 },
-      { id: "hl-weekend", name: "Weekend Pass", type: "weekend", price: 119.5, description: "Both days.", available: 12 },
-      { id: "hl-backstage", name: "Backstage", type: "vip", price: 300, description: "Meet the band.", available: 0 },
+      { id: "hl-day", name: "Day Ticket", type: "day", price: 59, currency: "EUR", description: "One day.", available: 480 },
+      {
+        id: "hl-weekend",
+        name: "Weekend Pass",
+        type: "weekend",
+        price: 119.5,
+        currency: "EUR",
+        description: "Both days.",
+        available: 12,
+      },
+      {
+        id: "hl-backstage",
+        name: "Backstage",
+        type: "vip",
+        price: 300,
+        currency: "EUR",
+        description: "Meet the band.",
+        available: 0,
+      },
     ],
   } satisfies CatalogueEvent;
   return { ...event, ...overrides };
@@ -250,6 +267,7 @@ export const EVENTS: CatalogueEvent[] = [
     venue: "Small Hall, Vienna",
     startsAt: "2027-11-02T19:00:00Z",
     saleState: "scheduled",
+    onSale: false,
     saleOpensAt: "2027-06-01T09:00:00Z",
   }),
 ];
@@ -257,6 +275,10 @@ export const EVENTS: CatalogueEvent[] = [
 export function eventSales(overrides: Partial<EventSales> = {}): EventSales {
   const sales = {
     eventId: "harbour-lights-2027",
+    name: "Harbour Lights Festival",
+    currency: "EUR",
+    saleState: "open",
+    onSale: true,
     tickets: [
       { ticketId: "hl-day", name: "Day Ticket", type: "day", initial: 500, available: 480, held: 5, sold: 15 },
       { ticketId: "hl-weekend", name: "Weekend Pass", type: "weekend", initial: 100, available: 12, held: 8, sold: 80 },

@@ -1,7 +1,8 @@
 import { Link } from "react-router";
 import type { CatalogueEvent } from "../../api/gateway";
 import { lowestPrice } from "../../lib/events";
-import { formatEventDate, formatMoney } from "../../lib/format";
+import { formatMoney } from "../../lib/format";
+import { EventDate } from "./EventDate";
 import { SaleStateBadge } from "./SaleStateBadge";
 
 /** One event of the list: what, where, when, whether it is on sale, and from what price. */
@@ -12,9 +13,7 @@ export function EventCard({ event }: { event: CatalogueEvent }) {
   return (
     <article className="event-card" aria-labelledby={headingId} data-testid={`event-${event.id}`}>
       <div className="event-card__top">
-        <time className="event-card__date" dateTime={event.startsAt}>
-          {formatEventDate(event.startsAt)}
-        </time>
+        <EventDate className="event-card__date" startsAt={event.startsAt} />
         <SaleStateBadge event={event} />
       </div>
       <h2 id={headingId} className="event-card__name">

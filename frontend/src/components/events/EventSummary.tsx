@@ -1,5 +1,5 @@
 import type { CatalogueEvent } from "../../api/gateway";
-import { formatEventDate } from "../../lib/format";
+import { EventDate } from "./EventDate";
 import { SaleStateBadge } from "./SaleStateBadge";
 
 /** Where and when, and the sale's state: under an event page's heading. */
@@ -9,7 +9,7 @@ export function EventSummary({ event }: { event: CatalogueEvent }) {
       <div>
         <dt>When</dt>
         <dd>
-          <time dateTime={event.startsAt}>{formatEventDate(event.startsAt)}</time>
+          <EventDate startsAt={event.startsAt} />
         </dd>
       </div>
       <div>

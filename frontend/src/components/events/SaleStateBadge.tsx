@@ -1,5 +1,5 @@
-import type { CatalogueEvent, SaleState } from "../../api/gateway";
-import { saleStateText } from "../../lib/events";
+import type { SaleState } from "../../api/gateway";
+import { effectiveSaleState, type SaleView, saleStateText } from "../../lib/events";
 
 const TONE: Record<SaleState, string> = {
   open: "badge--ok",
@@ -8,9 +8,9 @@ const TONE: Record<SaleState, string> = {
 };
 
 /** The sale's state as a badge: on sale, opening at a time, or closed. */
-export function SaleStateBadge({ event }: { event: Pick<CatalogueEvent, "saleState" | "saleOpensAt"> }) {
+export function SaleStateBadge({ event }: { event: SaleView }) {
   return (
-    <span className={`badge ${TONE[event.saleState] ?? "badge--muted"}`} data-testid="sale-state">
+    <span className={`badge ${TONE[effectiveSaleState(event)] ?? "badge--muted"}`} data-testid="sale-state">
       {saleStateText(event)}
     </span>
   );
