@@ -120,3 +120,27 @@ test.describe("events", () => {
     await saveScreenshot(page, "event-sales");
   });
 });
+
+test.describe("events on a 375 px phone screen", () => {
+  test.use({ viewport: { width: 375, height: 800 } });
+  /** True if the page is wider than the screen, i.e. the person has to scroll sideways. */
+  const overflowsSideways = () => document.documentElement.scrollWidth > window.innerWidth;
+
+  test("the events list, an event and its sales fit the screen", async ({ page }) => {
+    const { event } = await eventOnSale(page.request);
+    await page.goto("/events");
+    await expect(page.getByRole("list", { name: "Events" }).getByRole("article").first()).toBeVisible();
+    expect(await page.evaluate(overflowsSideways)).toBe(false);
+    await saveScreenshot(page, "events-phone");
+
+    await page.goto(`/events/${encodeURIComponent(event.id)}`);
+    await expect(page.getByRole("button", { name: /^Add .* to order$/ }).first()).toBeVisible();
+    expect(await page.evaluate(overflowsSideways)).toBe(false);
+
+    // The sales table may scroll inside its card; the page itself must not.
+    await page.goto(`/events/${encodeURIComponent(event.id)}/sales`);
+    await expect(page.getByTestId("sales-totals")).toBeVisible();
+    expect(await page.evaluate(overflowsSideways)).toBe(false);
+    await saveScreenshot(page, "event-sales-phone");
+  });
+});

@@ -3,7 +3,7 @@
  * and the organiser's figures as shares of a bar.
  */
 import type { CatalogueEvent, EventFilters, SaleState, SalesFigures } from "../api/gateway";
-import { formatDateTime } from "./format";
+import { formatEventDate } from "./format";
 
 /** Filters live in the URL (?q=&onSale=true, the API's own names) so a view can be shared. */
 export function eventFiltersFromParams(params: URLSearchParams): EventFilters {
@@ -40,7 +40,7 @@ export function effectiveSaleState(event: SaleView): SaleState {
 }
 
 /** The sale's state in words; a scheduled sale says when it opens, if it knows. */
-export function saleStateText(event: SaleView, formatTime: (iso: string) => string = formatDateTime): string {
+export function saleStateText(event: SaleView, formatTime: (iso: string) => string = formatEventDate): string {
   const state = effectiveSaleState(event);
   if (state === "scheduled" && event.saleOpensAt) return `Sale opens ${formatTime(event.saleOpensAt)}`;
   return SALE_STATE_LABELS[state] ?? state;

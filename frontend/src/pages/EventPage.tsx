@@ -16,7 +16,7 @@ import { useDocumentTitle } from "../hooks/useDocumentTitle";
 import { usePoll } from "../hooks/usePoll";
 import { roomIsOn, useSale } from "../hooks/useSale";
 import { effectiveSaleState, offSaleText } from "../lib/events";
-import { formatDateTime } from "../lib/format";
+import { formatDateTime, formatEventDate } from "../lib/format";
 import type { submitOrder } from "../lib/submitOrder";
 
 /** Availability changes as others buy: as often as the tickets page asks. */
@@ -101,7 +101,7 @@ function EventView({ eventId, refreshMs = EVENT_REFRESH_MS, submit }: Props & { 
       {state === "scheduled" && (
         <Notice>
           {current.saleOpensAt
-            ? `The sale opens at ${formatDateTime(current.saleOpensAt)}.`
+            ? `The sale opens at ${formatEventDate(current.saleOpensAt)}.`
             : "The sale has not opened yet."}{" "}
           Until then you can look, but orders are not taken.
         </Notice>
