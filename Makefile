@@ -34,7 +34,7 @@ bench: deps venv  ## run the benchmarks (~6 min; ARGS=--quick ~1 min; ARGS="--on
 	$(PY) -m bench $(ARGS)
 
 reset: venv  ## delete all orders and reset stock to make up's demo catalogue (the stack must be running)
-	REDIS_URL=redis://127.0.0.1:$${REDIS_PORT:-6380}/0 CATALOGUE_PATH=$${CATALOGUE_PATH:-k8s/overlays/local/catalogue-demo.json} $(PY) -m api_gateway reset-demo --yes
+	REDIS_SHARDS=$${REDIS_SHARDS:-$$([ "$${REDIS_CLUSTER:-0}" = 0 ] && echo 1 || echo 3)} REDIS_URL=redis://127.0.0.1:$${REDIS_PORT:-6380}/0 CATALOGUE_PATH=$${CATALOGUE_PATH:-k8s/overlays/local/catalogue-demo.json} $(PY) -m api_gateway reset-demo --yes
 
 k8s-demo:  ## deploy to the current kubectl context, start load, show how to watch the HPA
 	bash k8s/demo.sh

@@ -92,6 +92,14 @@ def wait_ready(process: Process, timeout: float = 60.0) -> None:
             raise RuntimeError(f"{process.service.name} exited with code {process.popen.returncode}")
         if url is None:
             return
+        if url.startswith("redis-cluster://"):
+            # The last node of a local Redis Cluster: every node up, the cluster created (first run
+            # only) and ok. tools/redis_cluster.py waits with its own deadline.
+            from tools import redis_cluster
+
+            hosts = url.removeprefix("redis-cluster://").split(",")
+            redis_cluster.ensure([int(h.rsplit(":", 1)[1]) for h in hosts], timeout)
+            return
         if url.startswith("tcp://"):
             host, _, port = url.removeprefix("tcp://").partition(":")
             try:
@@ -157,6 +165,59 @@ def redis_service(port: int, data_dir: Path, appendfsync: str = "everysec") -> S
         local_redis_conf({"port": str(port), "bind": "127.0.0.1", "dir": str(data_dir), "appendfsync": appendfsync})
     )
     return Service("redis", ["redis-server", str(conf)], ready_url=f"tcp://127.0.0.1:{port}")
+
+
+# `REDIS_CLUSTER=1 make up`: a Redis Cluster of 3 masters + 3 replicas on REDIS_PORT .. REDIS_PORT+5
+# (their cluster buses 10000 above) instead of the one Redis, and every service on 3 shards.
+CLUSTER_NODES = 6
+CLUSTER_SHARDS = 3
+
+
+def cluster_node_ports(first: int) -> list[int]:
+    return [first + i for i in range(CLUSTER_NODES)]
+
+
+def redis_cluster_services(first_port: int, data_dir: Path, appendfsync: str = "everysec") -> list[Service]:
+    """The cluster's nodes, each with the shared redis.conf as `redis_service`'s plus cluster mode;
+    the last one is ready when the cluster is (created on the first run, rejoined from nodes.conf after)."""
+    from tools.redis_cluster import NODE_TIMEOUT_MS
+
+    ports = cluster_node_ports(first_port)
+    services = []
+    for port in ports:
+        node_dir = data_dir / str(port)
+        node_dir.mkdir(parents=True, exist_ok=True)
+        conf = node_dir / "redis.conf"
+        overrides = {"port": str(port), "bind": "127.0.0.1", "dir": str(node_dir), "appendfsync": appendfsync}
+        overrides |= {
+            "cluster-enabled": "yes",
+            "cluster-config-file": "nodes.conf",
+            "cluster-node-timeout": str(NODE_TIMEOUT_MS),
+        }
+        conf.write_text(local_redis_conf(overrides))
+        services.append(Service(f"redis-{port}", ["redis-server", str(conf)], ready_url=f"tcp://127.0.0.1:{port}"))
+    services[-1].ready_url = "redis-cluster://" + ",".join(f"127.0.0.1:{p}" for p in ports)
+    return services
+
+
+def cluster_from_env() -> bool:
+    """REDIS_CLUSTER=1 (or true/yes) for the cluster; unset, empty or 0 for the one Redis."""
+    value = os.environ.get("REDIS_CLUSTER", "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise ValueError(f"REDIS_CLUSTER must be 1 or 0 (got {value!r})")
+
+
+def redis_env(cluster: bool) -> dict[str, str]:
+    """What every service that talks to Redis gets on top of REDIS_URL."""
+    return {"REDIS_CLUSTER": "true", "REDIS_SHARDS": str(CLUSTER_SHARDS)} if cluster else {}
+
+
+def local_redis_url(port: int, cluster: bool) -> str:
+    # A cluster has only database 0 and no /0 in its URLs (ticketing_common.redis_client).
+    return f"redis://127.0.0.1:{port}" if cluster else f"redis://127.0.0.1:{port}/0"
 
 
 LOOPBACK = "127.0.0.1"
@@ -393,30 +454,36 @@ def local_stack(
     scrape_interval: str = "5s",
     gateway_env: dict[str, str] | None = None,
     provider_env: dict[str, str] | None = None,
+    cluster: bool = False,
 ) -> list[Service]:
     """Redis, the payment provider, the gateway, the order workers, the generator, the live updates and Nginx, as
     `make up` runs them, and with `monitoring` a Prometheus scraping them. The workers charge through
     the provider (WORKER_PAYMENT_PROVIDER_URL, see `payments_env`).
 
     Everything but Redis and Prometheus listens on `host` (loopback by default); those two always on
-    loopback, since only the services (and this machine) talk to them.
+    loopback, since only the services (and this machine) talk to them. With `cluster`, a local Redis
+    Cluster on ports.redis .. +5 replaces the one Redis and the services run on 3 shards.
     """
-    redis_url = f"redis://127.0.0.1:{ports.redis}/0"
+    redis_url = local_redis_url(ports.redis, cluster)
+    shared = redis_env(cluster)
     gateway = f"http://{reach(host)}:{ports.gateway}"
     # AOF fsync policy: everysec may lose the last second of writes if the machine dies;
     # always loses nothing acknowledged, at some cost in write latency.
     appendfsync = os.environ.get("REDIS_APPENDFSYNC", "everysec")
-    services = [
-        redis_service(ports.redis, run_dir / "redis", appendfsync),
-        provider_service(ports.provider, redis_url, host, **(provider_env or {})),
-        gateway_service(ports.gateway, redis_url, host, **(gateway_env or {})),
+    if cluster:
+        services = redis_cluster_services(ports.redis, run_dir / "redis-cluster", appendfsync)
+    else:
+        services = [redis_service(ports.redis, run_dir / "redis", appendfsync)]
+    services += [
+        provider_service(ports.provider, redis_url, host, **shared, **(provider_env or {})),
+        gateway_service(ports.gateway, redis_url, host, **shared, **(gateway_env or {})),
     ]
-    workers_env = payments_env(ports, host)
+    workers_env = {**shared, **payments_env(ports, host)}
     services += [
         worker_service(f"worker-{i + 1}", port, redis_url, host, **workers_env) for i, port in enumerate(ports.workers)
     ]
     services.append(generator_service(ports.generator, gateway, host))
-    services.append(live_service(ports.live, redis_url, gateway, host))
+    services.append(live_service(ports.live, redis_url, gateway, host, **shared))
     if (ROOT / "frontend/dist/index.html").exists():
         services.append(
             nginx_service(
@@ -455,13 +522,18 @@ def monitoring_from_env() -> bool:
     raise ValueError(f"MONITORING must be 1 or 0 (got {value!r})")
 
 
-def busy_ports(ports: Ports, host: str = LOOPBACK, monitoring: bool = False) -> list[str]:
+def busy_ports(ports: Ports, host: str = LOOPBACK, monitoring: bool = False, cluster: bool = False) -> list[str]:
     """A line for each port of the stack that something else already holds.
 
     Checked before anything starts: otherwise the readiness checks would be answered by whatever
     holds the port (another `make up`), and only Redis would fail, after "running" was printed.
     """
-    wanted = [(ports.redis, "redis", "REDIS_PORT", LOOPBACK), (ports.gateway, "api gateway", "GATEWAY_PORT", host)]
+    if cluster:
+        wanted = [(p, "redis cluster node", "REDIS_PORT", LOOPBACK) for p in cluster_node_ports(ports.redis)]
+        wanted += [(p + 10000, "redis cluster bus", "REDIS_PORT", LOOPBACK) for p in cluster_node_ports(ports.redis)]
+    else:
+        wanted = [(ports.redis, "redis", "REDIS_PORT", LOOPBACK)]
+    wanted.append((ports.gateway, "api gateway", "GATEWAY_PORT", host))
     wanted += [(p, f"order worker {i + 1}", "FIRST_WORKER_PORT", host) for i, p in enumerate(ports.workers)]
     wanted += [
         (ports.generator, "workload generator", "GENERATOR_PORT", host),
@@ -645,7 +717,11 @@ def up(args: argparse.Namespace) -> int:
         monitoring = monitoring_from_env()
     except ValueError as e:
         monitoring, refusal = False, refusal or str(e)
-    taken = busy_ports(ports, host, monitoring)
+    try:
+        cluster = cluster_from_env()
+    except ValueError as e:
+        cluster, refusal = False, refusal or str(e)
+    taken = busy_ports(ports, host, monitoring, cluster)
     if refusal or taken:
         for line in ([refusal] if refusal else []) + taken:
             print(f"make up: {line}", file=sys.stderr)
@@ -667,9 +743,16 @@ def up(args: argparse.Namespace) -> int:
     worker_env = {} if policy is None else overlay_env(policy.worker_env)
     provider_env = {} if policy is None else overlay_env(policy.provider_env)
     services = local_stack(
-        run_dir, replace(ports, workers=()), host, monitoring, gateway_env=gateway_env, provider_env=provider_env
+        run_dir,
+        replace(ports, workers=()),
+        host,
+        monitoring,
+        gateway_env=gateway_env,
+        provider_env=provider_env,
+        cluster=cluster,
     )
-    redis_url = f"redis://127.0.0.1:{ports.redis}/0"
+    redis_url = local_redis_url(ports.redis, cluster)
+    worker_env.update(redis_env(cluster))
     worker_env.update(payments_env(ports, host))
     scrape_targets = run_dir / "prometheus" / WORKER_TARGETS if monitoring else None
     pool = WorkerPool(redis_url, ports.workers[0], host, run_dir / "logs", worker_env, scrape_targets)
@@ -687,11 +770,10 @@ def up(args: argparse.Namespace) -> int:
         return 1
     autoscaler = None
     if policy is not None:
-        import redis
-
+        from ticketing_common import redis_client
         from tools.autoscaler.controller import Autoscaler
 
-        client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
+        client = redis_client.connect(redis_url, cluster=cluster, socket_timeout=5)
         pools: dict = {WORKER: pool}
         if gateway_target is not None:
             pools[GATEWAY] = GatewayPool(
@@ -711,7 +793,11 @@ def up(args: argparse.Namespace) -> int:
         f"  Payment provider     http://localhost:{ports.provider}/ledger   (docs: http://localhost:{ports.provider}/docs)"
     )
     print(f"  Live updates (SSE)   http://localhost:{ports.live}/stock   (through the web app: /live/)")
-    print(f"  Redis                redis://127.0.0.1:{ports.redis}/0")
+    if cluster:
+        last = cluster_node_ports(ports.redis)[-1]
+        print(f"  Redis Cluster        {redis_url} .. :{last}   (3 masters + 3 replicas, {CLUSTER_SHARDS} shards)")
+    else:
+        print(f"  Redis                {redis_url}")
     if "prometheus" in started:
         print(
             f"  Prometheus           http://localhost:{ports.prometheus}   (alerts: http://localhost:{ports.prometheus}/alerts)"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 import redis
 from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
 
-from ticketing_common import keys, lifecycle
+from ticketing_common import lifecycle, redis_client
 
 from . import admission_token, metrics
 from .catalogue import CATALOGUE_WRITE_LUA, Catalogue, CatalogueCache, load_catalogue
@@ -44,17 +44,12 @@ class _JSONProvider(DefaultJSONProvider):
 
 def create_app(settings: GatewaySettings | None = None, client: redis.Redis | None = None) -> Flask:
     settings = settings or GatewaySettings()
-    # REDIS_SHARDS (the shared settings' redis_shards, issue 17): 1 until that setting exists.
-    shards = keys.Shards(getattr(settings, "redis_shards", 1))
+    shards = settings.shards
     seed = load_catalogue(settings.catalogue_path, shards.count, settings.default_event_id)
     if client is None:
-        client = redis.Redis.from_url(
-            settings.redis_url,
-            decode_responses=True,
-            socket_timeout=settings.redis_socket_timeout,
-            socket_connect_timeout=settings.redis_socket_timeout,
-            health_check_interval=30,
-        )
+        # Plain Redis or a Redis Cluster (REDIS_CLUSTER): typed as the plain client, whose commands the
+        # cluster client shares.
+        client = cast("redis.Redis", redis_client.from_settings(settings))
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
@@ -80,7 +75,7 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
     )
     catalogues = CatalogueCache(client, seed, seed.default_event.id)
     catalogue = catalogues.get()
-    room_cache = RoomCache(client, catalogue.sale_id)
+    room_cache = RoomCache(client, catalogue.sale_id, shards=shards)
     admit_room = client.register_script(ADMIT_LUA)
     rule = AdmissionRule()
     app.extensions["ticketing"] = Services(
@@ -112,7 +107,7 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
         keeper.start()
         app.extensions["stock_keeper"] = keeper
     written = _retry_until_reachable(
-        lambda: ensure_room(client, catalogue.sale_id, _room_defaults(settings)), settings.redis_startup_timeout
+        lambda: ensure_room(client, catalogue.sale_id, _room_defaults(settings), shards), settings.redis_startup_timeout
     )
     log.info("waiting room of sale %s", catalogue.sale_id, extra={"settings_initialised": written})
     if settings.room_tick_interval_seconds > 0:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib.resources import files
@@ -84,6 +83,7 @@ def place_order(
     limits: IntakeLimits,
     idempotency_key: str | None = None,
     admission: Admission | None = None,
+    shards: keys.Shards = keys.ONE_SHARD,
 ) -> tuple[CreateOrderResponse, bool]:
     """Validate, price, store and enqueue one order: (the CreateOrderResponse body, replayed?).
 
@@ -92,16 +92,22 @@ def place_order(
     key with another request, BacklogFull when the backlog has reached its bound, AdmissionUsedUp
     when `admission` (the waiting room's verified token) has no use left; the use is counted with
     the order, in the same step. Raises RoomTurnedOn for an order without `admission` while the room is on.
+
+    The order lives in the shard of its tickets' event (all its keys there, its id naming it), so one
+    step on one node decides it; an Idempotency-Key is remembered in that shard.
     """
     lines = price_order(request, catalogue, limits.max_tickets)
-    order_id = str(uuid.uuid4())
+    # The event of its tickets (events.check_order refused an order of two): its shard, its currency.
+    event = catalogue.event_of(lines[0].ticket_id) or catalogue.default_event
+    currency = event.currency
+    order_id = shards.new_order_id(event.shard)
     fields = new_order_fields(
         order_id=order_id,
         customer_name=request.customer.name,
         customer_email=str(request.customer.email),
         payment_method=request.paymentMethod,
         lines=lines,
-        currency=catalogue.currency,
+        currency=currency,
         created_at=utc_timestamp(),
         pay_later=request.payLater,
         card_number=request.card.number if request.card else None,
@@ -110,7 +116,7 @@ def place_order(
         orderId=order_id,
         status=fields[record.STATUS],
         grandTotal=money(Decimal(fields[record.GRAND_TOTAL])),
-        currency=catalogue.currency,
+        currency=currency,
         message="Order received; its tickets will be held for your payment shortly."
         if request.payLater
         else "Order received; it will be confirmed or rejected shortly.",
@@ -125,6 +131,7 @@ def place_order(
         idempotency_key=idempotency_key,
         admission=admission,
         sale_id=catalogue.sale_id,
+        shards=shards,
     )
     reply, detail = enqueue(keys=script_keys, args=args, client=client)
     outcome = IntakeOutcome(reply)  # a word outside the contract fails here, loudly
@@ -170,14 +177,22 @@ def enqueue_call(
     idempotency_key: str | None = None,
     admission: Admission | None = None,
     sale_id: str = "main",
+    shards: keys.Shards = keys.ONE_SHARD,
 ) -> tuple[list[str], list[str | int]]:
-    """enqueue_order.lua's KEYS and ARGV for one order (its header documents them). The room's uses
-    key is always passed (a script declares every key it may touch); it is touched only with `admission`."""
-    uses_key = keys.room_uses_key(admission.sale_id if admission else sale_id)
-    room_key = keys.room_key(admission.sale_id if admission else sale_id)
-    script_keys = [keys.order_key(order_id), keys.ORDER_STREAM, keys.GENERATION, uses_key, room_key]
+    """enqueue_order.lua's KEYS and ARGV for one order (its header documents them), all in the shard the
+    order id names (the sale's event's). The room's uses key is always passed (a script declares every
+    key it may touch); it is touched only with `admission`."""
+    k = shards.of_order(order_id)
+    sale = admission.sale_id if admission else sale_id
+    script_keys = [
+        shards.order(order_id),
+        shards.order_stream(k),
+        shards.generation(k),
+        shards.room_uses(k, sale),
+        shards.room(k, sale),
+    ]
     if idempotency_key is not None:
-        script_keys.append(keys.idempotency_key(idempotency_key))
+        script_keys.append(shards.idempotency(k, idempotency_key))
     args: list[str | int] = [
         order_id,
         keys.STREAM_ORDER_ID_FIELD,
@@ -194,11 +209,13 @@ def enqueue_call(
     return script_keys, args
 
 
-def get_order(client: redis.Redis, order_id: str) -> Order:
-    """The stored order; raises OrderNotFound."""
-    # Ids are UUIDs: a longer one cannot exist, and is not worth a round trip or a long message.
+def get_order(client: redis.Redis, order_id: str, shards: keys.Shards = keys.ONE_SHARD) -> Order:
+    """The stored order, read from the shard its id names; raises OrderNotFound."""
+    # Ids are (shard-prefixed) UUIDs: a longer one cannot exist, and is not worth a round trip or a long
+    # message; nor can one naming a shard this deployment does not have.
     # decode_responses=True: str fields and values (redis-py types them bytes|str).
-    fields = cast("dict[str, str]", client.hgetall(keys.order_key(order_id))) if len(order_id) <= 64 else {}
+    known = len(order_id) <= 64 and shards.owns(order_id)
+    fields = cast("dict[str, str]", client.hgetall(shards.order(order_id))) if known else {}
     if not fields:
         shown = repr(order_id) if len(order_id) <= 64 else f"{order_id[:64]!r}..."
         raise OrderNotFound(f"order {shown} not found")
@@ -221,13 +238,19 @@ def _refused(order_id: str, outcome: str, detail: str, action: str) -> None:
     raise OrderInWrongState(f"order {_short(order_id)} is {detail}: it cannot be {action}")
 
 
-def pay_order(client: redis.Redis, start_payment: Script, order_id: str, request: PaymentRequest) -> PaymentStarted:
+def pay_order(
+    client: redis.Redis,
+    start_payment: Script,
+    order_id: str,
+    request: PaymentRequest,
+    shards: keys.Shards = keys.ONE_SHARD,
+) -> PaymentStarted:
     """POST /orders/{id}/payment: reserved -> paying and a stream entry for a worker, in one step.
 
     Raises OrderNotFound, HoldExpired (the deadline passed: the order is expired now if it was not yet)
     or OrderInWrongState; nothing else changes on a refusal.
     """
-    if len(order_id) > 64:
+    if len(order_id) > 64 or not shards.owns(order_id):
         raise OrderNotFound(f"order {_short(order_id)} not found")
     step_keys, args = lifecycle.start_payment_call(
         order_id,
@@ -236,6 +259,7 @@ def pay_order(client: redis.Redis, start_payment: Script, order_id: str, request
         pay_later_only=True,
         payment_method=request.paymentMethod.value,
         card_number=request.card.number if request.card else "",
+        shards=shards,
     )
     outcome, detail = start_payment(keys=step_keys, args=args, client=client)
     if outcome != DecisionOutcome.PAYING:
@@ -245,15 +269,22 @@ def pay_order(client: redis.Redis, start_payment: Script, order_id: str, request
     )
 
 
-def cancel_order(client: redis.Redis, release_order: Script, order_id: str) -> OrderCancelled:
+def cancel_order(
+    client: redis.Redis, release_order: Script, order_id: str, shards: keys.Shards = keys.ONE_SHARD
+) -> OrderCancelled:
     """POST /orders/{id}/cancel: reserved -> cancelled, the held tickets back to available, in one step.
 
     Raises OrderNotFound, HoldExpired (too late: expired) or OrderInWrongState (paying or decided).
     """
-    if len(order_id) > 64:
+    if len(order_id) > 64 or not shards.owns(order_id):
         raise OrderNotFound(f"order {_short(order_id)} not found")
     step_keys, args = lifecycle.release_call(
-        order_id, OrderStatus.CANCELLED, Reason.CANCELLED_BY_CUSTOMER, now=utc_timestamp(), expire_overdue=True
+        order_id,
+        OrderStatus.CANCELLED,
+        Reason.CANCELLED_BY_CUSTOMER,
+        now=utc_timestamp(),
+        expire_overdue=True,
+        shards=shards,
     )
     outcome, detail = release_order(keys=step_keys, args=args, client=client)
     if outcome != DecisionOutcome.RELEASED:

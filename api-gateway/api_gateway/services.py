@@ -25,7 +25,6 @@ class Services:
     # snapshot), and the organisers' scripts (events.py).
     catalogues: CatalogueCache
     catalogue_scripts: CatalogueScripts
-    shards: keys.Shards
     enqueue_order: Script
     start_payment: Script
     release_order: Script
@@ -37,6 +36,8 @@ class Services:
     room_cache: RoomCache
     tokens: TokenSettings
     admission_rule: AdmissionRule
+    # The order path's shards (settings.redis_shards).
+    shards: keys.Shards = keys.ONE_SHARD
     # The HPA reader when the gateway runs in a Kubernetes pod; None elsewhere (see scaling.py).
     kubernetes: KubernetesScaling | None = None
 

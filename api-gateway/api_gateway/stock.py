@@ -20,7 +20,7 @@ from .periodic import PeriodicStep
 
 log = logging.getLogger(__name__)
 
-ONE_SHARD = keys.Shards(1)
+ONE_SHARD = keys.ONE_SHARD
 
 
 def initialise_stock(

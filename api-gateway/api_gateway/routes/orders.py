@@ -96,7 +96,7 @@ def create_order():
     )
     try:
         created, replayed = place_order(
-            s.redis, s.enqueue_order, order_request, s.catalogue, limits, _idempotency_key(), admission
+            s.redis, s.enqueue_order, order_request, s.catalogue, limits, _idempotency_key(), admission, s.shards
         )
     except RoomTurnedOn:
         # The cached view had the room off; the enqueue step saw it on and wrote nothing. Check again
@@ -105,7 +105,7 @@ def create_order():
         admission = _admission(s.room_cache.get())
         try:
             created, replayed = place_order(
-                s.redis, s.enqueue_order, order_request, s.catalogue, limits, _idempotency_key(), admission
+                s.redis, s.enqueue_order, order_request, s.catalogue, limits, _idempotency_key(), admission, s.shards
             )
         except RoomTurnedOn:  # switched off and on again in between: no admission, and it is on
             raise AdmissionRequired("Admission-Token: required while the waiting room is on; join the queue") from None
@@ -152,7 +152,8 @@ def _idempotency_key() -> str | None:
     responses={200: (Order, "The order"), 404: (Error, "No such order")},
 )
 def read_order(orderId: str):
-    return respond(get_order(services().redis, orderId))
+    s = services()
+    return respond(get_order(s.redis, orderId, s.shards))
 
 
 @bp.post("/orders/<orderId>/payment")
@@ -170,7 +171,8 @@ def read_order(orderId: str):
 )
 def pay(orderId: str):
     body = json_body(PaymentRequest)
-    return respond(pay_order(services().redis, services().start_payment, orderId, body), 202)
+    s = services()
+    return respond(pay_order(s.redis, s.start_payment, orderId, body, s.shards), 202)
 
 
 @bp.post("/orders/<orderId>/cancel")
@@ -186,4 +188,5 @@ def pay(orderId: str):
     },
 )
 def cancel(orderId: str):
-    return respond(cancel_order(services().redis, services().release_order, orderId))
+    s = services()
+    return respond(cancel_order(s.redis, s.release_order, orderId, s.shards))
