@@ -6,12 +6,10 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import type { APIRequestContext, Locator, Page } from "@playwright/test";
-import { expect, saveScreenshot, test } from "./support";
+import { expect, ORDER_URL, saveScreenshot, test } from "./support";
 
 /** Decided by the order workers: allow for a busy stack. */
 const DECISION = { timeout: 30_000 };
-/** An order id: a plain UUID on shard 0, `s<k>-<uuid>` on the others. */
-const ORDER_URL = /\/orders\/(s\d+-)?[0-9a-f-]{36}$/;
 const APPROVING_CARD = "4242424242424242";
 
 interface ListedEvent {
