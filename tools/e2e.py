@@ -3,6 +3,7 @@
 `python -m tools.e2e` (run by `make test`) starts exactly what `make up` starts, runs the
 frontend's Playwright suite against it, saves screenshots to test-artifacts/screenshots,
 and stops it all. On failure the services' logs are copied to test-artifacts/e2e-logs.
+Arguments go to Playwright: `python -m tools.e2e e2e/events.spec.ts` runs one spec.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from tools.redis_server import free_port
 ARTIFACTS = stack.ROOT / "test-artifacts"
 
 
-def main() -> int:
+def main(playwright_args: list[str]) -> int:
     ports = stack.Ports(
         redis=free_port(),
         gateway=free_port(),
@@ -44,7 +45,8 @@ def main() -> int:
                 "BASE_URL": f"http://127.0.0.1:{ports.web}",
                 "SCREENSHOT_DIR": str(ARTIFACTS / "screenshots"),
             }
-            returncode = subprocess.run(["npm", "run", "test:e2e"], cwd=stack.ROOT / "frontend", env=env).returncode
+            command = ["npm", "run", "test:e2e", "--", *playwright_args]
+            returncode = subprocess.run(command, cwd=stack.ROOT / "frontend", env=env).returncode
         finally:
             stack.stop(processes)
             if returncode != 0:
@@ -54,4 +56,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -3,6 +3,9 @@ import path from "node:path";
 
 export { expect };
 
+/** An order page's address: a plain UUID on shard 0, `s<k>-<uuid>` on the others (issue 17). */
+export const ORDER_URL = /\/orders\/(s\d+-)?[0-9a-f-]{36}$/;
+
 /** Where full-page screenshots go: one per page, named after it. */
 export const SCREENSHOT_DIR = path.resolve(process.env.SCREENSHOT_DIR || "../test-artifacts/screenshots");
 

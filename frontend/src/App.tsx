@@ -2,6 +2,9 @@ import { lazy, Suspense } from "react";
 import { Route, Routes } from "react-router";
 import { Spinner } from "./components/common/Spinner";
 import { AppLayout } from "./components/layout/AppLayout";
+import { EventPage } from "./pages/EventPage";
+import { EventSalesPage } from "./pages/EventSalesPage";
+import { EventsPage } from "./pages/EventsPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { OrderPage } from "./pages/OrderPage";
 import { TicketsPage } from "./pages/TicketsPage";
@@ -17,6 +20,9 @@ export function App() {
     <Routes>
       <Route element={<AppLayout />}>
         <Route index element={<TicketsPage />} />
+        <Route path="events" element={<EventsPage />} />
+        <Route path="events/:eventId" element={<EventPage />} />
+        <Route path="events/:eventId/sales" element={<EventSalesPage />} />
         <Route path="queue" element={<WaitingRoomPage />} />
         <Route path="orders/:orderId" element={<OrderPage />} />
         <Route

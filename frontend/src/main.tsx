@@ -8,6 +8,7 @@ import "./styles/components.css";
 import "./styles/tickets.css";
 import "./styles/order.css";
 import "./styles/dashboard.css";
+import "./styles/events.css";
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

@@ -36,6 +36,14 @@ export type VisitorStatus = JsonResponse<paths["/sales/{saleId}/queue/{visitorId
 export type RoomStats = JsonResponse<paths["/sales/{saleId}/room"]["get"], 200>;
 export type RoomSettings = JsonRequest<paths["/sales/{saleId}/room"]["put"]>;
 
+// The catalogue of events (issue 17)
+export type CatalogueEvent = JsonResponse<paths["/events/{eventId}"]["get"], 200>;
+export type SaleState = CatalogueEvent["saleState"];
+export type EventSales = JsonResponse<paths["/events/{eventId}/sales"]["get"], 200>;
+export type TicketSales = EventSales["tickets"][number];
+export type SalesFigures = EventSales["totals"];
+type EventQuery = NonNullable<paths["/events"]["get"]["parameters"]["query"]>;
+
 export type PaymentMethod = CreateOrderRequest["paymentMethod"];
 /** Every payment method an order may name, in the server's order: the one list the UI offers. */
 export const PAYMENT_METHODS: readonly PaymentMethod[] = paymentMethodValues;
@@ -162,6 +170,45 @@ export function updateRoom(saleId: string, settings: RoomSettings, token: string
   return request(url("/sales/{saleId}/room", { saleId }), {
     method: "PUT",
     body: settings,
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+  });
+}
+
+// The catalogue of events (issue 17).
+
+/** The events list's filters as the inputs hold them. */
+export interface EventFilters {
+  /** A substring of the event's name. */
+  q?: string;
+  /** Only events whose sale is open now. */
+  onSale?: boolean;
+}
+
+export function eventsQuery(filters: EventFilters): string {
+  const query: EventQuery = {};
+  if (filters.q?.trim()) query.q = filters.q.trim();
+  if (filters.onSale) query.onSale = "true";
+  const params = new URLSearchParams(query as Record<string, string>).toString();
+  return params ? `?${params}` : "";
+}
+
+export async function listEvents(filters: EventFilters = {}, signal?: AbortSignal): Promise<CatalogueEvent[]> {
+  const body = await request<JsonResponse<paths["/events"]["get"], 200>>(url("/events") + eventsQuery(filters), {
+    signal,
+  });
+  return body.events;
+}
+
+/** One event with each ticket type's `available`; 404 for an unknown id. */
+export function getEvent(eventId: string, signal?: AbortSignal): Promise<CatalogueEvent> {
+  return request(url("/events/{eventId}", { eventId }), { signal });
+}
+
+/** Sold, held and available per ticket type: the organiser's (loopback, or the admin token). */
+export function getEventSales(eventId: string, token: string | null, signal?: AbortSignal): Promise<EventSales> {
+  return request(url("/events/{eventId}/sales", { eventId }), {
+    signal,
+    timeoutMs: 5_000,
     headers: token ? { Authorization: `Bearer ${token}` } : {},
   });
 }

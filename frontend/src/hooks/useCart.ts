@@ -4,26 +4,33 @@ import { addTicket, type CartLine, refreshTickets, removeTicket, setQuantity } f
 
 const STORAGE_KEY = "cart";
 
-function restore(): CartLine[] {
+/** The cart of one event's page; the tickets page keeps the default event's under `cart`. */
+export const eventCartKey = (eventId: string) => `cart:${eventId}`;
+
+function restore(storageKey: string): CartLine[] {
   try {
-    const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? "[]");
+    const saved = JSON.parse(sessionStorage.getItem(storageKey) ?? "[]");
     return Array.isArray(saved) ? saved.filter((l) => l?.ticket?.id && Number.isInteger(l.qty) && l.qty > 0) : [];
   } catch {
     return [];
   }
 }
 
-/** The cart, kept in sessionStorage so that visiting the dashboard and coming back keeps it. */
-export function useCart() {
-  const [lines, setLines] = useState<CartLine[]>(restore);
+/**
+ * The cart, kept in sessionStorage so that visiting the dashboard and coming back keeps it. One per
+ * event (`storageKey`), since an order's tickets must all belong to one event. A caller that changes
+ * the key remounts (React `key`), so the lines of one event never land in another's entry.
+ */
+export function useCart(storageKey: string = STORAGE_KEY) {
+  const [lines, setLines] = useState<CartLine[]>(() => restore(storageKey));
 
   useEffect(() => {
     try {
-      sessionStorage.setItem(STORAGE_KEY, JSON.stringify(lines));
+      sessionStorage.setItem(storageKey, JSON.stringify(lines));
     } catch {
       // storage unavailable: the cart simply does not survive a reload
     }
-  }, [lines]);
+  }, [lines, storageKey]);
 
   return {
     lines,

@@ -13,7 +13,12 @@ type SubmitFn = typeof submitOrder;
  * gateway's answer onto the form. A new submit gets a new key; sending the very same order
  * again after the answer was lost reuses it, since it is the same submit being retried.
  */
-export function useCheckout(onCreated: (created: CreateOrderResponse) => void, submit: SubmitFn = submitOrder) {
+export function useCheckout(
+  onCreated: (created: CreateOrderResponse) => void,
+  submit: SubmitFn = submitOrder,
+  /** The sale (event) the order is for, when known: only that sale's pass is sent. */
+  saleId?: string,
+) {
   const [submitting, setSubmitting] = useState(false);
   const [errors, setErrors] = useState<CheckoutErrors>(NO_ERRORS);
   const unanswered = useRef<{ body: string; key: string } | null>(null);
@@ -26,7 +31,7 @@ export function useCheckout(onCreated: (created: CreateOrderResponse) => void, s
     setErrors(NO_ERRORS);
     try {
       // Read at each submit: the pass may have come (or gone) since the page opened.
-      const pass = readPass(Date.now());
+      const pass = readPass(Date.now(), saleId);
       const created = await submit(order, key, { admissionToken: pass?.token ?? null });
       unanswered.current = null;
       if (pass) notePassUsed();

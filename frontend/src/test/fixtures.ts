@@ -2,7 +2,17 @@
  * Bodies as the services send them, typed by the generated schema (`satisfies`), so a model change
  * on the server that the client has not followed fails tsc here rather than in production.
  */
-import type { CreateOrderResponse, Order, RoomStats, Sale, SystemStatus, Ticket, VisitorStatus } from "../api/gateway";
+import type {
+  CatalogueEvent,
+  CreateOrderResponse,
+  EventSales,
+  Order,
+  RoomStats,
+  Sale,
+  SystemStatus,
+  Ticket,
+  VisitorStatus,
+} from "../api/gateway";
 import type { WorkloadConfig, WorkloadStats } from "../api/generator";
 import type { components } from "../api/schema/gateway";
 
@@ -208,4 +218,72 @@ export function roomStats(overrides: Partial<RoomStats> = {}): RoomStats {
     tokenUses: 2,
     ...overrides,
   };
+}
+
+// The catalogue of events (issue 17).
+
+export function catalogueEvent(overrides: Partial<CatalogueEvent> = {}): CatalogueEvent {
+  const event = {
+    id: "harbour-lights-2027",
+    name: "Harbour Lights Festival",
+    venue: "Pier 4, Hamburg",
+    startsAt: "2027-08-14T18:00:00Z",
+    saleOpensAt: null,
+    saleState: "open",
+    onSale: true,
+    currency: "EUR",
+    shard: 0,
+    tickets: [
+      { id: "hl-day", name: "Day Ticket", type: "day", price: 59, currency: "EUR", description: "One day.", available: 480 },
+      {
+        id: "hl-weekend",
+        name: "Weekend Pass",
+        type: "weekend",
+        price: 119.5,
+        currency: "EUR",
+        description: "Both days.",
+        available: 12,
+      },
+      {
+        id: "hl-backstage",
+        name: "Backstage",
+        type: "vip",
+        price: 300,
+        currency: "EUR",
+        description: "Meet the band.",
+        available: 0,
+      },
+    ],
+  } satisfies CatalogueEvent;
+  return { ...event, ...overrides };
+}
+
+export const EVENTS: CatalogueEvent[] = [
+  catalogueEvent({ id: "aurora-2027", name: "Aurora 2027", venue: "Arena Nord, Oslo", startsAt: "2027-03-12T19:30:00Z" }),
+  catalogueEvent(),
+  catalogueEvent({
+    id: "quiet-strings",
+    name: "Quiet Strings",
+    venue: "Small Hall, Vienna",
+    startsAt: "2027-11-02T19:00:00Z",
+    saleState: "scheduled",
+    onSale: false,
+    saleOpensAt: "2027-06-01T09:00:00Z",
+  }),
+];
+
+export function eventSales(overrides: Partial<EventSales> = {}): EventSales {
+  const sales = {
+    eventId: "harbour-lights-2027",
+    name: "Harbour Lights Festival",
+    currency: "EUR",
+    saleState: "open",
+    onSale: true,
+    tickets: [
+      { ticketId: "hl-day", name: "Day Ticket", type: "day", initial: 500, available: 480, held: 5, sold: 15 },
+      { ticketId: "hl-weekend", name: "Weekend Pass", type: "weekend", initial: 100, available: 12, held: 8, sold: 80 },
+    ],
+    totals: { initial: 600, available: 492, held: 13, sold: 95 },
+  } satisfies EventSales;
+  return { ...sales, ...overrides };
 }

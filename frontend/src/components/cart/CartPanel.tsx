@@ -8,9 +8,11 @@ interface Props {
   cart: Cart;
   onCreated: (created: CreateOrderResponse) => void;
   submit?: typeof submitOrder;
+  /** The event being bought, when the page is one event's (see CheckoutForm). */
+  saleId?: string;
 }
 
-export function CartPanel({ cart, onCreated, submit }: Props) {
+export function CartPanel({ cart, onCreated, submit, saleId }: Props) {
   const count = totalQuantity(cart.lines);
   return (
     <aside id="cart" className="cart-panel" aria-labelledby="cart-heading">
@@ -27,6 +29,7 @@ export function CartPanel({ cart, onCreated, submit }: Props) {
           onRemove={cart.remove}
           onCreated={onCreated}
           submit={submit}
+          saleId={saleId}
         />
       )}
     </aside>

@@ -21,6 +21,8 @@ interface Props {
   onCreated: (created: CreateOrderResponse) => void;
   /** Injected by tests; the real one posts to the gateway. */
   submit?: typeof submitOrder;
+  /** The event being bought, when the page knows it: a waiting-room pass is sent only for its own sale. */
+  saleId?: string;
 }
 
 /** What can be told without asking the server; everything else is the server's call. */
@@ -34,13 +36,13 @@ function checkLocally(lines: CartLine[], name: string, email: string): CheckoutE
   return errors;
 }
 
-export function CheckoutForm({ lines, onQty, onRemove, onCreated, submit }: Props) {
+export function CheckoutForm({ lines, onQty, onRemove, onCreated, submit, saleId }: Props) {
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [paymentMethod, setPaymentMethod] = useState<PaymentMethod>(PAYMENT_METHODS[0]);
   const [card, setCard] = useState("");
   const [payLater, setPayLater] = useState(false);
-  const { place, submitting, errors, setErrors } = useCheckout(onCreated, submit);
+  const { place, submitting, errors, setErrors } = useCheckout(onCreated, submit, saleId);
   const formRef = useRef<HTMLFormElement>(null);
 
   // After a failed submit, take keyboard and screen-reader users to the first thing to fix.

@@ -17,6 +17,11 @@ export function SiteHeader() {
               </NavLink>
             </li>
             <li>
+              <NavLink to="/events" className="nav__link">
+                Events
+              </NavLink>
+            </li>
+            <li>
               <NavLink to="/load" className="nav__link">
                 Load &amp; scaling
               </NavLink>

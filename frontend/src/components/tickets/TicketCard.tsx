@@ -9,6 +9,8 @@ interface Props {
   onAdd: (ticket: Ticket) => void;
   /** The ticket's stock ledger from GET /system/status, when it could be read. */
   stock?: StockFigures;
+  /** Set while the event's sale is not open: the button says so (e.g. "Sale closed") and cannot add. */
+  offSale?: string;
 }
 
 /** Held (in other buyers' unpaid orders) apart from sold, when the gateway reports holds. */
@@ -24,7 +26,7 @@ function StockBreakdown({ stock, soldOut }: { stock: StockFigures; soldOut: bool
   );
 }
 
-export function TicketCard({ ticket, inCart, canAdd, onAdd, stock }: Props) {
+export function TicketCard({ ticket, inCart, canAdd, onAdd, stock, offSale }: Props) {
   const soldOut = ticket.available <= 0;
   const headingId = `ticket-${ticket.id}-name`;
   return (
@@ -47,9 +49,16 @@ export function TicketCard({ ticket, inCart, canAdd, onAdd, stock }: Props) {
           <p className="ticket-card__price">{formatMoney(ticket.price, ticket.currency)}</p>
           {inCart > 0 && <p className="ticket-card__incart">{inCart} in your order</p>}
         </div>
-        <button type="button" className="button button--primary" disabled={!canAdd} onClick={() => onAdd(ticket)}>
+        <button
+          type="button"
+          className="button button--primary"
+          disabled={!canAdd || Boolean(offSale)}
+          onClick={() => onAdd(ticket)}
+        >
           {soldOut ? (
             "Sold out"
+          ) : offSale ? (
+            offSale
           ) : (
             <>
               Add <span className="visually-hidden">{ticket.name}</span> to order

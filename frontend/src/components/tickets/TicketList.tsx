@@ -8,11 +8,17 @@ interface Props {
   onAdd: (ticket: Ticket) => void;
   /** Stock ledger entries by ticket id (held and sold), when known. */
   stock?: Record<string, StockFigures>;
+  /** While the sale is not open: why nothing can be added (see TicketCard). */
+  offSale?: string;
+  /** What to say when there are no tickets to show. */
+  emptyText?: string;
 }
 
-export function TicketList({ tickets, cart, onAdd, stock }: Props) {
+export function TicketList({ tickets, cart, onAdd, stock, offSale, emptyText }: Props) {
   if (tickets.length === 0) {
-    return <p className="empty">No tickets match these filters. Try a wider price range or another type.</p>;
+    return (
+      <p className="empty">{emptyText ?? "No tickets match these filters. Try a wider price range or another type."}</p>
+    );
   }
   return (
     <ul className="ticket-list" aria-label="Tickets">
@@ -24,6 +30,7 @@ export function TicketList({ tickets, cart, onAdd, stock }: Props) {
             canAdd={canAdd(cart, ticket)}
             onAdd={onAdd}
             stock={stock?.[ticket.id]}
+            offSale={offSale}
           />
         </li>
       ))}
