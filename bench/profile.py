@@ -23,6 +23,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from ticketing_common import keys
+
 from .budget import Deadline, log
 from .closedloop import wrk
 from .fixtures import BIG_STOCK, TICKET_IDS
@@ -121,7 +123,7 @@ def profile_gateway(seconds: float, endpoint: str) -> Path:
         if endpoint == "get-order":
             wrk(gateway, "post-orders", connections=32, seconds=2, max_requests=5000, expect=201, arg=arg)
             ids = workdir / "ids.txt"
-            ids.write_text("\n".join(f["orderId"] for _, f in client.xrange("ticketing:orders", count=5000)) + "\n")
+            ids.write_text("\n".join(f["orderId"] for _, f in client.xrange(keys.ORDER_STREAM, count=5000)) + "\n")
             arg = str(ids)
         expect = 201 if endpoint == "post-orders" else 200
         load = threading.Thread(

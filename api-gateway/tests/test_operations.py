@@ -10,6 +10,7 @@ from openapi_spec_validator import validate
 
 from api_gateway.app import create_app
 from api_gateway.models import CreateOrderRequest
+from ticketing_common import keys
 
 from .conftest import order_body
 
@@ -97,7 +98,7 @@ def test_intake_answers_503_json_when_redis_is_out_of_memory(real_client, real_r
         real_redis.config_set("maxmemory", "0")
     assert response.status_code == 503
     assert "full" in response.get_json()["error"] and response.headers["Retry-After"]
-    assert not real_redis.exists("ticketing:orders")
+    assert not real_redis.exists(keys.ORDER_STREAM)
 
 
 def test_cors_is_closed_unless_configured(real_client):

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.invariants import assert_ledger_balanced, sample_ledger
+from ticketing_common import keys
 from tools import stack
 from tools.redis_server import free_port
 
@@ -92,7 +93,7 @@ def test_each_test_card_ends_its_order_as_the_provider_decided(shop, real_redis)
     assert Decimal(charges[placed[APPROVE]]["amount"]) == Decimal(str(ended[APPROVE]["grandTotal"]))
     assert charges[placed[DECLINE]]["status"] == "declined"
     assert_ledger_balanced(sample_ledger(real_redis))
-    sold = int(real_redis.hget("ticketing:stock:sold", "alpha"))
+    sold = int(real_redis.hget(keys.STOCK_SOLD, "alpha"))
     assert sold == 4  # the two confirmed orders, 2 tickets each; the failed ones released theirs
 
 
