@@ -10,6 +10,7 @@ from payment_provider import record as charge_record
 from payment_provider.outcomes import Outcome as ChargeOutcome
 from ticketing_common import keys, order_record
 from ticketing_common.status import (
+    CatalogueOutcome,
     DecisionOutcome,
     IntakeOutcome,
     OrderStatus,
@@ -52,6 +53,7 @@ def test_there_are_lua_scripts_to_check():
     assert {"enqueue_order.lua", "decide_order.lua", "dead_letter.lua", "remove_idle_consumer.lua"} <= names
     assert {"charge.lua", "refund.lua"} <= names
     assert {"join.lua", "admit.lua"} <= names
+    assert {"catalogue_write.lua", "add_stock.lua"} <= names
 
 
 @pytest.mark.parametrize("path", LUA_FILES, ids=lambda p: p.name)
@@ -75,6 +77,7 @@ def test_every_word_a_script_uses_is_defined_in_the_contract(path):
             | {s.value for s in RoomState}
             | {m.value for m in RoomMode}
             | {v.value for v in VisitorState}
+            | {o.value for o in CatalogueOutcome}
         )
     # Words only: error messages (with spaces), Redis commands and options (upper case)
     # and stream id specials (~ * + -) are not contract.

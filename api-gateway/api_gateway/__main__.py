@@ -12,7 +12,7 @@ import sys
 from ticketing_common.logs import configure_logging
 from ticketing_common.settings import load_settings
 
-from .catalogue import CatalogueError, load_catalogue
+from .catalogue import CatalogueError, load_catalogue, read_catalogue
 from .settings import GatewaySettings
 
 SERVICE = "api-gateway"
@@ -32,18 +32,24 @@ def serve(settings: GatewaySettings) -> None:
 
 
 def reset_demo(settings: GatewaySettings, confirmed: bool) -> None:
+    from typing import cast
+
     import redis
+
+    from ticketing_common import redis_client
 
     from .demo_reset import reset_demo as reset
 
     if not confirmed:
         print("reset-demo deletes every order and resets all stock; run again with --yes", file=sys.stderr)
         raise SystemExit(1)
-    client = redis.Redis.from_url(
-        settings.redis_url, decode_responses=True, socket_connect_timeout=settings.redis_socket_timeout
-    )
+    client = cast("redis.Redis", redis_client.from_settings(settings, socket_timeout=None))
     try:
-        deleted = reset(client, load_catalogue(settings.catalogue_path))
+        # The catalogue Redis has (organisers' events included); the seed file where it has none yet.
+        catalogue = read_catalogue(client, settings.default_event_id) or load_catalogue(
+            settings.catalogue_path, settings.redis_shards, settings.default_event_id
+        )
+        deleted = reset(client, catalogue, settings.shards)
     except (redis.ConnectionError, redis.TimeoutError) as e:
         # An operator's command: one line saying what is wrong, not a traceback.
         print(f"reset-demo: cannot reach Redis at {_redacted(settings.redis_url)}: {e}", file=sys.stderr)
@@ -51,7 +57,7 @@ def reset_demo(settings: GatewaySettings, confirmed: bool) -> None:
     except redis.RedisError as e:
         print(f"reset-demo: Redis at {_redacted(settings.redis_url)} refused the reset: {e}", file=sys.stderr)
         raise SystemExit(1) from None
-    print(f"reset: {deleted} orders deleted, stock re-initialised from {settings.catalogue_path}")
+    print(f"reset: {deleted} orders deleted, stock re-initialised from the catalogue's {len(catalogue.events)} events")
 
 
 def _redacted(url: str) -> str:
@@ -75,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
 
     settings = load_settings(GatewaySettings, SERVICE)
     try:
-        load_catalogue(settings.catalogue_path)
+        load_catalogue(settings.catalogue_path, settings.redis_shards, settings.default_event_id)
     except CatalogueError as e:
         print(f"{SERVICE}: bad configuration: CATALOGUE_PATH: {e}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -17,12 +17,12 @@
 -- clamped to [ARGV[5], ARGV[6]], and stored as the room's `rate`. More workers decide faster, so
 -- more visitors are let in; a backlog beyond the target lets fewer in until it drains.
 --
--- KEYS[1]  the room hash        ticketing:room:<sale>
--- KEYS[2]  the waiting zset     ticketing:room:<sale>:waiting
--- KEYS[3]  the admitted zset    ticketing:room:<sale>:admitted
--- KEYS[4]  the visitors hash    ticketing:room:<sale>:visitors
--- KEYS[5]  the waits list       ticketing:room:<sale>:waits
--- KEYS[6]  the order stream     ticketing:orders
+-- KEYS[1]  the room hash        ticketing:{tag}:room:<sale>
+-- KEYS[2]  the waiting zset     ticketing:{tag}:room:<sale>:waiting
+-- KEYS[3]  the admitted zset    ticketing:{tag}:room:<sale>:admitted
+-- KEYS[4]  the visitors hash    ticketing:{tag}:room:<sale>:visitors
+-- KEYS[5]  the waits list       ticketing:{tag}:room:<sale>:waits
+-- KEYS[6]  the order stream     ticketing:{tag}:orders
 -- ARGV[1]  the order workers' consumer group
 -- ARGV[2]  the bucket's size in seconds of the rate (the largest burst)
 -- ARGV[3]  the most visitors one run admits (bounds the step's time)

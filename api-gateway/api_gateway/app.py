@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 import redis
 from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
 
-from ticketing_common import lifecycle
+from ticketing_common import lifecycle, redis_client
 
 from . import admission_token, metrics
-from .catalogue import load_catalogue
+from .catalogue import CATALOGUE_WRITE_LUA, Catalogue, CatalogueCache, load_catalogue
 from .errors import ApiError, register_error_handlers
+from .events import ADD_STOCK_LUA, CatalogueScripts
 from .openapi import build_openapi
 from .orders import ENQUEUE_ORDER_LUA
-from .routes import admin, docs, health, orders, sales, system, tickets
+from .routes import admin, docs, events, health, orders, sales, system, tickets
 from .scaling import KubernetesApi, KubernetesScaling
 from .services import Services
 from .settings import GatewaySettings
@@ -43,21 +44,18 @@ class _JSONProvider(DefaultJSONProvider):
 
 def create_app(settings: GatewaySettings | None = None, client: redis.Redis | None = None) -> Flask:
     settings = settings or GatewaySettings()
-    catalogue = load_catalogue(settings.catalogue_path)
+    shards = settings.shards
+    seed = load_catalogue(settings.catalogue_path, shards.count, settings.default_event_id)
     if client is None:
-        client = redis.Redis.from_url(
-            settings.redis_url,
-            decode_responses=True,
-            socket_timeout=settings.redis_socket_timeout,
-            socket_connect_timeout=settings.redis_socket_timeout,
-            health_check_interval=30,
-        )
+        # Plain Redis or a Redis Cluster (REDIS_CLUSTER): typed as the plain client, whose commands the
+        # cluster client shares.
+        client = cast("redis.Redis", redis_client.from_settings(settings))
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json = _JSONProvider(app)
     # The public API answers at / and at /v1 (the spec's server URL ends in /v1).
-    for bp in (tickets.bp, orders.bp, sales.bp, system.bp, docs.bp, admin.bp):
+    for bp in (tickets.bp, events.bp, orders.bp, sales.bp, system.bp, docs.bp, admin.bp):
         app.register_blueprint(bp)
         app.register_blueprint(bp, url_prefix="/v1", name=f"v1_{bp.name}")
     app.register_blueprint(health.bp)
@@ -67,18 +65,30 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
         ),
         settings.redis_startup_timeout,
     )
-    room_cache = RoomCache(client, catalogue.sale_id)
+    # The seed where Redis has no such event yet (never over an event it has), then every event's stock
+    # (idempotent: a restart never resets stock) and any organiser's write a crash left half-way.
+    catalogue_scripts = CatalogueScripts(
+        write=client.register_script(CATALOGUE_WRITE_LUA), add_stock=client.register_script(ADD_STOCK_LUA)
+    )
+    initialised = _retry_until_reachable(
+        lambda: initialise_stock(client, seed, shards, catalogue_scripts.write), settings.redis_startup_timeout
+    )
+    catalogues = CatalogueCache(client, seed, seed.default_event.id)
+    catalogue = catalogues.get()
+    room_cache = RoomCache(client, catalogue.sale_id, shards=shards)
     admit_room = client.register_script(ADMIT_LUA)
     rule = AdmissionRule()
     app.extensions["ticketing"] = Services(
         settings=settings,
         redis=client,
-        catalogue=catalogue,
+        catalogues=catalogues,
+        catalogue_scripts=catalogue_scripts,
+        shards=shards,
         enqueue_order=client.register_script(ENQUEUE_ORDER_LUA),
         start_payment=client.register_script(lifecycle.lua("start_payment.lua")),
         release_order=client.register_script(lifecycle.lua("release_order.lua")),
         # From the routes just registered: build_openapi walks the URL map.
-        openapi=build_openapi(app, VERSION, settings.max_tickets_per_order, catalogue.types),
+        openapi=build_openapi(app, VERSION, settings.max_tickets_per_order, _all_types(catalogue)),
         kubernetes=_kubernetes_scaling(settings, client),
         join_room=client.register_script(JOIN_LUA),
         admit_room=admit_room,
@@ -91,14 +101,13 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
     _refuse_unknown_query_parameters(app)
     _allow_cors(app, settings.cors_allowed_origins)
 
-    initialised = _retry_until_reachable(lambda: initialise_stock(client, catalogue), settings.redis_startup_timeout)
-    log.info("catalogue loaded", extra={"tickets": len(catalogue.tickets), "stock_initialised": initialised})
+    log.info("catalogue loaded", extra={"events": len(catalogue.events), "stock_initialised": initialised})
     if settings.stock_check_interval_seconds > 0:
-        keeper = StockKeeper(client, catalogue, settings.stock_check_interval_seconds)
+        keeper = StockKeeper(client, seed, settings.stock_check_interval_seconds, shards, catalogue_scripts.write)
         keeper.start()
         app.extensions["stock_keeper"] = keeper
     written = _retry_until_reachable(
-        lambda: ensure_room(client, catalogue.sale_id, _room_defaults(settings)), settings.redis_startup_timeout
+        lambda: ensure_room(client, catalogue.sale_id, _room_defaults(settings), shards), settings.redis_startup_timeout
     )
     log.info("waiting room of sale %s", catalogue.sale_id, extra={"settings_initialised": written})
     if settings.room_tick_interval_seconds > 0:
@@ -106,6 +115,11 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
         admitter.start()
         app.extensions["room_admitter"] = admitter
     return app
+
+
+def _all_types(catalogue: Catalogue) -> list[str]:
+    """Every event's ticket types, each once: GET /tickets' type filter (its enum in the OpenAPI document)."""
+    return list(dict.fromkeys(t.type for t in catalogue.tickets))
 
 
 def _room_defaults(settings: GatewaySettings) -> RoomDefaults:

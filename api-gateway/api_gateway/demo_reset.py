@@ -9,39 +9,51 @@ from ticketing_common import keys, order_record
 from .catalogue import Catalogue
 
 
-def reset_demo(client: redis.Redis, catalogue: Catalogue) -> int:
-    """Delete every order, the order streams, the stock and the holds, then initialise the stock afresh.
+def reset_demo(client: redis.Redis, catalogue: Catalogue, shards: keys.Shards = keys.ONE_SHARD) -> int:
+    """Delete every order, the order streams, the stock and the holds, then initialise the stock afresh,
+    in every shard.
 
     An explicit operator action (``python -m api_gateway reset-demo``), never done at start.
-    Safe while orders arrive and workers decide: one transaction increments the stock
-    generation, drops the streams and resets the stock. Every order is stamped with the
-    generation it was accepted in (enqueue_order.lua), and decide_order.lua only acknowledges
-    an order of another generation ('stale'), so an order read before the reset can never be
-    decided against the fresh stock. Then only the order hashes of older generations are
-    deleted; an order accepted after the transaction is kept and decided normally.
+    Safe while orders arrive and workers decide: per shard, one transaction increments the shard's stock
+    generation, drops its streams and resets its stock. Every order is stamped with the generation of its
+    shard it was accepted in (enqueue_order.lua), and decide_order.lua only acknowledges an order of
+    another generation ('stale'), so an order read before the reset can never be decided against the
+    fresh stock. Then only the order hashes of older generations are deleted; an order accepted after
+    the transaction is kept and decided normally. Shards are reset one after the other: each on its own
+    is atomic, and no step ever spans two.
     Returns the number of orders deleted.
     """
-    pipe = client.pipeline(transaction=True)
-    pipe.incr(keys.GENERATION)
-    # Holds too: the orders holding them are of the old generation, and every lifecycle step refuses those.
-    pipe.unlink(
-        keys.ORDER_STREAM,
-        keys.DEAD_LETTER_STREAM,
-        keys.STOCK,
-        keys.STOCK_INITIAL,
-        keys.STOCK_SOLD,
-        keys.STOCK_HELD,
-        keys.HOLDS,
-        keys.TOTALS_ENDED,
-        keys.TOTALS_PAYMENTS,
-    )
-    for t in catalogue.tickets:
-        pipe.hset(keys.STOCK, t.id, t.stock)
-        pipe.hset(keys.STOCK_INITIAL, t.id, t.stock)
-    generation = pipe.execute()[0]
+    # Each event's stock is in its shard (the catalogue records say which).
+    by_shard = catalogue.tickets_by_shard()
+    deleted = 0
+    for k in shards:
+        pipe = client.pipeline(transaction=True)
+        pipe.incr(shards.generation(k))
+        # Holds too: the orders holding them are of the old generation, and every lifecycle step refuses those.
+        pipe.unlink(
+            shards.order_stream(k),
+            shards.dead_letter_stream(k),
+            shards.stock(k),
+            shards.stock_initial(k),
+            shards.stock_sold(k),
+            shards.stock_held(k),
+            shards.holds(k),
+            shards.totals_ended(k),
+            shards.totals_payments(k),
+        )
+        for t in by_shard.get(k, []):
+            pipe.hset(shards.stock(k), t.id, t.stock)
+            pipe.hset(shards.stock_initial(k), t.id, t.stock)
+        generation = pipe.execute()[0]
+        deleted += _delete_orders_older(client, shards.order_prefix(k), generation)
+    return deleted
+
+
+def _delete_orders_older(client: redis.Redis, order_prefix: str, generation: int) -> int:
+    """Delete the order hashes under `order_prefix` (one shard's) of a generation before `generation`."""
     deleted = 0
     batch: list[str] = []
-    for key in client.scan_iter(match=keys.order_key("*"), count=1000):
+    for key in client.scan_iter(match=order_prefix + "*", count=1000):
         batch.append(key)
         if len(batch) == 1000:
             deleted += _delete_older(client, batch, generation)

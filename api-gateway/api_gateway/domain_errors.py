@@ -39,6 +39,16 @@ class BacklogFull(DomainError):
         self.retry_after = retry_after
 
 
+class NotReplicated(DomainError):
+    """The order was written on its shard's master but no replica acknowledged it in time: a failover
+    could still lose it, so it is not confirmed. Retry after `retry_after` seconds with the same
+    Idempotency-Key (a replay answers the stored order; a lost one is placed again)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class OrderNotFound(DomainError):
     """No order has this id (or it expired)."""
 
@@ -100,3 +110,28 @@ class AdmissionForOtherSale(DomainError):
 
 class AdmissionUsedUp(DomainError):
     """The admission token's orders are all placed."""
+
+
+# The catalogue of events (events.py)
+class UnknownEvent(DomainError):
+    """No event has this id (or the event has no such ticket)."""
+
+
+class EventExists(DomainError):
+    """A create named an event id that is taken."""
+
+
+class TicketExists(DomainError):
+    """A ticket id is taken already, by this event or another (ticket ids are unique across events)."""
+
+
+class InvalidEvent(DomainError):
+    """An organiser's write breaks a rule of the catalogue (the sale opening after the start, ...)."""
+
+
+class SaleClosed(DomainError):
+    """The order's event is not on sale (closed by its organiser)."""
+
+
+class MixedEvents(DomainError):
+    """An order names tickets of more than one event."""

@@ -18,12 +18,12 @@
 --     replay or a refusal (conflict, backlog) uses none. An order without an admission is refused
 --     while the room is on: the gateway's view of the room is cached for a second, this step's is not.
 --
--- KEYS[1]  the order hash                 ticketing:order:<orderId>
--- KEYS[2]  the order stream               ticketing:orders
--- KEYS[3]  the stock generation           ticketing:generation
--- KEYS[4]  the room's uses hash           ticketing:room:<sale>:uses (touched only when ARGV[8] is set)
--- KEYS[5]  the room                       ticketing:room:<sale> (its state is read when ARGV[8] is '')
--- KEYS[6]  (optional) the idempotency record   ticketing:idempotency:<sha256 of the key>
+-- KEYS[1]  the order hash                 ticketing:{tag}:order:<orderId>
+-- KEYS[2]  the order stream               ticketing:{tag}:orders
+-- KEYS[3]  the stock generation           ticketing:{tag}:generation
+-- KEYS[4]  the room's uses hash           ticketing:{tag}:room:<sale>:uses (touched only when ARGV[8] is set)
+-- KEYS[5]  the room                       ticketing:{tag}:room:<sale> (its state is read when ARGV[8] is '')
+-- KEYS[6]  (optional) the idempotency record   ticketing:{tag}:idempotency:<sha256 of the key>
 -- ARGV[1]  the order id
 -- ARGV[2]  the stream entry's field for the order id ('orderId')
 -- ARGV[3]  the consumer group name

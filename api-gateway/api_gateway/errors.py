@@ -30,6 +30,7 @@ DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.OrderInWrongState: 409,
     domain.HoldExpired: 410,
     domain.BacklogFull: 503,
+    domain.NotReplicated: 503,
     domain.UnknownSale: 404,
     domain.VisitorNotFound: 404,
     domain.RoomNotTakingJoins: 409,
@@ -38,6 +39,12 @@ DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.AdmissionRefused: 401,
     domain.AdmissionForOtherSale: 403,
     domain.AdmissionUsedUp: 429,
+    domain.UnknownEvent: 404,
+    domain.EventExists: 409,
+    domain.TicketExists: 409,
+    domain.InvalidEvent: 422,
+    domain.SaleClosed: 409,
+    domain.MixedEvents: 422,
 }
 
 
@@ -72,7 +79,8 @@ def error_response(status: int, message: str, field: str | None = None):
 
 def from_domain_error(error: domain.DomainError) -> ApiError:
     message = f"{error.field}: {error.message}" if error.field else error.message
-    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, domain.BacklogFull) else {}
+    retry_after = error.retry_after if isinstance(error, (domain.BacklogFull, domain.NotReplicated)) else None
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
     return ApiError(DOMAIN_STATUS[type(error)], message, error.field, headers)
 
 

@@ -7,11 +7,11 @@
 -- The place is an arrival sequence number from the room's counter (HINCRBY seq), the score in the
 -- waiting zset: ZPOPMIN and ZRANK then follow arrival order exactly, whatever the clocks say.
 --
--- KEYS[1]  the room hash         ticketing:room:<sale>
--- KEYS[2]  the waiting zset      ticketing:room:<sale>:waiting
--- KEYS[3]  the admitted zset     ticketing:room:<sale>:admitted
--- KEYS[4]  the visitors hash     ticketing:room:<sale>:visitors
--- KEYS[5]  the uses hash         ticketing:room:<sale>:uses
+-- KEYS[1]  the room hash         ticketing:{tag}:room:<sale>
+-- KEYS[2]  the waiting zset      ticketing:{tag}:room:<sale>:waiting
+-- KEYS[3]  the admitted zset     ticketing:{tag}:room:<sale>:admitted
+-- KEYS[4]  the visitors hash     ticketing:{tag}:room:<sale>:visitors
+-- KEYS[5]  the uses hash         ticketing:{tag}:room:<sale>:uses
 -- ARGV[1]  the visitor id the caller gave ('' = none)
 -- ARGV[2]  a fresh visitor id, used when ARGV[1] is '' or unknown here
 --

@@ -14,7 +14,8 @@ import redis
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from ticketing_common.backlog import StoreState, queue_state_reads, state_exposition, store_state
+from ticketing_common import keys
+from ticketing_common.backlog import StoreState, merge_states, queue_state_reads, state_exposition, store_state
 
 # No `*_created` series: they are not in the contract, and the multiprocess collector has none,
 # so with them a single-process gateway would export names that gunicorn's does not.
@@ -54,21 +55,25 @@ ORDERS_REPLAYED = Counter(
 )
 
 
-def read_state(client: redis.Redis) -> StoreState | None:
-    """The store's state at scrape time; None when Redis cannot be read (/readyz says so)."""
-    pipe = client.pipeline(transaction=True)
-    queue_state_reads(pipe)
-    try:
-        return store_state(pipe.execute(raise_on_error=False))
-    except redis.RedisError:
-        return None
+def read_state(client: redis.Redis, shards: keys.Shards = keys.ONE_SHARD) -> StoreState | None:
+    """The store's state at scrape time, summed over shards (one MULTI per shard: a transaction cannot
+    span two shards on a cluster); None when Redis cannot be read (/readyz says so)."""
+    states = []
+    for k in shards:
+        pipe = client.pipeline(transaction=True)
+        queue_state_reads(pipe, shards, k)
+        try:
+            states.append(store_state(pipe.execute(raise_on_error=False)))
+        except redis.RedisError:
+            return None
+    return merge_states(states)
 
 
-def exposition(client: redis.Redis) -> bytes:
+def exposition(client: redis.Redis, shards: keys.Shards = keys.ONE_SHARD) -> bytes:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         MultiProcessCollector(registry)
         body = generate_latest(registry)
     else:
         body = generate_latest(REGISTRY)
-    return body + state_exposition(read_state(client))
+    return body + state_exposition(read_state(client, shards))

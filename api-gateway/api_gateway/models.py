@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
-from typing import Annotated, Literal, TypeVar
+from decimal import Decimal
+from typing import Annotated, Literal, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
@@ -22,7 +23,7 @@ from pydantic import (
 )
 
 from ticketing_common.payment import PaymentMethod
-from ticketing_common.status import OrderStatus, PaymentStatus
+from ticketing_common.status import OrderStatus, PaymentStatus, SaleState
 
 # Control characters (NUL, newlines, escapes: category Cc) have no place in a name or an id; nor
 # lone surrogates (Cs), which Redis cannot store as UTF-8 (pydantic's strict str refuses them first).
@@ -430,3 +431,118 @@ class RoomUpdate(_Strict):
         if value is not None and not isinstance(value, str | datetime):
             raise ValueError("must be an ISO-8601 date-time string with a time zone")
         return value
+
+
+# The catalogue of events (routes/events.py; docs/events.md)
+SaleStateName = Literal["scheduled", "open", "closed"]
+assert set(get_args(SaleStateName)) == {s.value for s in SaleState}  # one list of words: status.SaleState
+CatalogueId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+MAX_STOCK_PER_WRITE = 10_000_000
+
+
+def _text_datetime(value: object) -> object:
+    # Not strict (a JSON string must parse), but a number is not the documented ISO-8601 string.
+    if value is not None and not isinstance(value, str | datetime):
+        raise ValueError("must be an ISO-8601 date-time string with a time zone")
+    return value
+
+
+TextDateTime = Annotated[
+    AwareDatetime,
+    Field(strict=False, description="ISO-8601 with a time zone", examples=["2027-07-16T14:00:00+02:00"]),
+]
+
+
+class TicketTypeCreate(_Strict):
+    id: Annotated[CatalogueId, Field(description="unique across every event (POST /orders names only the ticket)")]
+    name: Text[Annotated[str, StringConstraints(min_length=1, max_length=200)]]
+    type: Annotated[Text[Annotated[str, StringConstraints(min_length=1, max_length=64)]], Field(examples=["adult"])]
+    price: Annotated[
+        Decimal, Field(strict=False, ge=0, le=1_000_000, decimal_places=2, examples=[25.0], allow_inf_nan=False)
+    ]
+    stock: Annotated[int, Field(ge=0, le=MAX_STOCK_PER_WRITE, description="tickets for sale (never lowered later)")]
+    description: Text[Annotated[str, StringConstraints(max_length=2000)]] = ""
+
+
+class EventCreate(_Strict):
+    id: Annotated[CatalogueId, Field(examples=["nordlicht-2027"])]
+    name: Text[Annotated[str, StringConstraints(min_length=1, max_length=200)]]
+    venue: Text[Annotated[str, StringConstraints(max_length=200)]] = ""
+    startsAt: TextDateTime
+    saleOpensAt: Annotated[
+        AwareDatetime | None,
+        Field(strict=False, description="when the sale opens (not after startsAt); with it the sale is scheduled"),
+    ] = None
+    saleState: Annotated[
+        SaleStateName | None,
+        Field(description="default: scheduled with a saleOpensAt, closed without (open it with PUT .../sale)"),
+    ] = None
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), Field(examples=["EUR"])]
+    tickets: Annotated[list[TicketTypeCreate], Field(max_length=100)] = []
+
+    _text_dates = field_validator("startsAt", "saleOpensAt", mode="before")(_text_datetime)
+
+
+class TicketTypesAdd(_Strict):
+    tickets: Annotated[list[TicketTypeCreate], Field(min_length=1, max_length=100)]
+
+
+class StockAdd(_Strict):
+    add: Annotated[int, Field(ge=1, le=MAX_STOCK_PER_WRITE, description="tickets to add (stock is never lowered)")]
+
+
+class SaleUpdate(_Strict):
+    state: Annotated[
+        SaleStateName | None,
+        Field(description="open: on sale now; closed: not on sale; scheduled: from saleOpensAt on"),
+    ] = None
+    saleOpensAt: Annotated[
+        AwareDatetime | None,
+        Field(strict=False, description="ISO-8601 with a time zone, not after the event's start; alone: scheduled"),
+    ] = None
+
+    _text_dates = field_validator("saleOpensAt", mode="before")(_text_datetime)
+
+
+class Event(_Response):
+    id: str
+    name: str
+    venue: str
+    startsAt: Annotated[str | None, Field(json_schema_extra={"format": "date-time"}, description="null: not announced")]
+    saleOpensAt: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    saleState: SaleStateName
+    onSale: Annotated[bool, Field(description="POST /orders sells it now (open, or scheduled and opened)")]
+    currency: str
+    shard: Annotated[int, Field(description="the order-path shard its stock and orders live in")]
+    tickets: Annotated[list[Ticket], Field(description="its ticket types with live availability")]
+
+
+class EventList(_Response):
+    events: Annotated[list[Event], Field(description="by start time")]
+
+
+class TicketSales(_Response):
+    ticketId: str
+    name: str
+    type: str
+    initial: Annotated[int, Field(description="stock put on sale (additions included)")]
+    available: int
+    held: Annotated[int, Field(description="held by reserved or paying orders")]
+    sold: Annotated[int, Field(description="sold by confirmed orders")]
+
+
+class SalesFigures(_Response):
+    initial: int
+    available: int
+    held: int
+    sold: int
+
+
+class EventSales(_Response):
+    eventId: str
+    name: str
+    saleState: SaleStateName
+    onSale: bool
+    currency: str
+    tickets: list[TicketSales]
+    totals: SalesFigures

@@ -4,8 +4,8 @@
 -- change seen by two replicas makes one event. A read that started before the one stored is older
 -- news (two replicas racing): it changes nothing.
 --
--- KEYS[1]  the observations hash          ticketing:scaling:observed  (target -> JSON {readAt, desired, current})
--- KEYS[2]  the events stream              ticketing:scaling:events
+-- KEYS[1]  the observations hash          ticketing:{scaling}:observed  (target -> JSON {readAt, desired, current})
+-- KEYS[2]  the events stream              ticketing:{scaling}:events (one hash tag: both keys in one slot)
 -- ARGV[1]  the scaled target's name       e.g. order-worker
 -- ARGV[2]  when this read started, ms since the epoch
 -- ARGV[3]  desired replicas (status.desiredReplicas)

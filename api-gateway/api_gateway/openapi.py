@@ -173,6 +173,11 @@ def build_openapi(app: Flask, version: str, max_tickets_per_order: int, ticket_t
         "servers": [{"url": "v1"}, {"url": "."}],
         "tags": [
             {"name": "tickets"},
+            {
+                "name": "events",
+                "description": "The catalogue of events: browse them; organisers (the admin token) create events, "
+                "add ticket types and stock, open and close sales, and read an event's sales (docs/events.md).",
+            },
             {"name": "orders"},
             {
                 "name": "sales",

@@ -8,7 +8,10 @@ import redis
 from flask import current_app
 from redis.commands.core import Script
 
-from .catalogue import Catalogue
+from ticketing_common import keys
+
+from .catalogue import Catalogue, CatalogueCache
+from .events import CatalogueScripts
 from .scaling import KubernetesScaling
 from .settings import GatewaySettings
 from .waiting_room import AdmissionRule, RoomCache, TokenSettings
@@ -18,7 +21,12 @@ from .waiting_room import AdmissionRule, RoomCache, TokenSettings
 class Services:
     settings: GatewaySettings
     redis: redis.Redis
-    catalogue: Catalogue
+    # The catalogue of events as this process last read it from Redis (`catalogue` below: its latest
+    # snapshot), and the organisers' scripts (events.py).
+    catalogues: CatalogueCache
+    catalogue_scripts: CatalogueScripts
+    # The order path's shards (REDIS_SHARDS, keys.Shards).
+    shards: keys.Shards
     enqueue_order: Script
     start_payment: Script
     release_order: Script
@@ -32,6 +40,11 @@ class Services:
     admission_rule: AdmissionRule
     # The HPA reader when the gateway runs in a Kubernetes pod; None elsewhere (see scaling.py).
     kubernetes: KubernetesScaling | None = None
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The latest catalogue snapshot: reloaded when the version changes, checked at most once a second."""
+        return self.catalogues.get()
 
 
 def services() -> Services:

@@ -28,7 +28,16 @@ class GatewaySettings(ServiceSettings):
         "(one request at a time a process, a connection per request)",
     )
     gunicorn_threads: int = Field(4, ge=1, le=64, description="threads per gunicorn worker")
-    catalogue_path: Path = Field(DEFAULT_CATALOGUE, description="the ticket catalogue (JSON)")
+    catalogue_path: Path = Field(
+        DEFAULT_CATALOGUE, description="the catalogue's seed (JSON: a list of events), written to Redis where absent"
+    )
+    default_event_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="the event GET /tickets shows without a filter, and the waiting room's sale "
+        "(default: the catalogue's first event)",
+    )
     max_tickets_per_order: int = Field(10, ge=1, le=1000, description="most tickets one order may hold")
     stock_check_interval_seconds: float = Field(
         5.0,
@@ -43,6 +52,13 @@ class GatewaySettings(ServiceSettings):
     )
     max_stream_backlog: int = Field(
         100_000, ge=0, description="undecided orders at which intake answers 503 (0 = no bound)"
+    )
+    # Only with replicas (a Redis Cluster's): on a Redis without any, every new order would be a 503.
+    order_replica_acks: int = Field(
+        0, ge=0, le=5, description="replicas that must hold a new order before its 201 (WAIT; 0 = no WAIT)"
+    )
+    order_replica_timeout_ms: int = Field(
+        50, ge=1, le=5_000, description="how long intake's WAIT for those replicas may take (ms)"
     )
     admin_token: SecretStr | None = Field(
         None, description="enables the admin Redis API (/redis) for callers presenting this bearer token"

@@ -8,7 +8,7 @@ import redis
 from pydantic import BaseModel
 
 from ticketing_common import keys
-from ticketing_common.backlog import group_backlog, queue_backlog_reads
+from ticketing_common.backlog import group_backlog, queue_backlog_reads, sum_backlogs
 from ticketing_common.order_record import utc_timestamp
 
 from .catalogue import Catalogue
@@ -32,7 +32,7 @@ def totals(
     payments: dict[str, str],
 ) -> Totals:
     """Orders accepted (the stream's entries-added) and acknowledged by the group (entries-read - pending);
-    orders ended per status and charges per outcome (the hashes keys.TOTALS_ENDED, TOTALS_PAYMENTS).
+    orders ended per status and charges per outcome (the shard's totals hashes), for one shard.
 
     Both restart at a reset (the stream is deleted). Redis reports entries-read as nil before the
     group's first read (and when it cannot tell): then what was read is what was added less the lag.
@@ -65,67 +65,96 @@ def workers(now_ms: int, heartbeats: list[tuple[str, float]], decided: dict[str,
     ]
 
 
-def system_status(client: redis.Redis, catalogue: Catalogue) -> SystemStatus:
-    ids = [t.id for t in catalogue.tickets]
+def _sum_totals(parts: list[Totals]) -> Totals:
+    """The system's totals: every shard's summed."""
+
+    def summed(model: type[BaseModel], field: str) -> dict[str, int]:
+        return {word: sum(getattr(getattr(t, field), word) for t in parts) for word in model.model_fields}
+
+    return Totals(
+        accepted=sum(t.accepted for t in parts),
+        decided=sum(t.decided for t in parts),
+        byStatus=EndedTotals(**summed(EndedTotals, "byStatus")),
+        payments=PaymentTotals(**summed(PaymentTotals, "payments")),
+    )
+
+
+def _shard_reads(client: redis.Redis, shards: keys.Shards, k: int, ids: list[str]) -> list[Any]:
     # MULTI: a lifecycle step moves tickets between the stock hashes atomically; read apart, they
-    # could show a drift that is not there.
+    # could show a drift that is not there. One per shard: a transaction cannot span two on a cluster.
     pipe = client.pipeline(transaction=True)
-    queue_backlog_reads(pipe)
-    pipe.xinfo_consumers(keys.ORDER_STREAM, keys.CONSUMER_GROUP)
-    pipe.xlen(keys.DEAD_LETTER_STREAM)
-    pipe.hmget(keys.STOCK_INITIAL, ids)
-    pipe.hmget(keys.STOCK, ids)
-    pipe.hmget(keys.STOCK_SOLD, ids)
-    pipe.hmget(keys.STOCK_HELD, ids)
-    pipe.xinfo_stream(keys.ORDER_STREAM)
-    # Redis's clock: the heartbeats are written on it.
-    pipe.time()
-    pipe.zrange(keys.CONSUMER_HEARTBEATS, 0, -1, withscores=True)
-    pipe.hgetall(keys.CONSUMER_DECIDED)
-    pipe.hgetall(keys.TOTALS_ENDED)
-    pipe.hgetall(keys.TOTALS_PAYMENTS)
-    (
-        length,
-        groups,
-        consumers,
-        dead,
-        initial,
-        available,
-        sold,
-        held,
-        stream_info,
-        now,
-        heartbeats,
-        decided,
-        ended,
-        payments,
-    ) = pipe.execute(raise_on_error=False)
+    queue_backlog_reads(pipe, shards, k)
+    pipe.xinfo_consumers(shards.order_stream(k), keys.CONSUMER_GROUP)
+    pipe.xlen(shards.dead_letter_stream(k))
+    pipe.hmget(shards.stock_initial(k), ids)
+    pipe.hmget(shards.stock(k), ids)
+    pipe.hmget(shards.stock_sold(k), ids)
+    pipe.hmget(shards.stock_held(k), ids)
+    pipe.xinfo_stream(shards.order_stream(k))
+    pipe.hgetall(shards.totals_ended(k))
+    pipe.hgetall(shards.totals_payments(k))
+    replies = pipe.execute(raise_on_error=False)
     # Before the first order (no stream) or the first worker (no group), XINFO answers an
     # error: there is simply nothing to report yet. Any other read failing is a real error.
-    for reply in (length, dead, initial, available, sold, held, now, heartbeats, decided, ended, payments):
+    length, _groups, _consumers, *others, _stream_info, ended, payments = replies
+    for reply in (length, *others, ended, payments):
         if isinstance(reply, Exception):
             raise reply
-    backlog = group_backlog(groups, length)
-    consumers = consumers if isinstance(consumers, list) else []
+    return replies
+
+
+def system_status(client: redis.Redis, catalogue: Catalogue, shards: keys.Shards = keys.ONE_SHARD) -> SystemStatus:
+    """The dashboard's snapshot: every shard's figures summed (stock per ticket, from the shard that
+    has it: an absent ticket reads 0), consumers merged (every worker reads every shard's stream)."""
+    ids = [t.id for t in catalogue.tickets]
+    zeros = [0] * len(ids)
+    initial, available, sold, held = list(zeros), list(zeros), list(zeros), list(zeros)
+    backlogs: list[dict[str, int]] = []
+    parts: list[Totals] = []
+    dead = 0
+    consumer_pending: dict[str, int] = {}
+    consumer_idle: dict[str, int] = {}
+    for k in shards:
+        length, groups, consumers, dead_k, i_k, a_k, s_k, h_k, stream_info, ended, payments = _shard_reads(
+            client, shards, k, ids
+        )
+        backlog = group_backlog(groups, length)
+        backlogs.append(backlog)
+        parts.append(totals(stream_info, groups, backlog, ended, payments))
+        dead += int(dead_k)
+        for figures, read in ((initial, i_k), (available, a_k), (sold, s_k), (held, h_k)):
+            for j, value in enumerate(read):
+                figures[j] += int(value or 0)
+        for c in consumers if isinstance(consumers, list) else []:
+            name = c["name"]
+            consumer_pending[name] = consumer_pending.get(name, 0) + int(c["pending"])
+            consumer_idle[name] = min(consumer_idle.get(name, int(c["idle"])), int(c["idle"]))
+    # Redis's clock: the heartbeats are written on it. (A command of its own: on a cluster a pipeline
+    # routes by key, and TIME has none.)
+    now = client.time()
+    pipe = client.pipeline(transaction=False)
+    pipe.zrange(keys.CONSUMER_HEARTBEATS, 0, -1, withscores=True)
+    pipe.hgetall(keys.CONSUMER_DECIDED)
+    heartbeats, decided = pipe.execute()
     seconds, micros = now
     return SystemStatus(
         time=utc_timestamp(),
-        stream=StreamStatus(**backlog, deadLetter=dead),
-        totals=totals(stream_info, groups, backlog, ended, payments),
-        consumers=sorted(
-            (ConsumerStatus(name=c["name"], pending=int(c["pending"]), idleMs=int(c["idle"])) for c in consumers),
-            key=lambda c: c.name,
-        ),
+        stream=StreamStatus(**sum_backlogs(backlogs), deadLetter=dead),
+        totals=_sum_totals(parts),
+        consumers=[
+            ConsumerStatus(name=name, pending=consumer_pending[name], idleMs=consumer_idle[name])
+            for name in sorted(consumer_pending)
+        ],
         workers=workers(seconds * 1000 + micros // 1000, heartbeats, decided),
         stock=[
             StockStatus(
                 ticketId=t.id,
                 type=t.type,
-                initial=int(i or 0),
-                available=int(a or 0),
-                held=int(h or 0),
-                sold=int(s or 0),
-                drift=int(i or 0) - int(a or 0) - int(h or 0) - int(s or 0),
+                initial=i,
+                available=a,
+                held=h,
+                sold=s,
+                drift=i - a - h - s,
             )
             for t, i, a, s, h in zip(catalogue.tickets, initial, available, sold, held, strict=True)
         ],

@@ -1,7 +1,7 @@
 """The waiting room of a sale: join, status, leave, admission, the operator's settings and figures.
 
-Everything lives in Redis (keys.room_*), so a gateway restart loses nothing and every gateway process
-sees the same line. The place in line is an arrival sequence number (join.lua); admission is one Lua
+Everything lives in Redis (keys.Shards.room*, in the shard of the sale's event), so a gateway restart
+loses nothing and every gateway process sees the same line. The place in line is an arrival sequence number (join.lua); admission is one Lua
 step that any process may run at any time (admit.lua: a token bucket on the Redis clock). Each gateway
 process runs it for an open room from a small thread (RoomAdmitter); intake reads the room's state
 from a per-process cache (RoomCache), so that with the room off POST /orders costs no extra round trip.
@@ -25,7 +25,7 @@ from typing import cast
 import redis
 from redis.commands.core import Script
 
-from ticketing_common import keys
+from ticketing_common import keys, redis_client
 from ticketing_common.status import RoomMode, RoomState, VisitorState
 
 from . import admission_token
@@ -117,6 +117,37 @@ class Room:
         return self.rate if self.state == RoomState.OPEN and self.opened(now_ms) else 0.0
 
 
+ONE_SHARD = keys.ONE_SHARD
+
+
+@dataclass(frozen=True)
+class RoomKeys:
+    """A sale's room keys, in the shard of its event (so that enqueue_order.lua finds the room and its
+    uses beside the order, and admit.lua the shard's order stream it measures)."""
+
+    room: str
+    waiting: str
+    admitted: str
+    visitors: str
+    uses: str
+    waits: str
+    order_stream: str
+
+
+def room_keys(sale_id: str, shards: keys.Shards = ONE_SHARD) -> RoomKeys:
+    # TODO(events): the event's stored shard once the catalogue has one (the same figure: shard_of_event).
+    k = shards.of_event(sale_id)
+    return RoomKeys(
+        room=shards.room(k, sale_id),
+        waiting=shards.room_waiting(k, sale_id),
+        admitted=shards.room_admitted(k, sale_id),
+        visitors=shards.room_visitors(k, sale_id),
+        uses=shards.room_uses(k, sale_id),
+        waits=shards.room_waits(k, sale_id),
+        order_stream=shards.order_stream(k),
+    )
+
+
 def iso(ms: int | None) -> str | None:
     if ms is None:
         return None
@@ -132,7 +163,7 @@ def redis_now_ms(client: redis.Redis) -> int:
     return seconds * 1000 + micros // 1000
 
 
-def ensure_room(client: redis.Redis, sale_id: str, defaults: RoomDefaults) -> int:
+def ensure_room(client: redis.Redis, sale_id: str, defaults: RoomDefaults, shards: keys.Shards = ONE_SHARD) -> int:
     """Give the room its first settings where it has none (HSETNX: a restart or another gateway never
     overrides what the operator set). Returns how many fields were written now."""
     fields = {
@@ -145,7 +176,7 @@ def ensure_room(client: redis.Redis, sale_id: str, defaults: RoomDefaults) -> in
     }
     pipe = client.pipeline(transaction=True)
     for name, value in fields.items():
-        pipe.hsetnx(keys.room_key(sale_id), name, value)
+        pipe.hsetnx(room_keys(sale_id, shards).room, name, value)
     return sum(pipe.execute())
 
 
@@ -168,8 +199,8 @@ def _room_from(sale_id: str, values: list[str | None]) -> Room:
     )
 
 
-def read_room(client: redis.Redis, sale_id: str) -> Room:
-    values = cast("list[str | None]", client.hmget(keys.room_key(sale_id), list(_ROOM_FIELDS)))
+def read_room(client: redis.Redis, sale_id: str, shards: keys.Shards = ONE_SHARD) -> Room:
+    values = cast("list[str | None]", client.hmget(room_keys(sale_id, shards).room, list(_ROOM_FIELDS)))
     return _room_from(sale_id, values)
 
 
@@ -181,8 +212,8 @@ class RoomCache:
     process that makes the change forgets its copy at once (invalidate).
     """
 
-    def __init__(self, client: redis.Redis, sale_id: str, ttl: float = 1.0) -> None:
-        self.client, self.sale_id, self.ttl = client, sale_id, ttl
+    def __init__(self, client: redis.Redis, sale_id: str, ttl: float = 1.0, shards: keys.Shards = ONE_SHARD) -> None:
+        self.client, self.sale_id, self.ttl, self.shards = client, sale_id, ttl, shards
         self._room: Room | None = None
         self._read_at = 0.0
         self._lock = threading.Lock()
@@ -194,7 +225,7 @@ class RoomCache:
         with self._lock:  # one read per expiry, not one per waiting thread
             if self._room is not None and time.monotonic() - self._read_at < self.ttl:
                 return self._room
-            self._room = read_room(self.client, self.sale_id)
+            self._room = read_room(self.client, self.sale_id, self.shards)
             self._read_at = time.monotonic()
             return self._room
 
@@ -202,7 +233,13 @@ class RoomCache:
         self._room = None
 
 
-def join(client: redis.Redis, join_script: Script, sale_id: str, visitor_id: str | None) -> tuple[str, bool]:
+def join(
+    client: redis.Redis,
+    join_script: Script,
+    sale_id: str,
+    visitor_id: str | None,
+    shards: keys.Shards = ONE_SHARD,
+) -> tuple[str, bool]:
     """Join the line, or keep the place one has: (visitorId, joined now?). A visitor whose admission
     is spent (expired or used up) joins at the end under a new id.
 
@@ -210,11 +247,11 @@ def join(client: redis.Redis, join_script: Script, sale_id: str, visitor_id: str
     """
     outcome, visitor = join_script(
         keys=[
-            keys.room_key(sale_id),
-            keys.room_waiting_key(sale_id),
-            keys.room_admitted_key(sale_id),
-            keys.room_visitors_key(sale_id),
-            keys.room_uses_key(sale_id),
+            room_keys(sale_id, shards).room,
+            room_keys(sale_id, shards).waiting,
+            room_keys(sale_id, shards).admitted,
+            room_keys(sale_id, shards).visitors,
+            room_keys(sale_id, shards).uses,
         ],
         args=[visitor_id or "", str(uuid.uuid4())],
         client=client,
@@ -226,12 +263,12 @@ def join(client: redis.Redis, join_script: Script, sale_id: str, visitor_id: str
     return visitor, VisitorState(outcome) == VisitorState.JOINED
 
 
-def leave(client: redis.Redis, sale_id: str, visitor_id: str) -> None:
+def leave(client: redis.Redis, sale_id: str, visitor_id: str, shards: keys.Shards = ONE_SHARD) -> None:
     """Leave the line (or give up one's admission): everyone behind moves up. Raises VisitorNotFound."""
     pipe = client.pipeline(transaction=True)
-    pipe.zrem(keys.room_waiting_key(sale_id), visitor_id)
-    pipe.zrem(keys.room_admitted_key(sale_id), visitor_id)
-    pipe.hdel(keys.room_visitors_key(sale_id), visitor_id)
+    pipe.zrem(room_keys(sale_id, shards).waiting, visitor_id)
+    pipe.zrem(room_keys(sale_id, shards).admitted, visitor_id)
+    pipe.hdel(room_keys(sale_id, shards).visitors, visitor_id)
     waiting, admitted, _ = pipe.execute()
     if not waiting and not admitted:
         raise VisitorNotFound(f"visitor {visitor_id[:64]!r} is not in the waiting room of {sale_id!r}")
@@ -243,18 +280,27 @@ class TokenSettings:
     rotation_seconds: int
 
 
-def visitor_status(client: redis.Redis, sale_id: str, visitor_id: str, tokens: TokenSettings) -> VisitorStatus:
+def visitor_status(
+    client: redis.Redis, sale_id: str, visitor_id: str, tokens: TokenSettings, shards: keys.Shards = ONE_SHARD
+) -> VisitorStatus:
     """Where the visitor is: place in line, or admitted with a freshly signed token. Raises VisitorNotFound."""
     pipe = client.pipeline(transaction=True)  # one consistent snapshot
-    pipe.hmget(keys.room_key(sale_id), list(_ROOM_FIELDS))
-    pipe.zrank(keys.room_waiting_key(sale_id), visitor_id)
-    pipe.zscore(keys.room_admitted_key(sale_id), visitor_id)
-    pipe.zcard(keys.room_waiting_key(sale_id))
-    pipe.hget(keys.room_uses_key(sale_id), visitor_id)
-    pipe.time()
-    values, rank, admitted_at, queue_length, used, (seconds, micros) = pipe.execute()
+    pipe.hmget(room_keys(sale_id, shards).room, list(_ROOM_FIELDS))
+    pipe.zrank(room_keys(sale_id, shards).waiting, visitor_id)
+    pipe.zscore(room_keys(sale_id, shards).admitted, visitor_id)
+    pipe.zcard(room_keys(sale_id, shards).waiting)
+    pipe.hget(room_keys(sale_id, shards).uses, visitor_id)
+    # A cluster pipeline refuses TIME (it has no key to route by): then it is a call of its own.
+    clustered = redis_client.is_cluster(client)
+    if not clustered:
+        pipe.time()
+    values, rank, admitted_at, queue_length, used, *clock = pipe.execute()
     room = _room_from(sale_id, values)
-    now = seconds * 1000 + micros // 1000
+    if clustered:
+        now = redis_now_ms(client)
+    else:
+        seconds, micros = clock[0]
+        now = seconds * 1000 + micros // 1000
     rate = room.admitting_rate(now)
     common = {
         "visitorId": visitor_id,
@@ -303,16 +349,18 @@ def visitor_status(client: redis.Redis, sale_id: str, visitor_id: str, tokens: T
     )
 
 
-def admit(client: redis.Redis, admit_script: Script, sale_id: str, rule: AdmissionRule) -> tuple[int, float]:
+def admit(
+    client: redis.Redis, admit_script: Script, sale_id: str, rule: AdmissionRule, shards: keys.Shards = ONE_SHARD
+) -> tuple[int, float]:
     """Run one admission step: (visitors admitted now, the rate). Safe to run anywhere, any time."""
     admitted, rate, _state = admit_script(
         keys=[
-            keys.room_key(sale_id),
-            keys.room_waiting_key(sale_id),
-            keys.room_admitted_key(sale_id),
-            keys.room_visitors_key(sale_id),
-            keys.room_waits_key(sale_id),
-            keys.ORDER_STREAM,
+            room_keys(sale_id, shards).room,
+            room_keys(sale_id, shards).waiting,
+            room_keys(sale_id, shards).admitted,
+            room_keys(sale_id, shards).visitors,
+            room_keys(sale_id, shards).waits,
+            room_keys(sale_id, shards).order_stream,
         ],
         args=rule.argv(),
         client=client,
@@ -352,14 +400,14 @@ def _percentile(sorted_values: list[int], q: float) -> float:
     return sorted_values[index] / 1000
 
 
-def room_stats(client: redis.Redis, sale_id: str) -> RoomStats:
+def room_stats(client: redis.Redis, sale_id: str, shards: keys.Shards = ONE_SHARD) -> RoomStats:
     """The operator's view: settings, queue length, admissions (total and over the last 10 s), waits."""
     now = redis_now_ms(client)
     pipe = client.pipeline(transaction=True)
-    pipe.hmget(keys.room_key(sale_id), list(_ROOM_FIELDS))
-    pipe.zcard(keys.room_waiting_key(sale_id))
-    pipe.zcount(keys.room_admitted_key(sale_id), now - RATE_WINDOW_MS, "+inf")
-    pipe.lrange(keys.room_waits_key(sale_id), 0, -1)
+    pipe.hmget(room_keys(sale_id, shards).room, list(_ROOM_FIELDS))
+    pipe.zcard(room_keys(sale_id, shards).waiting)
+    pipe.zcount(room_keys(sale_id, shards).admitted, now - RATE_WINDOW_MS, "+inf")
+    pipe.lrange(room_keys(sale_id, shards).waits, 0, -1)
     values, queue_length, recent, waits = pipe.execute()
     room = _room_from(sale_id, values)
     ordered = sorted(int(w) for w in waits)
@@ -382,7 +430,7 @@ def room_stats(client: redis.Redis, sale_id: str) -> RoomStats:
     )
 
 
-def update_room(client: redis.Redis, sale_id: str, update: RoomUpdate) -> None:
+def update_room(client: redis.Redis, sale_id: str, update: RoomUpdate, shards: keys.Shards = ONE_SHARD) -> None:
     """Apply the operator's changes. A change of state restarts the bucket empty, so opening or resuming
     lets nobody in at once beyond the rate."""
     fields: dict[str, str] = {}
@@ -404,7 +452,7 @@ def update_room(client: redis.Redis, sale_id: str, update: RoomUpdate) -> None:
     if fields:
         pipe = client.pipeline(transaction=True)  # all of the change or none of it
         for name, value in fields.items():
-            pipe.hset(keys.room_key(sale_id), name, value)
+            pipe.hset(room_keys(sale_id, shards).room, name, value)
         pipe.execute()
 
 
@@ -430,5 +478,5 @@ class RoomAdmitter(PeriodicStep):
         room = self.cache.get()
         if room.state != RoomState.OPEN:
             return 0
-        admitted, _ = admit(self.client, self.script, room.sale_id, self.rule)
+        admitted, _ = admit(self.client, self.script, room.sale_id, self.rule, self.cache.shards)
         return admitted

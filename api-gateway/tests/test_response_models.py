@@ -17,7 +17,7 @@ def test_the_logic_returns_the_documented_models(real_client, real_redis, catalo
     catalogue = load_catalogue(catalogue_path)
     order_id = real_client.post("/orders", json=order_body()).get_json()["orderId"]
     assert isinstance(get_order(real_redis, order_id), models.Order)
-    assert all(isinstance(t, models.Ticket) for t in list_tickets(real_redis, catalogue))
+    assert all(isinstance(t, models.Ticket) for t in list_tickets(real_redis, keys.Shards(1), catalogue.default_event))
     assert isinstance(system_status(real_redis, catalogue), models.SystemStatus)
 
 

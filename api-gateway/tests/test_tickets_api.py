@@ -74,7 +74,7 @@ def test_an_unknown_query_parameter_is_400_naming_the_known_ones(client):
     response = client.get("/tickets?colour=red")
     assert response.status_code == 400
     assert response.get_json() == {
-        "error": "colour: unknown query parameter; known: max_price, min_price, type",
+        "error": "colour: unknown query parameter; known: event, max_price, min_price, type",
         "field": "colour",
     }
 

@@ -1,5 +1,9 @@
-"""The order stream's backlog, as the gateway, the workers and the dashboard report it,
-and the rest of the store's state that the gateway exports at each scrape (stock, dead letters, consumers)."""
+"""The order streams' backlog, as the gateway, the workers and the dashboard report it,
+and the rest of the store's state that the gateway exports at each scrape (stock, dead letters, consumers).
+
+Each shard (keys.Shards) has its own order stream: every figure is read per shard (the reads of one
+shard are one pipeline, a MULTI where they must agree, since on a Redis Cluster a transaction cannot
+span two slots) and the system's figure is the sum over shards (`sum_backlogs`, `merge_states`)."""
 
 from __future__ import annotations
 
@@ -22,13 +26,43 @@ BACKLOG_GAUGES = {
 }
 
 
-def queue_backlog_reads(pipe: Any) -> None:
-    """Queue the two reads the backlog is made of (XLEN, XINFO GROUPS) on a pipeline, sync or async.
+ONE_SHARD = keys.ONE_SHARD
+
+
+def queue_backlog_reads(pipe: Any, shards: keys.Shards = ONE_SHARD, shard: int = 0) -> None:
+    """Queue the two reads one shard's backlog is made of (XLEN, XINFO GROUPS) on a pipeline, sync or async.
 
     Execute it with ``raise_on_error=False`` and hand the two replies to `group_backlog`.
     """
-    pipe.xlen(keys.ORDER_STREAM)
-    pipe.xinfo_groups(keys.ORDER_STREAM)
+    pipe.xlen(shards.order_stream(shard))
+    pipe.xinfo_groups(shards.order_stream(shard))
+
+
+def queue_all_backlog_reads(pipe: Any, shards: keys.Shards) -> None:
+    """Queue every shard's two backlog reads (no transaction needed: each shard's figure stands alone).
+    Hand the replies to `shard_backlogs`."""
+    for k in shards:
+        queue_backlog_reads(pipe, shards, k)
+
+
+def shard_backlogs(replies: list[Any]) -> list[dict[str, int]]:
+    """Each shard's backlog (in shard order) from the replies of `queue_all_backlog_reads`.
+    A shard whose stream cannot be read (an error reply of XLEN) raises it."""
+    backlogs = []
+    for length, groups in zip(replies[0::2], replies[1::2], strict=True):
+        if isinstance(length, Exception):
+            raise length
+        backlogs.append(group_backlog(groups, int(length)))
+    return backlogs
+
+
+def sum_backlogs(backlogs: Iterable[dict[str, int]]) -> dict[str, int]:
+    """The system's backlog: length, lag and pending summed over the shards."""
+    total = {"length": 0, "lag": 0, "pending": 0}
+    for backlog in backlogs:
+        for figure in total:
+            total[figure] += backlog[figure]
+    return total
 
 
 def group_backlog(groups: list[dict[str, Any]] | Exception, stream_length: int) -> dict[str, int]:
@@ -116,21 +150,21 @@ class StoreState:
     consumers: dict[str, dict[str, float]]  # consumer name -> pending, idle (seconds)
 
 
-def queue_state_reads(pipe: Any) -> None:
-    """Queue every read of StoreState on one pipeline: the backlog's two, then XINFO CONSUMERS,
-    the dead-letter stream's length and the four stock hashes.
+def queue_state_reads(pipe: Any, shards: keys.Shards = ONE_SHARD, shard: int = 0) -> None:
+    """Queue every read of one shard's StoreState on one pipeline: the backlog's two, then XINFO
+    CONSUMERS, the dead-letter stream's length and the four stock hashes.
 
     Make the pipeline a transaction (MULTI): a decision moves a ticket from `available` to `sold`
     in one step, so read apart the hashes could show a drift that is not there. Execute it with
     ``raise_on_error=False`` and hand the replies to `store_state`.
     """
-    queue_backlog_reads(pipe)
-    pipe.xinfo_consumers(keys.ORDER_STREAM, keys.CONSUMER_GROUP)
-    pipe.xlen(keys.DEAD_LETTER_STREAM)
-    pipe.hgetall(keys.STOCK_INITIAL)
-    pipe.hgetall(keys.STOCK)
-    pipe.hgetall(keys.STOCK_SOLD)
-    pipe.hgetall(keys.STOCK_HELD)
+    queue_backlog_reads(pipe, shards, shard)
+    pipe.xinfo_consumers(shards.order_stream(shard), keys.CONSUMER_GROUP)
+    pipe.xlen(shards.dead_letter_stream(shard))
+    pipe.hgetall(shards.stock_initial(shard))
+    pipe.hgetall(shards.stock(shard))
+    pipe.hgetall(shards.stock_sold(shard))
+    pipe.hgetall(shards.stock_held(shard))
 
 
 def _counts(reply: Any) -> dict[str, int]:
@@ -158,6 +192,37 @@ def store_state(replies: list[Any]) -> StoreState | None:
             _text(c["name"]): {"pending": int(c["pending"]), "idle": int(c["idle"]) / 1000}
             for c in (consumers if isinstance(consumers, list) else [])
         },
+    )
+
+
+def merge_states(states: Iterable[StoreState | None]) -> StoreState | None:
+    """The system's StoreState from every shard's: backlog and dead letters summed; stock per ticket
+    (ticket ids are unique across events, so a ticket's figures come from its one shard; summed all the
+    same); per consumer (every worker reads every shard) pending summed and idle the least. None when
+    any shard could not be read: a partial figure would look like a real one."""
+    states = list(states)
+    if not states or any(state is None for state in states):
+        return None
+    stock: dict[str, dict[str, int]] = {}
+    consumers: dict[str, dict[str, float]] = {}
+    for state in states:
+        assert state is not None
+        for ticket, figures in state.stock.items():
+            merged = stock.setdefault(ticket, dict.fromkeys(figures, 0))
+            for figure, value in figures.items():
+                merged[figure] += value
+        for name, figures_f in state.consumers.items():
+            seen = consumers.get(name)
+            consumers[name] = (
+                dict(figures_f)
+                if seen is None
+                else {"pending": seen["pending"] + figures_f["pending"], "idle": min(seen["idle"], figures_f["idle"])}
+            )
+    return StoreState(
+        backlog=sum_backlogs(state.backlog for state in states if state is not None),
+        dead_letter=sum(state.dead_letter for state in states if state is not None),
+        stock=dict(sorted(stock.items())),
+        consumers=consumers,
     )
 
 

@@ -7,14 +7,14 @@
 -- Every status change it makes is also an entry (orderId, status, at ms) in the events stream
 -- (KEYS[8]), written in this same step: live updates never miss or invent one.
 --
--- KEYS[1]  the order hash                 ticketing:order:<orderId>
--- KEYS[2]  held stock per ticket          ticketing:stock:held
--- KEYS[3]  sold tickets per ticket        ticketing:stock:sold
--- KEYS[4]  the order stream               ticketing:orders
--- KEYS[5]  the stock generation           ticketing:generation (missing = 0)
--- KEYS[6]  orders ended per terminal status   ticketing:totals:ended (hash status -> count)
--- KEYS[7]  charges per payment outcome        ticketing:totals:payments (hash outcome -> count)
--- KEYS[8]  order status changes               ticketing:events:orders (stream, for live updates)
+-- KEYS[1]  the order hash                 ticketing:{tag}:order:<orderId>
+-- KEYS[2]  held stock per ticket          ticketing:{tag}:stock:held
+-- KEYS[3]  sold tickets per ticket        ticketing:{tag}:stock:sold
+-- KEYS[4]  the order stream               ticketing:{tag}:orders
+-- KEYS[5]  the stock generation           ticketing:{tag}:generation (missing = 0)
+-- KEYS[6]  orders ended per terminal status   ticketing:{tag}:totals:ended (hash status -> count)
+-- KEYS[7]  charges per payment outcome        ticketing:{tag}:totals:payments (hash outcome -> count)
+-- KEYS[8]  order status changes               ticketing:{tag}:events:orders (stream, for live updates)
 -- ARGV[1]  consumer group name
 -- ARGV[2]  stream entry id to acknowledge ('' = none)
 -- ARGV[3]  decision time, ISO 8601 (stored as decidedAt)

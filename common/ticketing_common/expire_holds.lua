@@ -7,21 +7,23 @@
 -- another generation is only removed from the index.
 --
 -- The order hashes are named from the index (ARGV[4] .. id), not passed in KEYS: the sweep cannot
--- know them beforehand. With a Redis Cluster they share the event's hash tag (keys.py).
+-- know them beforehand. ARGV[4] is the order prefix of the shard of KEYS (ticketing:{tag}:order:), so
+-- every order hash it names shares the KEYS' hash tag and slot: that alone makes the undeclared keys
+-- safe on a Redis Cluster (they live on the node that runs the script). Sweep each shard on its own.
 --
 -- Every status change it makes is also an entry (orderId, status, at ms) in the events stream
 -- (KEYS[6]), written in this same step: live updates never miss or invent one.
 --
--- KEYS[1]  the hold deadline index        ticketing:holds
--- KEYS[2]  available stock per ticket     ticketing:stock
--- KEYS[3]  held stock per ticket          ticketing:stock:held
--- KEYS[4]  the stock generation           ticketing:generation (missing = 0)
--- KEYS[5]  orders ended per terminal status   ticketing:totals:ended (hash status -> count)
--- KEYS[6]  order status changes               ticketing:events:orders (stream, for live updates)
+-- KEYS[1]  the hold deadline index        ticketing:{tag}:holds
+-- KEYS[2]  available stock per ticket     ticketing:{tag}:stock
+-- KEYS[3]  held stock per ticket          ticketing:{tag}:stock:held
+-- KEYS[4]  the stock generation           ticketing:{tag}:generation (missing = 0)
+-- KEYS[5]  orders ended per terminal status   ticketing:{tag}:totals:ended (hash status -> count)
+-- KEYS[6]  order status changes               ticketing:{tag}:events:orders (stream, for live updates)
 -- ARGV[1]  most orders to expire in this batch
 -- ARGV[2]  decision time, ISO 8601 (stored as decidedAt)
 -- ARGV[3]  seconds to keep an expired order (0 = keep)
--- ARGV[4]  the order key prefix           ticketing:order:
+-- ARGV[4]  the order key prefix           ticketing:{tag}:order:
 -- ARGV[5]  most entries the events stream keeps (approximately)
 --
 -- Returns the number of orders expired.

@@ -236,38 +236,39 @@ class Shards:
 
 # Shard 0's keys of a one-shard deployment (the default), as the constants single-shard code and tests
 # used before sharding; new code uses `Shards`.
-_ONE = Shards(1)
-STOCK = _ONE.stock(0)
-STOCK_INITIAL = _ONE.stock_initial(0)
-STOCK_SOLD = _ONE.stock_sold(0)
+# The one-shard deployment (the default): what code that is not told the shards uses.
+ONE_SHARD = Shards(1)
+STOCK = ONE_SHARD.stock(0)
+STOCK_INITIAL = ONE_SHARD.stock_initial(0)
+STOCK_SOLD = ONE_SHARD.stock_sold(0)
 # Holds (the reserve-pay-confirm lifecycle): stock moved from `stock` to here while an order is reserved or
 # paying, and the deadline index of reserved orders. Never a key TTL: a hold ends only by a Lua step
 # (confirm, release, the expiry sweep), so the ledger cannot drift.
-STOCK_HELD = _ONE.stock_held(0)
-HOLDS = _ONE.holds(0)
+STOCK_HELD = ONE_SHARD.stock_held(0)
+HOLDS = ONE_SHARD.holds(0)
 # Exact counters for the dashboard, each incremented in the same Lua step as the transition it counts (so
 # they never disagree with the orders) and cleared by the demo reset: orders ended per terminal status
 # (status.TERMINAL_STATUSES), and charges per outcome (status.PaymentStatus) as recorded on the orders by
 # confirm/release (and a later refund). System-wide figures are the sums over shards.
-TOTALS_ENDED = _ONE.totals_ended(0)
-TOTALS_PAYMENTS = _ONE.totals_payments(0)
+TOTALS_ENDED = ONE_SHARD.totals_ended(0)
+TOTALS_PAYMENTS = ONE_SHARD.totals_payments(0)
 # Orders whose charge may have to go back (zset orderId -> ms when it became due): an approved charge
 # whose order was released, or a charge whose outcome the worker never learned (errors, timeouts) on
 # an order it released. Added before the refund is tried, so a provider outage or a dead worker
 # leaves it here; every worker's recovery round settles it (refunds are idempotent by key).
-REFUNDS_DUE = _ONE.refunds_due(0)
-ORDER_STREAM = _ONE.order_stream(0)
-DEAD_LETTER_STREAM = _ONE.dead_letter_stream(0)
-ORDER_PREFIX = _ONE.order_prefix(0)
-IDEMPOTENCY_PREFIX = _ONE.prefix(0) + "idempotency:"
+REFUNDS_DUE = ONE_SHARD.refunds_due(0)
+ORDER_STREAM = ONE_SHARD.order_stream(0)
+DEAD_LETTER_STREAM = ONE_SHARD.dead_letter_stream(0)
+ORDER_PREFIX = ONE_SHARD.order_prefix(0)
+IDEMPOTENCY_PREFIX = ONE_SHARD.prefix(0) + "idempotency:"
 # A reset increments the generation; an order stamped with an older one is never decided.
-GENERATION = _ONE.generation(0)
+GENERATION = ONE_SHARD.generation(0)
 # Every order status change, for the live-updates service (Server-Sent Events): one entry per change,
 # added by the Lua step that makes it (decide, start-payment, confirm, release, the expiry sweep, the
 # dead-letter step), so a subscriber can never see a status the order hash does not have. Creation is
 # not an event (the order's first snapshot is read from its hash). Capped approximately: a reconnect
 # replays from Last-Event-ID while its entry is still in the stream.
-ORDER_EVENTS = _ONE.order_events(0)
+ORDER_EVENTS = ONE_SHARD.order_events(0)
 
 
 def order_key(order_id: str) -> str:
@@ -314,33 +315,33 @@ ADMIN_PREFIX = "admin:"
 
 # The waiting room of a sale (see the gateway's waiting_room.py and docs/waiting-room.md): in the shard of
 # the sale's event (``Shards.room*``). These functions are shard 0's of one shard, as before sharding.
-ROOM_PREFIX = _ONE.prefix(0) + "room:"
+ROOM_PREFIX = ONE_SHARD.prefix(0) + "room:"
 # Global, outside every shard.
 ROOM_SECRET = PREFIX + "room:secret"
 
 
 def room_key(sale_id: str) -> str:
-    return _ONE.room(0, sale_id)
+    return ONE_SHARD.room(0, sale_id)
 
 
 def room_waiting_key(sale_id: str) -> str:
-    return _ONE.room_waiting(0, sale_id)
+    return ONE_SHARD.room_waiting(0, sale_id)
 
 
 def room_admitted_key(sale_id: str) -> str:
-    return _ONE.room_admitted(0, sale_id)
+    return ONE_SHARD.room_admitted(0, sale_id)
 
 
 def room_visitors_key(sale_id: str) -> str:
-    return _ONE.room_visitors(0, sale_id)
+    return ONE_SHARD.room_visitors(0, sale_id)
 
 
 def room_uses_key(sale_id: str) -> str:
-    return _ONE.room_uses(0, sale_id)
+    return ONE_SHARD.room_uses(0, sale_id)
 
 
 def room_waits_key(sale_id: str) -> str:
-    return _ONE.room_waits(0, sale_id)
+    return ONE_SHARD.room_waits(0, sale_id)
 
 
 # The fields of the room hash: the operator's settings (state: status.RoomState, mode: status.RoomMode,

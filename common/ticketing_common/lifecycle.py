@@ -1,8 +1,12 @@
 """The lifecycle's shared Lua steps (start-payment, confirm, release, the expiry sweep): their
 sources, and the KEYS and ARGV of each call, built in one place for the gateway (sync redis) and the
 worker (async), with the worker's own reserve and dead-letter steps (their scripts live in
-order-worker). Every step that changes a status also appends to `keys.ORDER_EVENTS`. The scripts beside this module document each KEYS and ARGV; `status.TRANSITIONS`
-says which moves exist."""
+order-worker). Every step that changes a status also appends to its shard's events stream. The scripts
+beside this module document each KEYS and ARGV; `status.TRANSITIONS` says which moves exist.
+
+Every call's KEYS are the keys of ONE shard (keys.Shards), so that on a Redis Cluster each step runs on
+the one node that holds them: an order's step is on the shard its id names (keys.shard_of_order), the
+expiry sweep on the shard it is given. `shards` defaults to the one-shard deployment."""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from .status import HOLDING_STATUSES, OrderStatus, PaymentStatus, Reason, source
 SCRIPTS = ("start_payment.lua", "confirm_order.lua", "release_order.lua", "expire_holds.lua")
 
 Call = tuple[list[str], list[str | int]]
+
+ONE_SHARD = keys.ONE_SHARD
 
 
 def lua(name: str) -> str:
@@ -36,18 +42,27 @@ def _payment_args(payment: PaymentRecord | None) -> list[str | int]:
     return [payment.status.value, payment.attempts, payment.charge_id or ""]
 
 
-def reserve_call(order_id: str, *, entry_id: str, now: str, order_ttl: int = 0, hold_ms: int = 900_000) -> Call:
+def reserve_call(
+    order_id: str,
+    *,
+    entry_id: str,
+    now: str,
+    order_ttl: int = 0,
+    hold_ms: int = 900_000,
+    shards: keys.Shards = ONE_SHARD,
+) -> Call:
     """The worker's decide_order.lua (order-worker): pending -> reserved, or rejected."""
+    k = shards.of_order(order_id)
     return (
         [
-            keys.order_key(order_id),
-            keys.STOCK,
-            keys.STOCK_HELD,
-            keys.HOLDS,
-            keys.ORDER_STREAM,
-            keys.GENERATION,
-            keys.TOTALS_ENDED,
-            keys.ORDER_EVENTS,
+            shards.order(order_id),
+            shards.stock(k),
+            shards.stock_held(k),
+            shards.holds(k),
+            shards.order_stream(k),
+            shards.generation(k),
+            shards.totals_ended(k),
+            shards.order_events(k),
         ],
         [keys.CONSUMER_GROUP, entry_id, now, order_ttl, hold_ms, keys.ORDER_EVENTS_MAXLEN],
     )
@@ -62,21 +77,29 @@ def dead_letter_call(
     order_ttl: int = 0,
     dead_letter_maxlen: int = 100_000,
     min_idle_ms: int = 0,
+    shards: keys.Shards = ONE_SHARD,
+    shard: int | None = None,
 ) -> Call:
     """The worker's dead_letter.lua (order-worker): give up on an entry, its order -> failed.
-    `order_id` is '' for an entry without one."""
+    `order_id` is '' for an entry without one; `shard` is the shard of the stream the entry is in
+    (default: the one the order id names). An order id of another shard than `shard` is refused
+    (ValueError): its keys would span two shards; the worker dead-letters such an entry as one without
+    an order (order_id '')."""
+    k = shards.of_order(order_id) if shard is None else shard
+    if order_id and shards.of_order(order_id) != k:
+        raise ValueError(f"order {order_id!r} is not of shard {k}")
     return (
         [
-            keys.order_key(order_id),
-            keys.ORDER_STREAM,
-            keys.DEAD_LETTER_STREAM,
-            keys.STOCK,
-            keys.STOCK_HELD,
-            keys.HOLDS,
-            keys.GENERATION,
-            keys.TOTALS_ENDED,
-            keys.REFUNDS_DUE,
-            keys.ORDER_EVENTS,
+            shards.order_prefix(k) + order_id,
+            shards.order_stream(k),
+            shards.dead_letter_stream(k),
+            shards.stock(k),
+            shards.stock_held(k),
+            shards.holds(k),
+            shards.generation(k),
+            shards.totals_ended(k),
+            shards.refunds_due(k),
+            shards.order_events(k),
         ],
         [
             keys.CONSUMER_GROUP,
@@ -103,18 +126,20 @@ def start_payment_call(
     payment_method: str = "",
     card_number: str = "",
     pay_later_only: bool = False,
+    shards: keys.Shards = ONE_SHARD,
 ) -> Call:
     """start_payment.lua: reserved -> paying (the gateway: `enqueue` and `pay_later_only`)."""
+    k = shards.of_order(order_id)
     return (
         [
-            keys.order_key(order_id),
-            keys.HOLDS,
-            keys.STOCK,
-            keys.STOCK_HELD,
-            keys.ORDER_STREAM,
-            keys.GENERATION,
-            keys.TOTALS_ENDED,
-            keys.ORDER_EVENTS,
+            shards.order(order_id),
+            shards.holds(k),
+            shards.stock(k),
+            shards.stock_held(k),
+            shards.order_stream(k),
+            shards.generation(k),
+            shards.totals_ended(k),
+            shards.order_events(k),
         ],
         [
             keys.CONSUMER_GROUP,
@@ -133,19 +158,26 @@ def start_payment_call(
 
 
 def confirm_call(
-    order_id: str, *, now: str, order_ttl: int = 0, entry_id: str = "", payment: PaymentRecord | None = None
+    order_id: str,
+    *,
+    now: str,
+    order_ttl: int = 0,
+    entry_id: str = "",
+    payment: PaymentRecord | None = None,
+    shards: keys.Shards = ONE_SHARD,
 ) -> Call:
     """confirm_order.lua: paying -> confirmed, held -> sold."""
+    k = shards.of_order(order_id)
     return (
         [
-            keys.order_key(order_id),
-            keys.STOCK_HELD,
-            keys.STOCK_SOLD,
-            keys.ORDER_STREAM,
-            keys.GENERATION,
-            keys.TOTALS_ENDED,
-            keys.TOTALS_PAYMENTS,
-            keys.ORDER_EVENTS,
+            shards.order(order_id),
+            shards.stock_held(k),
+            shards.stock_sold(k),
+            shards.order_stream(k),
+            shards.generation(k),
+            shards.totals_ended(k),
+            shards.totals_payments(k),
+            shards.order_events(k),
         ],
         [keys.CONSUMER_GROUP, entry_id, now, order_ttl, *_payment_args(payment), keys.ORDER_EVENTS_MAXLEN],
     )
@@ -161,19 +193,21 @@ def release_call(
     entry_id: str = "",
     payment: PaymentRecord | None = None,
     expire_overdue: bool = False,
+    shards: keys.Shards = ONE_SHARD,
 ) -> Call:
     """release_order.lua: from any status TRANSITIONS lets reach `target`, held -> available."""
+    k = shards.of_order(order_id)
     return (
         [
-            keys.order_key(order_id),
-            keys.STOCK,
-            keys.STOCK_HELD,
-            keys.HOLDS,
-            keys.ORDER_STREAM,
-            keys.GENERATION,
-            keys.TOTALS_ENDED,
-            keys.TOTALS_PAYMENTS,
-            keys.ORDER_EVENTS,
+            shards.order(order_id),
+            shards.stock(k),
+            shards.stock_held(k),
+            shards.holds(k),
+            shards.order_stream(k),
+            shards.generation(k),
+            shards.totals_ended(k),
+            shards.totals_payments(k),
+            shards.order_events(k),
         ],
         [
             keys.CONSUMER_GROUP,
@@ -191,9 +225,19 @@ def release_call(
     )
 
 
-def expire_holds_call(*, batch: int, now: str, order_ttl: int = 0) -> Call:
-    """expire_holds.lua: up to `batch` overdue reserved orders -> expired."""
+def expire_holds_call(
+    *, batch: int, now: str, order_ttl: int = 0, shard: int = 0, shards: keys.Shards = ONE_SHARD
+) -> Call:
+    """expire_holds.lua on shard `shard`: up to `batch` of its overdue reserved orders -> expired. The
+    script names the order hashes from the shard's order prefix (ARGV[4]): they share the shard's tag."""
     return (
-        [keys.HOLDS, keys.STOCK, keys.STOCK_HELD, keys.GENERATION, keys.TOTALS_ENDED, keys.ORDER_EVENTS],
-        [batch, now, order_ttl, keys.ORDER_PREFIX, keys.ORDER_EVENTS_MAXLEN],
+        [
+            shards.holds(shard),
+            shards.stock(shard),
+            shards.stock_held(shard),
+            shards.generation(shard),
+            shards.totals_ended(shard),
+            shards.order_events(shard),
+        ],
+        [batch, now, order_ttl, shards.order_prefix(shard), keys.ORDER_EVENTS_MAXLEN],
     )

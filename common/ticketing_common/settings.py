@@ -13,6 +13,8 @@ from typing import Literal, TypeVar
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .keys import MAX_SHARDS, Shards
+
 
 class ServiceSettings(BaseSettings):
     # env_ignore_empty: a variable set to "" is unset (Compose's ${X:-} passes empty values), so it
@@ -26,6 +28,10 @@ class ServiceSettings(BaseSettings):
     # One Redis (false) or a Redis Cluster reached through any of its nodes (true): redis_client.py.
     redis_cluster: bool = Field(False, description="REDIS_URL names a node of a Redis Cluster")
     redis_socket_timeout: float = Field(5.0, gt=0, le=300, description="seconds a Redis call may take before it fails")
+    # Fixed for a deployment's data: the keys of another split are not moved (changing it needs a reset).
+    redis_shards: int = Field(
+        1, ge=1, le=MAX_SHARDS, description="shards of the order path (keys.Shards); every service the same"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="log level of the JSON logs on stdout"
     )
@@ -36,6 +42,11 @@ class ServiceSettings(BaseSettings):
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
+
+    @property
+    def shards(self) -> Shards:
+        """The order path's shards (keys.Shards) of this deployment."""
+        return Shards(self.redis_shards)
 
     @model_validator(mode="after")
     def _cluster_url(self) -> ServiceSettings:

@@ -134,3 +134,23 @@ class VisitorState(StrEnum):
     JOINED = "joined"  # joined now: a new place at the end of the line
     WAITING = "waiting"  # in line
     ADMITTED = "admitted"  # let in: may buy with an admission token
+
+
+class SaleState(StrEnum):
+    """An event's sale (the `saleState` of its catalogue record; the gateway's events API sets it)."""
+
+    SCHEDULED = "scheduled"  # on sale from its saleOpensAt on (POST /orders before then: 425)
+    OPEN = "open"  # on sale now, whatever saleOpensAt says
+    CLOSED = "closed"  # not on sale (POST /orders: 409)
+
+
+class CatalogueOutcome(StrEnum):
+    """What the catalogue's write script (the gateway's catalogue_write.lua) and add_stock.lua answer."""
+
+    WRITTEN = "written"  # the record is written (and the version bumped, if asked)
+    EVENT_EXISTS = "event_exists"  # a create named an event id that exists (or is being created)
+    TICKET_EXISTS = "ticket_exists"  # a ticket id is taken, in this event or another (detail: the id)
+    CHANGED = "changed"  # the record is not the one the write was computed from: read again, retry
+    UNKNOWN_EVENT = "unknown_event"  # an update named an event that does not exist
+    ADDED = "added"  # add_stock.lua: the stock is added (detail: the new available figure)
+    NO_STOCK = "no_stock"  # add_stock.lua: the ticket has no stock entry in this shard yet

@@ -16,7 +16,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import httpx
 import redis.asyncio as redis
@@ -25,6 +25,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ticketing_common import redis_client as ticketing_redis
 
 from . import __version__, feeds, metrics, sse
 from .hub import CLOSE, DROPPED, Full, Hub, Subscriber
@@ -53,13 +55,8 @@ class ApiError(Exception):
 
 
 def redis_client(settings: LiveSettings) -> redis.Redis:
-    return redis.Redis.from_url(
-        settings.redis_url,
-        decode_responses=True,
-        socket_timeout=settings.redis_socket_timeout,
-        socket_connect_timeout=settings.redis_socket_timeout,
-        health_check_interval=30,
-    )
+    # Plain Redis or a Redis Cluster (REDIS_CLUSTER); typed as the plain client, whose commands it shares.
+    return cast("redis.Redis", ticketing_redis.from_settings(settings, asyncio=True))
 
 
 def check_id(value: str, what: str) -> str:
@@ -109,24 +106,37 @@ def create_app(
         else httpx.AsyncClient(base_url=settings.live_gateway_url, timeout=settings.live_gateway_timeout_seconds)
     )
     hub = Hub(settings.live_queue_size, settings.live_max_subscribers)
+    shards = settings.shards
     retry = sse.retry(settings.live_retry_ms)
     keepalive = settings.live_keepalive_seconds
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # On one Redis one reader XREADs every shard's events stream at once; on a Redis Cluster one reader
+        # per shard (a multi-stream XREAD must stay in one slot).
+        tailed = [[k] for k in shards] if ticketing_redis.is_cluster(client) else [list(shards)]
         readers = [
-            asyncio.create_task(
-                feeds.read_order_events(client, hub, settings.live_read_block_ms, settings.live_read_count),
-                name="orders",
+            *(
+                asyncio.create_task(
+                    feeds.read_order_events(
+                        client, hub, settings.live_read_block_ms, settings.live_read_count, shards, ks
+                    ),
+                    name="orders" if len(ks) == shards.count else f"orders-{ks[0]}",
+                )
+                for ks in tailed
             ),
             asyncio.create_task(
-                feeds.every(settings.live_poll_seconds, lambda: feeds.poll_queue(client, hub), "queue"), name="queue"
+                feeds.every(settings.live_poll_seconds, lambda: feeds.poll_queue(client, hub, shards), "queue"),
+                name="queue",
             ),
             asyncio.create_task(
-                feeds.every(settings.live_stock_seconds, lambda: feeds.poll_stock(client, hub), "stock"), name="stock"
+                feeds.every(settings.live_stock_seconds, lambda: feeds.poll_stock(client, hub, shards), "stock"),
+                name="stock",
             ),
             asyncio.create_task(
-                feeds.every(settings.live_poll_seconds, lambda: feeds.poll_dashboard(client, http, hub), "dashboard"),
+                feeds.every(
+                    settings.live_poll_seconds, lambda: feeds.poll_dashboard(client, http, hub, shards), "dashboard"
+                ),
                 name="dashboard",
             ),
         ]
@@ -177,23 +187,28 @@ def create_app(
 
     @app.get("/orders/{orderId}", response_class=StreamingResponse, responses={404: {}, 422: {}, 503: {}})
     async def order_stream(orderId: str, last_event_id: Annotated[str | None, Header()] = None):
-        """`order` events: the order now, then every status change (Last-Event-ID: the changes after it)."""
+        """`order` events: the order now, then every status change (Last-Event-ID: the changes after it).
+        Event ids are entry ids of the order's shard's events stream (`feeds.event_id`)."""
         order_id = check_id(orderId, "orderId")
         sub = hub.subscribe(("orders", order_id))
         try:
-            order, tip = await feeds.order_snapshot(client, order_id)
+            order, tip = await feeds.order_snapshot(client, order_id, shards)
             if order is None:
                 raise ApiError(404, f"no order {order_id!r}")
+            shard = shards.of_order(order_id)
             replayed = None
-            if last_event_id and feeds.parse_id(last_event_id.strip()) is not None:
-                replayed = await feeds.changes_since(
-                    client, order_id, last_event_id.strip(), tip, settings.live_replay_limit
-                )
+            last = feeds.parse_event_id(last_event_id) if last_event_id else None
+            # A Last-Event-ID of another shard's stream cannot place this order's changes: a snapshot.
+            if last is not None and last[0] == shard:
+                replayed = await feeds.changes_since(client, order_id, last[1], tip, settings.live_replay_limit, shards)
             if replayed is None:
-                first = [sse.frame("order", order, tip)]
+                first = [sse.frame("order", order, feeds.event_id(shard, tip))]
                 done = feeds.is_terminal(order["status"])
             else:
-                first = [sse.frame("order", feeds.order_change(order, f[feeds.STATUS]), eid) for eid, f in replayed]
+                first = [
+                    sse.frame("order", feeds.order_change(order, f[feeds.STATUS]), feeds.event_id(shard, eid))
+                    for eid, f in replayed
+                ]
                 done = bool(replayed) and feeds.is_terminal(replayed[-1][1][feeds.STATUS])
             sub.seen_id = tip
         except BaseException:
@@ -209,7 +224,7 @@ def create_app(
         sale_id, visitor_id = check_id(saleId, "saleId"), check_uuid(visitorId, "visitorId")
         sub = hub.subscribe(("queue", sale_id, visitor_id))
         try:
-            status = (await feeds.visitor_statuses(client, [(sale_id, visitor_id)]))[(sale_id, visitor_id)]
+            status = (await feeds.visitor_statuses(client, [(sale_id, visitor_id)], shards))[(sale_id, visitor_id)]
             if status is None:
                 raise ApiError(404, f"visitor {visitor_id} is not in the line of sale {sale_id!r}")
         except BaseException:
@@ -225,7 +240,7 @@ def create_app(
         """`stock` events: available, held and sold per ticket, on change (at most ~4 a second)."""
         sub = hub.subscribe(("stock",))
         try:
-            state = await feeds.stock_state(client)
+            state = await feeds.stock_state(client, shards)
         except BaseException:
             hub.unsubscribe(sub)
             raise

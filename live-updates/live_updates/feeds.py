@@ -1,10 +1,15 @@
 """What each channel reads, as plain functions of a Redis client (or an HTTP client), and the few
 reader loops that run them once per process for every subscriber (app.py starts them).
 
-- orders: one task XREADs ticketing:events:orders (BLOCK) and fans each entry out to the subscribers
-  of its order; only then is the order hash read, once per batch, for the orders someone follows.
+- orders: one task XREADs every shard's events:orders stream (BLOCK; one XREAD of all of them on one
+  Redis, one task per shard on a Redis Cluster, where a multi-stream XREAD would span slots) and fans
+  each entry out to the subscribers of its order; only then is the order hash read, once per batch,
+  for the orders someone follows. An order's changes are all in its shard's stream (its id names the
+  shard), so a subscriber's event ids are that stream's: ``<entry id>`` on shard 0 (as with one shard),
+  ``<shard>:<entry id>`` on any other; a Last-Event-ID of either form replays what was missed.
 - queue: once a second, one pipeline of ZRANK/ZSCORE for every (sale, visitor) followed.
-- stock: up to 4 times a second one pipeline of the three stock hashes, sent on change.
+- stock: up to 4 times a second the three stock hashes of every shard (a MULTI per shard), merged,
+  sent on change.
 - dashboard: once a second the gateway's GET /system/status over HTTP, and each sale's room.
 """
 
@@ -19,6 +24,7 @@ import httpx
 import redis.asyncio as redis
 
 from ticketing_common import keys
+from ticketing_common import redis_client as ticketing_redis
 from ticketing_common.order_record import order_from_fields
 from ticketing_common.status import TERMINAL_STATUSES
 
@@ -51,6 +57,22 @@ def after(entry_id: str, other: str) -> bool:
     return a is not None and b is not None and a > b
 
 
+def event_id(shard: int, entry_id: str) -> str:
+    """An SSE event id: the entry id of shard 0's stream as it is (the one-shard format), else
+    ``<shard>:<entry id>``."""
+    return entry_id if shard == 0 else f"{shard}:{entry_id}"
+
+
+def parse_event_id(value: str) -> tuple[int, str] | None:
+    """(shard, entry id) of a Last-Event-ID in either format of `event_id`; None if it is neither."""
+    shard, sep, entry_id = value.strip().rpartition(":")
+    if not sep:
+        shard, entry_id = "0", value.strip()
+    if not shard.isdigit() or len(shard) > 3 or parse_id(entry_id) is None:
+        return None
+    return int(shard), entry_id
+
+
 # Orders ----------------------------------------------------------------------------------------
 
 
@@ -64,24 +86,38 @@ def order_change(order: dict[str, Any], status: str) -> dict[str, Any]:
     return {**order, "status": status}
 
 
-async def order_snapshot(client: redis.Redis, order_id: str) -> tuple[dict[str, Any] | None, str]:
-    """(the order as the gateway's GET /orders/{id} shows it, or None; the events stream's last id),
-    read in one MULTI so that every change after that id is one the snapshot does not show yet."""
-    pipe = client.pipeline(transaction=True)
-    pipe.hgetall(keys.order_key(order_id))
-    pipe.xrevrange(keys.ORDER_EVENTS, count=1)
+async def order_snapshot(
+    client: redis.Redis, order_id: str, shards: keys.Shards = keys.ONE_SHARD
+) -> tuple[dict[str, Any] | None, str]:
+    """(the order as the gateway's GET /orders/{id} shows it, or None; its shard's events stream's last
+    id), read in one MULTI (one shard: one slot) so that every change after that id is one the snapshot
+    does not show yet. An id naming a shard this deployment does not have is no order."""
+    if not shards.owns(order_id):
+        return None, "0-0"
+    k = shards.of_order(order_id)
+    pipe = await ticketing_redis.transaction_pipeline(client)
+    pipe.hgetall(shards.order(order_id))
+    pipe.xrevrange(shards.order_events(k), count=1)
     fields, tip = await pipe.execute()
     order = order_from_fields(cast("Fields", fields)) if fields else None
     return order, (tip[0][0] if tip else "0-0")
 
 
-async def changes_since(client: redis.Redis, order_id: str, last_id: str, until: str, limit: int) -> list[Entry] | None:
-    """The order's status changes after `last_id` up to `until`, oldest first; None when they cannot
-    all be known (the stream was trimmed past `last_id`, or more than `limit` entries lie between):
-    the caller sends a snapshot instead."""
-    if parse_id(last_id) is None:
+async def changes_since(
+    client: redis.Redis,
+    order_id: str,
+    last_id: str,
+    until: str,
+    limit: int,
+    shards: keys.Shards = keys.ONE_SHARD,
+) -> list[Entry] | None:
+    """The order's status changes after `last_id` up to `until` (entry ids of its shard's events
+    stream), oldest first; None when they cannot all be known (the stream was trimmed past `last_id`,
+    or more than `limit` entries lie between): the caller sends a snapshot instead."""
+    if parse_id(last_id) is None or not shards.owns(order_id):
         return None
-    oldest = cast("list[Entry]", await client.xrange(keys.ORDER_EVENTS, count=1))
+    stream = shards.order_events(shards.of_order(order_id))
+    oldest = cast("list[Entry]", await client.xrange(stream, count=1))
     if oldest and after(oldest[0][0], last_id) and last_id != "0-0":
         return None  # entries between last_id and the oldest kept one may have been trimmed
     found: list[Entry] = []
@@ -89,7 +125,7 @@ async def changes_since(client: redis.Redis, order_id: str, last_id: str, until:
     while scanned < limit:
         batch = cast(
             "list[Entry]",
-            await client.xrange(keys.ORDER_EVENTS, min=cursor, max=until, count=min(1000, limit - scanned)),
+            await client.xrange(stream, min=cursor, max=until, count=min(1000, limit - scanned)),
         )
         if not batch:
             return found
@@ -101,23 +137,29 @@ async def changes_since(client: redis.Redis, order_id: str, last_id: str, until:
     return None
 
 
-async def fan_out_order_events(client: redis.Redis, hub: Hub, entries: Sequence[Entry]) -> int:
-    """Queue each entry for the subscribers of its order; the orders are read once, in one pipeline,
-    and only those someone follows. Returns the frames queued."""
-    followed = [(eid, f) for eid, f in entries if hub.subscribers(("orders", f.get(ORDER_ID, "")))]
+async def fan_out_order_events(
+    client: redis.Redis, hub: Hub, entries: Sequence[Entry], shards: keys.Shards = keys.ONE_SHARD, shard: int = 0
+) -> int:
+    """Queue each entry of shard `shard`'s events stream for the subscribers of its order; the orders
+    are read once, in one pipeline, and only those someone follows. Returns the frames queued."""
+    followed = [
+        (eid, f)
+        for eid, f in entries
+        if hub.subscribers(("orders", f.get(ORDER_ID, ""))) and shard_of(shards, f.get(ORDER_ID, "")) == shard
+    ]
     if not followed:
         return 0
     order_ids = list(dict.fromkeys(f[ORDER_ID] for _, f in followed))
     pipe = client.pipeline(transaction=False)
     for order_id in order_ids:
-        pipe.hgetall(keys.order_key(order_id))
+        pipe.hgetall(shards.order(order_id))
     orders = {oid: order_from_fields(h) if h else None for oid, h in zip(order_ids, await pipe.execute(), strict=True)}
     queued = 0
     for eid, f in followed:
         order, status = orders[f[ORDER_ID]], f.get(STATUS, "")
         if order is None:
             continue  # deleted meanwhile (a demo reset): nothing to show
-        text = sse.frame("order", order_change(order, status), eid)
+        text = sse.frame("order", order_change(order, status), event_id(shard, eid))
         for sub in list(hub.subscribers(("orders", f[ORDER_ID]))):
             # (id, frame): the stream skips what its first frames already showed (app.relay).
             queued += hub.offer(sub, (eid, text))
@@ -126,27 +168,42 @@ async def fan_out_order_events(client: redis.Redis, hub: Hub, entries: Sequence[
     return queued
 
 
-async def stream_tip(client: redis.Redis) -> str:
-    tip = cast("list[Entry]", await client.xrevrange(keys.ORDER_EVENTS, count=1))
+def shard_of(shards: keys.Shards, order_id: str) -> int | None:
+    """The shard an order id names, None if this deployment has no such shard."""
+    return shards.of_order(order_id) if shards.owns(order_id) else None
+
+
+async def stream_tip(client: redis.Redis, stream: str = keys.ORDER_EVENTS) -> str:
+    tip = cast("list[Entry]", await client.xrevrange(stream, count=1))
     return tip[0][0] if tip else "0-0"
 
 
-async def read_order_events(client: redis.Redis, hub: Hub, block_ms: int, count: int) -> None:
-    """The process's one reader of the events stream, from its tip at start, forever."""
-    last_id: str | None = None
+async def read_order_events(
+    client: redis.Redis,
+    hub: Hub,
+    block_ms: int,
+    count: int,
+    shards: keys.Shards = keys.ONE_SHARD,
+    tailed: Sequence[int] | None = None,
+) -> None:
+    """A reader of the events streams of the shards `tailed` (default: all) in one XREAD, each from its
+    tip at start, forever. On one Redis one reader tails every shard; on a Redis Cluster run one per
+    shard (a multi-stream XREAD must stay in one slot)."""
+    streams = {shards.order_events(k): k for k in (shards.all() if tailed is None else tailed)}
+    last_ids: dict[str, str] | None = None
     while True:
         try:
-            if last_id is None:
-                last_id = await stream_tip(client)
+            if last_ids is None:
+                last_ids = {stream: await stream_tip(client, stream) for stream in streams}
             reply = cast(
                 "list[tuple[str, list[Entry]]]",
-                await client.xread({keys.ORDER_EVENTS: last_id}, count=count, block=block_ms),
+                await client.xread(cast("dict[Any, Any]", last_ids), count=count, block=block_ms),
             )
-            if not reply:
-                continue
-            entries = reply[0][1]
-            last_id = entries[-1][0]
-            await fan_out_order_events(client, hub, entries)
+            for stream, entries in reply or []:
+                if not entries:
+                    continue
+                last_ids[stream] = entries[-1][0]
+                await fan_out_order_events(client, hub, entries, shards, streams[stream])
         except REDIS_DOWN as e:
             log.warning("events stream unreadable, retrying: %s", e)
             await asyncio.sleep(1)
@@ -197,21 +254,25 @@ def visitor_status(
 
 
 async def visitor_statuses(
-    client: redis.Redis, visitors: Iterable[tuple[str, str]]
+    client: redis.Redis, visitors: Iterable[tuple[str, str]], shards: keys.Shards = keys.ONE_SHARD
 ) -> dict[tuple[str, str], dict[str, Any] | None]:
-    """Every (sale, visitor)'s status, in one pipelined round trip."""
+    """Every (sale, visitor)'s status, in one pipelined round trip (each room in its event's shard)."""
     visitors = list(visitors)
     sales = list(dict.fromkeys(sale for sale, _ in visitors))
     pipe = client.pipeline(transaction=False)
-    pipe.time()
+    clustered = ticketing_redis.is_cluster(client)
+    if not clustered:  # a cluster pipeline refuses TIME (no key to route by): a call of its own there
+        pipe.time()
     for sale in sales:
-        pipe.hmget(keys.room_key(sale), ROOM_READ)
-        pipe.zcard(keys.room_waiting_key(sale))
+        k = shards.of_event(sale)
+        pipe.hmget(shards.room(k, sale), ROOM_READ)
+        pipe.zcard(shards.room_waiting(k, sale))
     for sale, visitor in visitors:
-        pipe.zrank(keys.room_waiting_key(sale), visitor)
-        pipe.zscore(keys.room_admitted_key(sale), visitor)
-    now, *replies = await pipe.execute()
-    now_ms = redis_ms(now)
+        k = shards.of_event(sale)
+        pipe.zrank(shards.room_waiting(k, sale), visitor)
+        pipe.zscore(shards.room_admitted(k, sale), visitor)
+    replies = await pipe.execute()
+    now_ms = redis_ms(await client.time() if clustered else replies.pop(0))
     rooms = {sale: (replies[2 * i], int(replies[2 * i + 1])) for i, sale in enumerate(sales)}
     base = 2 * len(sales)
     out: dict[tuple[str, str], dict[str, Any] | None] = {}
@@ -227,13 +288,13 @@ def send_if_changed(hub: Hub, sub: Subscriber, event: str, data: Any) -> None:
         hub.offer(sub, sse.frame(event, data))
 
 
-async def poll_queue(client: redis.Redis, hub: Hub) -> None:
+async def poll_queue(client: redis.Redis, hub: Hub, shards: keys.Shards = keys.ONE_SHARD) -> None:
     """One round for every queue subscriber of this process: changed places are sent; an admitted
     visitor gets {status: admitted} and the stream ends, as it does for one who left."""
     topics = list(hub.topics_of("queue"))
     if not topics:
         return
-    statuses = await visitor_statuses(client, [(str(t[1]), str(t[2])) for t in topics])
+    statuses = await visitor_statuses(client, [(str(t[1]), str(t[2])) for t in topics], shards)
     for topic in topics:
         status = statuses[(str(topic[1]), str(topic[2]))]
         for sub in list(hub.subscribers(topic)):
@@ -246,12 +307,22 @@ async def poll_queue(client: redis.Redis, hub: Hub) -> None:
 # Stock -----------------------------------------------------------------------------------------
 
 
-async def stock_state(client: redis.Redis) -> dict[str, Any]:
-    pipe = client.pipeline(transaction=True)  # one instant: a hold moves stock between two hashes
-    pipe.hgetall(keys.STOCK)
-    pipe.hgetall(keys.STOCK_HELD)
-    pipe.hgetall(keys.STOCK_SOLD)
-    available, held, sold = await pipe.execute()
+async def stock_state(client: redis.Redis, shards: keys.Shards = keys.ONE_SHARD) -> dict[str, Any]:
+    """Available, held and sold per ticket, from every shard (ticket ids are unique across events: each
+    ticket's figures are its one shard's)."""
+    available: dict[str, str] = {}
+    held: dict[str, str] = {}
+    sold: dict[str, str] = {}
+    for k in shards:
+        # One instant (a hold moves stock between two hashes); one shard, so one slot on a cluster.
+        pipe = await ticketing_redis.transaction_pipeline(client)
+        pipe.hgetall(shards.stock(k))
+        pipe.hgetall(shards.stock_held(k))
+        pipe.hgetall(shards.stock_sold(k))
+        available_k, held_k, sold_k = await pipe.execute()
+        available.update(available_k)
+        held.update(held_k)
+        sold.update(sold_k)
     return {
         "tickets": [
             {"id": t, "available": int(available[t]), "held": int(held.get(t, 0)), "sold": int(sold.get(t, 0))}
@@ -260,10 +331,10 @@ async def stock_state(client: redis.Redis) -> dict[str, Any]:
     }
 
 
-async def poll_stock(client: redis.Redis, hub: Hub) -> None:
+async def poll_stock(client: redis.Redis, hub: Hub, shards: keys.Shards = keys.ONE_SHARD) -> None:
     if not hub.has("stock"):
         return
-    state = await stock_state(client)
+    state = await stock_state(client, shards)
     for sub in list(hub.subscribers(("stock",))):
         send_if_changed(hub, sub, "stock", state)
 
@@ -271,13 +342,14 @@ async def poll_stock(client: redis.Redis, hub: Hub) -> None:
 # Dashboard -------------------------------------------------------------------------------------
 
 
-async def room_summary(client: redis.Redis, sale_id: str) -> dict[str, Any]:
+async def room_summary(client: redis.Redis, sale_id: str, shards: keys.Shards = keys.ONE_SHARD) -> dict[str, Any]:
     """The public summary of a sale's room (no operator figures)."""
+    k = shards.of_event(sale_id)
     pipe = client.pipeline(transaction=False)
-    pipe.hmget(keys.room_key(sale_id), ROOM_READ)
-    pipe.zcard(keys.room_waiting_key(sale_id))
-    pipe.time()
-    room, length, now = await pipe.execute()
+    pipe.hmget(shards.room(k, sale_id), ROOM_READ)
+    pipe.zcard(shards.room_waiting(k, sale_id))
+    room, length = await pipe.execute()
+    now = await client.time()
     return {
         "saleId": sale_id,
         "state": room[0] or "off",
@@ -301,7 +373,9 @@ async def gateway_json(http: httpx.AsyncClient, path: str) -> Any | None:
         return None
 
 
-async def poll_dashboard(client: redis.Redis, http: httpx.AsyncClient, hub: Hub) -> None:
+async def poll_dashboard(
+    client: redis.Redis, http: httpx.AsyncClient, hub: Hub, shards: keys.Shards = keys.ONE_SHARD
+) -> None:
     """Once for all dashboard subscribers: the gateway's system status, and each sale's room."""
     if not hub.has("dashboard"):
         return
@@ -311,7 +385,7 @@ async def poll_dashboard(client: redis.Redis, http: httpx.AsyncClient, hub: Hub)
         frames.append(sse.frame("status", status))
     sale_ids = [s.get("saleId") for s in (sales or {}).get("sales", []) if isinstance(s, dict)]
     for sale_id in [s for s in sale_ids if isinstance(s, str)]:
-        frames.append(sse.frame("room", await room_summary(client, sale_id)))
+        frames.append(sse.frame("room", await room_summary(client, sale_id, shards)))
     for text in frames:
         hub.publish(("dashboard",), text)
 

@@ -28,6 +28,9 @@ def test_the_defaults_are_valid_and_on_loopback():
         ({"LIVE_KEEPALIVE_SECONDS": "0"}, "LIVE_KEEPALIVE_SECONDS"),
         ({"PORT": "70000"}, "PORT"),
         ({"LIVE_READ_BLOCK_MS": "6000", "REDIS_SOCKET_TIMEOUT": "5"}, "LIVE_READ_BLOCK_MS"),
+        ({"REDIS_SHARDS": "0"}, "REDIS_SHARDS"),
+        ({"REDIS_SHARDS": "65"}, "REDIS_SHARDS"),
+        ({"REDIS_SHARDS": "three"}, "REDIS_SHARDS"),
     ],
 )
 def test_a_bad_setting_stops_the_service_with_one_line(env, named):

@@ -92,13 +92,11 @@ class CpuMeter:
         return sum(current[p] - previous[p] for p in both) / (now - previous_time), len(both)
 
 
-def read_backlog(client: redis.Redis) -> dict[str, int]:
+def read_backlog(client: redis.Redis, shards: keys.Shards = keys.ONE_SHARD) -> dict[str, int]:
+    """The order streams' backlog summed over the shards: every worker consumes every shard."""
     pipe = client.pipeline(transaction=False)
-    backlog.queue_backlog_reads(pipe)
-    length, groups = pipe.execute(raise_on_error=False)
-    if isinstance(length, Exception):
-        raise length
-    return backlog.group_backlog(groups, int(length))
+    backlog.queue_all_backlog_reads(pipe, shards)
+    return backlog.sum_backlogs(backlog.shard_backlogs(pipe.execute(raise_on_error=False)))
 
 
 @dataclass
@@ -119,8 +117,10 @@ class Autoscaler:
         wall_clock: Callable[[], float] = time.time,
         log: Callable[[str], None] = print,
         cpu_meters: dict[str, CpuMeter] | None = None,
+        shards: keys.Shards = keys.ONE_SHARD,
     ) -> None:
         self.policy = policy
+        self.shards = shards
         self.pools = pools
         self.client = client
         self.clock = clock
@@ -131,7 +131,7 @@ class Autoscaler:
 
     def observe(self, target: Target, current: int, now: float) -> Observation | None:
         if target.metric == "lag":
-            figures = read_backlog(self.client)
+            figures = read_backlog(self.client, self.shards)
             lag = figures["lag"]
             return Observation(
                 replicas_for_average_value(current, lag, target.target),

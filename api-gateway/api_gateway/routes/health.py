@@ -31,4 +31,4 @@ def readyz():
 @bp.get("/metrics")
 def prometheus_metrics():
     # content_type, not mimetype: CONTENT_TYPE_LATEST has its charset already, and Flask would add another.
-    return Response(metrics.exposition(services().redis), content_type=CONTENT_TYPE_LATEST)
+    return Response(metrics.exposition(services().redis, services().shards), content_type=CONTENT_TYPE_LATEST)

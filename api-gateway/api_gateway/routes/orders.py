@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, request
 
 from .. import metrics
 from ..domain_errors import AdmissionForOtherSale, AdmissionRefused, AdmissionRequired, DomainError, SaleNotOpen
 from ..errors import ApiError
+from ..events import check_order
 from ..models import (
     CreateOrderRequest,
     CreateOrderResponse,
@@ -69,7 +72,8 @@ MAX_ADMISSION_TOKEN_LENGTH = 1024
             "or signed with a retired key (`error` says which)",
         ),
         403: (Error, "The Admission-Token is for another sale"),
-        409: (Error, "The Idempotency-Key was used with another request body"),
+        409: (Error, "The Idempotency-Key was used with another request body, or the event's sale is closed"),
+        422: (Error, "The order's tickets belong to more than one event"),
         425: (SaleNotOpenError, "The sale is not open yet: `opensAt` says when"),
         429: (Error, "The Admission-Token's orders are all placed"),
         503: (
@@ -81,25 +85,38 @@ MAX_ADMISSION_TOKEN_LENGTH = 1024
 )
 def create_order():
     s = services()
-    # The waiting room's gate first: a refused rush costs no body parsing. With the room off this is
-    # a cached read (RoomCache) and nothing else.
-    admission = _admission(s.room_cache.get())
+    catalogue = s.catalogue
+    # The waiting room is the default event's sale (its RoomCache: with the room off, a cached read and
+    # nothing else): its gate applies to that event's orders only. With one event it comes first, so a
+    # refused rush costs no body parsing; with several the body says which event an order is for (an
+    # order of another event needs no token of this room; enqueue_order.lua reads its own event's room).
+    gated = len(catalogue.events) == 1
+    admission = _admission(s.room_cache.get()) if gated else None
     order_request = json_body(CreateOrderRequest)
+    # Events (issue 17; events.py): all items of one event, and its sale on (409 closed, 425 not yet).
+    event = check_order(catalogue, order_request, datetime.now(UTC))
+    if not gated and (event is None or event.id == s.room_cache.sale_id):
+        gated = True
+        admission = _admission(s.room_cache.get())
     limits = IntakeLimits(
-        s.settings.max_tickets_per_order, s.settings.max_stream_backlog, s.settings.idempotency_ttl_seconds
+        s.settings.max_tickets_per_order,
+        s.settings.max_stream_backlog,
+        s.settings.idempotency_ttl_seconds,
+        s.settings.order_replica_acks,
+        s.settings.order_replica_timeout_ms,
     )
     try:
         created, replayed = place_order(
-            s.redis, s.enqueue_order, order_request, s.catalogue, limits, _idempotency_key(), admission
+            s.redis, s.enqueue_order, order_request, catalogue, limits, _idempotency_key(), admission, s.shards
         )
     except RoomTurnedOn:
         # The cached view had the room off; the enqueue step saw it on and wrote nothing. Check again
         # against the room as it is: the token is verified (or refused), and the use counted.
         s.room_cache.invalidate()
-        admission = _admission(s.room_cache.get())
+        admission = _admission(s.room_cache.get()) if gated else None
         try:
             created, replayed = place_order(
-                s.redis, s.enqueue_order, order_request, s.catalogue, limits, _idempotency_key(), admission
+                s.redis, s.enqueue_order, order_request, catalogue, limits, _idempotency_key(), admission, s.shards
             )
         except RoomTurnedOn:  # switched off and on again in between: no admission, and it is on
             raise AdmissionRequired("Admission-Token: required while the waiting room is on; join the queue") from None
@@ -146,7 +163,8 @@ def _idempotency_key() -> str | None:
     responses={200: (Order, "The order"), 404: (Error, "No such order")},
 )
 def read_order(orderId: str):
-    return respond(get_order(services().redis, orderId))
+    s = services()
+    return respond(get_order(s.redis, orderId, s.shards))
 
 
 @bp.post("/orders/<orderId>/payment")
@@ -164,7 +182,8 @@ def read_order(orderId: str):
 )
 def pay(orderId: str):
     body = json_body(PaymentRequest)
-    return respond(pay_order(services().redis, services().start_payment, orderId, body), 202)
+    s = services()
+    return respond(pay_order(s.redis, s.start_payment, orderId, body, s.shards), 202)
 
 
 @bp.post("/orders/<orderId>/cancel")
@@ -180,4 +199,5 @@ def pay(orderId: str):
     },
 )
 def cancel(orderId: str):
-    return respond(cancel_order(services().redis, services().release_order, orderId))
+    s = services()
+    return respond(cancel_order(s.redis, s.release_order, orderId, s.shards))

@@ -44,7 +44,7 @@ def _sale(sale_id: str) -> str:
 def list_sales():
     s = services()
     sale_id = s.catalogue.sale_id
-    room = read_room(s.redis, sale_id)
+    room = read_room(s.redis, sale_id, s.shards)
     now = redis_now_ms(s.redis)
     sale = Sale(
         saleId=sale_id,
@@ -75,8 +75,8 @@ def join_queue(saleId: str):
     s = services()
     # An empty body is the same as {}: a browser's first join need not say anything.
     body = JoinRequest() if not request.get_data() else json_body(JoinRequest, invalid_status=422)
-    visitor_id, joined = join(s.redis, s.join_room, sale_id, body.visitorId and body.visitorId.lower())
-    status = visitor_status(s.redis, sale_id, visitor_id, s.tokens)
+    visitor_id, joined = join(s.redis, s.join_room, sale_id, body.visitorId and body.visitorId.lower(), s.shards)
+    status = visitor_status(s.redis, sale_id, visitor_id, s.tokens, s.shards)
     return respond(status, 201 if joined else 200, keep_nulls=True)
 
 
@@ -90,7 +90,7 @@ def join_queue(saleId: str):
 def get_queue_position(saleId: str, visitorId: str):
     sale_id = _sale(saleId)
     s = services()
-    return respond(visitor_status(s.redis, sale_id, visitorId[:VISITOR_ID_MAX], s.tokens), keep_nulls=True)
+    return respond(visitor_status(s.redis, sale_id, visitorId[:VISITOR_ID_MAX], s.tokens, s.shards), keep_nulls=True)
 
 
 @bp.delete("/sales/<saleId>/queue/<visitorId>")
@@ -102,7 +102,7 @@ def get_queue_position(saleId: str, visitorId: str):
 )
 def leave_queue(saleId: str, visitorId: str):
     sale_id = _sale(saleId)
-    leave(services().redis, sale_id, visitorId[:VISITOR_ID_MAX])
+    leave(services().redis, sale_id, visitorId[:VISITOR_ID_MAX], services().shards)
     return Response(status=204)
 
 
@@ -124,7 +124,7 @@ OPERATOR_ERRORS = {
 def get_room(saleId: str):
     require_operator("read the waiting room")
     sale_id = _sale(saleId)
-    return respond(room_stats(services().redis, sale_id), keep_nulls=True)
+    return respond(room_stats(services().redis, sale_id, services().shards), keep_nulls=True)
 
 
 @bp.put("/sales/<saleId>/room")
@@ -140,6 +140,6 @@ def put_room(saleId: str):
     require_operator("change the waiting room")
     sale_id = _sale(saleId)
     s = services()
-    update_room(s.redis, sale_id, json_body(RoomUpdate, invalid_status=422))
+    update_room(s.redis, sale_id, json_body(RoomUpdate, invalid_status=422), s.shards)
     s.room_cache.invalidate()  # this process at once; the others within their cache's second
-    return respond(room_stats(s.redis, sale_id), keep_nulls=True)
+    return respond(room_stats(s.redis, sale_id, s.shards), keep_nulls=True)

@@ -23,7 +23,7 @@ bp = Blueprint("system", __name__)
 )
 def get_system_status():
     s = services()
-    return respond(system_status(s.redis, s.catalogue))
+    return respond(system_status(s.redis, s.catalogue, s.shards))
 
 
 @bp.get("/system/scaling")
@@ -53,4 +53,4 @@ def get_scaling():
 def post_reset():
     s = services()
     require_operator("reset the demo")
-    return respond(ResetResult(deleted=reset_demo(s.redis, s.catalogue)))
+    return respond(ResetResult(deleted=reset_demo(s.redis, s.catalogue, s.shards)))

@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from flask import Blueprint, request
 
 from ..errors import ApiError
+from ..events import known_event
 from ..models import Error, TicketList
 from ..openapi import Param, operation
 from ..services import services
@@ -59,15 +60,30 @@ def _price_param(name: str, description: str) -> Param:
             "only tickets of this type; another type is refused with 400",
             enum_from="ticket_types",
         ),
+        Param(
+            "query",
+            "event",
+            {"type": "string", "maxLength": 64},
+            "the event whose tickets to list (GET /events); without it the default event's; unknown: 404",
+        ),
         _price_param("min_price", "only tickets costing at least this much"),
         _price_param("max_price", "only tickets costing at most this much"),
     ],
-    responses={200: (TicketList, "The tickets"), 400: (Error, "Invalid request; `error` says which field and why")},
+    responses={
+        200: (TicketList, "The tickets"),
+        400: (Error, "Invalid request; `error` says which field and why"),
+        404: (Error, "No such event"),
+    },
 )
 def get_tickets():
     s = services()
-    type_ = _type_arg(s.catalogue.types)
+    catalogue = s.catalogue
+    event_ids = request.args.getlist("event")
+    if len(event_ids) > 1:
+        raise ApiError(400, f"event: give it once, not {len(event_ids)} times", "event")
+    event = known_event(catalogue, event_ids[0]) if event_ids else catalogue.default_event
+    type_ = _type_arg(event.types)
     min_price, max_price = _price_arg("min_price"), _price_arg("max_price")
     if min_price is not None and max_price is not None and min_price > max_price:
         raise ApiError(400, "min_price: must not be greater than max_price", "min_price")
-    return respond(TicketList(tickets=list_tickets(s.redis, s.catalogue, type_, min_price, max_price)))
+    return respond(TicketList(tickets=list_tickets(s.redis, s.shards, event, type_, min_price, max_price)))

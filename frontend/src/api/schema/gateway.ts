@@ -4,6 +4,109 @@
  */
 
 export interface paths {
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The events, by start time, with their tickets and live availability */
+        get: operations["listEvents"];
+        put?: never;
+        /** Create an event with its ticket types (organisers) */
+        post: operations["createEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/events/{eventId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An event with its ticket types and live availability */
+        get: operations["getEvent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/events/{eventId}/sale": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Open or close an event's sale, or schedule its opening (organisers) */
+        put: operations["updateSale"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/events/{eventId}/sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An event's sales: initial, available, held and sold per ticket type, and totals (organisers) */
+        get: operations["getEventSales"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/events/{eventId}/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add ticket types to an event (organisers) */
+        post: operations["addTicketTypes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/events/{eventId}/tickets/{ticketId}/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add stock to a ticket type (organisers; stock is never lowered) */
+        post: operations["addStock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orders": {
         parameters: {
             query?: never;
@@ -368,6 +471,119 @@ export interface components {
              */
             field?: string | null;
         };
+        /** Event */
+        Event: {
+            /** Currency */
+            currency: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Onsale
+             * @description POST /orders sells it now (open, or scheduled and opened)
+             */
+            onSale: boolean;
+            /**
+             * Saleopensat
+             * Format: date-time
+             */
+            saleOpensAt: string | null;
+            /**
+             * Salestate
+             * @enum {string}
+             */
+            saleState: "scheduled" | "open" | "closed";
+            /**
+             * Shard
+             * @description the order-path shard its stock and orders live in
+             */
+            shard: number;
+            /**
+             * Startsat
+             * Format: date-time
+             * @description null: not announced
+             */
+            startsAt: string | null;
+            /**
+             * Tickets
+             * @description its ticket types with live availability
+             */
+            tickets: components["schemas"]["Ticket"][];
+            /** Venue */
+            venue: string;
+        };
+        /** EventCreate */
+        EventCreate: {
+            /**
+             * Currency
+             * @example EUR
+             */
+            currency: string;
+            /**
+             * Id
+             * @example nordlicht-2027
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Saleopensat
+             * @description when the sale opens (not after startsAt); with it the sale is scheduled
+             * @default null
+             */
+            saleOpensAt?: string | null;
+            /**
+             * Salestate
+             * @description default: scheduled with a saleOpensAt, closed without (open it with PUT .../sale)
+             * @default null
+             */
+            saleState?: ("scheduled" | "open" | "closed") | null;
+            /**
+             * Startsat
+             * Format: date-time
+             * @description ISO-8601 with a time zone
+             * @example 2027-07-16T14:00:00+02:00
+             */
+            startsAt: string;
+            /**
+             * Tickets
+             * @default []
+             */
+            tickets?: components["schemas"]["TicketTypeCreate"][];
+            /**
+             * Venue
+             * @default
+             */
+            venue?: string;
+        };
+        /** EventList */
+        EventList: {
+            /**
+             * Events
+             * @description by start time
+             */
+            events: components["schemas"]["Event"][];
+        };
+        /** EventSales */
+        EventSales: {
+            /** Currency */
+            currency: string;
+            /** Eventid */
+            eventId: string;
+            /** Name */
+            name: string;
+            /** Onsale */
+            onSale: boolean;
+            /**
+             * Salestate
+             * @enum {string}
+             */
+            saleState: "scheduled" | "open" | "closed";
+            /** Tickets */
+            tickets: components["schemas"]["TicketSales"][];
+            totals: components["schemas"]["SalesFigures"];
+        };
         /** JoinRequest */
         JoinRequest: {
             /**
@@ -655,6 +871,32 @@ export interface components {
              */
             state: "off" | "open" | "paused" | "closed";
         };
+        /** SaleUpdate */
+        SaleUpdate: {
+            /**
+             * Saleopensat
+             * @description ISO-8601 with a time zone, not after the event's start; alone: scheduled
+             * @default null
+             */
+            saleOpensAt?: string | null;
+            /**
+             * State
+             * @description open: on sale now; closed: not on sale; scheduled: from saleOpensAt on
+             * @default null
+             */
+            state?: ("scheduled" | "open" | "closed") | null;
+        };
+        /** SalesFigures */
+        SalesFigures: {
+            /** Available */
+            available: number;
+            /** Held */
+            held: number;
+            /** Initial */
+            initial: number;
+            /** Sold */
+            sold: number;
+        };
         /** Scaling */
         Scaling: {
             /**
@@ -752,6 +994,14 @@ export interface components {
              * Format: date-time
              */
             updatedAt: string;
+        };
+        /** StockAdd */
+        StockAdd: {
+            /**
+             * Add
+             * @description tickets to add (stock is never lowered)
+             */
+            add: number;
         };
         /** StockStatus */
         StockStatus: {
@@ -863,6 +1113,67 @@ export interface components {
         TicketList: {
             /** Tickets */
             tickets: components["schemas"]["Ticket"][];
+        };
+        /** TicketSales */
+        TicketSales: {
+            /** Available */
+            available: number;
+            /**
+             * Held
+             * @description held by reserved or paying orders
+             */
+            held: number;
+            /**
+             * Initial
+             * @description stock put on sale (additions included)
+             */
+            initial: number;
+            /** Name */
+            name: string;
+            /**
+             * Sold
+             * @description sold by confirmed orders
+             */
+            sold: number;
+            /** Ticketid */
+            ticketId: string;
+            /** Type */
+            type: string;
+        };
+        /** TicketTypeCreate */
+        TicketTypeCreate: {
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Id
+             * @description unique across every event (POST /orders names only the ticket)
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Price
+             * @example 25
+             */
+            price: number | string;
+            /**
+             * Stock
+             * @description tickets for sale (never lowered later)
+             */
+            stock: number;
+            /**
+             * Type
+             * @example adult
+             */
+            type: string;
+        };
+        /** TicketTypesAdd */
+        TicketTypesAdd: {
+            /** Tickets */
+            tickets: components["schemas"]["TicketTypeCreate"][];
         };
         /** Totals */
         Totals: {
@@ -991,6 +1302,488 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description a part of the event's name (any case) */
+                q?: string;
+                /** @description events starting at or after: a date (from its first instant, UTC) or a date-time with a time zone */
+                from?: string;
+                /** @description events starting at or before: a date (its whole day, UTC) or a date-time with a time zone */
+                to?: string;
+                /** @description only events on sale now (or not) */
+                onSale?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventList"];
+                };
+            };
+            /** @description Invalid filter; `error` says which and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventCreate"];
+            };
+        };
+        responses: {
+            /** @description Created: visible at once, its stock in place */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Event"];
+                };
+            };
+            /** @description Invalid request; `error` says which field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ADMIN_TOKEN is set and the bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ADMIN_TOKEN is unset and the caller is not on loopback */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The event id, or a ticket id, is taken (ticket ids are unique across events) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A value is not valid (negative stock, a sale opening after the start, a bad currency...) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Event"];
+                };
+            };
+            /** @description No such event */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateSale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaleUpdate"];
+            };
+        };
+        responses: {
+            /** @description The event, changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Event"];
+                };
+            };
+            /** @description Invalid request; `error` says which field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ADMIN_TOKEN is set and the bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ADMIN_TOKEN is unset and the caller is not on loopback */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such event */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Nothing to change, a scheduled sale without its time, or a sale opening after the start */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEventSales: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures, read in one step */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventSales"];
+                };
+            };
+            /** @description ADMIN_TOKEN is set and the bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ADMIN_TOKEN is unset and the caller is not on loopback */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such event */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addTicketTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketTypesAdd"];
+            };
+        };
+        responses: {
+            /** @description Added: the event with its new ticket types */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Event"];
+                };
+            };
+            /** @description Invalid request; `error` says which field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ADMIN_TOKEN is set and the bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ADMIN_TOKEN is unset and the caller is not on loopback */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such event */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A ticket id is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A value is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addStock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventId: string;
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StockAdd"];
+            };
+        };
+        responses: {
+            /** @description Added: the ticket's figures now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketSales"];
+                };
+            };
+            /** @description Invalid request; `error` says which field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ADMIN_TOKEN is set and the bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ADMIN_TOKEN is unset and the caller is not on loopback */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such event, or no such ticket in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `add` must be a whole number above 0 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     createOrder: {
         parameters: {
             query?: never;
@@ -1045,7 +1838,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The Idempotency-Key was used with another request body */
+            /** @description The Idempotency-Key was used with another request body, or the event's sale is closed */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1065,6 +1858,15 @@ export interface operations {
             };
             /** @description The body's Content-Type is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The order's tickets belong to more than one event */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1900,6 +2702,8 @@ export interface operations {
             query?: {
                 /** @description only tickets of this type; another type is refused with 400 */
                 type?: "adult" | "student" | "child" | "senior" | "vip";
+                /** @description the event whose tickets to list (GET /events); without it the default event's; unknown: 404 */
+                event?: string;
                 /** @description only tickets costing at least this much */
                 min_price?: number;
                 /** @description only tickets costing at most this much */
@@ -1929,6 +2733,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No such event */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
 }
@@ -1940,7 +2753,11 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const pathsEventsGetParametersQueryOnSaleValues: ReadonlyArray<FlattenedDeepRequired<paths>["/events"]["get"]["parameters"]["query"]["onSale"]> = ["true", "false"];
 export const pathsTicketsGetParametersQueryTypeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/tickets"]["get"]["parameters"]["query"]["type"]> = ["adult", "student", "child", "senior", "vip"];
+export const eventSaleStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Event"]["saleState"]> = ["scheduled", "open", "closed"];
+export const eventCreateSaleStateAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventCreate"]["saleState"]> = ["scheduled", "open", "closed"];
+export const eventSalesSaleStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventSales"]["saleState"]> = ["scheduled", "open", "closed"];
 export const orderStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OrderStatus"]> = ["pending", "reserved", "paying", "confirmed", "rejected", "payment_failed", "expired", "cancelled", "failed"];
 export const paymentMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PaymentMethod"]> = ["credit_card", "debit_card", "paypal", "apple_pay", "google_pay", "bank_transfer"];
 export const paymentStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PaymentStatus"]> = ["approved", "declined", "error", "timeout", "refunded"];
@@ -1949,6 +2766,7 @@ export const roomStatsStateValues: ReadonlyArray<FlattenedDeepRequired<component
 export const roomUpdateModeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoomUpdate"]["mode"]> = ["fixed", "adaptive"];
 export const roomUpdateStateAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoomUpdate"]["state"]> = ["off", "open", "paused", "closed"];
 export const saleRoomStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SaleRoom"]["state"]> = ["off", "open", "paused", "closed"];
+export const saleUpdateStateAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SaleUpdate"]["state"]> = ["scheduled", "open", "closed"];
 export const scalingSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scaling"]["source"]> = ["local-autoscaler", "kubernetes", "none"];
 export const scalingTargetMetricValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScalingTarget"]["metric"]> = ["lag", "cpu"];
 export const visitorStatusRoomStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["VisitorStatus"]["roomState"]> = ["off", "open", "paused", "closed"];
