@@ -11,8 +11,9 @@ from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from ticketing_common import redis_client as redis_clients
 from ticketing_common import swagger_ui
-from ticketing_common.backlog import backlog_exposition, group_backlog, queue_backlog_reads
+from ticketing_common.backlog import backlog_exposition, queue_all_backlog_reads, shard_backlogs, sum_backlogs
 
 from . import metrics
 from .consumer import OrderConsumer
@@ -21,14 +22,9 @@ from .settings import WorkerSettings
 log = logging.getLogger(__name__)
 
 
-def redis_client(settings: WorkerSettings) -> redis.Redis:
-    return redis.Redis.from_url(
-        settings.redis_url,
-        decode_responses=True,
-        socket_timeout=settings.redis_socket_timeout,
-        socket_connect_timeout=settings.redis_socket_timeout,
-        health_check_interval=30,
-    )
+def redis_client(settings: WorkerSettings) -> redis_clients.AsyncClient:
+    """The worker's client: plain or cluster (REDIS_CLUSTER), through the one factory every service uses."""
+    return redis_clients.from_settings(settings, asyncio=True)
 
 
 def create_app(settings: WorkerSettings) -> FastAPI:
@@ -77,12 +73,11 @@ def create_app(settings: WorkerSettings) -> FastAPI:
     async def prometheus_metrics():
         backlog = None
         try:
+            # Summed over the shards (plain reads: a cluster pipeline sends each shard's to its node).
             pipe = client.pipeline(transaction=False)
-            queue_backlog_reads(pipe)
-            length, groups = await pipe.execute(raise_on_error=False)
-            if not isinstance(length, Exception):
-                backlog = group_backlog(groups, length)
-        except (redis.ConnectionError, redis.TimeoutError, OSError):
+            queue_all_backlog_reads(pipe, consumer.shards)
+            backlog = sum_backlogs(shard_backlogs(await pipe.execute(raise_on_error=False)))
+        except (redis.RedisError, OSError):
             pass  # /readyz reports the outage; the counters still export
         return Response(generate_latest(metrics.REGISTRY) + backlog_exposition(backlog), media_type=CONTENT_TYPE_LATEST)
 

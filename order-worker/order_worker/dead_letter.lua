@@ -13,16 +13,21 @@
 -- Every status change it makes is also an entry (orderId, status, at ms) in the events stream
 -- (KEYS[10]), written in this same step: live updates never miss or invent one.
 --
--- KEYS[1]  the order hash                 ticketing:order:<orderId> (may not exist)
--- KEYS[2]  the order stream               ticketing:orders
--- KEYS[3]  the dead-letter stream         ticketing:orders:dead-letter
--- KEYS[4]  available stock per ticket     ticketing:stock
--- KEYS[5]  held stock per ticket          ticketing:stock:held
--- KEYS[6]  the hold deadline index        ticketing:holds
--- KEYS[7]  the stock generation           ticketing:generation (missing = 0)
--- KEYS[8]  orders ended per terminal status   ticketing:totals:ended (hash status -> count)
--- KEYS[9]  refunds due                    ticketing:refunds:due (zset orderId -> ms due)
--- KEYS[10] order status changes           ticketing:events:orders (stream, for live updates)
+-- Every KEYS entry is a key of ONE shard, the one whose stream holds the entry, all with the shard's
+-- hash tag {tag}: on a Redis Cluster the step runs on the one node holding that slot. An entry whose
+-- order id names another shard is given up on as one without an order (ARGV[3] '': KEYS[1] is then
+-- the shard's bare order prefix, which exists for no order).
+--
+-- KEYS[1]  the order hash                 ticketing:{tag}:order:<orderId> (may not exist)
+-- KEYS[2]  the order stream               ticketing:{tag}:orders
+-- KEYS[3]  the dead-letter stream         ticketing:{tag}:orders:dead-letter
+-- KEYS[4]  available stock per ticket     ticketing:{tag}:stock
+-- KEYS[5]  held stock per ticket          ticketing:{tag}:stock:held
+-- KEYS[6]  the hold deadline index        ticketing:{tag}:holds
+-- KEYS[7]  the stock generation           ticketing:{tag}:generation (missing = 0)
+-- KEYS[8]  orders ended per terminal status   ticketing:{tag}:totals:ended (hash status -> count)
+-- KEYS[9]  refunds due                    ticketing:{tag}:refunds:due (zset orderId -> ms due)
+-- KEYS[10] order status changes           ticketing:{tag}:events:orders (stream, for live updates)
 -- ARGV[1]  consumer group name
 -- ARGV[2]  stream entry id
 -- ARGV[3]  the order id ('' if the entry had none)

@@ -21,14 +21,17 @@
 -- Every status change it makes is also an entry (orderId, status, at ms) in the events stream
 -- (KEYS[8]), written in this same step: live updates never miss or invent one.
 --
--- KEYS[1]  the order hash                 ticketing:order:<orderId>
--- KEYS[2]  available stock per ticket     ticketing:stock
--- KEYS[3]  held stock per ticket          ticketing:stock:held
--- KEYS[4]  the hold deadline index        ticketing:holds (zset orderId -> deadline ms)
--- KEYS[5]  the order stream               ticketing:orders
--- KEYS[6]  the stock generation           ticketing:generation (missing = 0)
--- KEYS[7]  orders ended per terminal status   ticketing:totals:ended (hash status -> count)
--- KEYS[8]  order status changes            ticketing:events:orders (stream, for live updates)
+-- Every KEYS entry is a key of ONE shard, the order's (its id names it: keys.shard_of_order), all with
+-- the shard's hash tag {tag}: on a Redis Cluster the step runs on the one node holding that slot.
+--
+-- KEYS[1]  the order hash                 ticketing:{tag}:order:<orderId>
+-- KEYS[2]  available stock per ticket     ticketing:{tag}:stock
+-- KEYS[3]  held stock per ticket          ticketing:{tag}:stock:held
+-- KEYS[4]  the hold deadline index        ticketing:{tag}:holds (zset orderId -> deadline ms)
+-- KEYS[5]  the order stream               ticketing:{tag}:orders
+-- KEYS[6]  the stock generation           ticketing:{tag}:generation (missing = 0)
+-- KEYS[7]  orders ended per terminal status   ticketing:{tag}:totals:ended (hash status -> count)
+-- KEYS[8]  order status changes            ticketing:{tag}:events:orders (stream, for live updates)
 -- ARGV[1]  consumer group name
 -- ARGV[2]  stream entry id to acknowledge
 -- ARGV[3]  decision time, ISO 8601 (stored as decidedAt of a rejection)

@@ -6,10 +6,11 @@
 -- than the stale time are dropped on the way, with their counts (workers that died outside the
 -- group, after a reset say), so both stay as small as the pool; a missing heartbeat counts as a
 -- stale one. The count sits beside the heartbeat so the dashboard can read each running worker's
--- throughput from successive reads (ticketing:consumers:decided).
+-- throughput from successive reads. Both keys are global (not of a shard) and share the {consumers}
+-- hash tag, so on a Redis Cluster this one step runs on one node.
 --
--- KEYS[1]  the heartbeat sorted set       ticketing:consumers:heartbeat
--- KEYS[2]  the decided-count hash         ticketing:consumers:decided
+-- KEYS[1]  the heartbeat sorted set       ticketing:{consumers}:heartbeat
+-- KEYS[2]  the decided-count hash         ticketing:{consumers}:decided
 -- ARGV[1]  this worker's consumer name
 -- ARGV[2]  stale time, ms: heartbeats older than this are dropped
 -- ARGV[3]  orders this worker has decided since it started

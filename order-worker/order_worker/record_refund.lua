@@ -4,9 +4,12 @@
 -- ARGV[1] and the payment totals count it, in one step, so a refund recorded twice (a retry, two
 -- workers) counts once. An order that is gone or of another generation (a reset) is left alone.
 --
--- KEYS[1]  the order hash                 ticketing:order:<orderId>
--- KEYS[2]  charges per payment outcome    ticketing:totals:payments (hash outcome -> count)
--- KEYS[3]  the stock generation           ticketing:generation (missing = 0)
+-- Every KEYS entry is a key of ONE shard, the order's (its id names it: keys.shard_of_order), all with
+-- the shard's hash tag {tag}: on a Redis Cluster the step runs on the one node holding that slot.
+--
+-- KEYS[1]  the order hash                 ticketing:{tag}:order:<orderId>
+-- KEYS[2]  charges per payment outcome    ticketing:{tag}:totals:payments (hash outcome -> count)
+-- KEYS[3]  the stock generation           ticketing:{tag}:generation (missing = 0)
 -- ARGV[1]  the payment status to record   'refunded' (status.PaymentStatus)
 --
 -- Returns 1 if recorded now, 0 if it was recorded before or the order is missing or stale.

@@ -112,9 +112,21 @@ class WorkerSettings(ServiceSettings):
         return bool(self.worker_payment_provider_url)
 
     @property
+    def shard_batch_size(self) -> int:
+        """Entries one shard's read task takes at a time: WORKER_BATCH_SIZE shared out over the REDIS_SHARDS
+        read tasks, so that a worker holds about one batch in all however many shards there are."""
+        return math.ceil(self.worker_batch_size / self.redis_shards)
+
+    @property
+    def entries_in_hand(self) -> int:
+        """The most entries a worker holds at once: every shard's read batch, and one reclaimed batch
+        (recovery goes through the shards one after the other)."""
+        return self.redis_shards * self.shard_batch_size + self.worker_batch_size
+
+    @property
     def max_batch_ms(self) -> int:
         """The longest an entry can be in hand before its decision, in per-order work (see above)."""
-        rounds = math.ceil(2 * self.worker_batch_size / self.worker_concurrency)
+        rounds = math.ceil(self.entries_in_hand / self.worker_concurrency)
         # With payments on, a round is at most one charge call's timeout more (a retried charge may be
         # reclaimed while in hand: harmless, charges are idempotent and every step checks the status).
         charge_ms = int(self.worker_payment_timeout_seconds * 1000) if self.payments_on else 0
@@ -129,16 +141,17 @@ class WorkerSettings(ServiceSettings):
                 f"WORKER_BLOCK_MS ({self.worker_block_ms}) must be shorter than "
                 f"REDIS_SOCKET_TIMEOUT ({self.redis_socket_timeout} s)"
             )
-        # A batch in hand must be decided before others may take it over as "stuck". The read
-        # loop's batch and a reclaimed one share the WORKER_CONCURRENCY slots, so an entry may wait
-        # behind both: ceil(2 x batch / concurrency) rounds of the per-order work.
+        # A batch in hand must be decided before others may take it over as "stuck". The shards' read
+        # batches and a reclaimed one share the WORKER_CONCURRENCY slots, so an entry may wait behind all
+        # of them: ceil(entries in hand / concurrency) rounds of the per-order work (with one shard,
+        # ceil(2 x batch / concurrency)).
         batch_ms = self.max_batch_ms
         if self.worker_claim_idle_ms <= batch_ms:
             raise ValueError(
-                f"WORKER_CLAIM_IDLE_MS ({self.worker_claim_idle_ms}) must exceed ceil(2 x WORKER_BATCH_SIZE / "
-                f"WORKER_CONCURRENCY) x (WORKER_SIMULATED_WORK_MS + WORKER_PAYMENT_TIMEOUT_SECONDS) ({batch_ms} ms), "
-                "or batches are reclaimed "
-                "while in hand"
+                f"WORKER_CLAIM_IDLE_MS ({self.worker_claim_idle_ms}) must exceed ceil(entries in hand / "
+                f"WORKER_CONCURRENCY) x (WORKER_SIMULATED_WORK_MS + WORKER_PAYMENT_TIMEOUT_SECONDS) ({batch_ms} ms; "
+                f"{self.entries_in_hand} entries in hand: WORKER_BATCH_SIZE per shard shared out, and a reclaimed "
+                "batch), or batches are reclaimed while in hand"
             )
         # Workers heartbeat once per recovery pass: a live one must never look stale.
         if self.worker_stale_consumer_ms < 3 * self.worker_recovery_interval_ms:

@@ -18,9 +18,17 @@ from ticketing_common.order_record import OrderLine, new_order_fields
 STOCK = {"adult": 10, "vip": 2}
 
 
-def queue_order(r: redis.Redis, *items: tuple[str, int]) -> tuple[str, str]:
-    """Store a pending order and add its stream entry; returns (order id, entry id)."""
-    order_id = str(uuid.uuid4())
+def queue_order(
+    r: redis.Redis, *items: tuple[str, int], shard: int = 0, shards: keys.Shards | None = None
+) -> tuple[str, str]:
+    """Store a pending order and add its stream entry; returns (order id, entry id). With `shards`, in
+    shard `shard` (an id of that shard, its keys), as the gateway queues it; else shard 0 of one."""
+    if shards is not None:
+        order_id = shards.new_order_id(shard)
+        order_key, stream = shards.order(order_id), shards.order_stream(shard)
+    else:
+        order_id = str(uuid.uuid4())
+        order_key, stream = keys.order_key(order_id), keys.ORDER_STREAM
     fields = new_order_fields(
         order_id=order_id,
         customer_name="T",
@@ -30,8 +38,8 @@ def queue_order(r: redis.Redis, *items: tuple[str, int]) -> tuple[str, str]:
         currency="EUR",
         created_at="2026-01-01T00:00:00.000Z",
     )
-    r.hset(keys.order_key(order_id), mapping=fields)
-    entry_id = r.xadd(keys.ORDER_STREAM, {keys.STREAM_ORDER_ID_FIELD: order_id})
+    r.hset(order_key, mapping=fields)
+    entry_id = r.xadd(stream, {keys.STREAM_ORDER_ID_FIELD: order_id})
     return order_id, entry_id
 
 

@@ -243,11 +243,11 @@ def test_the_read_loop_survives_a_failure_to_create_the_group(stocked, redis_url
     real_ensure_group = consumer_module.ensure_group
     calls = {"n": 0}
 
-    async def flaky_ensure_group(client):
+    async def flaky_ensure_group(client, *stream):
         calls["n"] += 1
         if calls["n"] == 1:
             raise consumer_module.redis.ConnectionError("redis went away while creating the group")
-        await real_ensure_group(client)
+        await real_ensure_group(client, *stream)
 
     stocked.delete(keys.ORDER_STREAM)
     order_id, _ = queue_order(stocked, ("adult", 1))  # a stream without the group: NOGROUP on read
