@@ -92,6 +92,7 @@ def test_a_registered_script_runs_on_the_node_of_its_keys_slot(redis_target):
     client.close()
 
 
+@pytest.mark.cluster
 def test_a_cluster_refuses_a_script_whose_keys_span_slots_before_sending_it(real_cluster):
     client = real_cluster
     client.set("ticketing:{s0}:a", "x")
@@ -143,6 +144,7 @@ def test_asyncio_scripts_work_per_slot_and_after_noscript(redis_target):
     assert asyncio.run(scenario()) == [1, 1, 1, 2]
 
 
+@pytest.mark.cluster
 def test_the_local_cluster_has_three_masters_on_the_standard_split_each_with_a_replica(redis_cluster_url):
     client = redis_client.connect(redis_cluster_url, cluster=True)
     primaries = client.get_primaries()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from manifest_lib import K8S, NAMESPACE, containers, named, of_kind, pod_spec, render
+from manifest_lib import K8S, NAMESPACE, containers, named, of_kind, pod_spec, render, tool
 from test_keda import REDIS_STREAMS_METADATA
 from test_network_policies import allowed, pod_labels
 
@@ -128,9 +128,12 @@ def test_every_service_that_talks_to_redis_uses_the_cluster_on_three_shards(obje
         assert "REDIS_CLUSTER" not in _config(objects, service), service
 
 
-def test_the_bootstrap_script_is_valid_posix_shell():
+def test_the_bootstrap_script_is_valid_posix_shell_and_passes_shellcheck():
+    # POSIX sh: the redis image's /bin/sh is dash. tests/test_redis_cluster_bootstrap.py runs it.
     proc = subprocess.run(["sh", "-n", str(BOOTSTRAP)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+    lint = subprocess.run([tool("shellcheck"), "--shell=sh", str(BOOTSTRAP)], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
 # --- KEDA on the cluster ---------------------------------------------------------------------
