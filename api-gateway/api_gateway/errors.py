@@ -124,6 +124,17 @@ def register_error_handlers(app: Flask) -> None:
         response.headers["Retry-After"] = "1"
         return response, status
 
+    # A cluster in failover or with a slot unserved: as unavailable as a lost connection. Of
+    # RedisClusterException's own kinds only those; a cross-slot transaction is a bug (500).
+    @app.errorhandler(redis.exceptions.ClusterDownError)
+    @app.errorhandler(redis.exceptions.TryAgainError)
+    @app.errorhandler(redis.exceptions.MasterDownError)
+    @app.errorhandler(redis.exceptions.RedisClusterException)
+    def _cluster_unavailable(e: Exception):
+        if isinstance(e, redis.exceptions.CrossSlotTransactionError | redis.exceptions.InvalidPipelineStack):
+            return _unexpected(e)
+        return _store_unavailable(e)
+
     @app.errorhandler(redis.exceptions.OutOfMemoryError)
     def _store_full(e: Exception):
         # Redis refuses writes at maxmemory (noeviction: orders are never silently evicted).

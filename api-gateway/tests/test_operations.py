@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 import redis
 from openapi_spec_validator import validate
 
@@ -204,3 +205,27 @@ def test_a_route_with_a_json_body_documents_what_the_body_reader_answers(client)
     document = client.get("/openapi.json").get_json()
     for path, method in [("/orders", "post"), ("/redis", "post"), ("/redis/{key}", "put")]:
         assert {"400", "413", "415"} <= set(document["paths"][path][method]["responses"])
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (redis.exceptions.ClusterDownError("CLUSTERDOWN The cluster is down"), 503),
+        (redis.exceptions.TryAgainError("TRYAGAIN"), 503),
+        (redis.exceptions.MasterDownError("MASTERDOWN"), 503),
+        (redis.exceptions.RedisClusterException("Redis Cluster cannot be connected"), 503),
+        (redis.exceptions.SlotNotCoveredError("slot 42 is not covered"), 503),
+        (redis.exceptions.CrossSlotTransactionError("keys in several slots"), 500),
+    ],
+)
+def test_a_cluster_in_failover_is_unavailable_and_a_cross_slot_call_is_a_bug(settings, fake_redis, error, status):
+    app = create_app(settings, fake_redis)
+
+    def failing(keys, args, client=None):
+        raise error
+
+    app.extensions["ticketing"].enqueue_order = failing
+    response = app.test_client().post("/orders", json=order_body())
+    assert response.status_code == status
+    assert response.get_json()["error"]
+    assert ("Retry-After" in response.headers) == (status == 503)
