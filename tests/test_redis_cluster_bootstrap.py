@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,12 +37,23 @@ def fresh_nodes() -> Iterator[redis_cluster.LocalCluster]:
             nodes.stop()
 
 
+def settled_view(port: int, timeout: float = 30.0) -> list[redis_cluster.NodeView]:
+    """The node's view of the cluster once it has heard of every replica: right after creation the
+    replicas' new role reaches the other nodes by gossip, and a node may still list them as masters."""
+    deadline = time.monotonic() + timeout
+    while True:
+        views = redis_cluster.cluster_nodes(port)
+        if sum(not v.is_master for v in views) == 3 or time.monotonic() > deadline:
+            return views
+        time.sleep(0.1)
+
+
 def test_it_creates_three_masters_with_a_replica_each_then_leaves_the_cluster_alone(fresh_nodes):
     addresses = [f"127.0.0.1:{p}" for p in fresh_nodes.ports]
     first = run(addresses)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "creating the cluster" in first.stdout and "cluster_state:ok on every node" in first.stdout
-    views = redis_cluster.cluster_nodes(fresh_nodes.ports[0])
+    views = settled_view(fresh_nodes.ports[0])
     masters = sorted((v.slots, v.port) for v in views if v.is_master)
     # The first three nodes listed get the slots, in order.
     assert [port for _slots, port in masters] == fresh_nodes.ports[:3]
