@@ -285,6 +285,7 @@ def handler(state: State):
             if status == 503:
                 self.send_header("Retry-After", "1")
             self.end_headers()
+            self._untrack()
             self.wfile.write(data)
 
         def _body(self) -> dict | None:
@@ -312,15 +313,24 @@ def handler(state: State):
             with state.lock:
                 state.all_in_flight += 1
                 state.max_all_in_flight = max(state.max_all_in_flight, state.all_in_flight)
+            self._tracking = True
             try:
                 work()
             finally:
+                self._untrack()
+
+        def _untrack(self) -> None:
+            # Called just before a response's last write too: once the client has the whole answer it may
+            # send its next request, which must not find this one still counted as in flight.
+            if getattr(self, "_tracking", False):
+                self._tracking = False
                 with state.lock:
                     state.all_in_flight -= 1
 
         def _no_content(self, status: int) -> None:
             self.send_response(status)
             self.send_header("Content-Length", "0")
+            self._untrack()
             self.end_headers()
 
         def do_PUT(self) -> None:
