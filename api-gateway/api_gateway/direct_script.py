@@ -54,10 +54,3 @@ class DirectScript:
             # this one as redis-py would have (its retry policy; the script refuses a taken order id).
             conn.disconnect()
         return self.script(keys=keys, args=args, client=self.client)
-
-    def close(self) -> None:
-        """Close the calling thread's connection (other threads' close with their process)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.disconnect()
-            self._local.conn = None
