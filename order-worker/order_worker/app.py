@@ -23,8 +23,19 @@ log = logging.getLogger(__name__)
 
 
 def redis_client(settings: WorkerSettings) -> redis_clients.AsyncClient:
-    """The worker's client: plain or cluster (REDIS_CLUSTER), through the one factory every service uses."""
-    return redis_clients.from_settings(settings, asyncio=True)
+    """The worker's client: plain or cluster (REDIS_CLUSTER), through the one factory every service uses.
+
+    On a cluster a batch's steps run concurrently (no scripts in cluster pipelines), all on one master
+    when the shards share it, so the client must allow a connection per entry in hand to one node, plus
+    one blocking read per shard and a few for the background loops: redis-py's asyncio cluster client
+    allows 100 unless told, and fails the next call with MaxConnectionsError.
+    """
+    connections = settings.entries_in_hand + settings.redis_shards + BACKGROUND_CONNECTIONS
+    return redis_clients.from_settings(settings, asyncio=True, max_connections=connections)
+
+
+# Recovery, expiry, heartbeat and stats: each loop holds at most one connection at a time.
+BACKGROUND_CONNECTIONS = 8
 
 
 def create_app(settings: WorkerSettings) -> FastAPI:

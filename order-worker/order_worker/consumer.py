@@ -342,7 +342,7 @@ class OrderConsumer:
     def _count(self, entry: StreamEntry, result: tuple[str, str] | Exception, shard: int = 0) -> DecisionOutcome | None:
         """Count one step's outcome in the stats and metrics; None for an error or an unknown word."""
         if isinstance(result, Exception):
-            self._error(f"deciding entry {entry.entry_id}: {result}")
+            self._error(f"deciding entry {entry.entry_id}: {type(result).__name__}: {result}")
             return None
         try:
             outcome = DecisionOutcome(result[0])

@@ -388,3 +388,39 @@ def test_the_claim_idle_check_counts_every_shards_read_batch():
     assert (three.shard_batch_size, three.entries_in_hand, three.max_batch_ms) == (34, 202, 2100)
     with pytest.raises(ValidationError, match="WORKER_CLAIM_IDLE_MS"):
         worker_settings("redis://127.0.0.1:6379/0", redis_shards=3, worker_claim_idle_ms=2100, **timings)
+
+
+@pytest.mark.cluster
+def test_a_full_batch_on_one_cluster_node_runs_without_running_out_of_connections(real_cluster, redis_cluster_url):
+    # One shard on the cluster: every step of a 300-entry batch goes to the same master at once (a
+    # cluster has no script pipelines). The client the worker builds must allow that many connections
+    # to one node; redis-py's asyncio cluster client allows 100 unless told, and the 101st call fails.
+    from order_worker.app import redis_client
+
+    one = keys.Shards(1)
+    real_cluster.hset(one.stock(0), mapping={"adult": 400})
+    real_cluster.hset(one.stock_initial(0), mapping={"adult": 400})
+    orders = [queue_order(real_cluster, ("adult", 1), shard=0, shards=one)[0] for _ in range(300)]
+    settings = worker_settings(redis_cluster_url, "wide", redis_shards=1, redis_cluster=True, worker_batch_size=300)
+
+    async def body():
+        client = redis_client(settings)
+        consumer = OrderConsumer(client, settings)
+        stop = asyncio.Event()
+        task = asyncio.create_task(consumer.run(stop))
+        try:
+
+            async def decided():
+                replies = [await client.hget(one.order(o), "status") for o in orders]
+                return all(s == "confirmed" for s in replies)
+
+            await until(decided, timeout=60)
+        finally:
+            stop.set()
+            await task
+            await client.aclose()
+        return consumer.stats
+
+    stats = run(body())
+    assert stats.errors == 0, stats.last_error
+    assert stats.outcomes[DecisionOutcome.CONFIRMED] == 300
