@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import redis
@@ -56,10 +57,16 @@ def check(client: redis.Redis, ids: list[str]) -> tuple[str, dict]:
         return f"VIOLATED: {e}", {}
 
 
-def wait_for_consumers(client: redis.Redis, k: int, deadline: Deadline) -> None:
+def wait_for_consumers(
+    client: redis.Redis | redis.RedisCluster,
+    k: int,
+    deadline: Deadline,
+    streams: Sequence[str] = (keys.ORDER_STREAM,),
+) -> None:
+    """Until k consumers are in the group of every stream (each shard's: a worker reads them all)."""
     while not deadline.expired():
         try:
-            if len(client.xinfo_consumers(keys.ORDER_STREAM, keys.CONSUMER_GROUP)) >= k:
+            if all(len(client.xinfo_consumers(s, keys.CONSUMER_GROUP)) >= k for s in streams):
                 return
         except redis.ResponseError:
             pass  # no group yet
@@ -67,10 +74,16 @@ def wait_for_consumers(client: redis.Redis, k: int, deadline: Deadline) -> None:
     raise TimeoutError("workers did not join the consumer group in time")
 
 
-def wait_all_decided(client: redis.Redis, n: int, deadline: Deadline, poll: float = 0.01) -> bool:
+def wait_all_decided(
+    client: redis.Redis | redis.RedisCluster,
+    n: int,
+    deadline: Deadline,
+    poll: float = 0.01,
+    streams: Sequence[str] = (keys.ORDER_STREAM,),
+) -> bool:
     """Until the group has read all n entries and holds none pending; False if the budget ran out."""
     while not deadline.expired():
-        read, pending = group_progress(client)
+        read, pending = group_progress(client, streams)
         if read >= n and pending == 0:
             return True
         time.sleep(poll)
