@@ -561,6 +561,8 @@ def shards(r: dict) -> list[str]:
                 run["label"],
                 _n(run["orders"]),
                 f"**{_n(run['orders_per_s'])}**",
+                _n(run.get("orders_per_s_to_99pct")),
+                f"{_n(run.get('worker_errors'))} / {_n(run.get('reclaimed'))}",
                 _n(run["worker_cpu_us_per_order"]),
                 " / ".join(f"**{_n(n['cpu_us_per_order'])}**" for n in masters) or "–",
                 " / ".join(_n(n["cpu_us_per_order"]) for n in replicas) or "–",
@@ -589,6 +591,8 @@ def shards(r: dict) -> list[str]:
                 "set-up",
                 "orders",
                 "decisions/s",
+                "to the first 99 %",
+                "worker errors / reclaimed",
                 "worker CPU µs/order",
                 "Redis CPU µs/order, each master",
                 "each replica",
@@ -601,6 +605,19 @@ def shards(r: dict) -> list[str]:
         "",
         f"Measured decisions/s: {r['bound']}.",
         "",
+    ]
+    if any(run.get("worker_errors") for run in r["runs"]):
+        out += [
+            "A worker error leaves its entry pending until it has been idle for WORKER_CLAIM_IDLE_MS and is "
+            "reclaimed: the full drain's decisions/s then include that wait, the rate to the first 99 % does not. "
+            "Last error: "
+            + "; ".join(
+                f"{run['label']}: `{run['last_worker_error']}`" for run in r["runs"] if run.get("worker_errors")
+            )
+            + ".",
+            "",
+        ]
+    out += [
         "Every node (CPU over the drain; µs per order = CPU / the decisions of the shards it holds):",
         "",
         *_table(["set-up", "node", "orders served", "CPU s", "CPU µs/order", "EVALSHA µs/call"], node_rows),

@@ -80,10 +80,14 @@ def wait_all_decided(
     deadline: Deadline,
     poll: float = 0.01,
     streams: Sequence[str] = (keys.ORDER_STREAM,),
+    progress: list[tuple[float, int]] | None = None,
 ) -> bool:
-    """Until the group has read all n entries and holds none pending; False if the budget ran out."""
+    """Until the group has read all n entries and holds none pending; False if the budget ran out.
+    `progress` gets (perf_counter, entries decided) at every poll."""
     while not deadline.expired():
         read, pending = group_progress(client, streams)
+        if progress is not None:
+            progress.append((time.perf_counter(), max(min(read, n) - pending, 0)))
         if read >= n and pending == 0:
             return True
         time.sleep(poll)

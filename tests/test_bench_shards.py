@@ -46,6 +46,12 @@ def test_the_expected_scaling_compares_each_split_with_each_one_shard_ceiling():
     assert hot["orders_per_s"] == pytest.approx(1e6 / 300)
 
 
+def test_the_time_to_a_count_is_the_first_sample_that_reached_it():
+    progress = [(10.0, 0), (10.5, 40), (11.0, 99), (11.5, 99), (41.0, 100)]  # the last one reclaimed late
+    assert shards.time_to(progress, 10.0, 99) == 1.0 and shards.time_to(progress, 10.0, 100) == 31.0
+    assert shards.time_to(progress, 10.0, 101) is None
+
+
 def test_the_catalogue_spreads_its_events_evenly_and_the_orders_with_them():
     three = keys.Shards(3)
     events = shards.bench_events(three, per_shard=2)
@@ -73,6 +79,7 @@ def test_the_smallest_run_decides_every_order_on_every_set_up(tmp_path, redis_ur
         assert sum(n["decided"] for n in masters) == 300
         assert all(n["cpu_us_per_order"] > 0 for n in masters if n["decided"])
         assert run["worker_cpu_us_per_order"] > 0
+        assert run["seconds_to_99pct"] is not None and isinstance(run["worker_errors"], int), run["setup"]
     single, one, three = r["runs"]
     assert len(single["nodes"]) == 1 and len(one["nodes"]) == len(three["nodes"]) == 6
     assert [n["decided"] for n in one["nodes"] if n["role"] == "master"] == [300, 0, 0]  # cluster mode alone
