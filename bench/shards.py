@@ -372,6 +372,8 @@ def measure(setup: Setup, url: str, workdir: Path, n: int, deadline: Deadline, k
         **trouble,
         "worker_cpu_s": round(worker_cpu, 2),
         "worker_cpu_us_per_order": round(worker_cpu / decided * 1e6, 1) if decided else None,
+        # The machine's cores the workers and Redis kept busy through the drain (of ctx.machine's cores).
+        "cores_busy": round((worker_cpu + sum(node_cpu.values())) / elapsed, 2) if elapsed else None,
         "redis_cpu_s": round(sum(node_cpu.values()), 3),
         "redis_cpu_us_per_order": round(sum(node_cpu.values()) / decided * 1e6, 1) if decided else None,
         "nodes": [
