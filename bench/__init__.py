@@ -6,6 +6,9 @@ Benchmarks, in the order they run (bench/<name>.py; each module's docstring give
   e2e         open-loop load at 25/50/90 % of intake capacity: intake latency, time to decision
   contention  every order on one scarce ticket type: rate, and no oversell (the invariants)
   memory      Redis bytes per order (pending, decided, through the gateway) and the stream's bound
+  (also)      gateway, scaling, step, lifecycle, live: see each module's docstring
+  shards      decisions/s with 1 and 3 shards (one Redis, the local cluster), Redis CPU per order per node,
+              and the ceiling expected with each master on its own machine (issue 17)
 Results: bench/results/latest.json and latest.md (git-ignored). docs/performance.md explains them.
 
 What the benchmarks share, one job a module:

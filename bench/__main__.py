@@ -17,15 +17,17 @@ import traceback
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
-from . import contention, e2e, gateway, intake, lifecycle, live, memory, report, scaling, step, workers
+from . import contention, e2e, gateway, intake, lifecycle, live, memory, report, scaling, shards, step, workers
 from .budget import log
 from .machine import have, machine
 from .paths import RESULTS
 from .store import bench_redis
 
 # In this order: e2e and memory use intake's capacity, contention compares with workers' K=2.
-BENCHMARKS = {m.NAME: m for m in (intake, gateway, workers, e2e, contention, memory, scaling, step, lifecycle, live)}
-BUDGET_S = {"full": 720, "quick": 200}
+BENCHMARKS = {
+    m.NAME: m for m in (intake, gateway, workers, e2e, contention, memory, scaling, step, lifecycle, live, shards)
+}
+BUDGET_S = {"full": 840, "quick": 260}
 
 
 def main(argv: list[str] | None = None) -> int:

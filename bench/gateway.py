@@ -50,7 +50,6 @@ from .store import init_stock
 
 NAME = "gateway"
 CONNECTIONS = 32
-ORDER = ("gateway", "reference", "ceiling")
 
 
 def export_commit(rev: str, dest: Path) -> Path:

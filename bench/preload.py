@@ -18,12 +18,19 @@ from .rawredis import RawRedis, reply_errors, resp
 
 
 def encode_orders(
-    count: int, rng: random.Random, *, lines=random_lines, batch: int = 1000
+    count: int,
+    rng: random.Random,
+    *,
+    lines=random_lines,
+    batch: int = 1000,
+    shards: keys.Shards = keys.ONE_SHARD,
+    shard: int = 0,
 ) -> list[tuple[list[str], bytes]]:
     """`count` new pending orders as the gateway leaves them in Redis: the order hash (HSET, built
     with the shared contract's new_order_fields) and its stream entry (XADD), pre-encoded in
     batches: [(order ids, commands), ...]. (The gateway does both in one Lua step, with its
-    idempotency and backpressure checks; the state it leaves is the same.)"""
+    idempotency and backpressure checks; the state it leaves is the same.) All in `shard` of
+    `shards`: its keys share one hash tag, so every batch goes to that shard's one node."""
     created_at = utc_timestamp()
     out = []
     seq = 0
@@ -31,7 +38,8 @@ def encode_orders(
         ids, cmds = [], []
         for _ in range(min(batch, count - seq)):
             seq += 1
-            order_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))  # as the gateway names orders
+            # As the gateway names orders: shard 0's ids are plain UUIDs (drawn from rng: reproducible).
+            order_id = str(uuid.UUID(int=rng.getrandbits(128), version=4)) if shard == 0 else shards.new_order_id(shard)
             fields = new_order_fields(
                 order_id=order_id,
                 customer_name=f"Bench Customer {seq}",
@@ -42,8 +50,8 @@ def encode_orders(
                 created_at=created_at,
             )
             flat = [x for kv in fields.items() for x in kv]
-            cmds.append(resp("HSET", keys.order_key(order_id), *flat))
-            cmds.append(resp("XADD", keys.ORDER_STREAM, "*", keys.STREAM_ORDER_ID_FIELD, order_id))
+            cmds.append(resp("HSET", shards.order(order_id), *flat))
+            cmds.append(resp("XADD", shards.order_stream(shard), "*", keys.STREAM_ORDER_ID_FIELD, order_id))
             ids.append(order_id)
         out.append((ids, b"".join(cmds)))
     return out

@@ -545,6 +545,122 @@ def live(r: dict) -> list[str]:
     ]
 
 
+def _node(n: dict) -> str:
+    served = ", ".join(str(s) for s in n["shards"])
+    return f"{n['node']} (shard {served})" if served else f"{n['node']} (no shard)"
+
+
+def shards(r: dict) -> list[str]:
+    labels = {run["setup"]: run["label"] for run in r["runs"]}
+    rows, node_rows = [], []
+    for run in r["runs"]:
+        masters = [n for n in run["nodes"] if n["role"] == "master" and n["decided"]]
+        replicas = [n for n in run["nodes"] if n["role"] == "replica" and n["decided"]]
+        rows.append(
+            [
+                run["label"],
+                _n(run["orders"]),
+                f"**{_n(run['orders_per_s'])}**",
+                _n(run.get("orders_per_s_to_99pct")),
+                f"{_n(run.get('worker_errors'))} / {_n(run.get('reclaimed'))}",
+                _n(run.get("cores_busy"), 2),
+                _n(run["worker_cpu_us_per_order"]),
+                " / ".join(f"**{_n(n['cpu_us_per_order'])}**" for n in masters) or "–",
+                " / ".join(_n(n["cpu_us_per_order"]) for n in replicas) or "–",
+                _n(run["redis_cpu_us_per_order"]),
+                " / ".join(_n(n["evalsha_us_per_call"], 1) for n in masters) or "–",
+                run["invariants"],
+            ]
+        )
+        node_rows += [
+            [
+                run["label"],
+                _node(n),
+                _n(n["decided"]),
+                _n(n["cpu_s"], 3),
+                _n(n["cpu_us_per_order"]),
+                _n(n["evalsha_us_per_call"], 1),
+            ]
+            for n in run["nodes"]
+        ]
+    out = [
+        f"### 10. Shards: 1 and 3 shards, one Redis and the Redis Cluster ({_n(r['orders'])} preloaded orders "
+        f"a set-up, {r['workers']} worker processes, on {r['cores']} cores)",
+        "",
+        *_table(
+            [
+                "set-up",
+                "orders",
+                "decisions/s",
+                "to the first 99 %",
+                "worker errors / reclaimed",
+                f"cores busy (of {r['cores']})",
+                "worker CPU µs/order",
+                "Redis CPU µs/order, each master",
+                "each replica",
+                "all nodes",
+                "EVALSHA µs/call, each master",
+                "invariants",
+            ],
+            rows,
+        ),
+        "",
+        f"Measured decisions/s: {r['bound']}.",
+        "",
+    ]
+    if any(run.get("worker_errors") for run in r["runs"]):
+        out += [
+            "A worker error leaves its entry pending until it has been idle for WORKER_CLAIM_IDLE_MS and is "
+            "reclaimed: the full drain's decisions/s then include that wait, the rate to the first 99 % does not. "
+            "Last error: "
+            + "; ".join(
+                f"{run['label']}: `{run['last_worker_error']}`" for run in r["runs"] if run.get("worker_errors")
+            )
+            + ".",
+            "",
+        ]
+    out += [
+        "Every node (CPU over the drain; µs per order = CPU / the decisions of the shards it holds):",
+        "",
+        *_table(["set-up", "node", "orders served", "CPU s", "CPU µs/order", "EVALSHA µs/call"], node_rows),
+        "",
+    ]
+    m = r.get("separate_machines")
+    if m:
+        ones = m["one_shard_orders_per_s"]
+        three = next((run for run in r["runs"] if run["setup"] == "cluster-3"), {"nodes": []})
+        held = {n["node"]: ", ".join(str(s) for s in n["shards"]) for n in three["nodes"]}
+        split_rows = [
+            [
+                name,
+                ", ".join(f"shard {held.get(node, node)} {s:.2f}" for node, s in c["shares"].items()),
+                f"**{_n(c['orders_per_s'])}**",
+                *(f"{c['ratio_to'][k]:.2f}x" for k in ones),
+                _n(c.get("worker_cores_needed"), 1),
+            ]
+            for name, c in m["three_shards"].items()
+        ]
+        out += [
+            "Expected on separate machines (each master on a machine of its own: a master saturates at "
+            "1 / its CPU per order; the system at min over masters of that / the master's share of the orders):",
+            "",
+            "- 1 shard: " + "; ".join(f"{labels.get(k, k)} **{_n(v)}** orders/s" for k, v in ones.items()),
+            "",
+            *_table(
+                [
+                    "3 shards, split of the orders",
+                    "each master's share",
+                    "ceiling orders/s",
+                    *(f"vs {labels.get(k, k)}" for k in ones),
+                    "worker cores it needs",
+                ],
+                split_rows,
+            ),
+            "",
+        ]
+    return out
+
+
 SECTIONS = {
     "intake": intake,
     "gateway": gateway,
@@ -556,6 +672,7 @@ SECTIONS = {
     "step": step,
     "lifecycle": lifecycle,
     "live": live,
+    "shards": shards,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import redis
@@ -35,21 +35,33 @@ def redis_pid(client: redis.Redis) -> int:
     return int(client.info("server")["process_id"])
 
 
-def init_stock(client: redis.Redis, stock: dict[str, int]) -> None:
-    """What the gateway's initialise_stock does: available and initial stock per ticket."""
+def init_stock(
+    client: redis.Redis | redis.RedisCluster,
+    stock: dict[str, int],
+    shards: keys.Shards = keys.ONE_SHARD,
+    shard: int = 0,
+) -> None:
+    """What the gateway's initialise_stock does: available and initial stock per ticket, in `shard`."""
+    # Two keys of one shard (one hash tag): one node, so a MULTI works on a cluster too.
     pipe = client.pipeline(transaction=True)
     for ticket, n in stock.items():
-        pipe.hset(keys.STOCK, ticket, n)
-        pipe.hset(keys.STOCK_INITIAL, ticket, n)
+        pipe.hset(shards.stock(shard), ticket, n)
+        pipe.hset(shards.stock_initial(shard), ticket, n)
     pipe.execute()
 
 
-def group_progress(client: redis.Redis) -> tuple[int, int]:
-    """(entries read by the consumer group, entries pending in it): all decided when read == N and pending == 0."""
-    for g in client.xinfo_groups(keys.ORDER_STREAM):
-        if g["name"] == keys.CONSUMER_GROUP:
-            return int(g.get("entries-read") or 0), int(g["pending"])
-    return 0, 0
+def group_progress(
+    client: redis.Redis | redis.RedisCluster, streams: Sequence[str] = (keys.ORDER_STREAM,)
+) -> tuple[int, int]:
+    """(entries read by the consumer group, entries pending in it), summed over `streams` (each shard's
+    order stream): all decided when read == N and pending == 0."""
+    read = pending = 0
+    for stream in streams:
+        for g in client.xinfo_groups(stream):
+            if g["name"] == keys.CONSUMER_GROUP:
+                read += int(g.get("entries-read") or 0)
+                pending += int(g["pending"])
+    return read, pending
 
 
 def used_memory(client: redis.Redis) -> int:
