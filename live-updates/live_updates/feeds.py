@@ -10,7 +10,8 @@ reader loops that run them once per process for every subscriber (app.py starts 
 - queue: once a second, one pipeline of ZRANK/ZSCORE for every (sale, visitor) followed.
 - stock: up to 4 times a second the three stock hashes of every shard (a MULTI per shard), merged,
   sent on change.
-- dashboard: once a second the gateway's GET /system/status over HTTP, and each sale's room.
+- dashboard: once a second the gateway's GET /system/status over HTTP, and the room of the default
+  sale and of every sale whose room is on (GET /sales lists every event's).
 """
 
 from __future__ import annotations
@@ -358,6 +359,23 @@ async def room_summary(client: redis.Redis, sale_id: str, shards: keys.Shards = 
     }
 
 
+def dashboard_sales(sales: object) -> list[str]:
+    """The sales whose room the dashboard shows, from the gateway's GET /sales (every event's sale, the
+    default event's first): the default sale's always, and every other whose room is on (not `off`),
+    so that a catalogue of many events costs a room read per room in use, not per event."""
+    if not isinstance(sales, list):
+        return []
+    shown = []
+    for i, sale in enumerate(sales):
+        if not isinstance(sale, dict) or not isinstance(sale.get("saleId"), str):
+            continue
+        room = sale.get("room")
+        state = room.get("state") if isinstance(room, dict) else None
+        if i == 0 or (state is not None and state != "off"):
+            shown.append(sale["saleId"])
+    return shown
+
+
 async def gateway_json(http: httpx.AsyncClient, path: str) -> Any | None:
     """The gateway's JSON answer to GET `path`, or None (unreachable, not 200, not JSON)."""
     try:
@@ -376,15 +394,14 @@ async def gateway_json(http: httpx.AsyncClient, path: str) -> Any | None:
 async def poll_dashboard(
     client: redis.Redis, http: httpx.AsyncClient, hub: Hub, shards: keys.Shards = keys.ONE_SHARD
 ) -> None:
-    """Once for all dashboard subscribers: the gateway's system status, and each sale's room."""
+    """Once for all dashboard subscribers: the gateway's system status, and the rooms dashboard_sales picks."""
     if not hub.has("dashboard"):
         return
     status, sales = await asyncio.gather(gateway_json(http, "/system/status"), gateway_json(http, "/sales"))
     frames = []
     if status is not None:
         frames.append(sse.frame("status", status))
-    sale_ids = [s.get("saleId") for s in (sales or {}).get("sales", []) if isinstance(s, dict)]
-    for sale_id in [s for s in sale_ids if isinstance(s, str)]:
+    for sale_id in dashboard_sales((sales or {}).get("sales", [])):
         frames.append(sse.frame("room", await room_summary(client, sale_id, shards)))
     for text in frames:
         hub.publish(("dashboard",), text)

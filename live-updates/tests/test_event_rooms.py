@@ -1,0 +1,77 @@
+"""Every event's sale has a room (issue 17): the dashboard shows the default sale's room and every other
+that is on; the queue channel follows visitors of several sales at once, each room in its event's shard
+(fakeredis: units of one round)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import fakeredis
+import httpx
+
+from live_updates import feeds
+from live_updates.hub import Hub
+from ticketing_common import keys
+
+SHARDS = keys.Shards(3)
+SALES = [
+    {"saleId": "alpha", "room": {"state": "off"}},  # the default event's: always shown
+    {"saleId": "gamma", "room": {"state": "open"}},
+    {"saleId": "delta", "room": {"state": "off"}},
+    {"saleId": "jazz-brunch", "room": {"state": "paused"}},
+]
+
+
+def test_the_dashboard_shows_the_default_sales_room_and_every_room_that_is_on():
+    assert feeds.dashboard_sales(SALES) == ["alpha", "gamma", "jazz-brunch"]
+    assert feeds.dashboard_sales([{"saleId": 3}, "x", {"room": {}}]) == []
+    assert feeds.dashboard_sales(None) == []
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/system/status":
+            return httpx.Response(200, json={})
+        return httpx.Response(200, json={"sales": SALES})
+
+    async def main():
+        client = fakeredis.FakeAsyncRedis(decode_responses=True)
+        k = SHARDS.of_event("gamma")
+        await client.hset(SHARDS.room(k, "gamma"), mapping={"state": "open", "rate": "7"})
+        await client.zadd(SHARDS.room_waiting(k, "gamma"), {"v1": 1})
+        hub = Hub(queue_size=8, max_subscribers=10)
+        sub = hub.subscribe(("dashboard",))
+        async with httpx.AsyncClient(transport=httpx.MockTransport(gateway), base_url="http://gw") as http:
+            await feeds.poll_dashboard(client, http, hub, SHARDS)
+        await client.aclose()
+        return [sub.queue.get_nowait() for _ in range(sub.queue.qsize())]
+
+    rooms = [json.loads(f.split("data: ", 1)[1]) for f in asyncio.run(main()) if f.startswith("event: room")]
+    assert [r["saleId"] for r in rooms] == ["alpha", "gamma", "jazz-brunch"]
+    assert rooms[1] == {"saleId": "gamma", "state": "open", "queueLength": 1, "admissionRatePerSecond": 7.0}
+
+
+def test_the_queue_channel_follows_visitors_of_two_sales_in_their_shards_at_once():
+    async def main():
+        client = fakeredis.FakeAsyncRedis(decode_responses=True)
+        for sale, rate, line in (("alpha", "10", ["a1", "a2"]), ("gamma", "2", ["g1", "g2", "g3"])):
+            k = SHARDS.of_event(sale)
+            await client.hset(SHARDS.room(k, sale), mapping={"state": "open", "rate": rate})
+            await client.zadd(SHARDS.room_waiting(k, sale), {v: i for i, v in enumerate(line)})
+        await client.zadd(SHARDS.room_admitted(SHARDS.of_event("gamma"), "gamma"), {"g0": 1})
+        wanted = [("alpha", "a2"), ("gamma", "g3"), ("gamma", "g0"), ("gamma", "a1")]
+        found = await feeds.visitor_statuses(client, wanted, SHARDS)
+        await client.aclose()
+        return found
+
+    found = asyncio.run(main())
+    assert found[("alpha", "a2")] == {
+        "status": "waiting",
+        "position": 2,
+        "ahead": 1,
+        "queueLength": 2,
+        "admissionRatePerSecond": 10.0,
+        "estimatedWaitSeconds": 0.1,
+    }
+    assert found[("gamma", "g3")]["position"] == 3 and found[("gamma", "g3")]["estimatedWaitSeconds"] == 1.0
+    assert found[("gamma", "g0")] == {"status": "admitted"}
+    assert found[("gamma", "a1")] is None  # in alpha's line, not gamma's
