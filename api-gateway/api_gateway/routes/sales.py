@@ -57,7 +57,7 @@ def _sale(sale_id: str) -> str:
     operation_id="listSales",
     summary="The sales, their opening time and whether their waiting room is on",
     tags=["sales"],
-    responses={200: (SaleList, "Every event's sale, in catalogue order (the default event's first)")},
+    responses={200: (SaleList, "Every event's sale: the default event's first, then by start time (as GET /events)")},
 )
 def list_sales():
     s = services()
