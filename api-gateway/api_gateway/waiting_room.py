@@ -26,7 +26,7 @@ from typing import cast
 import redis
 from redis.commands.core import Script
 
-from ticketing_common import keys, redis_client
+from ticketing_common import keys, redis_client, room_view
 from ticketing_common.status import RoomMode, RoomState, SaleState, VisitorState
 
 from . import admission_token
@@ -50,9 +50,8 @@ ADMIT_LUA = files(__package__).joinpath("admit.lua").read_text()
 
 # The window of GET .../room's measured admission rate.
 RATE_WINDOW_MS = 10_000
-# A visitor's poll interval: a tenth of the expected wait, within these bounds (ms); while nobody is
-# admitted (paused, not open yet), the upper one.
-POLL_MIN_MS, POLL_MAX_MS = 1_000, 15_000
+# A visitor's poll interval and expected wait: ticketing_common.room_view, shared with live-updates.
+POLL_MIN_MS, POLL_MAX_MS = room_view.POLL_MIN_MS, room_view.POLL_MAX_MS
 
 
 @dataclass(frozen=True)
@@ -116,7 +115,7 @@ class Room:
 
     def admitting_rate(self, now_ms: int) -> float:
         """The rate visitors are let in now: 0 unless open and past its opening time."""
-        return self.rate if self.state == RoomState.OPEN and self.opened(now_ms) else 0.0
+        return room_view.admitting_rate(self.state, self.rate, self.opens_at_ms, now_ms)
 
     def not_before(self, opens_at_ms: int | None) -> Room:
         """The room as its visitors see it when its event's sale opens at `opens_at_ms` (None: on sale
@@ -422,15 +421,13 @@ def visitor_status(
         )
     if rank is None:
         raise VisitorNotFound(f"visitor {visitor_id[:64]!r} is not in the waiting room of {sale_id!r}")
-    wait = rank / rate if rate > 0 else None
-    poll = POLL_MAX_MS if wait is None else min(max(int(wait * 1000 / 10), POLL_MIN_MS), POLL_MAX_MS)
     return VisitorStatus(
         **common,
         status="waiting",
         position=rank + 1,
         ahead=rank,
-        estimatedWaitSeconds=None if wait is None else round(wait, 1),
-        pollAfterMs=poll,
+        estimatedWaitSeconds=room_view.estimated_wait_seconds(rank, rate),
+        pollAfterMs=room_view.poll_after_ms(rank, rate),
         admissionToken=None,
         tokenExpiresAt=None,
         usesLeft=None,

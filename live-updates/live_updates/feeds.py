@@ -24,7 +24,7 @@ from typing import Any, cast
 import httpx
 import redis.asyncio as redis
 
-from ticketing_common import keys
+from ticketing_common import keys, room_view
 from ticketing_common import redis_client as ticketing_redis
 from ticketing_common.order_record import order_from_fields
 from ticketing_common.status import TERMINAL_STATUSES
@@ -217,17 +217,15 @@ ROOM_READ = ["state", "rate", "opensAt"]  # of the room hash (keys.ROOM_FIELDS)
 
 
 def room_rate(room: Sequence[str | None], now_ms: int) -> float:
-    """The admission rate a visitor sees, as the gateway's VisitorStatus gives it: the room's rate
-    while it is open and past its opening time (opensAt, ms or ''), else 0."""
+    """The admission rate a visitor sees, as the gateway's VisitorStatus gives it (room_view.admitting_rate
+    of the room's state, rate and opensAt: ms or '')."""
     state, rate, opens_at = [*room, None, None, None][:3]
-    if state != "open":
-        return 0.0
-    if opens_at and opens_at.isdigit() and int(opens_at) > now_ms:
-        return 0.0
     try:
-        return round(max(float(rate or 0), 0.0), 3)
+        figure = float(rate or 0)
     except ValueError:
-        return 0.0
+        figure = 0.0
+    opens = int(opens_at) if opens_at and opens_at.isdigit() else None
+    return round(room_view.admitting_rate(state, figure, opens, now_ms), 3)
 
 
 def redis_ms(reply: Sequence[int]) -> int:
@@ -244,13 +242,14 @@ def visitor_status(
     if rank is None:
         return None
     rate = room_rate(room, now_ms)
+    place = room_view.waiting(rank, rate)  # the gateway's computation (ticketing_common.room_view)
     return {
         "status": "waiting",
-        "position": rank + 1,
-        "ahead": rank,
+        "position": place["position"],
+        "ahead": place["ahead"],
         "queueLength": queue_length,
         "admissionRatePerSecond": rate,
-        "estimatedWaitSeconds": round(rank / rate, 1) if rate > 0 else None,
+        "estimatedWaitSeconds": place["estimatedWaitSeconds"],
     }
 
 

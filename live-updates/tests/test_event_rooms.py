@@ -12,7 +12,7 @@ import httpx
 
 from live_updates import feeds
 from live_updates.hub import Hub
-from ticketing_common import keys
+from ticketing_common import keys, room_view
 
 SHARDS = keys.Shards(3)
 SALES = [
@@ -75,3 +75,16 @@ def test_the_queue_channel_follows_visitors_of_two_sales_in_their_shards_at_once
     assert found[("gamma", "g3")]["position"] == 3 and found[("gamma", "g3")]["estimatedWaitSeconds"] == 1.0
     assert found[("gamma", "g0")] == {"status": "admitted"}
     assert found[("gamma", "a1")] is None  # in alpha's line, not gamma's
+
+
+def test_the_place_and_wait_are_the_shared_room_view_the_gateway_uses_too():
+    assert room_view.waiting(4, 2.0) == {"position": 5, "ahead": 4, "estimatedWaitSeconds": 2.0}
+    assert room_view.estimated_wait_seconds(3, 0.0) is None
+    assert room_view.poll_after_ms(0, 5.0) == room_view.POLL_MIN_MS  # never more often than once a second
+    assert room_view.poll_after_ms(10_000, 1.0) == room_view.POLL_MAX_MS
+    assert room_view.poll_after_ms(300, 10.0) == 3_000  # a tenth of the 30 s wait
+    assert room_view.admitting_rate("open", 5.0, 2_000, now_ms=1_999) == 0.0
+    assert room_view.admitting_rate("paused", 5.0, None, now_ms=0) == 0.0
+    live = feeds.visitor_status(4, None, ["open", "2", ""], 9, now_ms=0)
+    assert live is not None
+    assert {k: live[k] for k in ("position", "ahead", "estimatedWaitSeconds")} == room_view.waiting(4, 2.0)
