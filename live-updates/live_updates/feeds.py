@@ -7,7 +7,8 @@ reader loops that run them once per process for every subscriber (app.py starts 
   for the orders someone follows. An order's changes are all in its shard's stream (its id names the
   shard), so a subscriber's event ids are that stream's: ``<entry id>`` on shard 0 (as with one shard),
   ``<shard>:<entry id>`` on any other; a Last-Event-ID of either form replays what was missed.
-- queue: once a second, one pipeline of ZRANK/ZSCORE for every (sale, visitor) followed.
+- queue: once a second, one pipeline of ZRANK/ZSCORE for every (sale, visitor) followed (and each sale's
+  room and catalogue record, for its rate and opening time).
 - stock: up to 4 times a second the three stock hashes of every shard (a MULTI per shard), merged,
   sent on change.
 - dashboard: once a second the gateway's GET /system/status over HTTP, and the room of the default
@@ -17,8 +18,10 @@ reader loops that run them once per process for every subscriber (app.py starts 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any, cast
 
 import httpx
@@ -228,6 +231,30 @@ def room_rate(room: Sequence[str | None], now_ms: int) -> float:
     return round(room_view.admitting_rate(state, figure, opens, now_ms), 3)
 
 
+def sale_opening_ms(record: str | None) -> int | None:
+    """When the event's sale opens (ms) while it is `scheduled`, from its catalogue record (JSON,
+    docs/events.md); None for an open or closed sale, no record, or one that does not parse."""
+    if not record:
+        return None
+    try:
+        event = json.loads(record)
+        if event.get("saleState") != "scheduled" or not event.get("saleOpensAt"):
+            return None
+        return int(datetime.fromisoformat(event["saleOpensAt"]).timestamp() * 1000)
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def not_before(room: Sequence[str | None], opens_ms: int | None) -> list[str | None]:
+    """The room's figures (ROOM_READ) with its opening at the later of its own and `opens_ms`, as the
+    gateway's visitor status shows it (waiting_room.Room.not_before)."""
+    state, rate, opens_at = [*room, None, None, None][:3]
+    own = int(opens_at) if opens_at and opens_at.isdigit() else None
+    if opens_ms is not None and (own is None or opens_ms > own):
+        opens_at = str(opens_ms)
+    return [state, rate, opens_at]
+
+
 def redis_ms(reply: Sequence[int]) -> int:
     seconds, micros = reply
     return int(seconds) * 1000 + int(micros) // 1000
@@ -267,14 +294,20 @@ async def visitor_statuses(
         k = shards.of_event(sale)
         pipe.hmget(shards.room(k, sale), ROOM_READ)
         pipe.zcard(shards.room_waiting(k, sale))
+    for sale in sales:  # the event's record: a scheduled sale's room lets nobody in before it opens
+        pipe.hget(keys.CATALOGUE_EVENTS, sale)
     for sale, visitor in visitors:
         k = shards.of_event(sale)
         pipe.zrank(shards.room_waiting(k, sale), visitor)
         pipe.zscore(shards.room_admitted(k, sale), visitor)
     replies = await pipe.execute()
     now_ms = redis_ms(await client.time() if clustered else replies.pop(0))
-    rooms = {sale: (replies[2 * i], int(replies[2 * i + 1])) for i, sale in enumerate(sales)}
-    base = 2 * len(sales)
+    records = replies[2 * len(sales) : 3 * len(sales)]
+    rooms = {
+        sale: (not_before(replies[2 * i], sale_opening_ms(records[i])), int(replies[2 * i + 1]))
+        for i, sale in enumerate(sales)
+    }
+    base = 3 * len(sales)
     out: dict[tuple[str, str], dict[str, Any] | None] = {}
     for i, (sale, visitor) in enumerate(visitors):
         room, length = rooms[sale]

@@ -88,3 +88,23 @@ def test_the_place_and_wait_are_the_shared_room_view_the_gateway_uses_too():
     live = feeds.visitor_status(4, None, ["open", "2", ""], 9, now_ms=0)
     assert live is not None
     assert {k: live[k] for k in ("position", "ahead", "estimatedWaitSeconds")} == room_view.waiting(4, 2.0)
+
+
+def test_a_scheduled_sales_visitors_see_no_rate_before_the_sale_opens_as_the_gateway_says():
+    record = {"id": "jazz-brunch", "saleState": "scheduled", "saleOpensAt": "2099-01-01T10:00:00+00:00"}
+
+    async def main(state: str) -> dict:
+        client = fakeredis.FakeAsyncRedis(decode_responses=True)
+        k = SHARDS.of_event("jazz-brunch")
+        await client.hset(SHARDS.room(k, "jazz-brunch"), mapping={"state": "open", "rate": "5", "opensAt": ""})
+        await client.zadd(SHARDS.room_waiting(k, "jazz-brunch"), {"v1": 0, "v2": 1})
+        await client.hset(keys.CATALOGUE_EVENTS, "jazz-brunch", json.dumps({**record, "saleState": state}))
+        found = await feeds.visitor_statuses(client, [("jazz-brunch", "v2")], SHARDS)
+        await client.aclose()
+        return found[("jazz-brunch", "v2")]
+
+    before = asyncio.run(main("scheduled"))
+    assert (before["admissionRatePerSecond"], before["estimatedWaitSeconds"]) == (0.0, None)
+    opened = asyncio.run(main("open"))  # the organiser opened the sale: the room's rate again
+    assert (opened["admissionRatePerSecond"], opened["estimatedWaitSeconds"]) == (5.0, 0.2)
+    assert feeds.sale_opening_ms("not json") is None and feeds.sale_opening_ms(None) is None
