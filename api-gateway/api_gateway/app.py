@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, cast
 
 import redis
@@ -11,6 +12,7 @@ from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
 
 from ticketing_common import lifecycle, redis_client
+from ticketing_common.status import RoomState
 
 from . import admission_token, metrics
 from .catalogue import CATALOGUE_WRITE_LUA, Catalogue, CatalogueCache, load_catalogue
@@ -29,7 +31,7 @@ from .waiting_room import (
     JOIN_LUA,
     AdmissionRule,
     RoomAdmitter,
-    RoomCache,
+    RoomCaches,
     RoomDefaults,
     TokenSettings,
     ensure_room,
@@ -76,7 +78,7 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
     )
     catalogues = CatalogueCache(client, seed, seed.default_event.id)
     catalogue = catalogues.get()
-    room_cache = RoomCache(client, catalogue.sale_id, shards=shards)
+    rooms = RoomCaches(client, _room_defaults_of(settings, catalogue.sale_id), shards=shards)
     admit_room = client.register_script(ADMIT_LUA)
     rule = AdmissionRule()
     app.extensions["ticketing"] = Services(
@@ -93,7 +95,7 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
         kubernetes=_kubernetes_scaling(settings, client),
         join_room=client.register_script(JOIN_LUA),
         admit_room=admit_room,
-        room_cache=room_cache,
+        rooms=rooms,
         tokens=TokenSettings(secret, settings.admission_key_rotation_seconds),
         admission_rule=rule,
     )
@@ -107,12 +109,20 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
         keeper = StockKeeper(client, seed, settings.stock_check_interval_seconds, shards, catalogue_scripts.write)
         keeper.start()
         app.extensions["stock_keeper"] = keeper
+    # Every event's room gets its first settings where it has none (HSETNX); an event created later gets
+    # them when this process first meets it (RoomCaches).
     written = _retry_until_reachable(
-        lambda: ensure_room(client, catalogue.sale_id, _room_defaults(settings), shards), settings.redis_startup_timeout
+        lambda: sum(ensure_room(client, e.id, rooms.defaults(e.id), shards) for e in catalogue.events),
+        settings.redis_startup_timeout,
     )
-    log.info("waiting room of sale %s", catalogue.sale_id, extra={"settings_initialised": written})
+    log.info(
+        "waiting rooms of %d sales (default %s)",
+        len(catalogue.events),
+        catalogue.sale_id,
+        extra={"settings_initialised": written},
+    )
     if settings.room_tick_interval_seconds > 0:
-        admitter = RoomAdmitter(client, admit_room, room_cache, rule, settings.room_tick_interval_seconds)
+        admitter = RoomAdmitter(client, admit_room, rooms, catalogues.get, rule, settings.room_tick_interval_seconds)
         admitter.start()
         app.extensions["room_admitter"] = admitter
     return app
@@ -121,6 +131,22 @@ def create_app(settings: GatewaySettings | None = None, client: redis.Redis | No
 def _all_types(catalogue: Catalogue) -> list[str]:
     """Every event's ticket types, each once: GET /tickets' type filter (its enum in the OpenAPI document)."""
     return list(dict.fromkeys(t.type for t in catalogue.tickets))
+
+
+def _room_defaults_of(settings: GatewaySettings, default_sale_id: str) -> Callable[[str], RoomDefaults]:
+    """Each event's room's first settings: the ROOM_* settings for the default event's; for every other
+    event the same mode, rate and tokens but `off`, opening with its sale (no opensAt of its own), so
+    that an event an organiser creates sells directly until an operator opens its room."""
+    default = _room_defaults(settings)
+    other = RoomDefaults(
+        state=RoomState.OFF,
+        mode=default.mode,
+        rate=default.rate,
+        opens_at_ms=None,
+        token_ttl_seconds=default.token_ttl_seconds,
+        token_uses=default.token_uses,
+    )
+    return lambda sale_id: default if sale_id == default_sale_id else other
 
 
 def _room_defaults(settings: GatewaySettings) -> RoomDefaults:

@@ -371,7 +371,12 @@ class Sale(_Response):
     saleId: str
     name: str
     opensAt: Annotated[str | None, Field(description="when the sale opens (ISO-8601 UTC); null: open now")]
-    open: Annotated[bool, Field(description="the opening time has passed and the room is not closed")]
+    open: Annotated[
+        bool,
+        Field(
+            description="the opening time (the room's or the scheduled sale's, the later) has passed; neither the room nor the sale is closed"
+        ),
+    ]
     room: SaleRoom
 
 

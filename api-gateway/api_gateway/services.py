@@ -15,7 +15,7 @@ from .direct_script import DirectScript
 from .events import CatalogueScripts
 from .scaling import KubernetesScaling
 from .settings import GatewaySettings
-from .waiting_room import AdmissionRule, RoomCache, TokenSettings
+from .waiting_room import AdmissionRule, RoomCaches, TokenSettings
 
 
 @dataclass
@@ -32,11 +32,12 @@ class Services:
     start_payment: Script
     release_order: Script
     openapi: dict
-    # The waiting room (waiting_room.py): its scripts, this process's cached view of the room, the
-    # admission tokens' secret and rotation, admit.lua's constants.
+    # The waiting rooms (waiting_room.py), one per event: their scripts, this process's cached view of
+    # each room (rooms(eventId), made on first use), the admission tokens' secret and rotation,
+    # admit.lua's constants.
     join_room: Script
     admit_room: Script
-    room_cache: RoomCache
+    rooms: RoomCaches
     tokens: TokenSettings
     admission_rule: AdmissionRule
     # The HPA reader when the gateway runs in a Kubernetes pod; None elsewhere (see scaling.py).

@@ -17,7 +17,8 @@ import math
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.resources import files
 from typing import cast
@@ -25,10 +26,11 @@ from typing import cast
 import redis
 from redis.commands.core import Script
 
-from ticketing_common import keys, redis_client
-from ticketing_common.status import RoomMode, RoomState, VisitorState
+from ticketing_common import keys, redis_client, room_view
+from ticketing_common.status import RoomMode, RoomState, SaleState, VisitorState
 
 from . import admission_token
+from .catalogue import Catalogue, CatalogueEvent
 from .domain_errors import (
     AdmissionForOtherSale,
     AdmissionRefused,
@@ -48,9 +50,8 @@ ADMIT_LUA = files(__package__).joinpath("admit.lua").read_text()
 
 # The window of GET .../room's measured admission rate.
 RATE_WINDOW_MS = 10_000
-# A visitor's poll interval: a tenth of the expected wait, within these bounds (ms); while nobody is
-# admitted (paused, not open yet), the upper one.
-POLL_MIN_MS, POLL_MAX_MS = 1_000, 15_000
+# A visitor's poll interval and expected wait: ticketing_common.room_view, shared with live-updates.
+POLL_MIN_MS, POLL_MAX_MS = room_view.POLL_MIN_MS, room_view.POLL_MAX_MS
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,22 @@ class Room:
 
     def admitting_rate(self, now_ms: int) -> float:
         """The rate visitors are let in now: 0 unless open and past its opening time."""
-        return self.rate if self.state == RoomState.OPEN and self.opened(now_ms) else 0.0
+        return room_view.admitting_rate(self.state, self.rate, self.opens_at_ms, now_ms)
+
+    def not_before(self, opens_at_ms: int | None) -> Room:
+        """The room as its visitors see it when its event's sale opens at `opens_at_ms` (None: on sale
+        or closed): it admits from the later of its own opening time and the sale's."""
+        if opens_at_ms is None or (self.opens_at_ms is not None and self.opens_at_ms >= opens_at_ms):
+            return self
+        return replace(self, opens_at_ms=opens_at_ms)
+
+
+def sale_opening_ms(event: CatalogueEvent | None) -> int | None:
+    """When the event's scheduled sale opens (ms); None for a sale that is open or closed (issue 17's
+    saleOpensAt: a room admits nobody before it, docs/waiting-room.md "Every event's room")."""
+    if event is None or event.saleState != SaleState.SCHEDULED or event.saleOpensAt is None:
+        return None
+    return int(event.saleOpensAt.timestamp() * 1000)
 
 
 ONE_SHARD = keys.ONE_SHARD
@@ -218,6 +234,9 @@ class RoomCache:
         self._read_at = 0.0
         self._lock = threading.Lock()
 
+    def fresh(self) -> bool:
+        return self._room is not None and time.monotonic() - self._read_at < self.ttl
+
     def get(self) -> Room:
         room, read_at = self._room, self._read_at
         if room is not None and time.monotonic() - read_at < self.ttl:
@@ -225,12 +244,74 @@ class RoomCache:
         with self._lock:  # one read per expiry, not one per waiting thread
             if self._room is not None and time.monotonic() - self._read_at < self.ttl:
                 return self._room
-            self._room = read_room(self.client, self.sale_id, self.shards)
-            self._read_at = time.monotonic()
+            self.put(read_room(self.client, self.sale_id, self.shards))
+            assert self._room is not None
             return self._room
+
+    def put(self, room: Room) -> None:
+        """Keep `room` as read now (RoomCaches.get_many reads many rooms in one round trip)."""
+        self._room, self._read_at = room, time.monotonic()
 
     def invalidate(self) -> None:
         self._room = None
+
+
+class RoomCaches:
+    """Every event's RoomCache in this process, keyed by event id: one made on first use (and the room's
+    hash given its first settings then, ensure_room, so an event an organiser created later has a room
+    that works), so the dict holds at most one per catalogue event (callers look the id up in the
+    catalogue first: an unknown id never gets one).
+
+    `defaults(sale_id)` is the first settings of that event's room (app.py: the ROOM_* settings for
+    the default event, the same but `off` for every other).
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        defaults: Callable[[str], RoomDefaults],
+        ttl: float = 1.0,
+        shards: keys.Shards = ONE_SHARD,
+    ) -> None:
+        self.client, self.defaults, self.ttl, self.shards = client, defaults, ttl, shards
+        self._caches: dict[str, RoomCache] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, sale_id: str) -> RoomCache:
+        cache = self._caches.get(sale_id)
+        if cache is not None:
+            return cache
+        with self._lock:
+            cache = self._caches.get(sale_id)
+            if cache is None:
+                # Once per event and process: HSETNX only, so it never overrides the operator's settings.
+                ensure_room(self.client, sale_id, self.defaults(sale_id), self.shards)
+                cache = self._caches[sale_id] = RoomCache(self.client, sale_id, self.ttl, self.shards)
+            return cache
+
+    def get(self, sale_id: str) -> Room:
+        return self(sale_id).get()
+
+    def get_many(self, sale_ids: Iterable[str]) -> list[Room]:
+        """The rooms of `sale_ids`, those whose copy is older than `ttl` read in one pipeline (the
+        admitter's tick over every event: with every room off, at most one round trip a second)."""
+        caches = [self(sale_id) for sale_id in sale_ids]
+        stale = [c for c in caches if not c.fresh()]
+        if stale:
+            pipe = self.client.pipeline(transaction=False)  # plain HMGETs: a cluster pipeline splits them by node
+            for c in stale:
+                pipe.hmget(room_keys(c.sale_id, self.shards).room, list(_ROOM_FIELDS))
+            for c, values in zip(stale, pipe.execute(), strict=True):
+                c.put(_room_from(c.sale_id, values))
+        return [c.get() for c in caches]
+
+    def invalidate(self, sale_id: str) -> None:
+        cache = self._caches.get(sale_id)
+        if cache is not None:
+            cache.invalidate()
+
+    def __len__(self) -> int:
+        return len(self._caches)
 
 
 def join(
@@ -281,9 +362,15 @@ class TokenSettings:
 
 
 def visitor_status(
-    client: redis.Redis, sale_id: str, visitor_id: str, tokens: TokenSettings, shards: keys.Shards = ONE_SHARD
+    client: redis.Redis,
+    sale_id: str,
+    visitor_id: str,
+    tokens: TokenSettings,
+    shards: keys.Shards = ONE_SHARD,
+    sale_opens_at_ms: int | None = None,
 ) -> VisitorStatus:
-    """Where the visitor is: place in line, or admitted with a freshly signed token. Raises VisitorNotFound."""
+    """Where the visitor is: place in line, or admitted with a freshly signed token. Raises VisitorNotFound.
+    `sale_opens_at_ms`: the event's scheduled opening (sale_opening_ms), before which nobody is let in."""
     pipe = client.pipeline(transaction=True)  # one consistent snapshot
     pipe.hmget(room_keys(sale_id, shards).room, list(_ROOM_FIELDS))
     pipe.zrank(room_keys(sale_id, shards).waiting, visitor_id)
@@ -295,7 +382,7 @@ def visitor_status(
     if not clustered:
         pipe.time()
     values, rank, admitted_at, queue_length, used, *clock = pipe.execute()
-    room = _room_from(sale_id, values)
+    room = _room_from(sale_id, values).not_before(sale_opens_at_ms)
     if clustered:
         now = redis_now_ms(client)
     else:
@@ -334,15 +421,13 @@ def visitor_status(
         )
     if rank is None:
         raise VisitorNotFound(f"visitor {visitor_id[:64]!r} is not in the waiting room of {sale_id!r}")
-    wait = rank / rate if rate > 0 else None
-    poll = POLL_MAX_MS if wait is None else min(max(int(wait * 1000 / 10), POLL_MIN_MS), POLL_MAX_MS)
     return VisitorStatus(
         **common,
         status="waiting",
         position=rank + 1,
         ahead=rank,
-        estimatedWaitSeconds=None if wait is None else round(wait, 1),
-        pollAfterMs=poll,
+        estimatedWaitSeconds=room_view.estimated_wait_seconds(rank, rate),
+        pollAfterMs=room_view.poll_after_ms(rank, rate),
         admissionToken=None,
         tokenExpiresAt=None,
         usesLeft=None,
@@ -460,23 +545,38 @@ ADMITTER_THREAD = "room-admitter"
 
 
 class RoomAdmitter(PeriodicStep):
-    """Every `interval` seconds, while the room is open, run one admission step (admit.lua).
+    """Every `interval` seconds, one admission step (admit.lua) for every event's room that is open,
+    each in its event's shard, while the event is on sale.
 
-    Every gateway process runs one; admit.lua makes their steps add up to the room's rate, whoever runs
-    them. It reads the room through the process's RoomCache, so a closed or paused room costs nothing.
+    Every gateway process runs one; admit.lua makes their steps add up to each room's rate, whoever runs
+    them. The rooms are read through the process's RoomCaches (one pipeline for those whose copy is
+    older than a second), so rooms that are off cost a cached read per tick. One room's failed step
+    (its shard's node failing over) is logged and the others go on.
     Stopped like the StockKeeper (stop()): the gateway tests assert no thread of either outlives its test.
     """
 
     def __init__(
-        self, client: redis.Redis, script: Script, cache: RoomCache, rule: AdmissionRule, interval: float
+        self,
+        client: redis.Redis,
+        script: Script,
+        rooms: RoomCaches,
+        catalogue: Callable[[], Catalogue],
+        rule: AdmissionRule,
+        interval: float,
     ) -> None:
         super().__init__(self.tick, interval, name=ADMITTER_THREAD, what="admission step")
-        self.client, self.script, self.cache, self.rule = client, script, cache, rule
+        self.client, self.script, self.rooms, self.catalogue, self.rule = client, script, rooms, catalogue, rule
 
     def tick(self) -> int:
-        """One step: how many visitors were admitted now."""
-        room = self.cache.get()
-        if room.state != RoomState.OPEN:
-            return 0
-        admitted, _ = admit(self.client, self.script, room.sale_id, self.rule, self.cache.shards)
+        """One step for every open room: how many visitors were admitted now, in all of them."""
+        now = datetime.now(UTC)
+        on_sale = [e for e in self.catalogue().events if e.on_sale(now)]
+        admitted = 0
+        for room in self.rooms.get_many(e.id for e in on_sale):
+            if room.state != RoomState.OPEN:
+                continue
+            try:
+                admitted += admit(self.client, self.script, room.sale_id, self.rule, self.rooms.shards)[0]
+            except redis.RedisError as e:
+                log.warning("admission step of sale %s failed: %s", room.sale_id, e)
         return admitted

@@ -442,7 +442,7 @@ def test_the_use_limit_holds_under_32_concurrent_orders_with_one_token(http, app
 def test_an_order_in_the_second_the_cache_still_sees_the_room_off_is_gated_all_the_same(http, app, real_redis):
     visitor, token = admitted_visitor(app, http, tokenUses=1)
     operate(http, state="off")
-    cache = services(app).room_cache
+    cache = services(app).rooms(SALE)
     cache.ttl = 3600  # within the cache's second, for as long as the test needs
     assert http.post("/orders", json=order_body()).status_code == 201  # the room off: no token needed
     assert cache.get().state == "off"

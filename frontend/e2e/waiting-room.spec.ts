@@ -108,4 +108,37 @@ test.describe("waiting room", () => {
     await expect(page).toHaveURL(/\/$/);
     await expect(page.getByRole("button", { name: /^Add .* to order$/ }).first()).toBeVisible();
   });
+
+  test("an event other than the default one sends its buyer through its own line, then lets them buy", async ({
+    page,
+  }) => {
+    test.setTimeout(60_000);
+    const request = page.request;
+    const { sales } = (await (await request.get("/api/sales")).json()) as {
+      sales: { saleId: string; open: boolean }[];
+    };
+    // Not the default sale (the first): another event on sale, with tickets.
+    const other = sales.slice(1).find((s) => s.open);
+    expect(other, "the seed has a second event on sale").toBeTruthy();
+    const sale = other!.saleId;
+    try {
+      await setRoom(request, sale, { state: "open", mode: "fixed", rate: 50, opensAt: null });
+      await page.goto(`/events/${encodeURIComponent(sale)}`);
+      // Into this event's line (not the default sale's), let in at once, and back to the event's page.
+      await expect(page).toHaveURL(new RegExp(`/events/${sale}/queue$`));
+      await expect(page).toHaveURL(new RegExp(`/events/${sale}$`), { timeout: 20_000 });
+      await expect(page.getByText(/You are in: your pass from the waiting room is valid/)).toBeVisible();
+      const add = page.getByRole("button", { name: /^Add .* to order$/ });
+      await add.first().click();
+      const cart = page.getByRole("complementary", { name: /Your order/ });
+      await cart.getByLabel("Full name").fill("Grace Hopper");
+      await cart.getByLabel("Email").fill("grace@example.com");
+      await cart.getByRole("button", { name: /^Use test card 4242 4242 4242 4242/ }).click();
+      await cart.getByRole("button", { name: /^Place order/ }).click();
+      await expect(page).toHaveURL(ORDER_URL);
+    } finally {
+      await setRoom(request, sale, { state: "off" });
+      await page.waitForTimeout(ROOM_CACHE_S * 1000 + 500);
+    }
+  });
 });

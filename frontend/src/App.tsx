@@ -23,6 +23,7 @@ export function App() {
         <Route path="events" element={<EventsPage />} />
         <Route path="events/:eventId" element={<EventPage />} />
         <Route path="events/:eventId/sales" element={<EventSalesPage />} />
+        <Route path="events/:eventId/queue" element={<WaitingRoomPage />} />
         <Route path="queue" element={<WaitingRoomPage />} />
         <Route path="orders/:orderId" element={<OrderPage />} />
         <Route

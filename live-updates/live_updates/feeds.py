@@ -7,23 +7,27 @@ reader loops that run them once per process for every subscriber (app.py starts 
   for the orders someone follows. An order's changes are all in its shard's stream (its id names the
   shard), so a subscriber's event ids are that stream's: ``<entry id>`` on shard 0 (as with one shard),
   ``<shard>:<entry id>`` on any other; a Last-Event-ID of either form replays what was missed.
-- queue: once a second, one pipeline of ZRANK/ZSCORE for every (sale, visitor) followed.
+- queue: once a second, one pipeline of ZRANK/ZSCORE for every (sale, visitor) followed (and each sale's
+  room and catalogue record, for its rate and opening time).
 - stock: up to 4 times a second the three stock hashes of every shard (a MULTI per shard), merged,
   sent on change.
-- dashboard: once a second the gateway's GET /system/status over HTTP, and each sale's room.
+- dashboard: once a second the gateway's GET /system/status over HTTP, and the room of the default
+  sale and of every sale whose room is on (GET /sales lists every event's).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any, cast
 
 import httpx
 import redis.asyncio as redis
 
-from ticketing_common import keys
+from ticketing_common import keys, room_view
 from ticketing_common import redis_client as ticketing_redis
 from ticketing_common.order_record import order_from_fields
 from ticketing_common.status import TERMINAL_STATUSES
@@ -216,17 +220,39 @@ ROOM_READ = ["state", "rate", "opensAt"]  # of the room hash (keys.ROOM_FIELDS)
 
 
 def room_rate(room: Sequence[str | None], now_ms: int) -> float:
-    """The admission rate a visitor sees, as the gateway's VisitorStatus gives it: the room's rate
-    while it is open and past its opening time (opensAt, ms or ''), else 0."""
+    """The admission rate a visitor sees, as the gateway's VisitorStatus gives it (room_view.admitting_rate
+    of the room's state, rate and opensAt: ms or '')."""
     state, rate, opens_at = [*room, None, None, None][:3]
-    if state != "open":
-        return 0.0
-    if opens_at and opens_at.isdigit() and int(opens_at) > now_ms:
-        return 0.0
     try:
-        return round(max(float(rate or 0), 0.0), 3)
+        figure = float(rate or 0)
     except ValueError:
-        return 0.0
+        figure = 0.0
+    opens = int(opens_at) if opens_at and opens_at.isdigit() else None
+    return round(room_view.admitting_rate(state, figure, opens, now_ms), 3)
+
+
+def sale_opening_ms(record: str | None) -> int | None:
+    """When the event's sale opens (ms) while it is `scheduled`, from its catalogue record (JSON,
+    docs/events.md); None for an open or closed sale, no record, or one that does not parse."""
+    if not record:
+        return None
+    try:
+        event = json.loads(record)
+        if event.get("saleState") != "scheduled" or not event.get("saleOpensAt"):
+            return None
+        return int(datetime.fromisoformat(event["saleOpensAt"]).timestamp() * 1000)
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def not_before(room: Sequence[str | None], opens_ms: int | None) -> list[str | None]:
+    """The room's figures (ROOM_READ) with its opening at the later of its own and `opens_ms`, as the
+    gateway's visitor status shows it (waiting_room.Room.not_before)."""
+    state, rate, opens_at = [*room, None, None, None][:3]
+    own = int(opens_at) if opens_at and opens_at.isdigit() else None
+    if opens_ms is not None and (own is None or opens_ms > own):
+        opens_at = str(opens_ms)
+    return [state, rate, opens_at]
 
 
 def redis_ms(reply: Sequence[int]) -> int:
@@ -243,13 +269,14 @@ def visitor_status(
     if rank is None:
         return None
     rate = room_rate(room, now_ms)
+    place = room_view.waiting(rank, rate)  # the gateway's computation (ticketing_common.room_view)
     return {
         "status": "waiting",
-        "position": rank + 1,
-        "ahead": rank,
+        "position": place["position"],
+        "ahead": place["ahead"],
         "queueLength": queue_length,
         "admissionRatePerSecond": rate,
-        "estimatedWaitSeconds": round(rank / rate, 1) if rate > 0 else None,
+        "estimatedWaitSeconds": place["estimatedWaitSeconds"],
     }
 
 
@@ -267,14 +294,20 @@ async def visitor_statuses(
         k = shards.of_event(sale)
         pipe.hmget(shards.room(k, sale), ROOM_READ)
         pipe.zcard(shards.room_waiting(k, sale))
+    for sale in sales:  # the event's record: a scheduled sale's room lets nobody in before it opens
+        pipe.hget(keys.CATALOGUE_EVENTS, sale)
     for sale, visitor in visitors:
         k = shards.of_event(sale)
         pipe.zrank(shards.room_waiting(k, sale), visitor)
         pipe.zscore(shards.room_admitted(k, sale), visitor)
     replies = await pipe.execute()
     now_ms = redis_ms(await client.time() if clustered else replies.pop(0))
-    rooms = {sale: (replies[2 * i], int(replies[2 * i + 1])) for i, sale in enumerate(sales)}
-    base = 2 * len(sales)
+    records = replies[2 * len(sales) : 3 * len(sales)]
+    rooms = {
+        sale: (not_before(replies[2 * i], sale_opening_ms(records[i])), int(replies[2 * i + 1]))
+        for i, sale in enumerate(sales)
+    }
+    base = 3 * len(sales)
     out: dict[tuple[str, str], dict[str, Any] | None] = {}
     for i, (sale, visitor) in enumerate(visitors):
         room, length = rooms[sale]
@@ -358,6 +391,23 @@ async def room_summary(client: redis.Redis, sale_id: str, shards: keys.Shards = 
     }
 
 
+def dashboard_sales(sales: object) -> list[str]:
+    """The sales whose room the dashboard shows, from the gateway's GET /sales (every event's sale, the
+    default event's first): the default sale's always, and every other whose room is on (not `off`),
+    so that a catalogue of many events costs a room read per room in use, not per event."""
+    if not isinstance(sales, list):
+        return []
+    shown = []
+    for i, sale in enumerate(sales):
+        if not isinstance(sale, dict) or not isinstance(sale.get("saleId"), str):
+            continue
+        room = sale.get("room")
+        state = room.get("state") if isinstance(room, dict) else None
+        if i == 0 or (state is not None and state != "off"):
+            shown.append(sale["saleId"])
+    return shown
+
+
 async def gateway_json(http: httpx.AsyncClient, path: str) -> Any | None:
     """The gateway's JSON answer to GET `path`, or None (unreachable, not 200, not JSON)."""
     try:
@@ -376,15 +426,14 @@ async def gateway_json(http: httpx.AsyncClient, path: str) -> Any | None:
 async def poll_dashboard(
     client: redis.Redis, http: httpx.AsyncClient, hub: Hub, shards: keys.Shards = keys.ONE_SHARD
 ) -> None:
-    """Once for all dashboard subscribers: the gateway's system status, and each sale's room."""
+    """Once for all dashboard subscribers: the gateway's system status, and the rooms dashboard_sales picks."""
     if not hub.has("dashboard"):
         return
     status, sales = await asyncio.gather(gateway_json(http, "/system/status"), gateway_json(http, "/sales"))
     frames = []
     if status is not None:
         frames.append(sse.frame("status", status))
-    sale_ids = [s.get("saleId") for s in (sales or {}).get("sales", []) if isinstance(s, dict)]
-    for sale_id in [s for s in sale_ids if isinstance(s, str)]:
+    for sale_id in dashboard_sales((sales or {}).get("sales", [])):
         frames.append(sse.frame("room", await room_summary(client, sale_id, shards)))
     for text in frames:
         hub.publish(("dashboard",), text)

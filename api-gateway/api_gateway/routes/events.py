@@ -136,6 +136,7 @@ def create_event():
     s = services()
     created = events.create_event(s.redis, s.catalogue_scripts, s.shards, json_body(EventCreate, invalid_status=422))
     _written()
+    s.rooms(created.id)  # its waiting room's first settings (off), here at once; other processes on first use
     response, status = respond(created, 201, keep_nulls=True)
     response.headers["Location"] = f"{request.path.rstrip('/')}/{created.id}"
     return response, status

@@ -86,18 +86,19 @@ MAX_ADMISSION_TOKEN_LENGTH = 1024
 def create_order():
     s = services()
     catalogue = s.catalogue
-    # The waiting room is the default event's sale (its RoomCache: with the room off, a cached read and
-    # nothing else): its gate applies to that event's orders only. With one event it comes first, so a
-    # refused rush costs no body parsing; with several the body says which event an order is for (an
-    # order of another event needs no token of this room; enqueue_order.lua reads its own event's room).
-    gated = len(catalogue.events) == 1
-    admission = _admission(s.room_cache.get()) if gated else None
+    # Every event has its waiting room (its RoomCache in s.rooms: with the room off, a cached read and
+    # nothing else); an order passes its own event's. With one event the gate comes first, so a refused
+    # rush costs no body parsing; with several the body says which event an order is for.
+    # enqueue_order.lua reads the same room in the same step as it stores the order.
+    single = catalogue.events[0].id if len(catalogue.events) == 1 else None
+    admission = _admission(s.rooms.get(single)) if single else None
     order_request = json_body(CreateOrderRequest)
     # Events (issue 17; events.py): all items of one event, and its sale on (409 closed, 425 not yet).
     event = check_order(catalogue, order_request, datetime.now(UTC))
-    if not gated and (event is None or event.id == s.room_cache.sale_id):
-        gated = True
-        admission = _admission(s.room_cache.get())
+    # No known ticket (price_order refuses it next): the default event's room decides, as it always did.
+    sale_id = single or (event.id if event is not None else catalogue.sale_id)
+    if not single:
+        admission = _admission(s.rooms.get(sale_id))
     limits = IntakeLimits(
         s.settings.max_tickets_per_order,
         s.settings.max_stream_backlog,
@@ -112,8 +113,8 @@ def create_order():
     except RoomTurnedOn:
         # The cached view had the room off; the enqueue step saw it on and wrote nothing. Check again
         # against the room as it is: the token is verified (or refused), and the use counted.
-        s.room_cache.invalidate()
-        admission = _admission(s.room_cache.get()) if gated else None
+        s.rooms.invalidate(sale_id)
+        admission = _admission(s.rooms.get(sale_id))
         try:
             created, replayed = place_order(
                 s.redis, s.enqueue_order, order_request, catalogue, limits, _idempotency_key(), admission, s.shards

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from ticketing_common.status import RoomState, SaleState
+
+from ..catalogue import CatalogueEvent
 from ..domain_errors import UnknownSale
 from ..models import (
     Error,
@@ -17,7 +20,17 @@ from ..models import (
 )
 from ..openapi import operation
 from ..services import services
-from ..waiting_room import iso, join, leave, read_room, redis_now_ms, room_stats, update_room, visitor_status
+from ..waiting_room import (
+    ensure_room,
+    iso,
+    join,
+    leave,
+    redis_now_ms,
+    room_stats,
+    sale_opening_ms,
+    update_room,
+    visitor_status,
+)
 from .bodies import json_body, respond
 from .control import require_operator
 
@@ -26,12 +39,17 @@ bp = Blueprint("sales", __name__)
 VISITOR_ID_MAX = 64
 
 
-def _sale(sale_id: str) -> str:
-    known = services().catalogue.sale_id
-    if sale_id != known:
+def _event(sale_id: str) -> CatalogueEvent:
+    """The event whose sale `sale_id` is (every catalogue event is one); UnknownSale (404) otherwise."""
+    event = services().catalogue.event(sale_id) if len(sale_id) <= 64 else None
+    if event is None:
         shown = sale_id if len(sale_id) <= 64 else sale_id[:64] + "..."
         raise UnknownSale(f"sale {shown!r} not found")
-    return known
+    return event
+
+
+def _sale(sale_id: str) -> str:
+    return _event(sale_id).id
 
 
 @bp.get("/sales")
@@ -39,21 +57,28 @@ def _sale(sale_id: str) -> str:
     operation_id="listSales",
     summary="The sales, their opening time and whether their waiting room is on",
     tags=["sales"],
-    responses={200: (SaleList, "The sales (one per catalogue for now)")},
+    responses={200: (SaleList, "Every event's sale: the default event's first, then by start time (as GET /events)")},
 )
 def list_sales():
     s = services()
-    sale_id = s.catalogue.sale_id
-    room = read_room(s.redis, sale_id, s.shards)
+    catalogue = s.catalogue
+    # The default event first (the one a client that knows a single sale takes: sales[0]), then by start.
+    events = [catalogue.default_event, *(e for e in catalogue.by_start() if e.id != catalogue.sale_id)]
+    rooms = s.rooms.get_many(e.id for e in events)  # cached copies: at most one pipeline a second
     now = redis_now_ms(s.redis)
-    sale = Sale(
-        saleId=sale_id,
-        name=s.catalogue.sale_name,
-        opensAt=iso(room.opens_at_ms),
-        open=room.opened(now) and room.state != "closed",
-        room=SaleRoom(state=room.state),
-    )
-    return respond(SaleList(sales=[sale]), keep_nulls=True)
+    sales = []
+    for event, cached in zip(events, rooms, strict=True):
+        room = cached.not_before(sale_opening_ms(event))
+        sales.append(
+            Sale(
+                saleId=event.id,
+                name=event.name,
+                opensAt=iso(room.opens_at_ms),
+                open=room.opened(now) and room.state != RoomState.CLOSED and event.saleState != SaleState.CLOSED,
+                room=SaleRoom(state=room.state),
+            )
+        )
+    return respond(SaleList(sales=sales), keep_nulls=True)
 
 
 @bp.post("/sales/<saleId>/queue")
@@ -71,12 +96,14 @@ def list_sales():
     },
 )
 def join_queue(saleId: str):
-    sale_id = _sale(saleId)
+    event = _event(saleId)
+    sale_id = event.id
     s = services()
     # An empty body is the same as {}: a browser's first join need not say anything.
     body = JoinRequest() if not request.get_data() else json_body(JoinRequest, invalid_status=422)
+    s.rooms(sale_id)  # the room's first settings, if this event is new to this process
     visitor_id, joined = join(s.redis, s.join_room, sale_id, body.visitorId and body.visitorId.lower(), s.shards)
-    status = visitor_status(s.redis, sale_id, visitor_id, s.tokens, s.shards)
+    status = visitor_status(s.redis, sale_id, visitor_id, s.tokens, s.shards, sale_opening_ms(event))
     return respond(status, 201 if joined else 200, keep_nulls=True)
 
 
@@ -88,9 +115,10 @@ def join_queue(saleId: str):
     responses={200: (VisitorStatus, "Where the visitor is"), 404: (Error, "No such sale, or not in its room")},
 )
 def get_queue_position(saleId: str, visitorId: str):
-    sale_id = _sale(saleId)
+    event = _event(saleId)
     s = services()
-    return respond(visitor_status(s.redis, sale_id, visitorId[:VISITOR_ID_MAX], s.tokens, s.shards), keep_nulls=True)
+    status = visitor_status(s.redis, event.id, visitorId[:VISITOR_ID_MAX], s.tokens, s.shards, sale_opening_ms(event))
+    return respond(status, keep_nulls=True)
 
 
 @bp.delete("/sales/<saleId>/queue/<visitorId>")
@@ -140,6 +168,9 @@ def put_room(saleId: str):
     require_operator("change the waiting room")
     sale_id = _sale(saleId)
     s = services()
-    update_room(s.redis, sale_id, json_body(RoomUpdate, invalid_status=422), s.shards)
-    s.room_cache.invalidate()  # this process at once; the others within their cache's second
+    update = json_body(RoomUpdate, invalid_status=422)
+    # The first settings where the room has none (an event no process has met yet), then the change.
+    ensure_room(s.redis, sale_id, s.rooms.defaults(sale_id), s.shards)
+    update_room(s.redis, sale_id, update, s.shards)
+    s.rooms.invalidate(sale_id)  # this process at once; the others within their cache's second
     return respond(room_stats(s.redis, sale_id, s.shards), keep_nulls=True)

@@ -8,8 +8,10 @@ export function roomIsOn(state: RoomState): boolean {
 }
 
 /**
- * The sale on offer (one per catalogue for now), asked once. A gateway without sales (older) or out of
- * reach gives null: the shop then works as it always did, and the server still has the last word.
+ * A sale, asked once: every event is one (its id is the event's), each with its own waiting room.
+ * `saleId` picks one; without it, the gateway's first (the default event's, which the tickets page
+ * sells). A gateway without sales (older), out of reach or without that sale gives null: the shop then
+ * works as it always did, and the server still has the last word.
  */
 export interface SaleState {
   sale: Sale | null;
@@ -18,19 +20,19 @@ export interface SaleState {
   loaded: boolean;
 }
 
-export function useSale(): SaleState {
+export function useSale(saleId?: string): SaleState {
   const [state, setState] = useState<SaleState>({ sale: null, pass: null, loaded: false });
   useEffect(() => {
     const controller = new AbortController();
     listSales(controller.signal)
       .then((sales) => {
-        const sale = sales[0] ?? null;
+        const sale = (saleId === undefined ? sales[0] : sales.find((s) => s.saleId === saleId)) ?? null;
         setState({ sale, pass: sale ? readPass(Date.now(), sale.saleId) : null, loaded: true });
       })
       .catch(() => {
         if (!controller.signal.aborted) setState({ sale: null, pass: null, loaded: true });
       });
     return () => controller.abort();
-  }, []);
+  }, [saleId]);
   return state;
 }

@@ -42,6 +42,10 @@ type JoinState =
 const isNotFound = (error: unknown) => error instanceof ApiError && error.status === 404;
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** Where a sale's tickets are bought, and where its line is. */
+export const shopPathOf = (saleId: string) => `/events/${encodeURIComponent(saleId)}`;
+export const queuePathOf = (saleId: string) => `${shopPathOf(saleId)}/queue`;
+
 /** A pass not fetched at once (a blip) is asked for again this often, this many times. */
 const PASS_RETRY_MS = 1_000;
 const PASS_ATTEMPTS = 5;
@@ -54,9 +58,15 @@ const PASS_ATTEMPTS = 5;
 export function useWaitingRoom({
   eventSource,
   storage,
-}: { eventSource?: EventSourceFactory | null; storage?: Storage } = {}): WaitingRoom {
+  saleId: wanted,
+}: {
+  eventSource?: EventSourceFactory | null;
+  storage?: Storage;
+  /** The sale (event) whose line this is; without it the default sale's (the tickets page's). */
+  saleId?: string;
+} = {}): WaitingRoom {
   const navigate = useNavigate();
-  const { sale, loaded } = useSale();
+  const { sale, loaded } = useSale(wanted);
   const [join, setJoin] = useState<JoinState>({ phase: "idle" });
   const [left, setLeft] = useState(false);
   const [attempt, setAttempt] = useState(0);
@@ -121,7 +131,8 @@ export function useWaitingRoom({
       try {
         const status = await getVisitorStatus(saleId, visitorId, controller.signal);
         if (savePass(status, storage)) {
-          navigate("/", { replace: true });
+          // Back to where this sale is bought: its event's page, or the tickets page for the default sale.
+          navigate(wanted === undefined ? "/" : shopPathOf(wanted), { replace: true });
           return;
         }
       } catch (error) {
@@ -138,7 +149,7 @@ export function useWaitingRoom({
       controller.abort();
       clearTimeout(timer);
     };
-  }, [admitted, saleId, visitorId, navigate, storage]);
+  }, [admitted, saleId, visitorId, navigate, storage, wanted]);
 
   const leave = useCallback(async () => {
     if (!visitorId) return;

@@ -113,7 +113,36 @@ describe("event page", () => {
       "GET /api/sales": () => json(200, { sales: [sale({ saleId: EVENT.id, room: { state: "open" } })] }),
     });
     renderAt(<EventPage />, PATH);
-    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/queue"));
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(`/events/${EVENT.id}/queue`));
+  });
+
+  it("finds its own sale among every event's, not only the default one", async () => {
+    eventApi(EVENT, undefined, {
+      "GET /api/sales": () =>
+        json(200, {
+          sales: [sale({ saleId: "aurora-2027" }), sale({ saleId: EVENT.id, room: { state: "open" } })],
+        }),
+    });
+    renderAt(<EventPage />, PATH);
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(`/events/${EVENT.id}/queue`));
+  });
+
+  it("sends this event's pass with its order, and stays on the page with it", async () => {
+    savePass(admittedStatus({ saleId: EVENT.id, admissionToken: "event-pass" }));
+    const api = eventApi(EVENT, undefined, {
+      "GET /api/sales": () =>
+        json(200, {
+          sales: [sale({ saleId: "aurora-2027" }), sale({ saleId: EVENT.id, room: { state: "open" } })],
+        }),
+    });
+    const { user } = renderAt(<EventPage submit={fastSubmit} />, PATH);
+    await user.click(await screen.findByRole("button", { name: "Add Day Ticket to order" }));
+    const cart = screen.getByRole("complementary", { name: /Your order/ });
+    await user.type(within(cart).getByLabelText("Full name"), "Ada Lovelace");
+    await user.type(within(cart).getByLabelText("Email"), "ada@example.com");
+    await user.click(within(cart).getByRole("button", { name: /^Place order/ }));
+    await waitFor(() => expect(api.to("POST", "/api/orders")).toHaveLength(1));
+    expect(api.to("POST", "/api/orders")[0].headers.get("Admission-Token")).toBe("event-pass");
   });
 
   it("does not send a visitor to another sale's waiting room", async () => {
@@ -138,5 +167,20 @@ describe("event page", () => {
     await user.click(within(cart).getByRole("button", { name: /^Place order/ }));
     await waitFor(() => expect(api.to("POST", "/api/orders")).toHaveLength(1));
     expect(api.to("POST", "/api/orders")[0].headers.get("Admission-Token")).toBeNull();
+  });
+
+  it("links a refused pass back to this event's line, not the default sale's", async () => {
+    savePass(admittedStatus({ saleId: EVENT.id }));
+    eventApi(EVENT, [() => json(429, { error: "Admission-Token: its 2 orders are used up; join the queue again" })]);
+    const { user } = renderAt(<EventPage submit={fastSubmit} />, PATH);
+    await user.click(await screen.findByRole("button", { name: "Add Day Ticket to order" }));
+    const cart = screen.getByRole("complementary", { name: /Your order/ });
+    await user.type(within(cart).getByLabelText("Full name"), "Ada Lovelace");
+    await user.type(within(cart).getByLabelText("Email"), "ada@example.com");
+    await user.click(within(cart).getByRole("button", { name: /^Place order/ }));
+    expect(await within(cart).findByRole("link", { name: "Go to the waiting room" })).toHaveAttribute(
+      "href",
+      `/events/${EVENT.id}/queue`,
+    );
   });
 });

@@ -15,6 +15,7 @@ import { eventCartKey, useCart } from "../hooks/useCart";
 import { useDocumentTitle } from "../hooks/useDocumentTitle";
 import { usePoll } from "../hooks/usePoll";
 import { roomIsOn, useSale } from "../hooks/useSale";
+import { queuePathOf } from "../hooks/useWaitingRoom";
 import { effectiveSaleState, offSaleText } from "../lib/events";
 import { formatDateTime, formatEventDate } from "../lib/format";
 import type { submitOrder } from "../lib/submitOrder";
@@ -53,12 +54,13 @@ function EventView({ eventId, refreshMs = EVENT_REFRESH_MS, submit }: Props & { 
     if (tickets) refresh(tickets);
   }, [tickets, refresh]);
 
-  // The waiting room guards its own sale only: a visitor without a pass for this event's room is sent in line.
-  const { sale, pass } = useSale();
+  // Every event is a sale with its own waiting room: with this event's room on, a visitor without a pass
+  // for it is sent into this event's line (and comes back here once let in).
+  const { sale, pass } = useSale(eventId);
   const roomGuards = Boolean(sale && sale.saleId === eventId && roomIsOn(sale.room.state));
   useEffect(() => {
-    if (roomGuards && !pass) navigate("/queue", { replace: true });
-  }, [roomGuards, pass, navigate]);
+    if (roomGuards && !pass) navigate(queuePathOf(eventId), { replace: true });
+  }, [roomGuards, pass, navigate, eventId]);
 
   const onCreated = (created: CreateOrderResponse) => {
     cart.clear();

@@ -136,4 +136,30 @@ describe("waiting room page", () => {
     renderRoom();
     expect(await screen.findByRole("heading", { name: "The waiting room is closed" })).toBeInTheDocument();
   });
+
+  it("at /events/:eventId/queue, joins that event's line and comes back to its page with its pass", async () => {
+    const event = "harbour-lights-2027";
+    const queue = `/api/sales/${event}/queue`;
+    const api = mockFetch({
+      "GET /api/sales": () => json(200, { sales: [sale(), sale({ saleId: event, name: "Harbour Lights" })] }),
+      [`POST ${queue}`]: () => json(201, visitorStatus({ saleId: event })),
+      [`GET ${queue}/${VISITOR_ID}`]: () => json(200, admittedStatus({ saleId: event, admissionToken: "hl-pass" })),
+    });
+    const sources = fakeEventSources();
+    renderAt(<WaitingRoomPage eventSource={sources.factory} />, {
+      path: "/events/:eventId/queue",
+      url: `/events/${event}/queue`,
+    });
+    expect(await screen.findByTestId("queue-position")).toHaveTextContent("5");
+    expect(api.to("POST", QUEUE)).toHaveLength(0); // not the default sale's line
+    expect(readVisitorId(event)).toBe(VISITOR_ID);
+    const channel = sources.latest();
+    expect(channel.url).toBe(`/live/sales/${event}/queue/${VISITOR_ID}`);
+    act(() => channel.open());
+    act(() => channel.send("queue", { status: "admitted" }));
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(`/events/${event}`));
+    expect(screen.getByTestId("location")).not.toHaveTextContent("/queue");
+    expect(readPass(Date.now(), event)).toMatchObject({ token: "hl-pass" });
+    expect(readPass(Date.now(), SALE_ID)).toBeNull();
+  });
 });

@@ -1,11 +1,11 @@
-import { Link } from "react-router";
+import { Link, useParams } from "react-router";
 import { ErrorMessage } from "../components/common/ErrorMessage";
 import { Notice } from "../components/common/Notice";
 import { Spinner } from "../components/common/Spinner";
 import { useDocumentTitle } from "../hooks/useDocumentTitle";
 import type { EventSourceFactory } from "../hooks/useLiveChannel";
 import { useNow } from "../hooks/useNow";
-import { useWaitingRoom } from "../hooks/useWaitingRoom";
+import { shopPathOf, useWaitingRoom } from "../hooks/useWaitingRoom";
 import { formatCount, formatDateTime } from "../lib/format";
 import { formatWait, opensLater, progressPercent } from "../lib/waitingRoom";
 
@@ -15,16 +15,19 @@ interface Props {
   storage?: Storage;
 }
 
-function ShopLink({ children }: { children: string }) {
+function ShopLink({ children, to }: { children: string; to: string }) {
   return (
-    <Link className="button button--primary" to="/">
+    <Link className="button button--primary" to={to}>
       {children}
     </Link>
   );
 }
 
+/** `/queue` (the default sale's line) and `/events/:eventId/queue` (that event's). */
 export function WaitingRoomPage({ eventSource, storage }: Props) {
-  const room = useWaitingRoom({ eventSource, storage });
+  const { eventId } = useParams();
+  const room = useWaitingRoom({ eventSource, storage, saleId: eventId });
+  const shop = eventId === undefined ? "/" : shopPathOf(eventId);
   const now = useNow();
   const { phase, sale, view } = room;
   useDocumentTitle(
@@ -53,7 +56,7 @@ export function WaitingRoomPage({ eventSource, storage }: Props) {
       <section className="card card--narrow waiting-room" aria-labelledby="room-heading">
         <h1 id="room-heading">No waiting needed</h1>
         <p>The waiting room for {saleName} is not in use right now: you can buy tickets directly.</p>
-        <ShopLink>Go to the tickets</ShopLink>
+        <ShopLink to={shop}>Go to the tickets</ShopLink>
       </section>
     );
   }

@@ -836,7 +836,7 @@ export interface components {
             name: string;
             /**
              * Open
-             * @description the opening time has passed and the room is not closed
+             * @description the opening time (the room's or the scheduled sale's, the later) has passed; neither the room nor the sale is closed
              */
             open: boolean;
             /**
@@ -2319,7 +2319,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The sales (one per catalogue for now) */
+            /** @description Every event's sale: the default event's first, then by start time (as GET /events) */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -6,6 +6,7 @@ import { type CheckoutErrors, hasErrors } from "../../lib/checkoutErrors";
 import { formatMoney } from "../../lib/format";
 import { cardFromInput } from "../../lib/paymentMethods";
 import { useCheckout } from "../../hooks/useCheckout";
+import { queuePathOf } from "../../hooks/useWaitingRoom";
 import type { submitOrder } from "../../lib/submitOrder";
 import { ErrorMessage } from "../common/ErrorMessage";
 import { CardNumberField } from "./CardNumberField";
@@ -81,7 +82,7 @@ export function CheckoutForm({ lines, onQty, onRemove, onCreated, submit, saleId
             {errors.rejoin && (
               <>
                 {" "}
-                <Link to="/queue">Go to the waiting room</Link>
+                <Link to={saleId === undefined ? "/queue" : queuePathOf(saleId)}>Go to the waiting room</Link>
               </>
             )}
           </ErrorMessage>
