@@ -54,10 +54,10 @@ def event_ids_one_per_shard(shards: keys.Shards, stem: str = "system") -> list[s
     return [found[k] for k in shards]
 
 
-def one_event_per_shard(shards: keys.Shards, share: float) -> SystemCatalogue:
-    """CATALOGUE's four kinds in one event per shard, so orders spread over every shard (the default's
-    one event, "main", would put them all in one). Each event gets `share` of CATALOGUE's stock per
-    kind (at least 1): a run placing `share` x its single-Redis load per event sells the same kinds out."""
+def one_event_per_shard(shards: keys.Shards) -> SystemCatalogue:
+    """CATALOGUE's four kinds in one event per shard, so that orders spread over every shard (CATALOGUE's
+    one event, "main", would put them all in shard 2 of 3). Each event has 1/N of each kind's stock
+    (at least 1): the load that sells a kind out on one Redis, spread over N events, sells it out in each."""
     events = event_ids_one_per_shard(shards)
     document = [
         {
@@ -69,7 +69,7 @@ def one_event_per_shard(shards: keys.Shards, share: float) -> SystemCatalogue:
             "saleState": "open",
             "currency": "EUR",
             "tickets": [
-                {**t, "id": f"{event}-{t['id']}", "stock": max(1, round(t["stock"] * share))}
+                {**t, "id": f"{event}-{t['id']}", "stock": max(1, t["stock"] // shards.count)}
                 for t in CATALOGUE["tickets"]
             ],
         }
@@ -100,8 +100,8 @@ class Stack:
         self.cluster = cluster
         self.shards = shards
         self.catalogue = catalogue
-        self.env = {"REDIS_CLUSTER": "true", "REDIS_SHARDS": str(shards.count)} if cluster else {}
-        if not cluster and shards.count > 1:
+        self.env = {"REDIS_CLUSTER": "true"} if cluster else {}
+        if shards.count > 1:
             self.env["REDIS_SHARDS"] = str(shards.count)
         self.processes: list[stack.Process] = []
         self.gateway_url = ""
@@ -160,11 +160,10 @@ CLUSTER_SHARDS = keys.Shards(stack.CLUSTER_SHARDS)
 
 @pytest.fixture
 def target_system(redis_target, tmp_path):
-    """`system` on `redis_target`: on the cluster, 3 shards and one event per shard with a third of
-    CATALOGUE's stock each (a test placing another share of its load there sets its own catalogue,
-    `one_event_per_shard(s.shards, share)`, before starting the gateway)."""
+    """`system` on `redis_target`: CATALOGUE's one event on one Redis; on the cluster 3 shards, one
+    event per shard (`one_event_per_shard`), so every master decides orders."""
     if redis_target.cluster:
-        catalogue = one_event_per_shard(CLUSTER_SHARDS, 1 / 3)
+        catalogue = one_event_per_shard(CLUSTER_SHARDS)
         s = Stack(redis_target.url, tmp_path, cluster=True, shards=CLUSTER_SHARDS, catalogue=catalogue)
     else:
         s = Stack(redis_target.url, tmp_path)
