@@ -1,10 +1,14 @@
-"""The invariants of design.md, checked on the real Redis after a run.
+"""The invariants of design.md, checked on the real Redis after a run, in every shard.
 
 - for every ticket: initial stock = available + held + tickets in its confirmed orders; never negative;
   once every order is terminal nothing is held and the hold index is empty;
-- every order answered 201 reached a terminal status;
+- every order answered 201 reached a terminal status and is stored, in the shard its id names;
 - no order was applied twice (the stock equation and the sold counter would be off);
-- every stored order belongs to the current stock generation (a reset deletes the older ones).
+- every stored order belongs to its shard's current stock generation (a reset deletes the older ones).
+
+Every helper takes the deployment's `shards` (keys.ONE_SHARD by default) and a client that may be a
+redis.RedisCluster: plain reads go in non-transactional pipelines (a cluster pipeline batches them per
+node), and a MULTI never spans two shards (on a cluster it must stay within one slot).
 """
 
 from __future__ import annotations
@@ -13,19 +17,21 @@ import json
 import time
 from collections import Counter
 
-import redis
-
-from ticketing_common import keys, order_record
+from ticketing_common import keys, order_record, redis_client
 from ticketing_common.status import TERMINAL_STATUSES, OrderStatus
 
+Client = redis_client.SyncClient
 
-def wait_until_all_terminal(r: redis.Redis, order_ids: list[str], timeout: float = 180.0) -> dict[str, str]:
+
+def wait_until_all_terminal(
+    r: Client, order_ids: list[str], timeout: float = 180.0, shards: keys.Shards = keys.ONE_SHARD
+) -> dict[str, str]:
     """Poll until every order is terminal (bounded); returns {order id: status}."""
     deadline = time.monotonic() + timeout
     while True:
         pipe = r.pipeline(transaction=False)
         for order_id in order_ids:
-            pipe.hget(keys.order_key(order_id), "status")
+            pipe.hget(shards.order(order_id), "status")
         statuses = dict(zip(order_ids, pipe.execute(), strict=True))
         open_orders = [o for o, s in statuses.items() if s not in TERMINAL_STATUSES]
         if not open_orders:
@@ -35,42 +41,60 @@ def wait_until_all_terminal(r: redis.Redis, order_ids: list[str], timeout: float
         time.sleep(0.2)
 
 
-def all_order_ids(r: redis.Redis) -> list[str]:
-    return [k.removeprefix(keys.ORDER_PREFIX) for k in r.scan_iter(keys.order_key("*"), count=1000)]
+def shard_order_ids(r: Client, shards: keys.Shards, shard: int) -> list[str]:
+    """The ids of the orders stored in `shard`. There is no order index: a SCAN of the shard's order
+    prefix (on a cluster redis-py's scan_iter walks every master's cursor to its end)."""
+    prefix = shards.order_prefix(shard)
+    return [k.removeprefix(prefix) for k in r.scan_iter(prefix + "*", count=1000)]
 
 
-def check_invariants(r: redis.Redis, order_ids: list[str]) -> Counter:
-    """Assert the invariants over every order in Redis, and that the orders answered 201 (`order_ids`)
-    are exactly the orders stored; returns the count of orders per status."""
+def all_order_ids(r: Client, shards: keys.Shards = keys.ONE_SHARD) -> list[str]:
+    return [o for k in shards for o in shard_order_ids(r, shards, k)]
+
+
+def check_invariants(r: Client, order_ids: list[str], shards: keys.Shards = keys.ONE_SHARD) -> Counter:
+    """Assert the invariants over every order in Redis, in every shard, and that the orders answered 201
+    (`order_ids`) are exactly the orders stored, each in the shard its id names; returns the count of
+    orders per status."""
     assert len(set(order_ids)) == len(order_ids), "an order id was answered twice"
-    stored = all_order_ids(r)
-    assert set(stored) == set(order_ids), (
-        f"{len(set(order_ids) - set(stored))} answered orders missing, "
-        f"{len(set(stored) - set(order_ids))} stored orders never answered 201"
+    statuses: Counter = Counter()
+    for shard in shards:
+        statuses += _check_shard(r, shards, shard, {o for o in order_ids if shards.of_order(o) == shard})
+    return statuses
+
+
+def _check_shard(r: Client, shards: keys.Shards, shard: int, answered: set[str]) -> Counter:
+    stored = shard_order_ids(r, shards, shard)
+    assert set(stored) == answered, (
+        f"shard {shard}: {len(answered - set(stored))} answered orders missing, "
+        f"{len(set(stored) - answered)} stored orders never answered 201"
     )
     pipe = r.pipeline(transaction=False)
     for order_id in stored:
-        pipe.hmget(keys.order_key(order_id), ["status", "items", order_record.GENERATION])
+        pipe.hmget(shards.order(order_id), ["status", "items", order_record.GENERATION])
     records = pipe.execute()
-    generation = r.get(keys.GENERATION) or "0"
+    generation = r.get(shards.generation(shard)) or "0"
 
     statuses: Counter = Counter()
     confirmed_qty: Counter = Counter()
     for order_id, (status, items, order_generation) in zip(stored, records, strict=True):
         assert status in TERMINAL_STATUSES, f"order {order_id} is {status!r}, not terminal"
         assert (order_generation or "0") == generation, (
-            f"order {order_id} is of generation {order_generation}, not the current {generation}"
+            f"order {order_id} is of generation {order_generation}, not shard {shard}'s current {generation}"
         )
         statuses[status] += 1
         if status == OrderStatus.CONFIRMED:
             for item in json.loads(items):
                 confirmed_qty[item["ticketId"]] += item["qty"]
 
-    initial = {t: int(v) for t, v in r.hgetall(keys.STOCK_INITIAL).items()}
-    available = {t: int(v) for t, v in r.hgetall(keys.STOCK).items()}
-    sold = {t: int(v) for t, v in r.hgetall(keys.STOCK_SOLD).items()}
-    held = {t: int(v) for t, v in r.hgetall(keys.STOCK_HELD).items()}
-    assert r.zcard(keys.HOLDS) == 0, "holds left in the deadline index though every order is terminal"
+    initial = {t: int(v) for t, v in r.hgetall(shards.stock_initial(shard)).items()}
+    available = {t: int(v) for t, v in r.hgetall(shards.stock(shard)).items()}
+    sold = {t: int(v) for t, v in r.hgetall(shards.stock_sold(shard)).items()}
+    held = {t: int(v) for t, v in r.hgetall(shards.stock_held(shard)).items()}
+    assert r.zcard(shards.holds(shard)) == 0, (
+        f"shard {shard}: holds left in the deadline index though every order is terminal"
+    )
+    assert set(confirmed_qty) <= set(initial), f"shard {shard}: confirmed orders of tickets it has no stock of"
     for ticket, start in initial.items():
         assert available[ticket] >= 0, f"{ticket}: stock went negative ({available[ticket]})"
         assert held.get(ticket, 0) == 0, f"{ticket}: {held[ticket]} tickets still held by terminal orders"
@@ -81,22 +105,25 @@ def check_invariants(r: redis.Redis, order_ids: list[str]) -> Counter:
     return statuses
 
 
-def sample_ledger(r: redis.Redis) -> dict[str, dict[str, int]]:
-    """initial, available, held and sold per ticket, read in one MULTI: a step moves tickets between the
-    hashes atomically, so read apart they could show a drift that is not there."""
-    pipe = r.pipeline(transaction=True)
-    for h in (keys.STOCK_INITIAL, keys.STOCK, keys.STOCK_HELD, keys.STOCK_SOLD):
-        pipe.hgetall(h)
-    initial, available, held, sold = pipe.execute()
-    return {
-        t: {
-            "initial": int(i),
-            "available": int(available.get(t, 0)),
-            "held": int(held.get(t, 0)),
-            "sold": int(sold.get(t, 0)),
-        }
-        for t, i in initial.items()
-    }
+def sample_ledger(r: Client, shards: keys.Shards = keys.ONE_SHARD) -> dict[str, dict[str, int]]:
+    """initial, available, held and sold per ticket, each shard read in one MULTI: a step moves tickets
+    between a shard's hashes atomically, so read apart they could show a drift that is not there. (A
+    ticket is of one event, so of one shard: one MULTI per shard sees all of its ledger at once.)"""
+    ledger: dict[str, dict[str, int]] = {}
+    for shard in shards:
+        pipe = r.pipeline(transaction=True)  # one shard's keys: one slot
+        for h in (shards.stock_initial(shard), shards.stock(shard), shards.stock_held(shard), shards.stock_sold(shard)):
+            pipe.hgetall(h)
+        initial, available, held, sold = pipe.execute()
+        for t, i in initial.items():
+            assert t not in ledger, f"ticket {t} has stock in two shards"
+            ledger[t] = {
+                "initial": int(i),
+                "available": int(available.get(t, 0)),
+                "held": int(held.get(t, 0)),
+                "sold": int(sold.get(t, 0)),
+            }
+    return ledger
 
 
 def assert_ledger_balanced(ledger: dict[str, dict[str, int]]) -> None:

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -114,9 +115,10 @@ class Live:
         self.http.close()
 
 
-@pytest.fixture(scope="module")
-def live_service(redis_url: str) -> Iterator[str]:
-    """The real `python -m live_updates` on a free port, fast polling so the tests stay short."""
+@contextmanager
+def running_service(redis_url: str, **env: str) -> Iterator[str]:
+    """The real `python -m live_updates` on a free port (its base URL), fast polling so the tests stay
+    short; `env` adds to or overrides its settings (REDIS_SHARDS, REDIS_CLUSTER, ...)."""
     port = free_port()
     env = {
         "HOST": "127.0.0.1",
@@ -127,7 +129,7 @@ def live_service(redis_url: str) -> Iterator[str]:
         "LIVE_STOCK_SECONDS": "0.1",
         "LIVE_READ_BLOCK_MS": "200",
         "LIVE_KEEPALIVE_SECONDS": "1",
-        "LIVE_QUEUE_SIZE": "8",
+        **env,
     }
     process = Process(
         Service("live-updates", [sys.executable, "-m", "live_updates"], env, f"http://127.0.0.1:{port}/readyz"), None
@@ -137,6 +139,13 @@ def live_service(redis_url: str) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         process.stop(10)
+
+
+@pytest.fixture(scope="module")
+def live_service(redis_url: str) -> Iterator[str]:
+    """The service on the session's redis-server, one shard, with small subscriber queues (8)."""
+    with running_service(redis_url, LIVE_QUEUE_SIZE="8") as url:
+        yield url
 
 
 @pytest.fixture

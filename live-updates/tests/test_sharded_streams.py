@@ -6,7 +6,6 @@ replays what was missed; the stock channel merges every shard's stock."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import cast
@@ -16,10 +15,8 @@ import redis
 
 from ticketing_common import keys, lifecycle, redis_client
 from ticketing_common.order_record import GENERATION, OrderLine, new_order_fields, utc_timestamp
-from tools.redis_server import free_port
-from tools.stack import Process, Service, wait_ready
 
-from .conftest import DECIDE_LUA, NOW, Live
+from .conftest import DECIDE_LUA, NOW, Live, running_service
 
 pytestmark = pytest.mark.integration
 
@@ -45,27 +42,8 @@ def real_redis(store: tuple[str, bool]) -> Iterator[redis.Redis]:
 @pytest.fixture(scope="module")
 def sharded_service(store: tuple[str, bool]) -> Iterator[str]:
     url, cluster = store
-    port = free_port()
-    env = {
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "REDIS_URL": url,
-        "REDIS_CLUSTER": "true" if cluster else "false",
-        "REDIS_SHARDS": "3",
-        "LIVE_GATEWAY_URL": "http://127.0.0.1:9",
-        "LIVE_POLL_SECONDS": "0.1",
-        "LIVE_STOCK_SECONDS": "0.1",
-        "LIVE_READ_BLOCK_MS": "200",
-        "LIVE_KEEPALIVE_SECONDS": "1",
-    }
-    process = Process(
-        Service("live-updates", [sys.executable, "-m", "live_updates"], env, f"http://127.0.0.1:{port}/readyz"), None
-    )
-    try:
-        wait_ready(process, 30)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.stop(10)
+    with running_service(url, REDIS_CLUSTER="true" if cluster else "false", REDIS_SHARDS=str(SHARDS.count)) as base:
+        yield base
 
 
 @pytest.fixture

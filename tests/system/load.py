@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from collections.abc import Sequence
 
 import httpx
 
 MAX_ATTEMPTS = 400  # x 50 ms: a client retries a 503 for about 20 s before giving up
 
 
-def random_order(rng: random.Random, ticket_ids: list[str]) -> dict:
+def random_order(rng: random.Random, ticket_ids: Sequence[str]) -> dict:
     """Single-item orders and multi-item orders (2 or 3 ticket types), 1 to 3 tickets a line."""
     kinds = rng.sample(ticket_ids, 1 if rng.random() < 0.6 else rng.choice([2, 3]))
     return {
@@ -19,6 +20,12 @@ def random_order(rng: random.Random, ticket_ids: list[str]) -> dict:
         "items": [{"ticketId": t, "qty": rng.randint(1, 3)} for t in kinds],
         "paymentMethod": "credit_card",
     }
+
+
+def random_event_order(rng: random.Random, events: Sequence[Sequence[str]]) -> dict:
+    """`random_order` of one event's tickets (an order's tickets must be of one event), the event
+    picked at random when there are several."""
+    return random_order(rng, events[0] if len(events) == 1 else rng.choice(events))
 
 
 async def _send(base_url: str, bodies: list[dict], concurrency: int, on_progress, allow_503: bool):
@@ -51,10 +58,13 @@ async def _send(base_url: str, bodies: list[dict], concurrency: int, on_progress
     return created, refused
 
 
-def place_orders(base_url: str, count: int, concurrency: int, ticket_ids: list[str], seed: int = 7) -> list[str]:
-    """POST `count` orders from `concurrency` concurrent clients; returns the order ids answered 201."""
+def place_orders(
+    base_url: str, count: int, concurrency: int, events: Sequence[Sequence[str]], seed: int = 7
+) -> list[str]:
+    """POST `count` orders (each of one of `events`, given as their ticket ids) from `concurrency`
+    concurrent clients; returns the order ids answered 201."""
     rng = random.Random(seed)
-    bodies = [random_order(rng, ticket_ids) for _ in range(count)]
+    bodies = [random_event_order(rng, events) for _ in range(count)]
     created, _ = asyncio.run(_send(base_url, bodies, concurrency, None, allow_503=False))
     return created
 

@@ -147,7 +147,7 @@ def test_the_pool_grows_under_load_drains_the_backlog_and_shrinks_back_losing_no
         ids: list[str] = []
         for wave in (1, 2):
             try:
-                ids += place_orders(gateway, 2500, concurrency=32, ticket_ids=TICKET_IDS, seed=wave)
+                ids += place_orders(gateway, 2500, concurrency=32, events=[TICKET_IDS], seed=wave)
                 wait_for(lambda: worker_state(r)["current"] > MIN_WORKERS, 120, f"wave {wave}: scale-out")
                 wait_for(lambda: backlog_empty(r), 240, f"wave {wave}: the backlog drained")
                 wait_for(lambda: worker_state(r)["current"] == MIN_WORKERS, 240, f"wave {wave}: back to the minimum")

@@ -21,7 +21,6 @@ import random
 import signal
 import threading
 import time
-from collections import Counter
 
 import pytest
 import redis
@@ -29,10 +28,10 @@ from redis.crc import key_slot
 from redis.exceptions import RedisClusterException
 
 from ticketing_common import keys, redis_client
-from ticketing_common.status import TERMINAL_STATUSES, OrderStatus
 from tools.redis_cluster import LocalCluster, cluster_nodes, local_cluster
 
-from .conftest import Stack
+from ..invariants import check_invariants, wait_until_all_terminal
+from .conftest import Stack, event_ids_one_per_shard
 from .load import _send
 
 pytestmark = [pytest.mark.system, pytest.mark.cluster]
@@ -207,17 +206,6 @@ def test_a_write_no_replica_acknowledged_is_lost_in_the_failover_and_the_dead_ma
 EVENT_STOCK = {"std": 4000, "vip": 150}
 
 
-def event_ids_one_per_shard() -> list[str]:
-    """Event ids whose shard (keys.shard_of_event) is 0, 1 and 2: computed, not hand-picked."""
-    found: dict[int, str] = {}
-    n = 0
-    while len(found) < SHARDS.count:
-        candidate = f"failover-{n}"
-        found.setdefault(keys.shard_of_event(candidate, SHARDS.count), candidate)
-        n += 1
-    return [found[k] for k in SHARDS]
-
-
 def failover_catalogue(events: list[str]) -> list[dict]:
     return [
         {
@@ -254,51 +242,6 @@ def order_bodies(events: list[str], count: int, seed: int = 17) -> list[dict]:
     return bodies
 
 
-def wait_all_terminal(client, order_ids: list[str], timeout: float = 180.0) -> dict[str, str]:
-    deadline = time.monotonic() + timeout
-    while True:
-        pipe = client.pipeline(transaction=False)  # plain reads: batched per node on the cluster
-        for order_id in order_ids:
-            pipe.hget(SHARDS.order(order_id), "status")
-        statuses = dict(zip(order_ids, pipe.execute(), strict=True))
-        open_orders = [o for o, s in statuses.items() if s not in TERMINAL_STATUSES]
-        if not open_orders:
-            return statuses
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{len(open_orders)} orders not terminal after {timeout}s, e.g. {open_orders[:3]}")
-        time.sleep(0.5)
-
-
-def check_shard_invariants(client, created: list[str]) -> None:
-    """Per shard: the orders stored are exactly those answered 201, each terminal; per ticket
-    initial = available + sold (nothing held once all are terminal), sold = confirmed quantities."""
-    assert len(set(created)) == len(created), "an order id was answered twice"
-    statuses = wait_all_terminal(client, created)
-    for k in SHARDS:
-        stored = {
-            key.removeprefix(SHARDS.order_prefix(k))
-            for key in client.scan_iter(SHARDS.order_prefix(k) + "*", count=1000)
-        }
-        answered = {o for o in created if keys.shard_of_order(o) == k}
-        assert stored == answered, (
-            f"shard {k}: {len(answered - stored)} answered orders missing, {len(stored - answered)} never answered 201"
-        )
-        confirmed: Counter = Counter()
-        for order_id in answered:
-            if statuses[order_id] == OrderStatus.CONFIRMED:
-                for item in json.loads(client.hget(SHARDS.order(order_id), "items")):
-                    confirmed[item["ticketId"]] += item["qty"]
-        initial = {t: int(v) for t, v in client.hgetall(SHARDS.stock_initial(k)).items()}
-        available = {t: int(v) for t, v in client.hgetall(SHARDS.stock(k)).items()}
-        held = {t: int(v) for t, v in client.hgetall(SHARDS.stock_held(k)).items()}
-        sold = {t: int(v) for t, v in client.hgetall(SHARDS.stock_sold(k)).items()}
-        assert client.zcard(SHARDS.holds(k)) == 0, f"shard {k}: holds left though every order is terminal"
-        for ticket, start in initial.items():
-            assert available[ticket] >= 0 and held.get(ticket, 0) == 0, (k, ticket, available, held)
-            assert start == available[ticket] + confirmed[ticket], (k, ticket, start, available[ticket], confirmed)
-            assert sold.get(ticket, 0) == confirmed[ticket], (k, ticket, sold, confirmed)
-
-
 def test_every_order_answered_201_reaches_a_terminal_status_through_a_master_failover(cluster: LocalCluster, tmp_path):
     """The gateway and two workers on the cluster with three shards, orders on every shard; the master
     of shard 1 is SIGKILLed mid-run, its replica promoted, the node restarted (as the StatefulSet
@@ -308,15 +251,14 @@ def test_every_order_answered_201_reaches_a_terminal_status_through_a_master_fai
     The gateway does not WAIT for a replica before its 201 (docs/redis-cluster.md): on loopback the
     replication stream leaves in the same event-loop pass as the reply, so the loss window a SIGKILL
     could hit is microseconds; this test would show a lost 201 as a missing order."""
-    events = event_ids_one_per_shard()
+    events = event_ids_one_per_shard(SHARDS, stem="failover")
     catalogue = tmp_path / "failover-catalogue.json"  # not Stack's own catalogue.json
     catalogue.write_text(json.dumps(failover_catalogue(events)))
-    env = {"REDIS_CLUSTER": "true", "REDIS_SHARDS": str(SHARDS.count)}
-    system = Stack(cluster.url, tmp_path)
+    system = Stack(cluster.url, tmp_path, cluster=True, shards=SHARDS)
     try:
-        gateway = system.start_gateway(CATALOGUE_PATH=str(catalogue), **env)
+        gateway = system.start_gateway(CATALOGUE_PATH=str(catalogue))
         for i in range(2):
-            system.start_worker(f"worker-{i}", WORKER_BATCH_SIZE="20", WORKER_PAYMENT_PROVIDER_URL="", **env)
+            system.start_worker(f"worker-{i}", WORKER_BATCH_SIZE="20", WORKER_PAYMENT_PROVIDER_URL="")
         victim_slot = key_slot(SHARDS.order_stream(1).encode())
         master = cluster.master_for_slot(victim_slot)
         replica = cluster.replica_of(master)
@@ -343,7 +285,8 @@ def test_every_order_answered_201_reaches_a_terminal_status_through_a_master_fai
         assert {keys.shard_of_order(o) for o in created} == set(SHARDS.all())
         client = redis_client.connect(cluster.url, cluster=True)
         try:
-            check_shard_invariants(client, created)
+            wait_until_all_terminal(client, created, shards=SHARDS)
+            check_invariants(client, created, shards=SHARDS)
         finally:
             client.close()
     finally:

@@ -3,7 +3,8 @@ charging the test provider (approvals, declines, 503s and slow answers), pay-lat
 cancelled or abandoned (a 2 s hold window), and workers SIGKILLed mid-run. The ledger
 initial = available + held + sold is sampled DURING the run (one MULTI per sample) and at the end;
 the provider's ledger agrees with the orders: every approved charge is a confirmed order, nobody is
-charged twice, every order is terminal."""
+charged twice, every order is terminal. On one Redis and on the local Redis Cluster with 3 shards (one
+event per shard; each sample is one MULTI per shard, a MULTI being one slot's there)."""
 
 from __future__ import annotations
 
@@ -18,14 +19,12 @@ from decimal import Decimal
 
 import httpx
 import pytest
-import redis
 
 from tests.fake_provider import ERROR, FakeProvider, RunningProvider
-from ticketing_common import keys
+from ticketing_common import keys, redis_client
 from ticketing_common.status import OrderStatus
 
 from ..invariants import assert_ledger_balanced, check_invariants, sample_ledger, wait_until_all_terminal
-from .conftest import TICKET_IDS
 from .test_lifecycle_kill_points import check_payments
 
 pytestmark = pytest.mark.system
@@ -45,10 +44,11 @@ WORKER_ENV = {
 }
 
 
-def bodies(rng: random.Random) -> list[dict]:
+def bodies(rng: random.Random, events: list[list[str]]) -> list[dict]:
     out = []
     for _ in range(ORDERS):
-        kinds = rng.sample(TICKET_IDS, 1 if rng.random() < 0.7 else 2)
+        tickets = events[0] if len(events) == 1 else rng.choice(events)  # an order is of one event
+        kinds = rng.sample(tickets, 1 if rng.random() < 0.7 else 2)
         body = {
             "customer": {"name": "Load Test", "email": "load@example.com"},
             "items": [{"ticketId": t, "qty": rng.randint(1, 3)} for t in kinds],
@@ -62,10 +62,10 @@ def bodies(rng: random.Random) -> list[dict]:
     return out
 
 
-async def drive(base_url: str, rng: random.Random) -> tuple[list[str], Counter]:
+async def drive(base_url: str, rng: random.Random, events: list[list[str]]) -> tuple[list[str], Counter]:
     """POST every order (32 clients, retrying 503 with the same key); pay, cancel or abandon the payLater ones."""
     queue: asyncio.Queue = asyncio.Queue()
-    for body in bodies(rng):
+    for body in bodies(rng, events):
         queue.put_nowait(body)
     created: list[str] = []
     later: Counter = Counter()
@@ -110,11 +110,12 @@ async def drive(base_url: str, rng: random.Random) -> tuple[list[str], Counter]:
 
 
 class Sampler(threading.Thread):
-    """Reads the ledger in one MULTI every 20 ms until stopped; keeps every unbalanced sample."""
+    """Reads the ledger (one MULTI per shard) every 20 ms until stopped; keeps every unbalanced sample."""
 
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, client: redis_client.SyncClient, shards: keys.Shards) -> None:
         super().__init__(daemon=True)
-        self.client = redis.Redis.from_url(redis_url, decode_responses=True)
+        self.client = client
+        self.shards = shards
         self.stop = threading.Event()
         self.samples = 0
         self.with_holds = 0
@@ -122,7 +123,7 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.is_set() and self.samples < 100_000:
-            ledger = sample_ledger(self.client)
+            ledger = sample_ledger(self.client, self.shards)
             self.samples += 1
             self.with_holds += any(f["held"] for f in ledger.values())
             try:
@@ -130,16 +131,24 @@ class Sampler(threading.Thread):
             except AssertionError as e:
                 self.violations.append(str(e))
             time.sleep(0.02)
-        self.client.close()
 
 
-def test_the_lifecycle_under_load_with_failures_keeps_every_ledger_straight(system, real_redis, redis_url):
+def records(r: redis_client.SyncClient, shards: keys.Shards, order_ids: list[str]) -> dict[str, dict[str, str]]:
+    pipe = r.pipeline(transaction=False)  # plain reads: batched per node on the cluster
+    for order_id in order_ids:
+        pipe.hgetall(shards.order(order_id))
+    return dict(zip(order_ids, pipe.execute(), strict=True))
+
+
+def test_the_lifecycle_under_load_with_failures_keeps_every_ledger_straight(target_system):
+    system = target_system
+    r, shards = system.client(), system.shards
     mix = {"approve": 80, "decline": 8, "error": 7, "timeout": 5}
     with RunningProvider(FakeProvider(mix=mix, latency_s=0.01, timeout_delay_s=1.5)) as provider:
         env = {"WORKER_PAYMENT_PROVIDER_URL": provider.url, **WORKER_ENV}
         gateway = system.start_gateway()
         workers = [system.start_worker(f"worker-{i}", **env)[0] for i in range(3)]
-        sampler = Sampler(redis_url)
+        sampler = Sampler(system.client(), shards)
         sampler.start()
 
         kills = []
@@ -156,40 +165,40 @@ def test_the_lifecycle_under_load_with_failures_keeps_every_ledger_straight(syst
 
         kill_thread = threading.Thread(target=killer, daemon=True)
         kill_thread.start()
-        order_ids, later = asyncio.run(drive(gateway, random.Random(13)))
+        order_ids, later = asyncio.run(drive(gateway, random.Random(13), system.catalogue.events))
         kill_thread.join(timeout=60)
         assert len(order_ids) == ORDERS and len(kills) == 2
 
-        wait_until_all_terminal(real_redis, order_ids, timeout=300)
+        wait_until_all_terminal(r, order_ids, timeout=300, shards=shards)
         sampler.stop.set()
         sampler.join(timeout=10)
-        statuses = check_payments(real_redis, provider, order_ids)
+        statuses = check_payments(r, provider, order_ids, shards)
         posts, charges = Counter(provider.posts), dict(provider.charges)
 
     # During the run: every sample balanced, and the samples saw holds (they were taken mid-flight).
     assert not sampler.violations, sampler.violations[:3]
     assert sampler.samples > 50 and sampler.with_holds > 0
     # At the end: every order terminal, nothing held, stock = available + confirmed, nothing applied twice.
-    counted = check_invariants(real_redis, order_ids)
+    counted = check_invariants(r, order_ids, shards=shards)
     for status in ("confirmed", "rejected", "payment_failed", "expired", "cancelled"):
         assert counted[status] > 0, (status, counted, later)
-    assert real_redis.xlen(keys.DEAD_LETTER_STREAM) == 0
+    assert {shards.of_order(o) for o in order_ids} == set(shards.all())
+    assert all(r.xlen(shards.dead_letter_stream(k)) == 0 for k in shards)
     # The provider's ledger agrees with the orders: one charge record per order at most (it is keyed by
     # the order id), approved exactly for the confirmed ones, with their amounts.
     assert set(charges) <= set(order_ids)
     confirmed = [o for o, s in statuses.items() if s == OrderStatus.CONFIRMED]
     approved_total = sum(Decimal(c["amount"]) for c in charges.values() if c["status"] == "approved")
-    confirmed_total = sum(Decimal(real_redis.hget(keys.order_key(o), "grandTotal")) for o in confirmed)
+    orders = records(r, shards, list(statuses))
+    confirmed_total = sum(Decimal(orders[o]["grandTotal"]) for o in confirmed)
     assert approved_total == confirmed_total
     for order_id in confirmed:
-        order = real_redis.hgetall(keys.order_key(order_id))
+        order = orders[order_id]
         assert order["paymentStatus"] == "approved" and order["chargeId"] == charges[order_id]["chargeId"]
         assert "cardNumber" not in order
     # Failures really happened and were retried; every payment_failed order holds nothing and kept no money.
     assert any(n > 1 for n in posts.values()), "no charge was ever retried"
-    reasons = Counter(
-        real_redis.hget(keys.order_key(o), "reason") for o, s in statuses.items() if s == OrderStatus.PAYMENT_FAILED
-    )
+    reasons = Counter(orders[o].get("reason") for o, s in statuses.items() if s == OrderStatus.PAYMENT_FAILED)
     assert reasons["payment_declined"] > 0 and reasons["payment_error"] > 0, reasons
     print(f"\nstatuses {dict(counted)}; payLater {dict(later)}; samples {sampler.samples}; kills {kills}")
     print(f"charge calls {sum(posts.values())} for {len(charges)} recorded charges; refunds {provider.refunded_keys()}")

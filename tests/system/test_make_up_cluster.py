@@ -17,7 +17,8 @@ from ticketing_common.status import OrderStatus
 from tools.redis_cluster import cluster_info, cluster_nodes, free_port_range
 from tools.stack import ROOT, cluster_node_ports
 
-from .test_cluster_failover import event_ids_one_per_shard, failover_catalogue
+from .conftest import event_ids_one_per_shard
+from .test_cluster_failover import SHARDS, failover_catalogue
 from .test_make_up import base_env, free_ports, listening, make_up
 
 pytestmark = [pytest.mark.system, pytest.mark.cluster]
@@ -39,7 +40,7 @@ def test_make_up_with_redis_cluster_runs_every_shard_on_its_own_master_and_stops
     ports["REDIS_PORT"] = str(free_port_range(6))
     nodes = cluster_node_ports(int(ports["REDIS_PORT"]))
     catalogue = tmp_path / "catalogue.json"  # an event on each shard (the demo's open ones are on two)
-    catalogue.write_text(json.dumps(failover_catalogue(event_ids_one_per_shard())))
+    catalogue.write_text(json.dumps(failover_catalogue(event_ids_one_per_shard(SHARDS, stem="failover"))))
     env = {**base_env(), **ports, "REDIS_CLUSTER": "1", "CATALOGUE_PATH": str(catalogue)}
     env["PAYMENT_OUTCOME_MIX"] = "approve=100"  # every charge approved: every order confirmed
     up = make_up(ROOT, tmp_path / "run", env)

@@ -58,7 +58,9 @@ def test_orders_read_before_a_reset_are_never_decided_against_the_new_stock(syst
     thread.start()
     try:
         started.wait(timeout=120)
-        wait_for(lambda: any(pending_of(real_redis, w) for w in workers), what="a worker holding a batch")
+        wait_for(
+            lambda: any(pending_of(real_redis, keys.ONE_SHARD, w) for w in workers), what="a worker holding a batch"
+        )
         catalogue = load_catalogue(system.workdir / "catalogue.json")
         reset_demo(real_redis, catalogue)
     finally:
