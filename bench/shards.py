@@ -46,7 +46,6 @@ import redis
 from redis.crc import key_slot
 
 from ticketing_common import keys, redis_client
-from ticketing_common.status import TERMINAL_STATUSES, OrderStatus
 from tools import redis_cluster
 
 from .budget import Deadline, log
@@ -243,43 +242,6 @@ def decided_per_shard(client: redis_client.SyncClient, shards: keys.Shards) -> d
     return {k: sum(int(v) for v in client.hgetall(shards.totals_ended(k)).values()) for k in shards}
 
 
-def check_shards(client: redis_client.SyncClient, shards: keys.Shards, ids: list[str]) -> tuple[str, dict]:
-    """tests/invariants.check_invariants for one shard (its key constants are shard 0 of 1); for more, the same
-    checks on every shard's keys: the orders stored are those preloaded, each terminal, and per ticket
-    initial = available + sold, nothing held, sold = the confirmed quantities."""
-    if shards.count == 1:
-        return check(client, ids)
-    try:
-        statuses: dict[str, int] = {}
-        for k in shards:
-            prefix = shards.order_prefix(k)
-            stored = {key.removeprefix(prefix) for key in client.scan_iter(prefix + "*", count=1000)}
-            mine = {o for o in ids if keys.shard_of_order(o) == k}
-            assert stored == mine, f"shard {k}: {len(mine - stored)} orders missing, {len(stored - mine)} unknown"
-            pipe = client.pipeline(transaction=False)
-            for o in mine:
-                pipe.hmget(shards.order(o), ["status", "items"])
-            confirmed: dict[str, int] = {}
-            for status, items in pipe.execute():
-                assert status in TERMINAL_STATUSES, f"shard {k}: an order is {status!r}, not terminal"
-                statuses[status] = statuses.get(status, 0) + 1
-                if status == OrderStatus.CONFIRMED:
-                    for item in json.loads(items):
-                        confirmed[item["ticketId"]] = confirmed.get(item["ticketId"], 0) + item["qty"]
-            initial = client.hgetall(shards.stock_initial(k))
-            available = client.hgetall(shards.stock(k))
-            held = client.hgetall(shards.stock_held(k))
-            sold = client.hgetall(shards.stock_sold(k))
-            assert client.zcard(shards.holds(k)) == 0, f"shard {k}: holds left though every order is terminal"
-            for t, start in initial.items():
-                got = (int(available[t]), int(held.get(t, 0)), int(sold.get(t, 0)))
-                assert got[0] >= 0 and got[1] == 0, f"shard {k} {t}: available, held, sold {got}"
-                assert int(start) == got[0] + confirmed.get(t, 0) == got[0] + got[2], f"shard {k} {t}: {start} {got}"
-        return "ok", statuses
-    except AssertionError as e:
-        return f"VIOLATED: {e}", {}
-
-
 # ---- one set-up ----
 
 
@@ -343,7 +305,7 @@ def measure(setup: Setup, url: str, workdir: Path, n: int, deadline: Deadline, k
             evalsha = {name: evalsha_usec_per_call(c) for name, c in clients.items()}
             per_shard = decided_per_shard(client, shards)
             trouble = worker_trouble(procs)
-        invariants, statuses = check_shards(client, shards, ids) if complete else ("not checked (time budget)", {})
+        invariants, statuses = check(client, ids, shards) if complete else ("not checked (time budget)", {})
     finally:
         client.close()
         for c in clients.values():

@@ -47,11 +47,13 @@ def evalsha_usec_per_call(client: redis.Redis) -> float | None:
     return float(stats["usec_per_call"]) if stats else None
 
 
-def check(client: redis.Redis, ids: list[str]) -> tuple[str, dict]:
+def check(
+    client: redis.Redis | redis.RedisCluster, ids: list[str], shards: keys.Shards = keys.ONE_SHARD
+) -> tuple[str, dict]:
     from tests.invariants import check_invariants
 
     try:
-        statuses = check_invariants(client, ids)
+        statuses = check_invariants(client, ids, shards)
         return "ok", dict(statuses)
     except AssertionError as e:
         return f"VIOLATED: {e}", {}
