@@ -29,7 +29,7 @@ lint: venv  ## ruff (lint and format) and mypy; the frontend's eslint and tsc ru
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-bench: deps venv  ## run the benchmarks (~6 min; ARGS=--quick ~1 min; ARGS="--only NAME") and write bench/results/
+bench: deps venv  ## run the benchmarks (~10 min; ARGS=--quick ~3 min; ARGS="--only NAME") and write bench/results/
 	@tools/install-system-deps.sh wrk
 	$(PY) -m bench $(ARGS)
 
