@@ -54,27 +54,27 @@ def event_ids_one_per_shard(shards: keys.Shards, stem: str = "system") -> list[s
     return [found[k] for k in shards]
 
 
+def open_event(event: str, tickets: list[dict]) -> dict:
+    """One event of a catalogue document (docs/events.md), on sale, its ticket ids prefixed with its own."""
+    return {
+        "id": event,
+        "name": f"System {event}",
+        "venue": "Loopback",
+        "startsAt": "2030-01-01T20:00:00+00:00",
+        "saleOpensAt": None,
+        "saleState": "open",
+        "currency": "EUR",
+        "tickets": [{**t, "id": f"{event}-{t['id']}"} for t in tickets],
+    }
+
+
 def one_event_per_shard(shards: keys.Shards) -> SystemCatalogue:
     """CATALOGUE's four kinds in one event per shard, so that orders spread over every shard (CATALOGUE's
     one event, "main", would put them all in shard 2 of 3). Each event has 1/N of each kind's stock
     (at least 1): the load that sells a kind out on one Redis, spread over N events, sells it out in each."""
     events = event_ids_one_per_shard(shards)
-    document = [
-        {
-            "id": event,
-            "name": f"System {event}",
-            "venue": "Loopback",
-            "startsAt": "2030-01-01T20:00:00+00:00",
-            "saleOpensAt": None,
-            "saleState": "open",
-            "currency": "EUR",
-            "tickets": [
-                {**t, "id": f"{event}-{t['id']}", "stock": max(1, t["stock"] // shards.count)}
-                for t in CATALOGUE["tickets"]
-            ],
-        }
-        for event in events
-    ]
+    tickets = [{**t, "stock": max(1, t["stock"] // shards.count)} for t in CATALOGUE["tickets"]]
+    document = [open_event(event, tickets) for event in events]
     return SystemCatalogue(
         document,
         [[f"{event}-{t}" for t in TICKET_IDS] for event in events],

@@ -31,7 +31,7 @@ from ticketing_common import keys, redis_client
 from tools.redis_cluster import LocalCluster, cluster_nodes, local_cluster
 
 from ..invariants import check_invariants, wait_until_all_terminal
-from .conftest import Stack, event_ids_one_per_shard
+from .conftest import Stack, event_ids_one_per_shard, open_event
 from .load import _send
 
 pytestmark = [pytest.mark.system, pytest.mark.cluster]
@@ -207,22 +207,8 @@ EVENT_STOCK = {"std": 4000, "vip": 150}
 
 
 def failover_catalogue(events: list[str]) -> list[dict]:
-    return [
-        {
-            "id": event,
-            "name": f"Failover {event}",
-            "venue": "Loopback",
-            "startsAt": "2030-01-01T20:00:00+00:00",
-            "saleOpensAt": None,
-            "saleState": "open",
-            "currency": "EUR",
-            "tickets": [
-                {"id": f"{event}-{kind}", "name": kind, "type": "adult", "price": 10, "stock": stock}
-                for kind, stock in EVENT_STOCK.items()
-            ],
-        }
-        for event in events
-    ]
+    tickets = [{"id": kind, "name": kind, "type": "adult", "price": 10, "stock": n} for kind, n in EVENT_STOCK.items()]
+    return [open_event(event, tickets) for event in events]
 
 
 def order_bodies(events: list[str], count: int, seed: int = 17) -> list[dict]:
