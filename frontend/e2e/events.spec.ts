@@ -6,7 +6,7 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import type { APIRequestContext, Locator, Page } from "@playwright/test";
-import { expect, ORDER_URL, saveScreenshot, test } from "./support";
+import { expect, ORDER_URL, orderFirstTicketWithTestCard, saveScreenshot, test } from "./support";
 
 /** Decided by the order workers: allow for a busy stack. */
 const DECISION = { timeout: 30_000 };
@@ -81,12 +81,7 @@ test.describe("events", () => {
     await expectAccessible(page);
     await saveScreenshot(page, "event");
 
-    await add.first().click();
-    const cart = page.getByRole("complementary", { name: /Your order/ });
-    await cart.getByLabel("Full name").fill("Ada Lovelace");
-    await cart.getByLabel("Email").fill("ada@example.com");
-    await cart.getByRole("button", { name: /^Use test card 4242 4242 4242 4242/ }).click();
-    await cart.getByRole("button", { name: /^Place order/ }).click();
+    await orderFirstTicketWithTestCard(page, "Ada Lovelace", "ada@example.com");
 
     await expect(page).toHaveURL(ORDER_URL);
     await expect(page.getByRole("heading", { level: 1, name: "Your order is confirmed" })).toBeVisible(DECISION);

@@ -6,6 +6,16 @@ export { expect };
 /** An order page's address: a plain UUID on shard 0, `s<k>-<uuid>` on the others (issue 17). */
 export const ORDER_URL = /\/orders\/(s\d+-)?[0-9a-f-]{36}$/;
 
+/** Adds the page's first ticket to the cart and places the order, paid with the approving test card. */
+export async function orderFirstTicketWithTestCard(page: Page, name: string, email: string): Promise<void> {
+  await page.getByRole("button", { name: /^Add .* to order$/ }).first().click();
+  const cart = page.getByRole("complementary", { name: /Your order/ });
+  await cart.getByLabel("Full name").fill(name);
+  await cart.getByLabel("Email").fill(email);
+  await cart.getByRole("button", { name: /^Use test card 4242 4242 4242 4242/ }).click();
+  await cart.getByRole("button", { name: /^Place order/ }).click();
+}
+
 /** Where full-page screenshots go: one per page, named after it. */
 export const SCREENSHOT_DIR = path.resolve(process.env.SCREENSHOT_DIR || "../test-artifacts/screenshots");
 

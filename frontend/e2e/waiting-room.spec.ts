@@ -1,5 +1,5 @@
 import type { APIRequestContext, Locator } from "@playwright/test";
-import { expect, ORDER_URL, saveScreenshot, test } from "./support";
+import { expect, ORDER_URL, orderFirstTicketWithTestCard, saveScreenshot, test } from "./support";
 
 // The waiting room end to end: the room is opened through the operator API (loopback, as the stack's
 // nginx relays it), a few visitors queue ahead by API, and the browser joins, watches its place fall, is
@@ -76,12 +76,7 @@ test.describe("waiting room", () => {
 
       const add = page.getByRole("button", { name: /^Add .* to order$/ });
       await expect(add.first()).toBeVisible();
-      await add.first().click();
-      const cart = page.getByRole("complementary", { name: /Your order/ });
-      await cart.getByLabel("Full name").fill("Grace Hopper");
-      await cart.getByLabel("Email").fill("grace@example.com");
-      await cart.getByRole("button", { name: /^Use test card 4242 4242 4242 4242/ }).click();
-      await cart.getByRole("button", { name: /^Place order/ }).click();
+      await orderFirstTicketWithTestCard(page, "Grace Hopper", "grace@example.com");
 
       await expect(page).toHaveURL(ORDER_URL);
       await expect(page.getByRole("heading", { level: 1, name: "Your order is confirmed" })).toBeVisible({
@@ -128,13 +123,7 @@ test.describe("waiting room", () => {
       await expect(page).toHaveURL(new RegExp(`/events/${sale}/queue$`));
       await expect(page).toHaveURL(new RegExp(`/events/${sale}$`), { timeout: 20_000 });
       await expect(page.getByText(/You are in: your pass from the waiting room is valid/)).toBeVisible();
-      const add = page.getByRole("button", { name: /^Add .* to order$/ });
-      await add.first().click();
-      const cart = page.getByRole("complementary", { name: /Your order/ });
-      await cart.getByLabel("Full name").fill("Grace Hopper");
-      await cart.getByLabel("Email").fill("grace@example.com");
-      await cart.getByRole("button", { name: /^Use test card 4242 4242 4242 4242/ }).click();
-      await cart.getByRole("button", { name: /^Place order/ }).click();
+      await orderFirstTicketWithTestCard(page, "Grace Hopper", "grace@example.com");
       await expect(page).toHaveURL(ORDER_URL);
     } finally {
       await setRoom(request, sale, { state: "off" });
