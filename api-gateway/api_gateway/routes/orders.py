@@ -50,7 +50,8 @@ MAX_ADMISSION_TOKEN_LENGTH = 1024
             {"type": "string", "minLength": 1, "maxLength": 255},
             "A key of the client's choosing (a UUID): a retry with the same key and body returns the first "
             "response (header Idempotent-Replayed: true) and buys nothing twice; the same key with another body "
-            "is refused with 409.",
+            "is refused with 409. A key is remembered with its event's orders (in its shard), so it is scoped "
+            "to one event: the same key on an order of another event is another order.",
         ),
         Param(
             "header",

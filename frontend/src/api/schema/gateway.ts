@@ -1788,7 +1788,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A key of the client's choosing (a UUID): a retry with the same key and body returns the first response (header Idempotent-Replayed: true) and buys nothing twice; the same key with another body is refused with 409. */
+                /** @description A key of the client's choosing (a UUID): a retry with the same key and body returns the first response (header Idempotent-Replayed: true) and buys nothing twice; the same key with another body is refused with 409. A key is remembered with its event's orders (in its shard), so it is scoped to one event: the same key on an order of another event is another order. */
                 "Idempotency-Key"?: string;
                 /** @description While the sale's waiting room is on: the token GET /sales/{saleId}/queue/{visitorId} gave the admitted visitor. Each order uses one of its uses (a replay none). */
                 "Admission-Token"?: string;
