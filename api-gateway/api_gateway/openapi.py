@@ -53,6 +53,14 @@ BODY_ERRORS = {
 }
 
 
+# What gunicorn answers for any route before the app sees the request (gunicorn_config.py makes them
+# JSON): a request line over its limit (a long query string) or headers over theirs.
+SERVER_ERRORS = {
+    414: (models.Error, "The request line (path and query string) is too long"),
+    431: (models.Error, "The request's headers are too large"),
+}
+
+
 def operation(
     *,
     operation_id: str,
@@ -64,6 +72,7 @@ def operation(
     security: Sequence[JSON] = (),
 ) -> Callable[[View], View]:
     """Record how a view is documented; build_openapi reads it from the view."""
+    responses = {**SERVER_ERRORS, **responses}
     if body is not None:
         responses = {**BODY_ERRORS, **responses}
 
