@@ -86,4 +86,4 @@ def test_with_a_token_the_bearer_is_required_even_from_loopback(settings, real_r
 
 def test_the_reset_is_documented_with_its_guard(client):
     op = client.get("/openapi.json").get_json()["paths"]["/system/reset"]["post"]
-    assert set(op["responses"]) == {"200", "401", "403"} and op["security"] == [{"adminToken": []}]
+    assert set(op["responses"]) == {"200", "401", "403", "414", "431"} and op["security"] == [{"adminToken": []}]
