@@ -292,11 +292,12 @@ class RoomCaches:
     def get(self, sale_id: str) -> Room:
         return self(sale_id).get()
 
-    def get_many(self, sale_ids: Iterable[str]) -> list[Room]:
-        """The rooms of `sale_ids`, those whose copy is older than `ttl` read in one pipeline (the
-        admitter's tick over every event: with every room off, at most one round trip a second)."""
+    def get_many(self, sale_ids: Iterable[str], *, fresh: bool = False) -> list[Room]:
+        """The rooms of `sale_ids`, those whose copy is older than `ttl` (all of them when `fresh`) read
+        in one pipeline (the admitter's tick over every event: with every room off, at most one round
+        trip a second)."""
         caches = [self(sale_id) for sale_id in sale_ids]
-        stale = [c for c in caches if not c.fresh()]
+        stale = caches if fresh else [c for c in caches if not c.fresh()]
         if stale:
             pipe = self.client.pipeline(transaction=False)  # plain HMGETs: a cluster pipeline splits them by node
             for c in stale:

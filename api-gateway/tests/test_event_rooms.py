@@ -116,6 +116,8 @@ def test_get_sales_lists_every_events_sale_default_first_then_by_start(api):
 def test_a_non_default_events_room_gates_its_orders_with_its_own_tokens(api, app, client):
     room(api, OTHER, state="open", rate=100_000)
     assert client.hget(SHARDS.room(SHARDS.of_event(OTHER), OTHER), "state") == "open"  # in its event's shard
+    # GET /sales, which the web app reads to send a buyer into the line, shows it at once.
+    assert {s["saleId"]: s["room"]["state"] for s in api.get("/sales").get_json()["sales"]}[OTHER] == "open"
     refused = buy(api, "g-seat")
     assert refused.status_code == 401 and "Admission-Token: required" in refused.get_json()["error"]
     visitor, token = admitted_token(api, app, OTHER)

@@ -64,7 +64,9 @@ def list_sales():
     catalogue = s.catalogue
     # The default event first (the one a client that knows a single sale takes: sales[0]), then by start.
     events = [catalogue.default_event, *(e for e in catalogue.by_start() if e.id != catalogue.sale_id)]
-    rooms = s.rooms.get_many(e.id for e in events)  # cached copies: at most one pipeline a second
+    # Read now, in one pipeline: the web app decides from this answer whether to send a buyer into the
+    # line, so a room an operator just opened must show at once, not after another process's cache.
+    rooms = s.rooms.get_many((e.id for e in events), fresh=True)
     now = redis_now_ms(s.redis)
     sales = []
     for event, cached in zip(events, rooms, strict=True):
